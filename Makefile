@@ -1,0 +1,73 @@
+# leopard-nbtools: `make lab` and `make test` are all a new user needs; `make` alone lists the targets.
+#
+# Both set up .venv the same way CI and Binder do: the lock binder/requirements.txt (exact versions of
+# everything), then our package with `pip install --no-deps -e .` (binder/postBuild). The setup runs
+# again only when the lock or pyproject.toml change: the stamp file's name is the hash of both.
+
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+PYTHON      ?= python3
+VENV        := .venv
+VPY         := $(VENV)/bin/python
+LOCK        := binder/requirements.txt
+PYTEST_ARGS ?=
+
+HASH  := $(shell cat $(LOCK) pyproject.toml 2>/dev/null | $(PYTHON) -c 'import hashlib, sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest())')
+STAMP := $(VENV)/.stamp-$(HASH)
+
+.PHONY: help venv test lab lock data report bench clean distclean
+
+help: ## list the targets
+	@echo "leopard-nbtools: camera-trap ecology in Jupyter"
+	@echo
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@echo
+	@echo "Variables: PYTEST_ARGS (e.g. make test PYTEST_ARGS=\"-m 'not slow'\"), JUPYTER_TOKEN, JUPYTER_PORT, PYTHON"
+
+venv: $(STAMP) ## create .venv from the lock (only when the lock or pyproject.toml changed)
+
+$(STAMP):
+	@test -f $(LOCK) || { echo "make: $(LOCK) is missing; run 'make lock'" >&2; exit 1; }
+	@test -x $(VPY) || { echo "make: creating $(VENV) with $$($(PYTHON) --version 2>&1)"; $(PYTHON) -m venv $(VENV); }
+	@rm -f $(VENV)/.stamp-*
+	@echo "make: installing the $$(grep -vc '^#' $(LOCK)) pinned packages of $(LOCK) into $(VENV) (first run: 2-4 minutes)"
+	$(VPY) -m pip install --quiet --disable-pip-version-check -r $(LOCK)
+	PYTHON=$(VPY) binder/postBuild
+	@touch $@
+
+test: venv ## run the tests: all of them, or those chosen by PYTEST_ARGS
+	$(VPY) -m pytest $(PYTEST_ARGS)
+
+lab: venv ## start JupyterLab on 127.0.0.1 in notebooks/ (prints the URL with its token)
+	@VENV=$(VENV) tools/lab.sh
+
+lock: ## re-resolve pyproject.toml into the lock binder/requirements.txt (fresh venv)
+	PYTHON=$(PYTHON) tools/lock.sh
+
+data: ## write the default study into data/ (simulator)
+	@if [ -f nbtools/__main__.py ] && [ -f nbtools/simulate.py ]; then \
+		$(MAKE) --no-print-directory venv && $(VPY) -m nbtools simulate; \
+	else \
+		echo "make data: not available yet. It arrives with the simulator issue:"; \
+		echo "  nbtools/simulate.py + the CLI (python -m nbtools simulate) write the default study to data/."; \
+	fi
+
+report: ## execute the notebooks into reports/
+	@echo "make report: not available yet. It arrives with the report issue:"
+	@echo "  python -m nbtools report executes notebooks/ into reports/ (HTML, outputs kept out of git)."
+
+bench: ## run the benchmarks in benchmarks/
+	@if ls benchmarks/*.py >/dev/null 2>&1; then \
+		$(MAKE) --no-print-directory venv && for f in benchmarks/*.py; do echo "== $$f"; $(VPY) $$f || exit 1; done; \
+	else \
+		echo "make bench: not available yet. It arrives with the benchmarks issue:"; \
+		echo "  scripts in benchmarks/ print figures and ratios against a baseline measured in the same run."; \
+	fi
+
+clean: ## remove caches, build files and generated reports (keeps .venv and .jupyter)
+	rm -rf .pytest_cache .hypothesis build dist *.egg-info reports
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+distclean: clean ## clean, and remove .venv and the Jupyter state in .jupyter
+	rm -rf $(VENV) .jupyter

@@ -1,0 +1,2 @@
+"""nbtools: camera-trap ecology in Jupyter."""
+__version__ = "0.1.0"
