@@ -376,3 +376,17 @@ def test_validate_false_still_reports_parse_errors(edit_cell) -> None:
     pkg = read_camtrapdp(edit_cell("observations.csv", 5, "count", "three"), validate=False)
     (problem,) = problems_at(pkg, "observations.csv", 5, "count")
     assert problem.check == "parse-error"
+
+
+def test_checksum_mismatch_names_the_file(tmp_path: Path, example_path: Path) -> None:
+    import shutil
+
+    from nbtools.checksums import ChecksumError
+
+    target = tmp_path / "package"
+    shutil.copytree(example_path, target)  # with its SHA256SUMS
+    assert read_camtrapdp(target, validate=False).report.valid
+    media = target / "media.csv"
+    media.write_text(media.read_text().replace("activityDetection", "timeLapse", 1))
+    with pytest.raises(ChecksumError, match=r"media.csv: checksum mismatch"):
+        read_camtrapdp(target)

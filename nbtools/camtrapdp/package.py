@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..checksums import verify_file
 from .report import CamtrapDPError, ValidationReport
 from .schemas import CORE_TABLES, table_schema
 from .tables import convert_columns, read_text_table, set_aside_rows
@@ -35,6 +36,9 @@ class CamtrapDP:
         Problems found when reading, with the row accounting.
     path : pathlib.Path or None
         The package folder, when read from disk.
+    utc_offset : str or None
+        The UTC offset most deployments were written with (``+02:00``), the
+        cameras' local clock time; ``None`` when unknown.
     """
 
     deployments: pd.DataFrame
@@ -44,6 +48,7 @@ class CamtrapDP:
     resources: dict[str, pd.DataFrame] = field(default_factory=dict)
     report: ValidationReport = field(default_factory=ValidationReport)
     path: Path | None = None
+    utc_offset: str | None = None
 
     @property
     def individuals(self) -> pd.DataFrame | None:
@@ -111,6 +116,9 @@ def read_camtrapdp(path: str | Path, strict: bool = False, validate: bool = True
         If the package cannot be read (no or malformed ``datapackage.json``, a
         core resource missing or pointing outside the package folder, a file
         that is not UTF-8 CSV), or if ``strict`` and it has errors.
+    nbtools.checksums.ChecksumError
+        If the folder records SHA-256 checksums (``SHA256SUMS``) and a file
+        read differs from its checksum.
 
     Notes
     -----
@@ -127,6 +135,7 @@ def read_camtrapdp(path: str | Path, strict: bool = False, validate: bool = True
     (4, 423, 549)
     """
     root, descriptor = _read_descriptor(Path(path))
+    verify_file(root / DESCRIPTOR)
     report = ValidationReport()
     if validate:
         check_descriptor(descriptor, report)
@@ -139,13 +148,18 @@ def read_camtrapdp(path: str | Path, strict: bool = False, validate: bool = True
     tables: dict[str, pd.DataFrame] = {}
     files: dict[str, str] = {}
     sources: dict[str, tuple[str, dict[str, Any], dict[str, Any] | None]] = {}
+    utc_offset = None
     for name in CORE_TABLES:
         resource = declared[name]
         file = resource_path(resource, name)
         schema = _resource_schema(root, resource, name)
         dialect = resource.get("dialect") if isinstance(resource.get("dialect"), dict) else None
+        if (root / file).is_file():
+            verify_file(root / file)
         cells, too_long = read_text_table(root / file, file, dialect)
-        kept = set_aside_rows(cells, too_long, file, schema.get("primaryKey"), list(schema.get("missingValues", [""])), report)
+        if name == "deployments":
+            utc_offset = _common_offset(cells.get("deploymentStart"))
+        kept = set_aside_rows(cells, too_long, file, _primary_key(schema), list(schema.get("missingValues", [""])), report)
         tables[name] = convert_columns(kept, schema, file, report)
         files[name] = file
         sources[name] = (file, schema, dialect)
@@ -160,7 +174,7 @@ def read_camtrapdp(path: str | Path, strict: bool = False, validate: bool = True
         if name not in CORE_TABLES
     }
     metadata = {key: value for key, value in descriptor.items() if key != "resources"}
-    package = CamtrapDP(**tables, metadata=metadata, resources=extras, report=report, path=root)
+    package = CamtrapDP(**tables, metadata=metadata, resources=extras, report=report, path=root, utc_offset=utc_offset)
     if strict and report.errors:
         first = "\n".join(f"  {p}" for p in report.errors[:20])
         more = f"\n  ... and {len(report.errors) - 20} more" if len(report.errors) > 20 else ""
@@ -238,5 +252,26 @@ def _read_extra(root: Path, resource: dict[str, Any], name: str, report: Validat
     file = resource_path(resource, name)
     cells, too_long = read_text_table(root / file, file, resource.get("dialect"))
     schema = resource.get("schema") if isinstance(resource.get("schema"), dict) else {"fields": []}
-    kept = set_aside_rows(cells, too_long, file, schema.get("primaryKey"), list(schema.get("missingValues", [""])), report)
+    kept = set_aside_rows(cells, too_long, file, _primary_key(schema), list(schema.get("missingValues", [""])), report)
     return convert_columns(kept, schema, file, report)
+
+
+def _primary_key(schema: dict[str, Any]) -> str | None:
+    """The single-field primary key of a Table Schema, if it has one."""
+    key = schema.get("primaryKey")
+    if isinstance(key, list):
+        return key[0] if len(key) == 1 else None
+    return key if isinstance(key, str) else None
+
+
+def _common_offset(timestamps: pd.Series | None) -> str | None:
+    """The most common UTC offset written in a column of timestamps (``+10:00``, ``Z``), if any."""
+    if timestamps is None:
+        return None
+    offsets = timestamps.str.extract(r"(Z|[+-]\d{2}:?\d{2})$", expand=False).dropna()
+    if offsets.empty:
+        return None
+    offset = offsets.value_counts().index[0]
+    if offset == "Z":
+        return "+00:00"
+    return offset if ":" in offset else f"{offset[:3]}:{offset[3:]}"

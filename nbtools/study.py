@@ -1,0 +1,279 @@
+"""A camera-trap study: Camtrap DP tables with projected coordinates, habitat and time zone.
+
+:class:`Study` is a thin holder over the tables that every analysis takes: it
+adds ``x``/``y`` in metres in the study's projected CRS to the deployments,
+knows the study's time zone (for time of day) and, when available, its habitat
+rasters and boundary. ``subset`` narrows it by species, dates or area.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from .camtrapdp import CamtrapDP, ValidationReport, read_camtrapdp
+
+if TYPE_CHECKING:
+    import xarray as xr
+    from shapely.geometry.base import BaseGeometry
+
+#: The time column of each table, used to filter by date.
+TIME_COLUMN = {"media": "timestamp", "observations": "eventStart"}
+
+
+def to_timestamp(value: str | pd.Timestamp | None, timezone: str = "UTC") -> pd.Timestamp | None:
+    """A timezone-aware timestamp; naive dates and times are taken in ``timezone``."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    stamp = pd.Timestamp(value)
+    if stamp.tzinfo is None:
+        stamp = stamp.tz_localize(timezone)
+    return stamp.tz_convert("UTC")
+
+
+def filter_table(
+    frame: pd.DataFrame,
+    table: str,
+    species: str | list[str] | None = None,
+    start: str | pd.Timestamp | None = None,
+    end: str | pd.Timestamp | None = None,
+    timezone: str = "UTC",
+) -> pd.DataFrame:
+    """Rows of one Camtrap DP table by species and by time.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A Camtrap DP table.
+    table : str
+        Which table it is: ``observations`` are filtered by ``scientificName``
+        and ``eventStart``, ``media`` by ``timestamp``, ``deployments`` keep
+        the deployments that overlap the period; other tables are returned whole.
+    species : str or list of str, optional
+        Scientific name(s) to keep; ``None``, ``""`` or ``"all"`` keeps all.
+    start, end : str or pandas.Timestamp, optional
+        The period ``[start, end)``; naive values are in ``timezone``.
+    timezone : str, default "UTC"
+        Zone of naive ``start`` and ``end``.
+    """
+    keep = pd.Series(True, index=frame.index)
+    if table == "observations" and species not in (None, "", "all"):
+        names = [species] if isinstance(species, str) else list(species)
+        keep &= frame["scientificName"].isin(names).fillna(False).astype(bool)
+    first, last = to_timestamp(start, timezone), to_timestamp(end, timezone)
+    if table in TIME_COLUMN:
+        times = frame[TIME_COLUMN[table]]
+        if first is not None:
+            keep &= (times >= first).fillna(False).astype(bool)
+        if last is not None:
+            keep &= (times < last).fillna(False).astype(bool)
+    elif table == "deployments":
+        if first is not None:
+            keep &= (frame["deploymentEnd"] > first).fillna(False).astype(bool)
+        if last is not None:
+            keep &= (frame["deploymentStart"] < last).fillna(False).astype(bool)
+    return frame[keep]
+
+
+def utm_crs(longitude: float, latitude: float) -> str:
+    """The EPSG code of the WGS84 UTM zone containing a point (``EPSG:32652`` for 131.5 E, 43.3 N)."""
+    zone = int((longitude + 180) // 6) % 60 + 1
+    return f"EPSG:{32600 + zone if latitude >= 0 else 32700 + zone}"
+
+
+def project(longitude: pd.Series, latitude: pd.Series, crs: str) -> tuple[np.ndarray, np.ndarray]:
+    """Project WGS84 longitude and latitude (degrees) to ``crs`` (metres)."""
+    from pyproj import Transformer
+
+    transformer = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    x, y = transformer.transform(np.asarray(longitude, dtype=float), np.asarray(latitude, dtype=float))
+    return np.asarray(x), np.asarray(y)
+
+
+@dataclass(frozen=True)
+class Study:
+    """A camera-trap study ready for analysis.
+
+    Attributes
+    ----------
+    deployments : pandas.DataFrame
+        Camtrap DP deployments plus ``x`` and ``y`` (metres, in ``crs``).
+    media, observations : pandas.DataFrame
+        Camtrap DP media and observations.
+    crs : str
+        Projected CRS of ``x``/``y`` (for example ``EPSG:32652``, UTM 52N).
+    timezone : str
+        Time zone of the cameras' clocks, for time of day: an IANA name
+        (``Asia/Vladivostok``) or a fixed offset (``+02:00``).
+    individuals : pandas.DataFrame or None
+        Known individuals, when the package has an ``individuals`` resource.
+    habitat : xarray.Dataset or None
+        Habitat rasters on the study's grid.
+    boundary : shapely geometry or None
+        The study area's boundary, in ``crs``.
+    metadata : dict
+        The package metadata.
+    report : ValidationReport
+        What validation found when the package was read.
+    """
+
+    deployments: pd.DataFrame
+    media: pd.DataFrame
+    observations: pd.DataFrame
+    crs: str
+    timezone: str
+    individuals: pd.DataFrame | None = None
+    habitat: xr.Dataset | None = None
+    boundary: BaseGeometry | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    report: ValidationReport = field(default_factory=ValidationReport)
+
+    @classmethod
+    def from_camtrapdp(
+        cls,
+        package: str | Path | CamtrapDP,
+        crs: str | None = None,
+        timezone: str | None = None,
+        habitat: xr.Dataset | None = None,
+        boundary: BaseGeometry | None = None,
+        validate: bool = True,
+    ) -> Study:
+        """A study from a Camtrap DP package (a folder or an already read package).
+
+        Parameters
+        ----------
+        package : str, pathlib.Path or CamtrapDP
+            The package.
+        crs : str, optional
+            Projected CRS for ``x``/``y``; by default the UTM zone of the
+            deployments' mean position.
+        timezone : str, optional
+            The cameras' time zone; by default the UTC offset most deployments
+            were written with, else UTC.
+        habitat, boundary : optional
+            Habitat rasters and the boundary (in ``crs``).
+        validate : bool, default True
+            Passed to :func:`~nbtools.camtrapdp.read_camtrapdp`.
+        """
+        pkg = package if isinstance(package, CamtrapDP) else read_camtrapdp(package, validate=validate)
+        return cls.from_tables(
+            pkg.deployments,
+            pkg.media,
+            pkg.observations,
+            crs=crs,
+            timezone=timezone or pkg.utc_offset or "UTC",
+            individuals=pkg.individuals,
+            habitat=habitat,
+            boundary=boundary,
+            metadata=pkg.metadata,
+            report=pkg.report,
+        )
+
+    @classmethod
+    def from_tables(
+        cls,
+        deployments: pd.DataFrame,
+        media: pd.DataFrame,
+        observations: pd.DataFrame,
+        crs: str | None = None,
+        timezone: str = "UTC",
+        **others: Any,
+    ) -> Study:
+        """A study from Camtrap DP tables; ``x``/``y`` are added to the deployments.
+
+        ``crs`` defaults to the UTM zone of the deployments' mean position;
+        ``others`` are the remaining attributes (individuals, habitat, ...).
+        """
+        deployments = deployments.copy()
+        if crs is None:
+            crs = utm_crs(float(deployments["longitude"].mean()), float(deployments["latitude"].mean()))
+        deployments["x"], deployments["y"] = project(deployments["longitude"], deployments["latitude"], crs)
+        return cls(deployments=deployments, media=media, observations=observations, crs=crs, timezone=timezone, **others)
+
+    @classmethod
+    def from_catalog(cls, catalog: Any) -> Study:
+        """A study from one of the project's Intake catalogs.
+
+        Reads the entries ``deployments``, ``media``, ``observations`` and, when
+        present, ``individuals``, ``habitat`` and ``boundary``; the catalog's
+        metadata gives ``crs`` and ``timezone``.
+        """
+        names = set(catalog.aliases)
+        meta = catalog.metadata
+        crs = meta.get("crs")
+        optional = {}
+        if "individuals" in names:
+            optional["individuals"] = catalog["individuals"].read()
+        if "habitat" in names:
+            optional["habitat"] = catalog["habitat"].read()
+        if "boundary" in names:
+            optional["boundary"] = catalog["boundary"](crs=crs).read() if crs else catalog["boundary"].read()
+        return cls.from_tables(
+            catalog["deployments"].read(),
+            catalog["media"].read(),
+            catalog["observations"].read(),
+            crs=crs,
+            timezone=meta.get("timezone", "UTC"),
+            metadata=dict(meta),
+            **optional,
+        )
+
+    def subset(
+        self,
+        species: str | list[str] | None = None,
+        start: str | pd.Timestamp | None = None,
+        end: str | pd.Timestamp | None = None,
+        area: BaseGeometry | None = None,
+    ) -> Study:
+        """A smaller study: some species, a period, an area.
+
+        Parameters
+        ----------
+        species : str or list of str, optional
+            Keep observations of these scientific names (media and deployments
+            stay: effort does not depend on what was seen).
+        start, end : optional
+            Keep ``[start, end)`` (naive values in the study's time zone).
+            Deployments are clipped to the period, so effort counts only the
+            days inside it.
+        area : shapely geometry, optional
+            Keep deployments whose ``x``/``y`` lie inside (in ``crs``), and
+            their media and observations.
+        """
+        zone = self.timezone
+        deployments = filter_table(self.deployments, "deployments", start=start, end=end, timezone=zone).copy()
+        first, last = to_timestamp(start, zone), to_timestamp(end, zone)
+        if first is not None:
+            deployments["deploymentStart"] = deployments["deploymentStart"].clip(lower=first)
+        if last is not None:
+            deployments["deploymentEnd"] = deployments["deploymentEnd"].clip(upper=last)
+        if area is not None:
+            from shapely import contains_xy
+
+            deployments = deployments[contains_xy(area, deployments["x"].to_numpy(), deployments["y"].to_numpy())]
+        kept = set(deployments["deploymentID"])
+        media = filter_table(self.media, "media", start=start, end=end, timezone=zone)
+        observations = filter_table(self.observations, "observations", species=species, start=start, end=end, timezone=zone)
+        return replace(
+            self,
+            deployments=deployments,
+            media=media[media["deploymentID"].isin(kept)],
+            observations=observations[observations["deploymentID"].isin(kept)],
+        )
+
+    @property
+    def species(self) -> list[str]:
+        """Scientific names observed, most frequent first."""
+        return self.observations["scientificName"].value_counts().index.tolist()
+
+    def __repr__(self) -> str:
+        return (
+            f"<Study {self.metadata.get('title', 'untitled')!r}: {len(self.deployments)} deployments, "
+            f"{self.deployments['locationID'].nunique()} locations, {len(self.media)} media, "
+            f"{len(self.observations)} observations, {len(self.species)} species; crs {self.crs}, "
+            f"time zone {self.timezone}>"
+        )
