@@ -26,12 +26,13 @@ help: ## list the targets
 	@echo "Variables: PYTEST_ARGS (e.g. make test PYTEST_ARGS=\"-m 'not slow'\"), JUPYTER_TOKEN, JUPYTER_PORT, PYTHON"
 
 venv: $(STAMP) ## create .venv from the lock (only when the lock or pyproject.toml changed)
+	@:
 
 $(STAMP):
 	@test -f $(LOCK) || { echo "make: $(LOCK) is missing; run 'make lock'" >&2; exit 1; }
 	@test -x $(VPY) || { echo "make: creating $(VENV) with $$($(PYTHON) --version 2>&1)"; $(PYTHON) -m venv $(VENV); }
 	@rm -f $(VENV)/.stamp-*
-	@echo "make: installing the $$(grep -vc '^#' $(LOCK)) pinned packages of $(LOCK) into $(VENV) (first run: 2-4 minutes)"
+	@echo "make: installing the $$(grep -vc '^#' $(LOCK)) pinned packages of $(LOCK) into $(VENV) (2-4 minutes into a new .venv, seconds otherwise)"
 	$(VPY) -m pip install --quiet --disable-pip-version-check -r $(LOCK)
 	PYTHON=$(VPY) binder/postBuild
 	@touch $@
