@@ -46,13 +46,9 @@ lab: venv ## start JupyterLab on 127.0.0.1 in notebooks/ (prints the URL with it
 lock: ## re-resolve pyproject.toml into the lock binder/requirements.txt (fresh venv)
 	PYTHON=$(PYTHON) tools/lock.sh
 
-data: ## write the default study into data/ (simulator)
-	@if [ -f nbtools/__main__.py ] && [ -f nbtools/simulate.py ]; then \
-		$(MAKE) --no-print-directory venv && $(VPY) -m nbtools simulate; \
-	else \
-		echo "make data: not available yet. It arrives with the simulator issue:"; \
-		echo "  nbtools/simulate.py + the CLI (python -m nbtools simulate) write the default study to data/."; \
-	fi
+data: venv ## write the default study (seed 20161101) into data/leopard-study/
+	$(VPY) -m nbtools simulate data/leopard-study --seed 20161101 --quiet
+	@echo "make data: wrote data/leopard-study/ (checksums in data/leopard-study/SHA256SUMS)"
 
 report: ## execute the notebooks into reports/
 	@echo "make report: not available yet. It arrives with the report issue:"

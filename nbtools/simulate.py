@@ -2338,7 +2338,8 @@ def simulate_study(
     SimulationResult
         ``paths`` of ``datapackage.json``, ``deployments.csv.gz``, ``media.csv.gz``,
         ``observations.csv.gz``, ``individuals.csv.gz``, ``habitat.nc``,
-        ``boundary.geojson`` and ``truth.json``, and the ``truth`` itself.
+        ``boundary.geojson``, ``truth.json`` and ``SHA256SUMS`` (their checksums, checked
+        whenever the files are read), and the ``truth`` itself.
 
     Notes
     -----
@@ -2349,6 +2350,7 @@ def simulate_study(
     from tqdm.auto import tqdm
 
     from .camtrapdp import CamtrapDP, write_camtrapdp
+    from .checksums import write_checksums
 
     started = time.perf_counter()
     p = _parameters(parameters, overrides)
@@ -2378,4 +2380,5 @@ def simulate_study(
     for name in ("deployments", "media", "observations", "individuals"):
         paths[name] = out / f"{name}.csv.gz"
     paths.update({"habitat": habitat_path, "boundary": boundary_path, "truth": truth_path})
+    paths["checksums"] = write_checksums(out, sorted(path.relative_to(out).as_posix() for path in paths.values()))
     return SimulationResult(out_dir=out, paths=paths, truth=study.truth, elapsed_s=time.perf_counter() - started)

@@ -172,14 +172,12 @@ def check_rules(tables: dict[str, pd.DataFrame], files: dict[str, str], report: 
           lambda r: "coordinates are 0, 0: probably missing, not a real place", "coordinates")
 
     # Foreign keys.
-    known_deployments = set(deployments["deploymentID"].dropna())
     for file, table in ((media_file, media), (obs_file, observations)):
-        unknown = table["deploymentID"].notna() & ~table["deploymentID"].isin(known_deployments)
-        unknown = unknown.fillna(False).astype(bool)
+        unknown = table["deploymentID"].notna() & ~_member(table["deploymentID"], deployments["deploymentID"])
         _flag(report, "error", file, table[unknown], "deploymentID",
               lambda r: f"deploymentID {r.deploymentID!r} is not in {dep_file}", "foreign-key")
     has_media = observations["mediaID"].notna()
-    unknown_media = has_media & ~observations["mediaID"].isin(set(media["mediaID"].dropna()))
+    unknown_media = has_media & ~_member(observations["mediaID"], media["mediaID"])
     _flag(report, "error", obs_file, observations[unknown_media], "mediaID",
           lambda r: f"mediaID {r.mediaID!r} is not in {media_file}", "foreign-key")
 
@@ -211,6 +209,12 @@ def check_rules(tables: dict[str, pd.DataFrame], files: dict[str, str], report: 
         _flag(report, "error", obs_file, observations[outside.fillna(False)], size,
               lambda r, s=start, z=size: f"the box leaves the image: {s} + {z} = {getattr(r, s) + getattr(r, z):.4g} > 1",
               "bbox")
+
+
+def _member(values: pd.Series, reference: pd.Series) -> pd.Series:
+    """Whether each value occurs in ``reference``, by hashing (``Series.isin`` on Arrow strings is slow for large sets)."""
+    index = pd.Index(reference.dropna().unique())
+    return pd.Series(index.get_indexer(values) >= 0, index=values.index) & values.notna().to_numpy()
 
 
 def _check_window(
