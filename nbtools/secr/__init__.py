@@ -1,0 +1,47 @@
+"""Spatially explicit capture-recapture (SECR) by maximum likelihood, matching R's secr.
+
+The full likelihood of Borchers & Efford (2008) with a Poisson number of animals,
+detectors ``multi``, ``proximity`` and ``count``, detection functions HN, EX, HHN and
+HEX, detector usage, density constant or log-linear in mask covariates, classes (sex)
+or a two-class finite mixture on sigma, and secr's text formats.
+
+>>> from nbtools.secr import make_mask, read_capthist, secr_fit   # doctest: +SKIP
+>>> ch = read_capthist("capt.txt", "trap.txt", detector="multi")     # doctest: +SKIP
+>>> fit = secr_fit(ch, buffer=100, detectfn="HN")                     # doctest: +SKIP
+>>> fit.density, fit.g0, fit.sigma                                    # doctest: +SKIP
+
+References
+----------
+Borchers, D. L. and Efford, M. G. (2008) Spatially explicit maximum likelihood methods
+for capture-recapture studies. Biometrics 64, 377-385.
+https://doi.org/10.1111/j.1541-0420.2007.00927.x
+
+Efford, M. G. (2025) secr: Spatially explicit capture-recapture models. R package
+version 5.3.0. https://CRAN.R-project.org/package=secr
+"""
+
+from .capthist import DETECTORS, CaptureHistory, make_capthist, read_capthist, read_traps
+from .fit import SECRFit, autoini, rpsv, secr_fit
+from .likelihood import DETECTION_FUNCTIONS, DetectionFunction, SECRLikelihood, hazard
+from .mask import Mask, make_mask
+from .simulate import sim_capthist, sim_popn
+
+__all__ = [
+    "DETECTION_FUNCTIONS",
+    "DETECTORS",
+    "CaptureHistory",
+    "DetectionFunction",
+    "Mask",
+    "SECRFit",
+    "SECRLikelihood",
+    "autoini",
+    "hazard",
+    "make_capthist",
+    "make_mask",
+    "read_capthist",
+    "read_traps",
+    "rpsv",
+    "secr_fit",
+    "sim_capthist",
+    "sim_popn",
+]
