@@ -63,38 +63,30 @@ def write_camtrapdp(
         table = getattr(package, name)
         columns = order + [c for c in table.columns if c not in order]
         _write_csv(table.reindex(columns=columns), folder / file, zone)
-        resources.append(
-            {
-                "name": name,
-                "path": file,
-                "profile": "tabular-data-resource",
-                "format": "csv",
-                "mediatype": "text/csv",
-                "encoding": "utf-8",
-                **({"compression": "gz"} if compress else {}),
-                "schema": schema_url(name),
-            }
-        )
+        resources.append(_resource(name, file, compress, schema_url(name)))
     for name, table in package.resources.items():
         file = f"{name}{suffix}"
         _write_csv(table, folder / file, zone)
-        resources.append(
-            {
-                "name": name,
-                "path": file,
-                "profile": "tabular-data-resource",
-                "format": "csv",
-                "mediatype": "text/csv",
-                "encoding": "utf-8",
-                **({"compression": "gz"} if compress else {}),
-                "schema": infer_schema(table),
-            }
-        )
+        resources.append(_resource(name, file, compress, infer_schema(table)))
     descriptor = {"resources": resources, "profile": PROFILE_URL}
     descriptor.update({key: value for key, value in package.metadata.items() if key not in ("resources", "profile")})
     target = folder / "datapackage.json"
     target.write_text(json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return target
+
+
+def _resource(name: str, file: str, compress: bool, schema: str | dict[str, Any]) -> dict[str, Any]:
+    """The descriptor of one CSV resource."""
+    return {
+        "name": name,
+        "path": file,
+        "profile": "tabular-data-resource",
+        "format": "csv",
+        "mediatype": "text/csv",
+        "encoding": "utf-8",
+        **({"compression": "gz"} if compress else {}),
+        "schema": schema,
+    }
 
 
 def format_timestamps(values: pd.Series, zone: ZoneInfo) -> pd.Series:
