@@ -1,7 +1,10 @@
-"""HoloViews set-up and plots shared by the notebooks.
+"""HoloViews plots of camera-trap results, one submodule per analysis.
 
-Plotting is kept apart from computation: functions here take tables that the
-analysis modules made and return HoloViews objects; they compute nothing new.
+Plotting is kept apart from computation: functions here take tables and
+results that the analysis modules made and return HoloViews objects; they
+compute nothing new. This module holds the set-up and the study-wide plots;
+``nbtools.plots.activity``, ``.effort``, ``.occupancy`` and ``.secr`` hold
+the plots of each analysis.
 """
 
 from __future__ import annotations
