@@ -412,8 +412,13 @@ def test_written_files(written):
     names = {p.name for p in first.paths.values()}
     assert names == {
         "datapackage.json", "deployments.csv.gz", "media.csv.gz", "observations.csv.gz",
-        "individuals.csv.gz", "habitat.nc", "boundary.geojson", "truth.json",
+        "individuals.csv.gz", "habitat.nc", "boundary.geojson", "truth.json", "SHA256SUMS",
     }  # fmt: skip
+    from nbtools.checksums import read_checksums, sha256
+
+    recorded = read_checksums(first.out_dir)
+    assert set(recorded) == names - {"SHA256SUMS"}
+    assert all(recorded[name] == sha256(first.out_dir / name) for name in recorded)
     for path in first.paths.values():
         assert path.exists() and path.stat().st_size > 0
     truth = json.loads(first.paths["truth"].read_text(encoding="utf-8"))
