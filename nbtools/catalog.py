@@ -2,11 +2,14 @@
 
 A catalog is data, not code. Intake 2 can import any Python object a YAML file
 names (a reader class, an ``{import(...)}`` template), so before handing a file
-to Intake, :func:`open_catalog` checks it: every class it names must be one of
-nbtools' readers or Intake's own data types and parameter classes, and no
-template may import, unpickle or read the environment. Paths stay inside the
-catalog's folder, or inside the data folder that is passed explicitly as the
-``data_dir`` parameter (``open_catalog`` passes the project's ``data/``).
+to Intake, :func:`open_catalog` checks it: the YAML is read with
+``yaml.safe_load`` (tags such as ``!!python/object`` are refused), every class
+it names must be one of nbtools' readers or Intake's own data types and
+parameter classes, and no template may import, unpickle or read the
+environment. Paths stay inside the catalog's folder, or inside the data folder:
+the project's ``data/`` for the project's own catalogs, the catalog's own folder
+for any other catalog file, unless the caller passes ``data_dir`` explicitly.
+Symbolic links that lead out of those folders are refused too.
 
 >>> from nbtools.catalog import open_catalog
 >>> cat = open_catalog("leopard")                       # doctest: +SKIP
@@ -30,8 +33,9 @@ ALLOWED_CLASSES = re.compile(
     r"^(nbtools\.readers:[A-Za-z]+|intake\.readers\.user_parameters:[A-Za-z]+UserParameter"
     r"|pandas:DataFrame|xarray:Dataset|shapely\.geometry\.base:BaseGeometry)$"
 )
-#: Template functions that would run code or read the environment.
-FORBIDDEN_TEMPLATES = re.compile(r"\{\s*(import|func|pickle64|env)\s*\(")
+#: Template functions that would run code or read the environment: Intake evaluates them inside braces
+#: anywhere in a string, and at the start of a parameter's default without braces.
+FORBIDDEN_TEMPLATES = re.compile(r"(?:\{|^)\s*(import|func|pickle64|env)\s*\(")
 #: A path template must start with one of these and never climb out with '..'.
 PATH_ROOTS = ("{CATALOG_DIR}/", "{data_dir}/")
 
@@ -50,6 +54,34 @@ def catalog_path(name: str | Path) -> Path:
         known = sorted(p.stem for p in CATALOG_DIR.glob("*.yaml"))
         raise CatalogError(f"no catalog named {name!r}; the project has {', '.join(known)}")
     return path
+
+
+def load_catalog_file(path: Path) -> Any:
+    """The YAML of a catalog, read with ``yaml.safe_load``: plain data only, no Python tags.
+
+    Raises
+    ------
+    CatalogError
+        If the file is missing, not UTF-8, not YAML, or uses a tag that would
+        build a Python object (``!!python/object``, ``!!python/name``, ...).
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CatalogError(f"{path}: catalog file not found") from None
+    except (UnicodeDecodeError, OSError) as error:
+        raise CatalogError(f"{path.name}: cannot be read as UTF-8 text ({error})") from error
+    try:
+        return yaml.safe_load(text)
+    except yaml.constructor.ConstructorError as error:
+        raise CatalogError(
+            f"{path.name}: refused: {error.problem} {error.problem_mark or ''}".strip()
+            + " (catalogs are plain YAML data; tags that build Python objects are never loaded)"
+        ) from error
+    except yaml.YAMLError as error:
+        raise CatalogError(f"{path.name}: not valid YAML ({error})") from error
+    except RecursionError as error:
+        raise CatalogError(f"{path.name}: YAML nested too deeply") from error
 
 
 def check_catalog(spec: Any, source: str) -> None:
@@ -86,8 +118,33 @@ def _check_path(url: str, where: str) -> None:
     if not url.startswith(PATH_ROOTS):
         raise CatalogError(f"{where}: path {url!r} must start with {{CATALOG_DIR}}/ or {{data_dir}}/")
     relative = url.split("}/", 1)[1]
-    if ".." in Path(relative).parts or relative.startswith("/"):
+    if ".." in Path(relative).parts or relative.startswith(("/", "~")) or "\\" in relative:
         raise CatalogError(f"{where}: path {url!r} leaves its folder")
+    if "{" in relative or "}" in relative or "://" in relative:
+        raise CatalogError(f"{where}: path {url!r} may hold no template or URL after its folder")
+
+
+def check_paths_resolve(spec: dict[str, Any], roots: dict[str, Path], source: str) -> None:
+    """Refuse ``url`` paths whose real location (symbolic links followed) is outside their folder."""
+
+    def walk(node: Any, where: str) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                here = f"{where}.{key}" if where else str(key)
+                if key == "url" and isinstance(value, str):
+                    root_name, relative = value[1:].split("}/", 1)
+                    root = roots[root_name].resolve()
+                    target = (root / relative).resolve()
+                    if target != root and root not in target.parents:
+                        raise CatalogError(
+                            f"{source}: {here}: path {value!r} leads to {target}, outside {root} (a symbolic link?)"
+                        )
+                walk(value, here)
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                walk(value, f"{where}[{index}]")
+
+    walk(spec, "")
 
 
 def open_catalog(name: str | Path = "leopard", data_dir: str | Path | None = None, **parameters: Any) -> Any:
@@ -99,8 +156,10 @@ def open_catalog(name: str | Path = "leopard", data_dir: str | Path | None = Non
         A catalog in the project's ``catalogs/`` folder (``leopard``,
         ``camtrap_dp_example``) or the path of a YAML file.
     data_dir : str or pathlib.Path, optional
-        The folder the catalog's ``{data_dir}`` paths point into; the project's
-        ``data/`` folder by default.
+        The folder the catalog's ``{data_dir}`` paths point into. By default
+        the project's ``data/`` folder for the project's catalogs, and the
+        catalog's own folder for any other YAML file, so that a catalog found
+        elsewhere cannot reach files outside its folder unless you say so.
     **parameters
         Catalog parameters, such as ``species`` or ``start``/``end``.
 
@@ -108,16 +167,28 @@ def open_catalog(name: str | Path = "leopard", data_dir: str | Path | None = Non
     -------
     intake.readers.entry.Catalog
         Entries read typed data: ``cat.observations.read()``.
+
+    Raises
+    ------
+    CatalogError
+        If the catalog is unsafe (names code, uses code templates, has YAML
+        tags for Python objects, or a path leaves its folder) or malformed.
+    nbtools.checksums.ChecksumError
+        When an entry is read and a file differs from its recorded checksum.
     """
     from intake import conf
     from intake.readers.entry import Catalog
 
     path = catalog_path(name)
-    spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    spec = load_catalog_file(path)
     check_catalog(spec, path.name)
+    if data_dir is None:
+        data_dir = DATA_DIR if path.parent == CATALOG_DIR else path.parent
+    roots = {"CATALOG_DIR": path.parent, "data_dir": Path(data_dir)}
+    check_paths_resolve(spec, roots, path.name)
     conf["allow_import"] = False  # templates that import code are refused by Intake as well
     conf["allow_pickle"] = False
     catalog = Catalog.from_dict(spec)
     catalog.user_parameters["CATALOG_DIR"] = path.parent.as_uri()
-    catalog.user_parameters["data_dir"] = Path(data_dir or DATA_DIR).resolve().as_uri()
+    catalog.user_parameters["data_dir"] = Path(data_dir).resolve().as_uri()
     return catalog(**parameters) if parameters else catalog

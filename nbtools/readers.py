@@ -65,6 +65,8 @@ def _cached_package(folder: str, stamp: tuple, validate: bool) -> Any:
 def load_package(folder: str | Path, validate: bool = True) -> Any:
     """Read a Camtrap DP package once per process while its files are unchanged."""
     root = Path(folder).resolve()
+    if not root.is_dir():  # read_camtrapdp says what is missing
+        return _cached_package.__wrapped__(str(root), (), validate)
     stamp = tuple(
         (p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(root.iterdir()) if p.is_file()
     )
@@ -155,22 +157,27 @@ class BoundaryReader(readers.BaseReader):
     def _read(self, data: BoundaryGeoJSON, crs: str | None = None, **kwargs: Any) -> Any:
         import json
 
+        import numpy as np
+        import shapely
         from pyproj import Transformer
         from shapely.geometry import shape
-        from shapely.ops import transform, unary_union
+        from shapely.ops import unary_union
 
         from nbtools.checksums import verify_file
 
         path = local_path(data.url)
         verify_file(path)
-        document = json.loads(path.read_text(encoding="utf-8"))
-        if document.get("type") == "FeatureCollection":
-            geometry = unary_union([shape(feature["geometry"]) for feature in document["features"]])
-        elif document.get("type") == "Feature":
-            geometry = shape(document["geometry"])
-        else:
-            geometry = shape(document)
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+            if document.get("type") == "FeatureCollection":
+                geometry = unary_union([shape(feature["geometry"]) for feature in document["features"]])
+            elif document.get("type") == "Feature":
+                geometry = shape(document["geometry"])
+            else:
+                geometry = shape(document)
+        except (ValueError, TypeError, KeyError, AttributeError) as error:  # JSONDecodeError is a ValueError
+            raise ValueError(f"{path.name}: not a GeoJSON geometry, Feature or FeatureCollection ({error})") from error
         if crs:
             project = Transformer.from_crs("EPSG:4326", crs, always_xy=True).transform
-            geometry = transform(project, geometry)
+            geometry = shapely.transform(geometry, lambda xy: np.column_stack(project(xy[:, 0], xy[:, 1])))
         return geometry

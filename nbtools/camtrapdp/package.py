@@ -11,8 +11,8 @@ import pandas as pd
 
 from ..checksums import verify_file
 from .report import CamtrapDPError, ValidationReport
-from .schemas import CORE_TABLES, table_schema
-from .tables import convert_columns, read_text_table, set_aside_rows
+from .schemas import CORE_TABLES, check_schema, table_schema
+from .tables import convert_columns, dialect_characters, is_file, read_text_table, set_aside_rows
 from .validate import DESCRIPTOR, check_descriptor, check_rules, check_tables_with_frictionless, deduplicate
 
 
@@ -123,9 +123,27 @@ def read_camtrapdp(path: str | Path, strict: bool = False, validate: bool = True
     Notes
     -----
     Files are read only from inside the package folder: resource paths that
-    are absolute, contain ``..`` or are URLs are refused, and nothing is
-    fetched from the network (the Camtrap DP 1.0.2 profile and schemas are
-    bundled).
+    are absolute, contain ``..``, are URLs or lead outside the folder through a
+    symbolic link are refused, and nothing is fetched from the network (the
+    Camtrap DP 1.0.2 profile and schemas are bundled). An extra resource that
+    cannot be read safely is skipped with a warning.
+
+    Core tables are typed with the official Camtrap DP field definitions; a
+    declared inline or local schema may add fields and ``missingValues``.
+
+    Timestamps become UTC moments through the UTC offset written in each
+    (``2021-03-28T02:30:00+01:00`` is 01:30 UTC), never through a time zone.
+    Daylight-saving changes therefore cannot make a moment ambiguous: a wall
+    time in the spring gap or the autumn fold is a well-defined moment when it
+    carries an offset, and the same moment written with the winter or the
+    summer offset reads the same. A timestamp without an offset is an error
+    (its cell is left empty), never guessed: in a gap it names no moment, in a
+    fold two.
+
+    Coordinates are checked beyond the schema's ranges: a deployment outside
+    the package's ``spatial`` extent is a warning, and an error when swapping
+    its latitude and longitude would put it inside (or when only the swapped
+    pair is in range).
 
     Examples
     --------
@@ -145,34 +163,47 @@ def read_camtrapdp(path: str | Path, strict: bool = False, validate: bool = True
     if missing:
         raise CamtrapDPError(f"{DESCRIPTOR}: no resource named {', '.join(missing)}; a Camtrap DP package needs {', '.join(CORE_TABLES)}")
 
+    _check_distinct_paths(declared)
     tables: dict[str, pd.DataFrame] = {}
     files: dict[str, str] = {}
     sources: dict[str, tuple[str, dict[str, Any], dict[str, Any] | None]] = {}
+    aside_keys: dict[str, dict[str, int]] = {}
+    unusable_keys: set[str] = set()
     utc_offset = None
     for name in CORE_TABLES:
         resource = declared[name]
         file = resource_path(resource, name)
         schema = _resource_schema(root, resource, name)
-        dialect = resource.get("dialect") if isinstance(resource.get("dialect"), dict) else None
-        if (root / file).is_file():
-            verify_file(root / file)
-        cells, too_long = read_text_table(root / file, file, dialect)
+        dialect = _dialect(resource, file)
+        path = _inside(root, file, name)
+        if is_file(path):
+            verify_file(path)
+        cells, too_long = read_text_table(path, file, dialect)
         if name == "deployments":
             utc_offset = _common_offset(cells.get("deploymentStart"))
-        kept = set_aside_rows(cells, too_long, file, _primary_key(schema), list(schema.get("missingValues", [""])), report)
+        key = _primary_key(schema)
+        kept = set_aside_rows(cells, too_long, file, key, list(schema.get("missingValues", [""])), report)
+        aside_keys[file] = _keys_set_aside(cells, too_long, kept, key, dialect)
+        if key is not None and (key not in cells.columns or key in cells.attrs.get("duplicate_labels", {})):
+            unusable_keys.add(file)
         tables[name] = convert_columns(kept, schema, file, report)
         files[name] = file
-        sources[name] = (file, schema, dialect)
+        if not cells.attrs.get("duplicate_labels"):  # frictionless cannot match columns by name then
+            sources[name] = (file, schema, dialect)
     if validate:
         check_tables_with_frictionless(root, sources, report)
-    check_rules(tables, files, report)
+    spatial = descriptor.get("spatial")
+    check_rules(tables, files, report, aside_keys=aside_keys, unusable_keys=unusable_keys, spatial=spatial)
     deduplicate(report)
 
-    extras = {
-        name: _read_extra(root, resource, name, report)
-        for name, resource in declared.items()
-        if name not in CORE_TABLES
-    }
+    extras = {}
+    for name, resource in declared.items():
+        if name in CORE_TABLES:
+            continue
+        try:
+            extras[name] = _read_extra(root, resource, name, report)
+        except CamtrapDPError as error:  # an extra resource never stops the core tables from being read
+            report.add("warning", DESCRIPTOR, None, f"resources/{name}", None, f"extra resource not read: {error}", "extra-resource")
     metadata = {key: value for key, value in descriptor.items() if key != "resources"}
     package = CamtrapDP(**tables, metadata=metadata, resources=extras, report=report, path=root, utc_offset=utc_offset)
     if strict and report.errors:
@@ -194,6 +225,10 @@ def _read_descriptor(path: Path) -> tuple[Path, dict[str, Any]]:
         raise CamtrapDPError(
             f"{file.name}: not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"
         ) from error
+    except RecursionError as error:
+        raise CamtrapDPError(f"{file.name}: JSON nested too deeply to be a package descriptor") from error
+    except OSError as error:
+        raise CamtrapDPError(f"{file.name}: cannot be read ({error})") from error
     if not isinstance(descriptor, dict):
         raise CamtrapDPError(f"{file.name}: must hold a JSON object, found {type(descriptor).__name__}")
     return file.parent, descriptor
@@ -213,6 +248,19 @@ def _resources_by_name(descriptor: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return by_name
 
 
+def _check_distinct_paths(declared: dict[str, dict[str, Any]]) -> None:
+    """Refuse two core tables reading the same file: each file's rows are accounted for once."""
+    seen: dict[str, str] = {}
+    for name, resource in declared.items():
+        path = resource.get("path")
+        if name not in CORE_TABLES or not isinstance(path, str):  # extra resources: see _read_extra
+            continue
+        key = PurePosixPath(path.replace("\\", "/")).as_posix()
+        if key in seen:
+            raise CamtrapDPError(f"{DESCRIPTOR}: resources {seen[key]!r} and {name!r} both have path {path!r}; each table needs its own file")
+        seen[key] = name
+
+
 def resource_path(resource: dict[str, Any], name: str) -> str:
     """The resource's file path, refused unless it is a plain relative path inside the package.
 
@@ -223,35 +271,130 @@ def resource_path(resource: dict[str, Any], name: str) -> str:
         ``..``, or a URL.
     """
     path = resource.get("path")
-    if not isinstance(path, str) or not path:
+    if not isinstance(path, str) or not path.strip():
         raise CamtrapDPError(f"{DESCRIPTOR}: resource {name!r} needs one 'path' to a CSV file in the package")
     pure = PurePosixPath(path.replace("\\", "/"))
-    if "://" in path or path.startswith(("~", "/")) or pure.is_absolute() or ".." in pure.parts or ":" in pure.parts[0]:
+    if (
+        "://" in path
+        or path.startswith(("~", "/"))
+        or pure.is_absolute()
+        or ".." in pure.parts
+        or ":" in pure.parts[0]
+        or any(ord(char) < 32 for char in path)
+        or any(len(part.encode("utf-8", "surrogatepass")) > 255 for part in pure.parts)
+    ):
         raise CamtrapDPError(
             f"{DESCRIPTOR}: resource {name!r} has path {path!r}; only relative paths inside the package "
-            "folder are read (no '..', absolute paths or URLs, nothing is fetched)"
+            "folder are read (no '..', absolute paths, URLs or control characters; nothing is fetched)"
         )
     return pure.as_posix()
 
 
-def _resource_schema(root: Path, resource: dict[str, Any], name: str) -> dict[str, Any]:
-    """The Table Schema of a core resource: the bundled official one for Camtrap DP URLs."""
+def _inside(root: Path, file: str, name: str) -> Path:
+    """The file's path, refused if a symbolic link leads it outside the package folder."""
+    path = root / file
+    try:
+        resolved = path.resolve()
+        resolved.relative_to(root.resolve())
+    except ValueError:
+        raise CamtrapDPError(
+            f"{DESCRIPTOR}: resource {name!r} path {file!r} leads outside the package folder (a symbolic link?); "
+            "only files inside the package are read"
+        ) from None
+    except OSError as error:
+        raise CamtrapDPError(f"{file}: cannot be read ({error})") from error
+    return path
+
+
+def _dialect(resource: dict[str, Any], file: str) -> dict[str, Any] | None:
+    """The resource's Table Dialect reduced to what the reader honours (checked), or None."""
+    dialect = resource.get("dialect")
+    if dialect is None:
+        return None
+    delimiter, quote = dialect_characters(dialect, file)
+    return {"delimiter": delimiter, "quoteChar": quote}
+
+
+def _read_schema_file(root: Path, schema: str, name: str) -> Any:
+    file = resource_path({"path": schema}, f"{name} schema")
+    path = _inside(root, file, f"{name} schema")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise CamtrapDPError(f"{file}: the Table Schema of resource {name!r} is not found in the package folder") from None
+    except UnicodeDecodeError as error:
+        raise CamtrapDPError(f"{file}: not UTF-8 text (byte {error.start})") from error
+    except OSError as error:
+        raise CamtrapDPError(f"{file}: cannot be read ({error})") from error
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise CamtrapDPError(f"{file}: not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})") from error
+
+
+def _declared_schema(root: Path, resource: dict[str, Any], name: str) -> dict[str, Any] | None:
+    """A resource's own Table Schema: inline, or a local JSON file; None for a URL or nothing."""
     schema = resource.get("schema")
-    if isinstance(schema, dict):
-        return schema
     if isinstance(schema, str) and "://" not in schema and schema.endswith(".json"):
-        return json.loads((root / resource_path({"path": schema}, f"{name} schema")).read_text(encoding="utf-8"))
-    return table_schema(name)
+        schema = _read_schema_file(root, schema, name)
+    elif not isinstance(schema, dict):
+        return None
+    return check_schema(schema, f"{DESCRIPTOR}: resource {name!r} schema")
+
+
+def _resource_schema(root: Path, resource: dict[str, Any], name: str) -> dict[str, Any]:
+    """The Table Schema of a core resource: the bundled official one, plus any fields a declared schema adds.
+
+    The official field definitions always win, so a core table has the same
+    columns and types whatever its descriptor says (the profile requires the
+    official schema URL; ``check_descriptor`` reports anything else).
+    """
+    official = table_schema(name)
+    declared = _declared_schema(root, resource, name)
+    if declared is None:
+        return official
+    names = {item["name"] for item in official["fields"]}
+    merged = dict(official)
+    merged["fields"] = official["fields"] + [f for f in declared.get("fields", []) if f["name"] not in names]
+    if "missingValues" in declared:
+        merged["missingValues"] = declared["missingValues"]
+    return merged
+
+
+def _keys_set_aside(
+    cells: pd.DataFrame, too_long: pd.DataFrame, kept: pd.DataFrame, key: str | None, dialect: dict[str, Any] | None
+) -> dict[str, int]:
+    """Primary-key values of the rows set aside (first row each), so references to them can say so."""
+    if key is None or key not in cells.columns:
+        return {}
+    aside = cells.loc[cells.index.difference(kept.index), key]
+    keys = {value: int(row) for row, value in aside.items() if value}
+    position = list(cells.columns).index(key)
+    delimiter = (dialect or {}).get("delimiter", ",")
+    for row, raw in too_long["raw"].items():
+        values = raw.split(delimiter)
+        if position < len(values) and values[position]:
+            keys.setdefault(values[position], int(row))
+    return keys
 
 
 def _read_extra(root: Path, resource: dict[str, Any], name: str, report: ValidationReport) -> pd.DataFrame:
     """An extra resource: inline ``data`` or a CSV file typed by its inline schema."""
     if "data" in resource:
         data = resource["data"]
-        return pd.DataFrame(data if isinstance(data, list) else [data])
+        try:
+            return pd.DataFrame(data if isinstance(data, list) else [data])
+        except (ValueError, TypeError) as error:
+            raise CamtrapDPError(f"{DESCRIPTOR}: resource {name!r}: its inline data is not a table ({error})") from error
     file = resource_path(resource, name)
-    cells, too_long = read_text_table(root / file, file, resource.get("dialect"))
-    schema = resource.get("schema") if isinstance(resource.get("schema"), dict) else {"fields": []}
+    if file in report.rows_read:
+        raise CamtrapDPError(f"{DESCRIPTOR}: resource {name!r} has path {file!r}, a file already read as another table")
+    dialect = _dialect(resource, file)
+    schema = _declared_schema(root, resource, name) or {"fields": []}
+    path = _inside(root, file, name)
+    if is_file(path):
+        verify_file(path)
+    cells, too_long = read_text_table(path, file, dialect)
     kept = set_aside_rows(cells, too_long, file, _primary_key(schema), list(schema.get("missingValues", [""])), report)
     return convert_columns(kept, schema, file, report)
 

@@ -83,6 +83,70 @@ class FieldSpec:
     pattern: str | None = None
 
 
+def check_schema(schema: Any, where: str) -> dict[str, Any]:
+    """Check that a Table Schema has the structure the reader relies on.
+
+    Parameters
+    ----------
+    schema : object
+        The schema as found (inline in ``datapackage.json`` or in a local file).
+    where : str
+        Where it comes from, for messages (``datapackage.json: resource
+        'individuals' schema``).
+
+    Returns
+    -------
+    dict
+        The schema, unchanged.
+
+    Raises
+    ------
+    CamtrapDPError
+        Naming the property that is malformed: ``fields`` not a list of objects
+        with a string ``name``, a ``type`` or ``format`` that is not a string,
+        ``constraints`` not an object, ``enum`` not a list, ``minimum`` or
+        ``maximum`` not a number, ``missingValues`` not a list of strings, or a
+        ``primaryKey`` that is not a field name or list of them.
+    """
+    from .report import CamtrapDPError
+
+    def fail(what: str) -> None:
+        raise CamtrapDPError(f"{where}: not a valid Table Schema: {what}")
+
+    if not isinstance(schema, dict):
+        fail(f"must be an object, found {type(schema).__name__}")
+    fields = schema.get("fields", [])
+    if not isinstance(fields, list):
+        fail("'fields' must be a list")
+    for position, item in enumerate(fields):
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str) or not item["name"]:
+            fail(f"field {position} must be an object with a non-empty string 'name'")
+        for key in ("type", "format"):
+            if key in item and not isinstance(item[key], str):
+                fail(f"field {item['name']!r}: '{key}' must be a string")
+        constraints = item.get("constraints", {})
+        if not isinstance(constraints, dict):
+            fail(f"field {item['name']!r}: 'constraints' must be an object")
+        enum = constraints.get("enum", [])
+        if not isinstance(enum, list) or not all(isinstance(v, (str, int, float)) and v == v for v in enum):
+            fail(f"field {item['name']!r}: constraint 'enum' must be a list of strings or numbers")
+        for key in ("minimum", "maximum"):
+            value = constraints.get(key)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float, str))):
+                fail(f"field {item['name']!r}: constraint '{key}' must be a number")
+        if "pattern" in constraints and not isinstance(constraints["pattern"], str):
+            fail(f"field {item['name']!r}: constraint 'pattern' must be a string")
+    missing = schema.get("missingValues", [""])
+    if not isinstance(missing, list) or not all(isinstance(value, str) for value in missing):
+        fail("'missingValues' must be a list of strings")
+    key = schema.get("primaryKey")
+    if key is not None and not (
+        isinstance(key, str) or (isinstance(key, list) and all(isinstance(k, str) for k in key))
+    ):
+        fail("'primaryKey' must be a field name or a list of field names")
+    return schema
+
+
 def field_specs(schema: dict[str, Any]) -> list[FieldSpec]:
     """The fields of a Table Schema, in order."""
     specs = []

@@ -7,7 +7,14 @@ are converted to the types the Table Schema names: ``string`` to pandas
 ``string``, ``integer`` to ``Int64``, ``number`` to ``float64``, ``boolean`` to
 ``boolean``, ``datetime`` to ``datetime64[ns, UTC]`` and enumerations to
 categoricals. A cell that cannot be converted becomes missing and is reported,
-with its original text, as a problem naming the file, row and field.
+with its original text, as a problem naming the file, row and field. Rows with
+fewer cells than the header are kept, their missing cells read as empty, and
+reported; a label repeated in the header is reported.
+
+Files that cannot be read as a table at all raise :class:`CamtrapDPError` with
+the file name: not UTF-8 (with a guess at the encoding), a NUL byte, an empty
+file, a quoted cell that is never closed (which would swallow the rest of the
+file), a corrupt gzip stream.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ import csv
 import gzip
 import io
 import re
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -29,11 +37,62 @@ from .schemas import FieldSpec, field_specs, missing_values
 TRUE_VALUES = frozenset({"true", "True", "TRUE", "1"})
 FALSE_VALUES = frozenset({"false", "False", "FALSE", "0"})
 
-#: A timestamp must end with a UTC offset: Z, +hh:mm, +hhmm or +hh.
-_OFFSET = re.compile(r"(?:Z|[+-]\d{2}(?::?\d{2})?)$")
+#: A timestamp must have a time of day and end with a UTC offset: Z, +hh:mm, +hhmm or +hh.
+#: (ASCII digits and a literal space keep it within what pyarrow's RE2 runs vectorised.)
+_OFFSET = re.compile(r"[T ][0-9]{2}(?::?[0-9]{2}){0,2}(?:[.,][0-9]+)? ?(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)$")
+
+#: Table Schema types converted from text (every other type stays text).
+_TYPED = frozenset({"integer", "number", "boolean", "datetime"})
 
 #: Name of the index of every table: the row number in the file (header = row 1).
 ROW_INDEX = "row"
+
+#: Largest integer magnitude read exactly (cells are parsed through float64).
+_MAX_EXACT_INTEGER = 2**53
+
+#: The moments ``datetime64[ns]`` can hold.
+_EARLIEST = pd.Timestamp.min.tz_localize("UTC")
+_LATEST = pd.Timestamp.max.tz_localize("UTC")
+
+
+def dialect_characters(dialect: Any, file: str) -> tuple[str, str]:
+    """The delimiter and quote character of a Table Dialect, checked.
+
+    Only ``delimiter`` and ``quoteChar`` change how files are read; a dialect
+    that says the file has no header row is refused.
+
+    Raises
+    ------
+    CamtrapDPError
+        For a delimiter or quote character that is not one character, or the
+        two being equal or a line break.
+    """
+    if dialect is None:
+        return ",", '"'
+    if not isinstance(dialect, dict):
+        raise CamtrapDPError(f"datapackage.json: the dialect of {file} must be an object, found {type(dialect).__name__}")
+    chars = []
+    for key, default in (("delimiter", ","), ("quoteChar", '"')):
+        value = dialect.get(key, default)
+        if not isinstance(value, str) or len(value) != 1 or value in "\r\n":
+            raise CamtrapDPError(
+                f"datapackage.json: the dialect of {file}: {key} must be one character other than a line break, "
+                f"found {value!r}"
+            )
+        chars.append(value)
+    if chars[0] == chars[1]:
+        raise CamtrapDPError(f"datapackage.json: the dialect of {file}: delimiter and quoteChar are both {chars[0]!r}")
+    if dialect.get("header", True) is not True:
+        raise CamtrapDPError(f"datapackage.json: the dialect of {file} says it has no header row; nbtools needs one")
+    return chars[0], chars[1]
+
+
+def is_file(path: Path) -> bool:
+    """Whether ``path`` is a file; False (not an exception) for paths the system cannot even look up."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):  # e.g. a name too long, or a NUL byte
+        return False
 
 
 def read_text_table(path: Path, file: str, dialect: dict[str, Any] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -53,7 +112,11 @@ def read_text_table(path: Path, file: str, dialect: dict[str, Any] | None = None
     -------
     cells : pandas.DataFrame
         One column of text per header label (missing cells as ``""``), indexed
-        by the row number in the file (the header is row 1).
+        by the row number in the file (the header is row 1). ``cells.attrs``
+        holds ``"short_rows"`` (row number to the number of cells of rows with
+        fewer cells than the header, read as if the rest were empty) and
+        ``"duplicate_labels"`` (label to the 1-based positions of a label that
+        occurs more than once; pandas names the repeats ``label.1``, ...).
     too_long : pandas.DataFrame
         Rows with more cells than the header, as their raw text in a ``raw``
         column, indexed by row number; they cannot be placed in columns.
@@ -61,12 +124,12 @@ def read_text_table(path: Path, file: str, dialect: dict[str, Any] | None = None
     Raises
     ------
     CamtrapDPError
-        If the file is missing, empty, or not UTF-8 text.
+        If the file is missing, empty, not UTF-8 text (the message says when it
+        looks like Latin-1 or UTF-16), holds a NUL byte, or has a quoted cell
+        that is never closed.
     """
-    dialect = dialect or {}
-    delimiter = dialect.get("delimiter", ",")
-    quotechar = dialect.get("quoteChar", '"')
-    if not path.is_file():
+    delimiter, quotechar = dialect_characters(dialect, file)
+    if not is_file(path):
         raise CamtrapDPError(f"{file}: file not found in the package folder ({path.parent})")
     opener = gzip.open if path.suffix == ".gz" else open
     try:
@@ -74,13 +137,20 @@ def read_text_table(path: Path, file: str, dialect: dict[str, Any] | None = None
             text = handle.read()
     except UnicodeDecodeError as error:
         raise CamtrapDPError(
-            f"{file}: not UTF-8 text (byte {error.start} cannot be decoded: {error.reason}); "
+            f"{file}: not UTF-8 text (byte {error.start} cannot be decoded: {error.reason}){_encoding_hint(path, opener)}; "
             "Camtrap DP files must be UTF-8, save the file again with that encoding"
         ) from error
-    except (OSError, EOFError) as error:  # e.g. a corrupt gzip stream
+    except (OSError, EOFError, zlib.error) as error:  # e.g. a corrupt gzip stream
         raise CamtrapDPError(f"{file}: cannot be read ({error})") from error
     if not text.strip():
         raise CamtrapDPError(f"{file}: the file is empty (no header row)")
+    nul = text.find("\x00")
+    if nul >= 0:
+        line = text.count("\n", 0, nul) + 1
+        raise CamtrapDPError(
+            f"{file}: contains a NUL byte (line {line}): not a text file, or UTF-16/UTF-32 text without a byte-order "
+            "mark; Camtrap DP files must be UTF-8"
+        )
     try:
         cells = pd.read_csv(
             io.StringIO(text),
@@ -94,27 +164,138 @@ def read_text_table(path: Path, file: str, dialect: dict[str, Any] | None = None
         )
         cells.index = pd.RangeIndex(2, 2 + len(cells), name=ROW_INDEX)
         too_long = pd.DataFrame({"raw": pd.Series(dtype=str)}, index=pd.Index([], dtype=int, name=ROW_INDEX))
+        short = _short_rows(text, cells, delimiter, quotechar)
     except pd.errors.ParserError:
-        cells, too_long = _read_ragged(text, delimiter, quotechar)
-    return cells.fillna(""), too_long
+        cells, too_long, short = _read_ragged(text, file, delimiter, quotechar)
+    cells = cells.fillna("")
+    cells.attrs["short_rows"] = short
+    cells.attrs["duplicate_labels"] = _duplicate_labels(text, delimiter, quotechar)
+    return cells, too_long
 
 
-def _read_ragged(text: str, delimiter: str, quotechar: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _encoding_hint(path: Path, opener: Any) -> str:
+    """A guess at the encoding of a file that is not UTF-8, for the error message."""
+    try:
+        with opener(path, "rb") as handle:
+            head = handle.read(1 << 16)
+    except (OSError, EOFError, zlib.error):
+        return ""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "; it looks like UTF-16 (it starts with a UTF-16 byte-order mark)"
+    if head[1::2].count(0) > len(head) // 4 or head[0::2].count(0) > len(head) // 4:
+        return "; it looks like UTF-16 (every other byte is 0)"
+    return "; perhaps Latin-1 or Windows-1252"
+
+
+def _duplicate_labels(text: str, delimiter: str, quotechar: str) -> dict[str, list[int]]:
+    """Header labels that occur more than once, with their 1-based positions."""
+    try:
+        header = next(_records(text[: 1 << 20], delimiter, quotechar), [])  # the header is in the first MiB
+    except csv.Error:  # the reading itself reports what is wrong with such a file
+        return {}
+    if len(set(header)) == len(header):
+        return {}
+    positions: dict[str, list[int]] = {}
+    for position, label in enumerate(header, start=1):
+        if label:  # empty labels become 'Unnamed: i' columns, reported as unknown columns
+            positions.setdefault(label, []).append(position)
+    return {label: where for label, where in positions.items() if len(where) > 1}
+
+
+def _short_rows(text: str, cells: pd.DataFrame, delimiter: str, quotechar: str) -> dict[int, int]:
+    """Rows with fewer cells than the header (pandas pads them silently), as row number to cell count.
+
+    Blank rows are left out (they are set aside). A cheap count decides first:
+    when the delimiters outside quoted cells are exactly (width - 1) per row,
+    no row is short; only otherwise is the file parsed again to count cells.
+    """
+    width = len(cells.columns)
+    if width <= 1 or len(cells) == 0:
+        return {}
+    delimiters = text.count(delimiter)
+    if quotechar in text:
+        q, d = re.escape(quotechar), delimiter
+        delimiters -= sum(m.group().count(d) for m in re.finditer(f"{q}[^{q}]*(?:{q}{q}[^{q}]*)*{q}", text))
+    if delimiters == (width - 1) * (len(cells) + 1):
+        return {}
+    try:
+        counts = [len(row) for row in _records(text, delimiter, quotechar)]
+    except csv.Error:  # the two parsers disagree on this file: leave it to frictionless
+        return {}
+    if len(counts) != len(cells) + 1:  # the two parsers disagree on the rows: leave it to frictionless
+        return {}
+    return {number: n for number, n in enumerate(counts[1:], start=2) if 0 < n < width}
+
+
+def _read_ragged(text: str, file: str, delimiter: str, quotechar: str) -> tuple[pd.DataFrame, pd.DataFrame, dict[int, int]]:
     """Read a CSV whose rows may have more cells than the header, row by row."""
-    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter, quotechar=quotechar))
+    rows = _csv_records(text, file, delimiter, quotechar)
     header, body = rows[0], rows[1:]
     width = len(header)
     kept, kept_rows, long_rows, long_raw = [], [], [], []
+    short: dict[int, int] = {}
     for number, cells in enumerate(body, start=2):
         if len(cells) > width:
             long_rows.append(number)
             long_raw.append(delimiter.join(cells))
         else:
+            if 0 < len(cells) < width:
+                short[number] = len(cells)
             kept.append(cells + [""] * (width - len(cells)))
             kept_rows.append(number)
-    frame = pd.DataFrame(kept, columns=header, index=pd.Index(kept_rows, name=ROW_INDEX), dtype=str)
-    too_long = pd.DataFrame({"raw": long_raw}, index=pd.Index(long_rows, name=ROW_INDEX), dtype=str)
-    return frame, too_long
+    frame = pd.DataFrame(kept, columns=_unique_labels(header), index=pd.Index(kept_rows, dtype=int, name=ROW_INDEX), dtype=str)
+    too_long = pd.DataFrame({"raw": long_raw}, index=pd.Index(long_rows, dtype=int, name=ROW_INDEX), dtype=str)
+    return frame, too_long, short
+
+
+def _records(text: str, delimiter: str, quotechar: str, strict: bool = False) -> Any:
+    """The csv module's reader over a text, splitting lines as pandas does (at \\n, \\r\\n and a bare \\r)."""
+    return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar=quotechar, strict=strict)
+
+
+def _unique_labels(header: list[str]) -> list[str]:
+    """Column names as pandas makes them: ``Unnamed: i`` for empty labels, ``x.1``, ``x.2`` for repeats."""
+    labels = [label if label else f"Unnamed: {i}" for i, label in enumerate(header)]
+    taken = set(labels)
+    seen: dict[str, int] = {}
+    out = []
+    for label in labels:
+        if label in seen:
+            k = seen[label]
+            while f"{label}.{k}" in taken:
+                k += 1
+            seen[label] = k + 1
+            taken.add(f"{label}.{k}")
+            out.append(f"{label}.{k}")
+        else:
+            seen[label] = 1
+            out.append(label)
+    return out
+
+
+def _csv_records(text: str, file: str, delimiter: str, quotechar: str) -> list[list[str]]:
+    """All records of a CSV text; a quoted cell that runs to the end of the file is an error."""
+    records: list[list[str]] = []
+    reader = _records(text, delimiter, quotechar, strict=True)
+    try:
+        records.extend(reader)
+    except csv.Error:
+        try:
+            lenient = list(_records(text, delimiter, quotechar))
+        except csv.Error as error:
+            raise CamtrapDPError(f"{file}: not a readable CSV file ({error})") from None
+        last = lenient[-1] if lenient else []
+        if len(lenient) == len(records) + 1 and any("\n" in cell or "\r" in cell for cell in last):
+            # the last record swallowed the rest of the file: an opening quote never closed
+            row = len(records) + 1
+            raise CamtrapDPError(
+                f"{file}: row {row}: a quoted cell is never closed, so the rest of the file would be read into it "
+                f"(an opening {quotechar} without its closing {quotechar})"
+            ) from None
+        records = lenient
+    if not records:
+        raise CamtrapDPError(f"{file}: the file is empty (no header row)")
+    return records
 
 
 def set_aside_rows(
@@ -145,6 +326,15 @@ def set_aside_rows(
     blank = (cells == "").all(axis=1) if len(cells.columns) else pd.Series(True, index=cells.index)
     for number in cells.index[blank]:
         report.add("error", file, int(number), None, "", "blank row; set aside", "blank-row")
+    width = len(cells.columns)
+    for number, count in sorted(cells.attrs.get("short_rows", {}).items()):
+        if number in cells.index and not blank.loc[number]:
+            report.add(
+                "error", file, int(number), str(cells.columns[count]), None,
+                f"row has {count} of the header's {width} cells; the missing cells from {cells.columns[count]} on "
+                "are read as empty",
+                "missing-cell",
+            )
     reasons = pd.Series("", index=cells.index, dtype=object)
     reasons[blank] = "blank row"
 
@@ -191,22 +381,51 @@ def convert_columns(
     check name ``parse-error`` and become missing.
     """
     missing = missing_values(schema)
-    check_header(list(cells.columns), schema, file, report)
-    columns: dict[str, pd.Series] = {}
+    check_header(list(cells.columns), schema, file, report, cells.attrs.get("duplicate_labels"))
+    # Whole-frame steps first (a few pandas calls, not a few per column): empty columns and text columns.
+    is_missing = cells.isin(missing)
+    empty = is_missing.all(axis=0)
+    columns: dict[str, pd.Series | None] = {}
+    text_columns: list[str] = []
     for spec in field_specs(schema):
-        text = cells[spec.name] if spec.name in cells.columns else pd.Series("", index=cells.index, dtype=object)
-        columns[spec.name] = convert_field(text, spec, missing, file, report)
+        if spec.name not in cells.columns or empty[spec.name]:
+            columns[spec.name] = _empty(cells.index, spec.type, spec.enum)
+        elif spec.enum is None and spec.type not in _TYPED:
+            columns[spec.name] = None
+            text_columns.append(spec.name)
+        else:
+            columns[spec.name] = convert_field(cells[spec.name], spec, missing, file, report)
     for label in cells.columns:
         if label not in columns:
-            columns[label] = _as_string(cells[label], missing)
+            columns[label] = None
+            text_columns.append(label)
+    if text_columns:
+        text = cells[text_columns].where(~is_missing[text_columns]).astype("string")
+        columns.update({label: text[label] for label in text_columns})
     frame = pd.DataFrame(columns, index=cells.index)
     frame.index.name = ROW_INDEX
     return frame
 
 
-def check_header(labels: list[str], schema: dict[str, Any], file: str, report: ValidationReport) -> None:
-    """Report schema fields missing from the header (row 1) and columns the schema does not know."""
+def check_header(
+    labels: list[str],
+    schema: dict[str, Any],
+    file: str,
+    report: ValidationReport,
+    duplicate_labels: dict[str, list[int]] | None = None,
+) -> None:
+    """Report schema fields missing from the header (row 1), repeated labels and columns the schema does not know."""
     specs = field_specs(schema)
+    duplicates = duplicate_labels if duplicate_labels is not None else {}
+    renamed = {label: [labels[p - 1] for p in where[1:] if p <= len(labels)] for label, where in duplicates.items()}
+    mangled = {name for names in renamed.values() for name in names}
+    for label, where in duplicates.items():
+        report.add(
+            "error", file, 1, label, None,
+            f"column {label!r} appears {len(where)} times in the header (columns {', '.join(map(str, where))}); "
+            f"the first is read as {label}, the others are kept as text columns {', '.join(renamed[label])}",
+            "duplicate-label",
+        )
     if not specs:  # a resource without a schema: every column is as found
         return
     names = {spec.name for spec in specs}
@@ -221,7 +440,7 @@ def check_header(labels: list[str], schema: dict[str, Any], file: str, report: V
             else:
                 report.add("warning", file, 1, spec.name, None, "optional column is missing; read as empty", "missing-label")
     for label in labels:
-        if label not in names:
+        if label not in names and label not in mangled:
             report.add("warning", file, 1, label, None, "column is not in the table schema; kept as text", "extra-label")
 
 
@@ -231,15 +450,27 @@ def convert_field(
     """Convert one column of text to the field's type, reporting cells that fail."""
     is_missing = text.isin(missing)
     kind = spec.type
+    if is_missing.all():  # an empty column (most optional fields): no cell to convert or report
+        return _empty(text.index, kind, spec.enum)
+    message: pd.Series | None = None  # a message per bad cell, when it says more than the default
     if kind == "integer":
         numbers = pd.to_numeric(text.where(~is_missing), errors="coerce")
-        bad = ~is_missing & (numbers.isna() | (numbers % 1 != 0))
-        values = numbers.where(~bad).astype("Int64")
+        finite = pd.Series(np.isfinite(numbers.to_numpy(dtype=float, na_value=np.nan)), index=text.index)
+        too_large = finite & (numbers.abs() >= _MAX_EXACT_INTEGER)
+        bad = ~is_missing & (~finite | too_large | (numbers.where(finite & ~too_large, 0) % 1 != 0))
+        values = numbers.where(~bad & ~is_missing).astype("Int64")
         expected = "an integer"
+        message = pd.Series(
+            np.where(too_large, f"integer too large (only sizes below 2**53 = {_MAX_EXACT_INTEGER:,} are exact)", ""),
+            index=text.index,
+        )
     elif kind == "number":
         values = pd.to_numeric(text.where(~is_missing), errors="coerce").astype("float64")
-        bad = ~is_missing & values.isna()
+        infinite = pd.Series(np.isinf(values.to_numpy()), index=text.index)
+        bad = ~is_missing & (values.isna() | infinite)
+        values = values.where(~infinite)
         expected = "a number"
+        message = pd.Series(np.where(infinite, "not a finite number", ""), index=text.index)
     elif kind == "boolean":
         values = pd.Series(pd.NA, index=text.index, dtype="boolean")
         values[text.isin(TRUE_VALUES)] = True
@@ -247,29 +478,76 @@ def convert_field(
         bad = ~is_missing & values.isna()
         expected = "true or false"
     elif kind == "datetime":
-        has_offset = text.str.contains(_OFFSET)
-        parsed = pd.to_datetime(text.where(~is_missing & has_offset), format="ISO8601", utc=True, errors="coerce")
-        values = parsed.astype("datetime64[ns, UTC]")
-        bad = ~is_missing & values.isna()
-        no_offset = bad & ~has_offset & pd.to_datetime(text.where(bad), format="ISO8601", errors="coerce").notna()
-        for number, value in text[no_offset].items():
-            report.add(
-                "error", file, int(number), spec.name, value,
-                "timestamp has no UTC offset, so the moment is ambiguous; write it as e.g. "
-                "2017-04-01T21:30:00+10:00 or 2017-04-01T11:30:00Z",
-                "parse-error",
-            )
-        bad = bad & ~no_offset
+        values, bad = _parse_timestamps(text, is_missing, spec, file, report)
         expected = "a date-time like 2017-04-01T21:30:00+10:00"
     else:  # string, any and unknown types stay text
         values = _as_string(text, missing)
         bad = pd.Series(False, index=text.index)
         expected = ""
     for number, value in text[bad].items():
-        report.add("error", file, int(number), spec.name, value, f"cannot be read as {kind}: expected {expected}", "parse-error")
+        special = message.loc[number] if message is not None else ""
+        report.add(
+            "error", file, int(number), spec.name, value,
+            f"cannot be read as {kind}: {special or 'expected ' + expected}", "parse-error",
+        )
     if spec.enum is not None:
         values = _as_category(values, spec.enum)
     return values
+
+
+def _parse_timestamps(
+    text: pd.Series, is_missing: pd.Series, spec: FieldSpec, file: str, report: ValidationReport
+) -> tuple[pd.Series, pd.Series]:
+    """Timestamps as UTC moments from the offset written in each; cells without one are reported.
+
+    The offset alone decides the moment: no time zone is applied, so a wall
+    time in a daylight-saving gap or fold is a well-defined moment whenever it
+    carries an offset, and a timestamp without an offset is never guessed.
+    Returns the values and the cells that are bad for another reason.
+    """
+    has_offset = text.str.contains(_OFFSET)
+    parsed = pd.to_datetime(text.where(~is_missing & has_offset), format="ISO8601", utc=True, errors="coerce")
+    if parsed.dtype == "datetime64[ns, UTC]":  # nothing beyond what nanoseconds hold
+        outside = pd.Series(False, index=text.index)
+        values = parsed
+    else:
+        outside = ((parsed < _EARLIEST) | (parsed > _LATEST)).fillna(False).astype(bool)
+        values = parsed.where(~outside).astype("datetime64[ns, UTC]")
+    bad = ~is_missing & values.isna()
+    no_offset = bad & ~has_offset
+    if no_offset.any():  # which of them would be timestamps if they had an offset
+        no_offset &= pd.to_datetime(text.where(no_offset), format="ISO8601", errors="coerce").notna()
+    for number, value in text[no_offset].items():
+        if re.search(r"[T ]\d", value):
+            message = (
+                "timestamp has no UTC offset, so the moment is ambiguous (a local time can occur twice, or not at "
+                "all, around a daylight-saving change); write it as e.g. 2017-04-01T21:30:00+10:00 or "
+                "2017-04-01T11:30:00Z"
+            )
+        else:
+            message = "a date without a time and UTC offset; write a date-time such as 2017-04-01T21:30:00+10:00"
+        report.add("error", file, int(number), spec.name, value, message, "parse-error")
+    for number, value in text[outside].items():
+        report.add(
+            "error", file, int(number), spec.name, value,
+            f"cannot be read as datetime: outside the years {_EARLIEST.year}-{_LATEST.year} that can be held",
+            "parse-error",
+        )
+    return values, bad & ~no_offset & ~outside
+
+
+
+def _empty(index: pd.Index, kind: str, enum: tuple | None) -> pd.Series:
+    """An all-missing column of the type a field converts to."""
+    if enum is not None:
+        return pd.Series(np.nan, index=index, dtype=pd.CategoricalDtype(categories=list(dict.fromkeys(enum))))
+    dtype = {
+        "integer": "Int64",
+        "number": "float64",
+        "boolean": "boolean",
+        "datetime": "datetime64[ns, UTC]",
+    }.get(kind, "string")
+    return pd.Series(pd.NA if dtype in ("Int64", "boolean", "string") else None, index=index, dtype=dtype)
 
 
 def _as_string(text: pd.Series, missing: list[str]) -> pd.Series:
@@ -279,6 +557,6 @@ def _as_string(text: pd.Series, missing: list[str]) -> pd.Series:
 def _as_category(values: pd.Series, enum: tuple[str, ...]) -> pd.Series:
     """A categorical with the schema's values first and any unknown value kept after them."""
     present = values.dropna().unique()
-    extra = sorted(str(v) for v in present if v not in enum)
-    dtype = pd.CategoricalDtype(categories=list(enum) + extra)
+    extra = sorted((v for v in present if v not in enum), key=str)
+    dtype = pd.CategoricalDtype(categories=list(dict.fromkeys([*enum, *extra])))
     return values.astype(object).where(values.notna(), np.nan).astype(dtype)
