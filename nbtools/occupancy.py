@@ -16,7 +16,12 @@ exact (analytic) Hessian of the negative log-likelihood, intervals are Wald inte
 and :func:`predict` back-transforms them with the delta method as ``unmarked::predict`` does. Around the
 fits: :func:`model_selection` (``unmarked::modSel``), :func:`ranef` (``unmarked::ranef``, conditional
 occupancy), :func:`mb_chisq` and :func:`mb_gof_test` (``AICcmodavg::mb.chisq`` and ``mb.gof.test``,
-MacKenzie & Bailey 2004), :func:`standardise` and :func:`predict_raster` (psi over a habitat grid).
+MacKenzie & Bailey 2004), :func:`standardise` and :func:`predict_raster` (psi over a habitat grid),
+:func:`response_curve` (psi or p along one covariate).
+
+From a camera-trap study: :func:`occupancy_data` builds the detection history of one species (with the
+trap-days of every occasion as an observation covariate) and the standardised habitat covariates of the
+stations (:func:`station_covariates`: raster means within a buffer), ready for ``occu(formula, *data)``.
 
 References
 ----------
@@ -50,8 +55,10 @@ import pandas as pd
 from scipy import optimize, special, stats
 
 __all__ = [
+    "DEFAULT_COVARIATES",
     "MBChiSquare",
     "MBGOFTest",
+    "OccupancyData",
     "OccupancyDataError",
     "OccupancyError",
     "OccupancyFit",
@@ -63,10 +70,13 @@ __all__ = [
     "model_selection",
     "occu",
     "occu_rn",
+    "occupancy_data",
     "predict",
     "predict_raster",
     "ranef",
+    "response_curve",
     "standardise",
+    "station_covariates",
 ]
 
 #: Fitted probabilities closer than this to 0 or 1 at every row a parameter acts on mark that
@@ -1533,6 +1543,9 @@ def predict_raster(
     standardisation: tuple[Mapping[str, float], Mapping[str, float]] | None = None,
     type: Literal["state", "det"] = "state",
     level: float = 0.95,
+    *,
+    buffer_m: float = 0.0,
+    mask: str | Any | None = None,
 ):
     """Predict psi (or lambda, or p) with its SE and interval over a habitat grid.
 
@@ -1544,19 +1557,42 @@ def predict_raster(
         metres); it must hold every covariate the ``type`` formula uses, in original units.
     standardisation : (means, sds), optional
         The means and SDs returned by :func:`standardise` for the station covariates the model was
-        fitted with; variables named in ``means`` are scaled the same way before predicting.
+        fitted with (``OccupancyData.standardisation``); variables named in ``means`` are scaled
+        the same way before predicting.
     type : {"state", "det"}
     level : float, default 0.95
+    buffer_m : float, default 0
+        Radius (m) of the neighbourhood the station covariates were averaged over
+        (:func:`nbtools.habitat.sample_at` with ``buffer_m``, as :func:`occupancy_data` does). Each
+        cell's covariate becomes the mean over the cells whose centres lie within ``buffer_m`` of
+        its centre (NaN ignored), exactly what ``sample_at`` returns at that cell's centre, so a
+        cell is predicted from the same kind of value the model was fitted to. 0 uses the cell.
+    mask : str or boolean xarray.DataArray, optional
+        Cells to predict: the name of a boolean variable of ``habitat_ds`` (``"land"``,
+        ``"in_park"``) or a boolean array on the grid. Cells outside it are NaN. Default: every cell
+        whose covariates are not NaN.
 
     Returns
     -------
     xarray.Dataset
         ``Predicted``, ``SE``, ``lower``, ``upper`` on the grid of the rasters (coordinates kept).
-        Cells where a covariate is NaN (outside the park, no data) are NaN: the rasters' own mask.
+        Cells where a covariate is NaN (no data) or outside ``mask`` are NaN.
 
     Notes
     -----
     The raster counterpart of unmarked's ``predict(fit, type = "state", newdata = <SpatRaster>)``.
+    Predictions far outside the range of the station covariates are extrapolations; masking to the
+    surveyed area (``mask="in_park"``) keeps a map honest.
+
+    Examples
+    --------
+    >>> import xarray as xr
+    >>> grid = xr.Dataset({"forest": (("y", "x"), [[0.0, 1.0], [2.0, np.nan]])}, coords={"y": [1, 0], "x": [0, 1]})
+    >>> y = np.array([[1, 0, 0], [0, 0, 0], [1, 1, 0], [0, 0, 0], [0, 1, 0], [1, 0, 1], [0, 0, 0], [0, 1, 1]])
+    >>> fit = occu("~ 1 ~ forest", y, pd.DataFrame({"forest": [0.6, 0.1, 0.9, 0.8, 0.2, 0.5, 0.3, 0.4]}))
+    >>> psi = predict_raster(fit, grid)["Predicted"]
+    >>> psi.shape, bool(np.isnan(psi.values[1, 1]))
+    ((2, 2), True)
     """
     import xarray as xr
 
@@ -1582,11 +1618,20 @@ def predict_raster(
             raise OccupancyDataError("habitat_ds has no data variables to take a grid from")
         template = habitat_ds[next(iter(habitat_ds.data_vars))]
     shape = template.shape
-    frame = pd.DataFrame({v: habitat_ds[v].values.reshape(-1) for v in needed}, index=pd.RangeIndex(template.size))
+    if not (np.isfinite(buffer_m) and buffer_m >= 0):
+        raise OccupancyError(f"buffer_m must be a distance >= 0 in metres, not {buffer_m!r}")
+    columns = {}
+    for v in needed:
+        raster = habitat_ds[v]
+        values = raster.values if buffer_m == 0 else _focal_mean(raster.transpose(*template.dims), buffer_m)
+        columns[v] = values.reshape(-1)
+    frame = pd.DataFrame(columns, index=pd.RangeIndex(template.size))
     if standardisation is not None:
         means, sds = standardisation
         frame = apply_standardisation(frame, means, sds)
     ok = ~frame.isna().any(axis=1).to_numpy() if needed else np.ones(template.size, bool)
+    if mask is not None:
+        ok &= _raster_mask(habitat_ds, mask, template)
     out = {k: np.full(template.size, np.nan) for k in ("Predicted", "SE", "lower", "upper")}
     if ok.any():
         pred = predict(fit, frame.loc[ok], type=type, level=level)
@@ -1595,8 +1640,158 @@ def predict_raster(
     what = ("psi" if fit.model == "occu" else "lambda") if type == "state" else ("p" if fit.model == "occu" else "r")
     coords = {name: coord for name, coord in template.coords.items() if set(coord.dims) <= set(template.dims)}
     ds = xr.Dataset({k: (template.dims, v.reshape(shape)) for k, v in out.items()}, coords=coords)
-    ds.attrs.update({"parameter": what, "formula": fit.formula, "model": fit.model, "level": level})
+    ds.attrs.update(
+        {"parameter": what, "formula": fit.formula, "model": fit.model, "level": level, "buffer_m": float(buffer_m)}
+    )
     return ds
+
+
+def response_curve(
+    fit: OccupancyFit,
+    covariate: str,
+    values: Sequence[float] | np.ndarray,
+    standardisation: tuple[Mapping[str, float], Mapping[str, float]] | None = None,
+    at: Mapping[str, Any] | None = None,
+    type: Literal["state", "det"] = "state",
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """Predicted psi (or p) along one covariate, the others held fixed, with its interval.
+
+    Parameters
+    ----------
+    fit : OccupancyFit
+    covariate : str
+        A variable of the ``type`` formula.
+    values : array-like
+        Values of ``covariate`` in its original units (e.g. ``np.linspace(0, 1, 101)`` for forest
+        cover as a fraction, metres for distances).
+    standardisation : (means, sds), optional
+        As returned by :func:`standardise` (``OccupancyData.standardisation``): variables named in
+        it are scaled before predicting, and the other variables of the formula are held at their
+        mean (0 after scaling) unless ``at`` says otherwise.
+    at : mapping, optional
+        Values (original units) at which to hold the other variables of the formula; needed for
+        every variable without a stored mean (a factor, or an unscaled covariate).
+    type : {"state", "det"}
+    level : float, default 0.95
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``covariate`` (original units), then ``Predicted``, ``SE``, ``lower``, ``upper`` as
+        :func:`predict` gives them (delta-method SE, Wald interval on the link scale). ``attrs`` hold
+        the ``covariate``, the ``parameter`` (psi, lambda, p or r), the ``formula`` and ``held``
+        (the values of the other variables).
+
+    Notes
+    -----
+    The curve unmarked users draw with ``predict(fit, type = "state", newdata = data.frame(x =
+    seq(...), other = mean(other)))`` and ``plotEffects``.
+
+    Examples
+    --------
+    >>> y = np.array([[1, 0, 0], [0, 0, 0], [1, 1, 0], [0, 0, 0], [0, 1, 0], [1, 0, 1], [0, 0, 0], [0, 1, 1]])
+    >>> covs = pd.DataFrame({"forest": [0.6, 0.1, 0.9, 0.8, 0.2, 0.5, 0.3, 0.4]})
+    >>> scaled, means, sds = standardise(covs)
+    >>> fit = occu("~ 1 ~ forest", y, scaled)
+    >>> curve = response_curve(fit, "forest", [0.0, 0.5, 1.0], (means, sds))
+    >>> curve.round(3).to_dict("list")["Predicted"]
+    [0.075, 0.988, 1.0]
+    """
+    if type not in ("state", "det"):
+        raise OccupancyError(f"type must be 'state' or 'det', not {type!r}")
+    rhs = _split_formula(fit.formula)[1 if type == "state" else 0]
+    needed = _required_variables(rhs)
+    if covariate not in needed:
+        raise OccupancyDataError(
+            f"{covariate!r} is not a variable of the {type} formula '~ {rhs}'; it uses {_show(needed) or 'none'}"
+        )
+    grid = np.asarray(values, dtype=float).reshape(-1)
+    if grid.size == 0 or not np.isfinite(grid).all():
+        raise OccupancyDataError(f"values of {covariate!r} must be finite numbers (got {grid.size} values)")
+    means, sds = standardisation if standardisation is not None else ({}, {})
+    at = dict(at or {})
+    held: dict[str, Any] = {}
+    for var in needed:
+        if var == covariate:
+            continue
+        if var in at:
+            held[var] = at[var]
+        elif var in means.keys():
+            held[var] = float(means[var])
+        else:
+            raise OccupancyDataError(
+                f"the {type} formula '~ {rhs}' also uses {var!r}, which has no stored mean; "
+                f"give the value to hold it at with at={{{var!r}: ...}} (original units)"
+            )
+    frame = pd.DataFrame({covariate: grid, **{k: [v] * grid.size for k, v in held.items()}})
+    scaled = apply_standardisation(frame, means, sds) if standardisation is not None else frame
+    pred = predict(fit, scaled, type=type, level=level).reset_index(drop=True)
+    out = pd.concat([frame[[covariate]], pred], axis=1)
+    model_state = "psi" if fit.model == "occu" else "lambda"
+    out.attrs.update(
+        {
+            "covariate": covariate,
+            "parameter": model_state if type == "state" else ("p" if fit.model == "occu" else "r"),
+            "formula": fit.formula,
+            "held": held,
+            "level": level,
+        }
+    )
+    return out
+
+
+def _focal_mean(data: Any, buffer_m: float) -> np.ndarray:
+    """Mean of a ``(y, x)`` raster over a disc of radius ``buffer_m`` around each cell centre.
+
+    The footprint is the set of cells whose centres lie within ``buffer_m`` of the centre (always
+    including the centre), cells off the grid and NaN values are ignored: the value
+    :func:`nbtools.habitat.sample_at` returns at that cell's centre.
+    """
+    from scipy import ndimage
+
+    if data.ndim != 2 or len(data.dims) != 2:
+        raise OccupancyDataError(f"buffer_m needs 2-D rasters; {data.name!r} has dimensions {data.dims}")
+    ydim, xdim = data.dims
+    gy = np.asarray(data[ydim].values, dtype=float)
+    gx = np.asarray(data[xdim].values, dtype=float)
+    if gy.size < 2 or gx.size < 2:
+        raise OccupancyDataError("buffer_m needs rasters of at least 2 x 2 cells to know the cell size")
+    dy, dx = abs(gy[1] - gy[0]), abs(gx[1] - gx[0])
+    reach = int(np.ceil(buffer_m / min(dx, dy)))
+    offset = np.arange(-reach, reach + 1)
+    oy, ox = np.meshgrid(offset, offset, indexing="ij")
+    footprint = np.hypot(oy * dy, ox * dx) <= buffer_m
+    footprint[reach, reach] = True
+    values = np.asarray(data.values, dtype=float)
+    valid = ~np.isnan(values)
+    weights = footprint.astype(float)
+    total = ndimage.correlate(np.where(valid, values, 0.0), weights, mode="constant", cval=0.0)
+    count = ndimage.correlate(valid.astype(float), weights, mode="constant", cval=0.0)
+    count = np.rint(count)  # whole numbers of cells
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, total / np.maximum(count, 1.0), np.nan)
+
+
+def _raster_mask(habitat_ds: Any, mask: Any, template: Any) -> np.ndarray:
+    """The cells of ``template`` inside ``mask`` (a variable name or a boolean grid), flattened."""
+    if isinstance(mask, str):
+        if mask not in habitat_ds.data_vars:
+            raise OccupancyDataError(
+                f"mask {mask!r} is not a variable of the habitat rasters; they hold "
+                f"{_show(list(map(str, habitat_ds.data_vars)))}"
+            )
+        mask = habitat_ds[mask]
+    if hasattr(mask, "dims") and set(mask.dims) == set(template.dims):
+        mask = mask.transpose(*template.dims)
+    values = np.asarray(getattr(mask, "values", mask))
+    if values.shape != template.shape:
+        raise OccupancyDataError(f"mask has shape {values.shape} but the rasters have shape {template.shape}")
+    if values.dtype != bool:
+        if not np.isin(values[~pd.isna(values)], [0, 1]).all():
+            raise OccupancyDataError("mask must be boolean (True where to predict)")
+        values = np.nan_to_num(values.astype(float)) > 0.5
+    return values.reshape(-1)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1947,4 +2142,354 @@ def mb_gof_test(
         nsim=int(nsim),
         n_failed=n_failed,
         table=observed.table,
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# from a camera-trap study to occupancy data
+# --------------------------------------------------------------------------------------------------
+#: Habitat covariates :func:`occupancy_data` samples by default (variables of the default study's
+#: habitat rasters): forest cover (fraction), elevation (m), distance to the nearest road (m) and the
+#: prey index (0-1).
+DEFAULT_COVARIATES: tuple[str, ...] = ("forest_cover", "elevation", "distance_to_road", "prey_index")
+
+
+def station_covariates(
+    deployments: pd.DataFrame,
+    habitat: Any,
+    covariates: Sequence[str] = DEFAULT_COVARIATES,
+    buffer_m: float = 500.0,
+) -> pd.DataFrame:
+    """Habitat covariates at camera stations: the mean of each raster within ``buffer_m`` of the station.
+
+    Parameters
+    ----------
+    deployments : pandas.DataFrame
+        Deployments with ``locationID`` and projected ``x``, ``y`` (m, the rasters' CRS), as
+        :class:`nbtools.study.Study` holds them. A station's position is the mean of its deployments'.
+    habitat : xarray.Dataset
+        Habitat rasters on a ``(y, x)`` grid in the same CRS.
+    covariates : sequence of str
+        Variables of ``habitat`` to sample (default :data:`DEFAULT_COVARIATES`).
+    buffer_m : float, default 500
+        Radius (m) of the disc averaged around each station (:func:`nbtools.habitat.sample_at`);
+        0 takes the cell containing the station.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``locationID`` (sorted): ``x``, ``y`` (m) and one column per covariate in the
+        rasters' units. NaN for a station off the grid.
+
+    Examples
+    --------
+    >>> import xarray as xr
+    >>> grid = xr.Dataset({"forest_cover": (("y", "x"), [[0.2, 0.4], [0.6, 0.8]])},
+    ...                   coords={"y": [250.0, 0.0], "x": [0.0, 250.0]})
+    >>> dep = pd.DataFrame({"locationID": ["A", "B"], "x": [0.0, 250.0], "y": [250.0, 0.0]})
+    >>> station_covariates(dep, grid, ["forest_cover"], buffer_m=0)["forest_cover"].tolist()
+    [0.2, 0.8]
+    """
+    from .habitat import sample_at
+
+    missing = [c for c in ("locationID", "x", "y") if c not in deployments.columns]
+    if missing:
+        raise OccupancyDataError(
+            f"deployments lack {_show(missing)}; projected x/y in metres come with nbtools.study.Study"
+        )
+    absent = [c for c in covariates if c not in habitat.data_vars]
+    if absent:
+        raise OccupancyDataError(
+            f"the habitat rasters have no {_show(absent)}; they hold {_show(list(map(str, habitat.data_vars)))}"
+        )
+    if not (np.isfinite(buffer_m) and buffer_m >= 0):
+        raise OccupancyError(f"buffer_m must be a distance >= 0 in metres, not {buffer_m!r}")
+    stations = (
+        deployments.groupby("locationID", observed=True)[["x", "y"]].mean().sort_index().astype(float)
+    )
+    stations.index = stations.index.astype(str)
+    stations.index.name = "locationID"
+    values = sample_at(habitat, stations["x"], stations["y"], buffer_m=buffer_m, variables=list(covariates))
+    return pd.concat([stations, values], axis=1)
+
+
+@dataclass(frozen=True, eq=False)
+class OccupancyData:
+    """Detection histories and covariates of one species, ready for :func:`occu` / :func:`occu_rn`.
+
+    Unpacks as ``y, site_covs, obs_covs``, so ``occu("~ effort ~ forest_cover", *data)`` fits it.
+
+    Attributes
+    ----------
+    species : str
+        ``scientificName``.
+    y : pandas.DataFrame
+        Stations (``locationID``) x occasions (1, 2, ...): 1 detected, 0 not, NaN where no camera
+        worked during the occasion.
+    site_covs : pandas.DataFrame
+        Standardised station covariates (``(x - mean) / sd``), one row per row of ``y``.
+    obs_covs : dict of str to pandas.DataFrame
+        ``effort``: standardised trap-days per station and occasion (NaN where ``y`` is NaN).
+    means, sds : pandas.Series
+        Mean and SD (``ddof=1``) of every standardised covariate in original units (``effort`` in
+        trap-days, the site covariates in the rasters' units), to scale rasters and new data the
+        same way (:func:`predict_raster`, :func:`response_curve`).
+    stations : pandas.DataFrame
+        Per station: ``x``, ``y`` (m) and the covariates in original units.
+    effort : pandas.DataFrame
+        Trap-days per station and occasion (original units).
+    buffer_m : float
+        Radius (m) the station covariates were averaged over; pass it to :func:`predict_raster`.
+    history : nbtools.indices.DetectionHistory
+        The detection history the data came from (records not counted, occasion start dates).
+    settings : dict
+        The arguments that made the data.
+    notes : tuple of str
+        What was dropped or flagged.
+    """
+
+    species: str
+    y: pd.DataFrame
+    site_covs: pd.DataFrame
+    obs_covs: dict[str, pd.DataFrame]
+    means: pd.Series
+    sds: pd.Series
+    stations: pd.DataFrame
+    effort: pd.DataFrame
+    buffer_m: float
+    history: Any = field(repr=False)
+    settings: dict = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+    def __iter__(self):
+        return iter((self.y, self.site_covs, self.obs_covs))
+
+    @property
+    def standardisation(self) -> tuple[pd.Series, pd.Series]:
+        """``(means, sds)`` of the site covariates, for :func:`predict_raster` and :func:`response_curve`."""
+        return self.means, self.sds
+
+    @property
+    def covariates(self) -> list[str]:
+        """Names of the station covariates."""
+        return list(self.site_covs.columns)
+
+    @property
+    def naive_occupancy(self) -> float:
+        """Share of surveyed stations with at least one detection."""
+        surveyed = self.y.notna().any(axis=1)
+        return float((self.y[surveyed].max(axis=1) > 0).mean())
+
+    def response_curve(
+        self,
+        fit: OccupancyFit,
+        covariate: str,
+        n: int = 101,
+        type: Literal["state", "det"] = "state",
+        level: float = 0.95,
+    ) -> pd.DataFrame:
+        """:func:`response_curve` over the range of ``covariate`` at the stations (``n`` values).
+
+        ``effort`` (a detection covariate) spans the range of the trap-days per occasion.
+        """
+        source = self.effort.stack() if covariate == "effort" else self.stations.get(covariate)
+        if source is None:
+            raise OccupancyDataError(
+                f"no covariate {covariate!r}; these data have {_show(self.covariates)} and 'effort'"
+            )
+        lo, hi = float(np.nanmin(source)), float(np.nanmax(source))
+        return response_curve(fit, covariate, np.linspace(lo, hi, int(n)), self.standardisation, type=type, level=level)
+
+    def __repr__(self) -> str:
+        surveyed = int(self.y.notna().any(axis=1).sum())
+        return (
+            f"OccupancyData({self.species!r}: {self.y.shape[0]} stations ({surveyed} surveyed) x "
+            f"{self.y.shape[1]} occasions of {self.settings.get('occasion_length')} days, "
+            f"{int(np.nansum(self.y.to_numpy()))} detections, naive occupancy {self.naive_occupancy:.3f}; "
+            f"covariates {', '.join(self.covariates) or 'none'} (mean within {self.buffer_m:g} m, standardised) "
+            f"and effort)"
+        )
+
+
+def occupancy_data(
+    study: Any,
+    species: str,
+    occasion_length: int = 7,
+    covariates: Sequence[str] = DEFAULT_COVARIATES,
+    buffer_m: float = 500.0,
+    *,
+    start: str | pd.Timestamp | None = None,
+    end: str | pd.Timestamp | None = None,
+    locations: Sequence[str] | None = None,
+    threshold: Any = "30min",
+    day1: Any = "survey",
+    min_active_days: float | None = None,
+    habitat: Any = None,
+) -> OccupancyData:
+    """Detection history, effort and standardised habitat covariates of one species from a study.
+
+    The steps a camtrapR + unmarked user takes (``recordTable`` -> ``cameraOperation`` ->
+    ``detectionHistory(includeEffort = TRUE, scaleEffort = TRUE)`` -> ``extract`` of rasters at the
+    stations -> ``scale`` -> ``unmarkedFrameOccu``), in one call.
+
+    Parameters
+    ----------
+    study : nbtools.study.Study
+        The study (deployments with ``x``/``y`` in metres, observations, habitat rasters).
+    species : str
+        ``scientificName`` of the species.
+    occasion_length : int, default 7
+        Days per occasion.
+    covariates : sequence of str
+        Habitat rasters to sample at the stations (default :data:`DEFAULT_COVARIATES`: forest
+        cover, elevation, distance to road, prey index).
+    buffer_m : float, default 500
+        Radius (m) of the disc around each station over which the rasters are averaged: a camera
+        on a trail samples the animals using its surroundings, not one 250 m cell.
+    start, end : date-like, optional
+        The season: keep ``[start, end)`` (local dates; :meth:`Study.subset`). Occupancy assumes the
+        state does not change within the season, so a season is usually a few months, not a year.
+    locations : sequence of str, optional
+        Stations to keep (default all). Stations without a camera in the season get a row of NaN.
+    threshold : str or Timedelta, default "30min"
+        Independence threshold of :func:`nbtools.events.independent_events`.
+    day1 : {"survey", "station"} or date, default "survey"
+        Start of occasion 1 (:func:`nbtools.indices.detection_history`).
+    min_active_days : float, optional
+        Occasions with fewer trap-days are NaN (camtrapR's ``minActiveDaysPerOccasion``).
+    habitat : xarray.Dataset, optional
+        Rasters to sample (default ``study.habitat``).
+
+    Returns
+    -------
+    OccupancyData
+        ``y``, ``site_covs`` (standardised), ``obs_covs`` (``{"effort": ...}``, standardised), the
+        ``means`` and ``sds`` that scaled them, ``stations`` (positions and raw covariates),
+        ``effort`` (trap-days), ``history``. Unpacks as ``y, site_covs, obs_covs``.
+
+    Raises
+    ------
+    OccupancyDataError
+        No habitat rasters, an unknown species or covariate, a species never recorded in the season.
+
+    Notes
+    -----
+    * Events: independent events per station (``threshold``), cameras of a station pooled. The
+      observation level (people's event-level records or the machine's media-level ones) is chosen
+      per deployment on all species (:func:`nbtools.events.select_records`), then the species kept.
+    * ``y`` is 1 when the species had an event in the occasion, NaN where the station's cameras
+      worked on none of its days (camtrapR's ``detectionHistory``); effort is the sum of the daily
+      operation (0-1 per day) over the occasion.
+    * Covariates are sampled at the mean position of each station's deployments and standardised
+      over the stations of ``y``; effort over the surveyed station-occasions (camtrapR's
+      ``scaleEffort``). A station whose covariate is NaN (off the rasters) is kept with a warning;
+      :func:`occu` then names it.
+
+    References
+    ----------
+    Niedballa, J. et al. (2016) *Methods in Ecology and Evolution* 7, 1457-1462.
+    https://doi.org/10.1111/2041-210X.12600
+    MacKenzie, D. I. et al. (2002) *Ecology* 83, 2248-2255.
+    https://doi.org/10.1890/0012-9658(2002)083[2248:ESORWD]2.0.CO;2
+    """
+    from .effort import camera_operation
+    from .events import independent_events, select_records
+    from .indices import detection_history
+
+    habitat = habitat if habitat is not None else getattr(study, "habitat", None)
+    if habitat is None:
+        raise OccupancyDataError("the study has no habitat rasters; pass habitat=<xarray.Dataset>")
+    covariates = list(covariates)
+    if len(set(covariates)) != len(covariates):
+        raise OccupancyDataError(f"covariates are listed twice: {_show(covariates)}")
+    if "effort" in covariates:
+        raise OccupancyDataError("'effort' is the observation covariate these data always carry; rename the raster")
+    absent = [c for c in covariates if c not in habitat.data_vars]
+    if absent:
+        raise OccupancyDataError(
+            f"the habitat rasters have no {_show(absent)}; they hold {_show(list(map(str, habitat.data_vars)))}"
+        )
+    observed = set(study.observations["scientificName"].dropna().astype(str))
+    if species not in observed:
+        raise OccupancyDataError(f"no observation of {species!r} in the study; species seen: {_show(sorted(observed))}")
+    notes: list[str] = []
+    season = study.subset(start=start, end=end)
+    deployments = season.deployments
+    if locations is not None:
+        locations = [str(loc) for loc in locations]
+        unknown = sorted(set(locations) - set(study.deployments["locationID"].astype(str)))
+        if unknown:
+            raise OccupancyDataError(f"no deployment at location(s) {_show(unknown)}")
+        deployments = deployments[deployments["locationID"].astype(str).isin(locations)]
+    if deployments.empty:
+        raise OccupancyDataError(f"no camera worked between {start} and {end} at the stations asked for")
+    # choose the observation level per deployment on all species before keeping one species: a
+    # deployment with people's event-level records must not fall back to the machine's media-level
+    # guesses just because the people never recorded this species there
+    records = select_records(season.observations)
+    records = records[
+        records["deploymentID"].isin(deployments["deploymentID"]).to_numpy()
+        & (records["scientificName"].astype("object") == species).to_numpy()
+    ]
+    if records.empty:
+        raise OccupancyDataError(
+            f"{species!r} was not recorded between {start or 'the start'} and {end or 'the end'} at these stations: "
+            "a history of zeros cannot be fitted"
+        )
+    events = independent_events(records, threshold=threshold, deployments=deployments)
+    operation = camera_operation(deployments, tz=study.timezone)
+    history = detection_history(
+        events, operation, species, occasion_length=occasion_length, day1=day1, min_active_days=min_active_days
+    )
+    y = history.detections.copy()
+    effort = history.effort.copy()
+    y.index = y.index.astype(str)
+    effort.index = effort.index.astype(str)
+    y.index.name = effort.index.name = "locationID"
+    if locations is not None:
+        absent = [loc for loc in locations if loc not in y.index]
+        if absent:
+            notes.append(f"{len(absent)} station(s) had no camera in the season (rows of NaN): {_show(absent)}")
+            _warn(notes[-1])
+        y, effort = y.reindex(locations), effort.reindex(locations)
+
+    stations = station_covariates(study.deployments, habitat, covariates, buffer_m).reindex(y.index)
+    off = stations[covariates].isna().any(axis=1)
+    if off.any():
+        notes.append(
+            f"{int(off.sum())} station(s) have no covariate value (off the rasters): {_show(list(stations.index[off]))}"
+        )
+        _warn(notes[-1])
+    if covariates:
+        scaled, means, sds = standardise(stations[covariates])
+    else:
+        scaled, means, sds = stations[[]], pd.Series(dtype=float), pd.Series(dtype=float)
+    effort_long = pd.DataFrame({"effort": effort.to_numpy().reshape(-1)})
+    _, e_mean, e_sd = standardise(effort_long)
+    effort_scaled = (effort - e_mean["effort"]) / e_sd["effort"]
+    means = pd.concat([means, e_mean]).rename("mean")
+    sds = pd.concat([sds, e_sd]).rename("sd")
+    return OccupancyData(
+        species=species,
+        y=y,
+        site_covs=scaled,
+        obs_covs={"effort": effort_scaled},
+        means=means,
+        sds=sds,
+        stations=stations,
+        effort=effort,
+        buffer_m=float(buffer_m),
+        history=history,
+        settings={
+            "occasion_length": int(occasion_length),
+            "covariates": tuple(covariates),
+            "buffer_m": float(buffer_m),
+            "start": start,
+            "end": end,
+            "locations": None if locations is None else tuple(locations),
+            "threshold": threshold,
+            "day1": day1,
+            "min_active_days": min_active_days,
+        },
+        notes=tuple(notes),
     )
