@@ -3,7 +3,10 @@
 The full likelihood of Borchers & Efford (2008) with a Poisson number of animals,
 detectors ``multi``, ``proximity`` and ``count``, detection functions HN, EX, HHN and
 HEX, detector usage, density constant or log-linear in mask covariates, classes (sex)
-or a two-class finite mixture on sigma, and secr's text formats.
+or a two-class finite mixture on sigma, and secr's text formats. From a camera-trap study
+(:mod:`nbtools.secr.study`): capture histories with usage from camera operation
+(``capthist_from_study``), habitat masks from rasters and a boundary (``mask_from_study``), model
+tables (``aic_table``) and, for simulated studies, the truth to compare with.
 
 >>> from nbtools.secr import make_mask, read_capthist, secr_fit   # doctest: +SKIP
 >>> ch = read_capthist("capt.txt", "trap.txt", detector="multi")     # doctest: +SKIP
@@ -21,12 +24,24 @@ version 5.3.0. https://CRAN.R-project.org/package=secr
 """
 
 from .capthist import DETECTORS, CaptureHistory, make_capthist, read_capthist, read_traps
-from .fit import SECRFit, autoini, rpsv, secr_fit
+from .fit import SECRFit, aic_table, autoini, rpsv, secr_fit
 from .likelihood import DETECTION_FUNCTIONS, DetectionFunction, SECRLikelihood, hazard
 from .mask import Mask, make_mask
 from .simulate import sim_capthist, sim_popn
+from .study import (
+    DEFAULT_SPECIES,
+    capthist_from_study,
+    capture_summary,
+    mask_from_study,
+    recording_gaps,
+    simulated_truth,
+    suggest_buffer,
+    suspect_identifications,
+    truth_comparison,
+)
 
 __all__ = [
+    "DEFAULT_SPECIES",
     "DETECTION_FUNCTIONS",
     "DETECTORS",
     "CaptureHistory",
@@ -34,14 +49,23 @@ __all__ = [
     "Mask",
     "SECRFit",
     "SECRLikelihood",
+    "aic_table",
     "autoini",
+    "capthist_from_study",
+    "capture_summary",
     "hazard",
     "make_capthist",
     "make_mask",
+    "mask_from_study",
     "read_capthist",
     "read_traps",
+    "recording_gaps",
     "rpsv",
     "secr_fit",
     "sim_capthist",
     "sim_popn",
+    "simulated_truth",
+    "suggest_buffer",
+    "suspect_identifications",
+    "truth_comparison",
 ]

@@ -50,6 +50,12 @@ class CaptureHistory:
         Individual covariates (e.g. ``sex``), indexed by ``ids``.
     session : str
         Session label.
+    dropped : pandas.DataFrame
+        Records set aside when the history was built (one row per record with a
+        ``reason``), e.g. by :func:`nbtools.secr.capthist_from_study`; empty otherwise.
+    details : dict
+        How the history was built (species, occasion length, the operation matrix, the
+        events used, ...); empty for histories read from secr's formats.
     """
 
     counts: np.ndarray
@@ -59,6 +65,8 @@ class CaptureHistory:
     ids: pd.Index = field(default=None)  # type: ignore[assignment]
     covariates: pd.DataFrame = field(default=None)  # type: ignore[assignment]
     session: str = "1"
+    dropped: pd.DataFrame = field(default=None, repr=False)  # type: ignore[assignment]
+    details: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         _check_detector(self.detector)
@@ -95,6 +103,10 @@ class CaptureHistory:
         object.__setattr__(self, "usage", usage)
         object.__setattr__(self, "ids", ids)
         object.__setattr__(self, "covariates", covariates)
+        dropped = pd.DataFrame({"reason": pd.Series(dtype="string")}) if self.dropped is None else self.dropped
+        if "reason" not in dropped.columns:
+            raise ValueError("dropped must be a DataFrame with a 'reason' column")
+        object.__setattr__(self, "dropped", dropped)
 
     @property
     def n(self) -> int:
@@ -122,10 +134,15 @@ class CaptureHistory:
         return self.detections - int((self.counts.sum(axis=(1, 2)) > 0).sum())
 
     def __repr__(self) -> str:
+        aside = f"; {len(self.dropped):,} records set aside, see .dropped" if len(self.dropped) else ""
         return (
             f"CaptureHistory(session {self.session!r}: {self.n} animals, {self.noccasions} occasions, "
-            f"{self.ntraps} {self.detector} detectors, {self.detections} detections)"
+            f"{self.ntraps} {self.detector} detectors, {self.detections} detections{aside})"
         )
+
+    def dropped_summary(self) -> pd.Series:
+        """Number of records set aside, by reason (most frequent first)."""
+        return self.dropped["reason"].value_counts().rename("records")
 
     def summary(self) -> pd.DataFrame:
         """Counts by occasion, as secr's ``summary(capthist)``.

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +21,7 @@ from .capthist import CaptureHistory
 from .likelihood import DETECTION_FUNCTIONS, SECRLikelihood, squared_distances
 from .mask import Mask, make_mask
 
-__all__ = ["SECRFit", "autoini", "rpsv", "secr_fit"]
+__all__ = ["SECRFit", "aic_table", "autoini", "rpsv", "secr_fit"]
 
 
 # ---------------------------------------------------------------------------- inputs
@@ -33,26 +34,13 @@ def _as_capthist(
     if isinstance(capthist, CaptureHistory):
         if traps is not None:
             raise ValueError("give traps only with a plain capture-history array (a CaptureHistory has its own)")
+        changes: dict[str, Any] = {}
         if detector is not None and detector != capthist.detector:
-            capthist = CaptureHistory(
-                capthist.counts,
-                capthist.traps,
-                detector,
-                capthist.usage if usage is None else usage,
-                capthist.ids,
-                capthist.covariates,
-                capthist.session,
-            )
-        elif usage is not None:
-            capthist = CaptureHistory(
-                capthist.counts,
-                capthist.traps,
-                capthist.detector,
-                usage,
-                capthist.ids,
-                capthist.covariates,
-                capthist.session,
-            )
+            changes["detector"] = detector
+        if usage is not None:
+            changes["usage"] = usage
+        if changes:
+            capthist = dataclasses.replace(capthist, **changes)
         return capthist
     if traps is None:
         raise ValueError("a capture-history array needs traps (a DataFrame with x, y in metres)")
@@ -79,8 +67,12 @@ def rpsv(capthist: CaptureHistory, cc: bool = True) -> float:
     otherwise the denominator is ``sum_i (n_i - 1) - 1``. Each detection counts once
     (counts are repeated detections). NaN without recaptures.
     """
-    xy = capthist.traps[["x", "y"]].to_numpy(float)
-    w = capthist.counts.sum(axis=1).astype(float)  # n x K
+    return _rpsv_counts(capthist.counts.sum(axis=1), capthist.traps[["x", "y"]].to_numpy(float), cc)
+
+
+def _rpsv_counts(w: np.ndarray, xy: np.ndarray, cc: bool = True) -> float:
+    """:func:`rpsv` from detections per animal and detector (n x K) and detector x/y (K x 2)."""
+    w = np.asarray(w, dtype=float)
     n_i = w.sum(axis=1)
     sx = w @ xy[:, 0]
     sy = w @ xy[:, 1]
@@ -100,14 +92,19 @@ def _expected_per_animal(lambda0: float, z: np.ndarray, detector: str, usage: np
 
     ``z`` is exp(-d^2 / (2 sigma^2)) (K x M), ``usage`` K x S."""
     h = lambda0 * z
-    per_occ = usage.T @ h  # S x M: sum_k T_sk h_k
+    total = usage.sum(axis=1) @ h  # M: sum_sk T_sk h_k
+    animals = (-np.expm1(-total)).sum()
     if detector == "count":
-        captures = per_occ.sum()
-    elif detector == "proximity":
-        captures = sum((-np.expm1(-h * usage[:, s][:, None])).sum() for s in range(usage.shape[1]))
-    else:
-        captures = (-np.expm1(-per_occ)).sum()
-    animals = (-np.expm1(-per_occ.sum(axis=0))).sum()
+        captures = total.sum()
+    else:  # occasions with the same usage of every detector contribute alike
+        patterns, counts = np.unique(usage.T, axis=0, return_counts=True)  # P x K
+        if detector == "proximity":
+            captures = 0.0
+            for t_s, c in zip(patterns, counts, strict=True):
+                used = t_s > 0
+                captures += c * float((-np.expm1(-h[used] * t_s[used][:, None])).sum())
+        else:
+            captures = float((counts[:, None] * -np.expm1(-(patterns @ h))).sum())
     return float(captures / animals) if animals > 0 else 0.0
 
 
@@ -460,7 +457,8 @@ class SECRFit:
         detected : {"all", "posterior"}, default "all"
             Detected animals counted in R.N: ``"all"`` adds every detected animal (secr,
             right when the region holds all their activity centres); ``"posterior"``
-            adds each animal's posterior probability that its centre lies in the region.
+            adds each animal's posterior probability that its centre lies in the region
+            (use it for a region smaller than the mask, e.g. a park inside a buffered mask).
 
         Returns
         -------
@@ -468,8 +466,13 @@ class SECRFit:
             Rows ``E.N`` (expected number, D integrated over the region) and ``R.N``
             (realised number: detected animals + expected undetected animals, secr's
             ``RN.method = "poisson"``); columns ``estimate``, ``SE``, ``lcl``, ``ucl``
-            (log-normal, with lower bound n for R.N), ``n`` and ``area`` (ha).
-            SE(E.N) by the delta method; SE(R.N) = sqrt(SE(E.N)^2 - E.N) (secr).
+            (log-normal; for R.N with lower bound n when ``detected="all"``), ``n`` (detected
+            animals counted) and ``area`` (ha).
+            SE(E.N) by the delta method. SE(R.N): with ``detected="all"``
+            sqrt(SE(E.N)^2 - E.N) (secr); with ``"posterior"`` the prediction error of
+            the realised number, sqrt(sum_i pi_i (1 - pi_i) + U + g' V g), where pi_i are
+            the posterior probabilities, U the expected number of undetected animals
+            (Poisson) and g its gradient in the coefficients (delta method).
         """
         if detected not in ("all", "posterior"):
             raise ValueError(f"detected must be 'all' or 'posterior', got {detected!r}")
@@ -484,25 +487,37 @@ class SECRFit:
         grad_d = a_r * (dens @ x_reg)
         vd = self._vcov[np.ix_(lik.idx_density, lik.idx_density)]
         se_en = float(np.sqrt(grad_d @ vd @ grad_d))
-        pmix = lik.unpack(beta)[3]
         if keep is not None:
             ev = lik.evaluate(beta, gradient=False)
-            pdot = ev.pdot[:, keep]
-            post = np.exp(ev.log_q[:, :, keep] - ev.log_z[None, :, None]).sum(axis=(0, 2))
+            post_i = np.exp(ev.log_q[:, :, keep] - ev.log_z[None, :, None]).sum(axis=(0, 2))
         else:
-            pdot = lik.pdot_at(beta, reg.xy)
             ev = lik.evaluate(beta, gradient=False)
             other = copy.copy(lik)
             other.set_points(reg.xy, a_r, x_reg)
             ev_r = other.evaluate(beta, gradient=False)
-            post = np.exp(ev_r.log_q - ev.log_z[None, :, None]).sum(axis=(0, 2))
-        undetected = a_r * float((dens[None, :] * pmix[:, None] * (1 - pdot)).sum())
-        n_r = float(self.n) if detected == "all" else float(post.sum())
+            post_i = np.exp(ev_r.log_q - ev.log_z[None, :, None]).sum(axis=(0, 2))
+        points_xy = None if keep is not None else reg.xy
+
+        def expected_undetected(b: np.ndarray) -> float:
+            pdot = lik.pdot_at(b, points_xy)
+            if keep is not None:
+                pdot = pdot[:, keep]
+            d_r = np.exp(x_reg @ b[lik.idx_density])
+            return a_r * float((d_r[None, :] * lik.unpack(b)[3][:, None] * (1 - pdot)).sum())
+
+        undetected = expected_undetected(beta)
+        if detected == "all":
+            n_r = float(self.n)
+            var_rn = se_en**2 - en
+        else:
+            n_r = float(post_i.sum())
+            g = self._gradient(expected_undetected, beta, np.arange(len(beta)))
+            var_rn = float((post_i * (1 - post_i)).sum()) + undetected + float(g @ self._vcov @ g)
         rn = n_r + undetected
-        var_rn = se_en**2 - en
         se_rn = float(np.sqrt(var_rn)) if var_rn >= 0 else float("nan")
         out = {}
-        for name, est, se, lower in (("E.N", en, se_en, 0.0), ("R.N", rn, se_rn, n_r)):
+        lower_rn = n_r if detected == "all" else 0.0  # posterior: which detected animals are inside is uncertain
+        for name, est, se, lower in (("E.N", en, se_en, 0.0), ("R.N", rn, se_rn, lower_rn)):
             lcl, ucl = _lognormal_ci(est, se, self.alpha, lower)
             out[name] = {"estimate": est, "SE": se, "lcl": lcl, "ucl": ucl, "n": n_r, "area": reg.area}
         return pd.DataFrame(out).T
@@ -611,7 +626,7 @@ def _initial_beta(
             for c in range(lik.nclass):
                 sub = capthist.counts[class_index == c]
                 if len(sub) >= 2:
-                    value = rpsv(CaptureHistory(sub, capthist.traps, capthist.detector), cc=True) * 1.2
+                    value = _rpsv_counts(sub.sum(axis=1), capthist.traps[["x", "y"]].to_numpy(float)) * 1.2
                     if np.isfinite(value) and value > 0:
                         sig[c] = value
     link = logit if magname == "g0" else np.log
@@ -635,6 +650,78 @@ def _loglik_value(lik: SECRLikelihood, beta: np.ndarray) -> float:
             return lik.evaluate(beta, gradient=False).loglik
     except FloatingPointError:
         return -np.inf
+
+
+def _model_label(fit: SECRFit) -> str:
+    """secr-style model description, e.g. ``D~1 lambda0~1 sigma~g``."""
+    mag = DETECTION_FUNCTIONS[fit.detectfn].magnitude
+    idx = fit.estimates.index
+    parts = [f"D{fit.density_formula.replace(' ', '')}"]
+    for name in (mag, "sigma"):
+        parts.append(f"{name}~{'g' if any(i.startswith(name + '[') for i in idx) else '1'}")
+    return " ".join(parts)
+
+
+def aic_table(fits: Mapping[str, SECRFit] | Sequence[SECRFit], criterion: str = "AICc") -> pd.DataFrame:
+    """Compare SECR models fitted to the same data by AIC or AICc (secr's ``AIC.secr``).
+
+    Parameters
+    ----------
+    fits : mapping of name to SECRFit, or sequence of SECRFit
+        The fits (names default to secr's model descriptions).
+    criterion : {"AICc", "AIC"}, default "AICc"
+        Criterion for the differences and weights (secr's default is AICc).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per model, best first: ``model`` (secr-style description), ``detectfn``,
+        ``npar``, ``logLik``, ``AIC``, ``AICc``, ``dAICc`` (or ``dAIC``) and ``AICcwt``
+        (or ``AICwt``): Akaike weights exp(-d/2) / sum exp(-d/2).
+
+    Raises
+    ------
+    ValueError
+        When the fits are not to the same capture histories (n, detections and detector
+        differ), or when some use known classes (``group``) and others do not: with known
+        classes the likelihood includes the probabilities of the observed classes, so
+        compare a sex-specific model with ``secr_fit(..., group="sex", class_params=())``
+        (classes with common detection parameters), as secr users fit every model of a set
+        with the same ``hcov``.
+    """
+    if criterion not in ("AICc", "AIC"):
+        raise ValueError(f"criterion must be 'AICc' or 'AIC', got {criterion!r}")
+    items = list(fits.items()) if isinstance(fits, Mapping) else [(None, f) for f in fits]
+    if not items:
+        raise ValueError("no fits to compare")
+    data = {(f.n, f.detections, f.detector, f.capthist.noccasions) for _, f in items}
+    if len(data) > 1:
+        raise ValueError(f"the fits are to different data (n, detections, detector, occasions): {sorted(data)}")
+    known = {tuple(f._lik.known_class.tolist()) if (f._lik.known_class >= 0).any() else None for _, f in items}
+    if len(known) > 1:
+        raise ValueError(
+            "some fits use known classes (group=...) and others do not: the likelihood of a model with groups "
+            "includes the probabilities of the observed classes, so AICs are not comparable. Fit the models "
+            "without class-specific parameters with the same group and class_params=() (secr: the same hcov)"
+        )
+    rows = []
+    for name, f in items:
+        rows.append({
+            "name": name if name is not None else _model_label(f),
+            "model": _model_label(f),
+            "detectfn": f.detectfn,
+            "npar": f.n_params,
+            "logLik": f.loglik,
+            "AIC": f.aic,
+            "AICc": f.aicc,
+        })  # fmt: skip
+    table = pd.DataFrame(rows).set_index("name")
+    table.index.name = None
+    delta = table[criterion] - table[criterion].min()
+    weight = np.exp(-delta / 2)
+    table[f"d{criterion}"] = delta
+    table[f"{criterion}wt"] = weight / weight.sum()
+    return table.sort_values(f"d{criterion}", kind="stable")
 
 
 def secr_fit(

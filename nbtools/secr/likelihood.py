@@ -554,8 +554,15 @@ class SECRLikelihood:
         """-sum log(n_w!) over groups of identical capture histories (and class)."""
         if self.n == 0:
             return 0.0
-        flat = np.concatenate([self.known_class[:, None], self.counts.reshape(self.n, -1)], axis=1)
-        _, counts = np.unique(flat, axis=0, return_counts=True)
+        # group identical (class, history) pairs by their sparse form: histories are long
+        # (S x K, e.g. 365 days x 200 stations) and mostly zero
+        flat = self.counts.reshape(self.n, -1)
+        groups: dict[tuple[int, bytes, bytes], int] = {}
+        for i in range(self.n):
+            nz = np.flatnonzero(flat[i])
+            key = (int(self.known_class[i]), nz.tobytes(), np.ascontiguousarray(flat[i, nz]).tobytes())
+            groups[key] = groups.get(key, 0) + 1
+        counts = np.fromiter(groups.values(), dtype=float, count=len(groups))
         return float(-gammaln(counts + 1.0).sum())
 
     # -------------------------------------------------------------- parameters
