@@ -20,7 +20,7 @@ Bootstraps are computed for all resamples at once from their count vectors: ever
 needs is an exact Fourier series of the von Mises kernel, ``f(t) = (1 + 2 sum_p rho_p(kappa) (C_p cos pt
 + S_p sin pt)) / (2 pi)`` with ``rho_p = I_p(kappa)/I_0(kappa)`` and the empirical trigonometric moments
 ``C_p, S_p``, truncated where ``rho_p < 1e-18``. The estimators and their grids are overlap's; only
-the arithmetic is reorganised (see ``benchmarks/bench_activity.py`` for the agreement with the
+the arithmetic is reorganised (see ``benchmarks/activity.py`` for the agreement with the
 straightforward per-resample implementation and the speed-up).
 """
 

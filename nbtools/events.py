@@ -715,7 +715,7 @@ def independent_events(
     Ties: records of one group at the same instant are always one event (camtrapR would keep
     duplicates of a group's first second as separate records unless ``removeDuplicateRecords``).
     Rows are sorted only when needed (see :func:`group_events`): about 0.2 s for 10 million
-    time-sorted rows, 0.7 s unsorted, on a shared 2-core machine (``benchmarks/bench_events.py``).
+    time-sorted rows, 0.7 s unsorted, on a shared 2-core machine (``benchmarks/events.py``).
 
     References
     ----------

@@ -2,7 +2,7 @@
 
 Internal module: :func:`nbtools.secr.secr_fit` builds a :class:`SECRLikelihood` and
 maximises it. The likelihood is factorised so that no n x M x K array is ever formed
-(notes/performance.md s.5):
+(the design notes on the SECR likelihood):
 
 * one numba pass over detectors x mask points sums the detection hazards ``h_k(x)``
   over detectors, weighted by usage (all that the non-detections need), with the same
@@ -511,7 +511,7 @@ class SECRLikelihood:
         self.design = np.ascontiguousarray(design, dtype=float)
         # Hazard detection functions with count or multi detectors: log h_k(x) = log lambda0
         # - kappa f_kx with f = d^2 (HHN) or d (HEX), so sum_k y_ik log h_k(x) needs only
-        # the n x M matrix yf = y @ f, computed once (performance.md s.5).
+        # the n x M matrix yf = y @ f, computed once (the design notes on the SECR likelihood).
         self._yf = None
         if self.detector in ("count", "multi", "single") and self.detectfn.name in ("HHN", "HEX"):
             f = self.d2[self.data.rows]

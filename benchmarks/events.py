@@ -12,11 +12,11 @@ record seconds), so unsorted input is ordered by one value sort of (time, key, r
 int64; one extra run uses random nanoseconds, where only (coarse time, row) fits and buckets are
 refined. Every method must find the same number of events.
 
-Targets (performance.md section 9 and issue 4): >= 20x the pandas idiom on time-sorted input;
+Targets (issue 4): >= 20x the pandas idiom on time-sorted input;
 >= 5 million rows/s on unsorted input. The machine is shared: wall and CPU (process) time are both
 printed, ratios use the median of each; trust ratios from one run, not absolute times.
 
-Run: python benchmarks/bench_events.py [--rows 10000000] [--repeat 3]
+Run: python benchmarks/events.py [--rows 10000000] [--repeat 3]
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Benchmark: 10,000 smoothed bootstrap resamples of overlap (Dhat4) and of activity level.
 
-Run:  python benchmarks/bench_activity.py [--quick] [--check]
+Run:  python benchmarks/activity.py [--quick] [--check]
 
 For each case the script times, in the same process and on the same resamples:
 
@@ -10,10 +10,10 @@ For each case the script times, in the same process and on the same resamples:
                overlap's algorithm as written (bandwidth by R's root search, von Mises kernels evaluated at
                every grid point / observation, linear interpolation, Dhat4). Timed on a subset of the
                resamples and scaled to 10,000;
-* dense     -- performance.md's baseline: exact Dhat4 with kernels at every pair of observations,
+* dense     -- the design notes' baseline: exact Dhat4 with kernels at every pair of observations,
                (n+m)^2 per resample (a different estimator from overlap's when n+m > 140.8; context only).
 
-It prints the times, the ratio naive/fast (target >= 30, performance.md goal 3), the largest difference
+It prints the times, the ratio naive/fast (target >= 30, the design notes' goal), the largest difference
 between fast and naive over the compared resamples (target <= 1e-9: the speed comes from the algorithm,
 not from an approximation), and fast against R's overlap::bootstrap as quoted in issue 5 (about 12 s for
 52 and 42 detections, 29 s for 201 and 181, 10,000 resamples, on this machine kind).
@@ -71,7 +71,7 @@ def naive_dhat4(counts_a: np.ndarray, counts_b: np.ndarray) -> np.ndarray:
 
 
 def dense_dhat4(xa: np.ndarray, xb: np.ndarray) -> float:
-    """Exact Dhat4 with the kernels at all (n+m)^2 pairs (performance.md's naive baseline)."""
+    """Exact Dhat4 with the kernels at all (n+m)^2 pairs (the design notes' naive baseline)."""
     pooled = np.concatenate([xa, xb])
     ka, kb = act.bandwidth(xa), act.bandwidth(xb)
     fa = act._vm_density(xa, pooled, ka)

@@ -15,7 +15,7 @@
    occupied stations by the 95 % interval of mean psi, and recovery of the signs of the habitat
    effects; printed as a table.
 
-Run: python benchmarks/bench_occupancy.py [--repeat 5] [--nsim 200] [--seeds 100]
+Run: python benchmarks/occupancy.py [--repeat 5] [--nsim 200] [--seeds 100]
 """
 
 from __future__ import annotations

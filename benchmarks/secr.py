@@ -1,9 +1,9 @@
 """Benchmarks of nbtools.secr: likelihood speed against a scipy.stats baseline, fit times, a simulation study.
 
-Run: ``python benchmarks/bench_secr.py`` (``--reps 0`` skips the simulation study).
+Run: ``python benchmarks/secr.py`` (``--reps 0`` skips the simulation study).
 
 1. One likelihood evaluation at 4,096 mask points x 100 detectors x 50 animals (1 occasion,
-   Poisson counts, hazard half-normal; the setting of notes/performance.md s.5), against
+   Poisson counts, hazard half-normal; the setting of the design notes on the SECR likelihood), against
    the straightforward n x M x K formulation with ``scipy.stats.poisson.logpmf`` and its
    numpy-broadcast variant, measured in the same process. All give the same value.
 2. Fit times: secr's captdata (multi-catch, HN) and the default study's leopards
