@@ -157,6 +157,21 @@ def test_overlap_estimates_match_overlapEst(simulated: dict) -> None:
     assert (est.n_a, est.n_b) == (100, 80)
 
 
+def test_overlap_estimates_with_the_older_bandwidth_interval(simulated: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Issue 5 quotes overlapEst(tigerObs, pigObs) = 0.2908618, 0.2692011, 0.2275000: the package's test values from
+    # before overlap 0.3.2, whose getBandWidth searched kappa in [1e-4, 500] instead of [1e-4, 345]. The root
+    # search stops at a slightly different kappa, so the 7th digit moves. With the old interval we get those digits;
+    # with the current one (the default, above) R 0.3.9's full-precision values.
+    import nbtools.activity as activity
+
+    current = activity._bandwidth_from_moments
+    monkeypatch.setattr(activity, "_bandwidth_from_moments", lambda rho, n, upper=500.0: current(rho, n, upper=500.0))
+    est = overlap_estimates(simulated["tigerObs"], simulated["pigObs"])
+    assert round(est.dhat1, 7) == 0.2908618
+    assert round(est.dhat4, 7) == 0.2692011
+    assert round(est.dhat5, 7) == 0.2275000
+
+
 def test_overlap_estimates_other_adjust(simulated: dict) -> None:
     # test-all.R: round(overlapEst(tigerObs, pigObs, adjust=c(1.2, 1.5, 1)), 5) == c(0.31507, 0.28849, 0.23750)
     est = overlap_estimates(simulated["tigerObs"], simulated["pigObs"], adjust=(1.2, 1.5, 1))
