@@ -50,9 +50,8 @@ data: venv ## write the default study (seed 20161101) into data/leopard-study/
 	$(VPY) -m nbtools simulate data/leopard-study --seed 20161101 --quiet
 	@echo "make data: wrote data/leopard-study/ (checksums in data/leopard-study/SHA256SUMS)"
 
-report: ## execute the notebooks into reports/
-	@echo "make report: not available yet. It arrives with the report issue:"
-	@echo "  python -m nbtools report executes notebooks/ into reports/ (HTML, outputs kept out of git)."
+report: venv ## execute every notebook into reports/*.html (a line per notebook; fails if any fails)
+	$(VPY) -m nbtools report notebooks --out reports
 
 bench: ## run the benchmarks in benchmarks/
 	@if ls benchmarks/*.py >/dev/null 2>&1; then \

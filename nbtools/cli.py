@@ -1,4 +1,8 @@
-"""Command line: ``python -m nbtools simulate OUT_DIR [--seed N] [--quiet]``.
+"""Command line: ``python -m nbtools simulate|validate|report ...``.
+
+- ``simulate OUT_DIR [--seed N] [--quiet]``: write the simulated default study.
+- ``validate PACKAGE``: read a Camtrap DP package and print its validation report (exit 1 on errors).
+- ``report [NOTEBOOKS ...] [--out reports]``: execute notebooks into HTML (exit 1 if any fails).
 
 >>> from nbtools.cli import build_parser
 >>> build_parser().parse_args(["simulate", "out", "--seed", "7"]).seed
@@ -32,7 +36,54 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--seed", type=int, default=20161101, help="random seed (default: %(default)s)")
     simulate.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
     simulate.set_defaults(handler=_simulate)
+
+    validate = commands.add_parser(
+        "validate",
+        help="validate a Camtrap DP package and print every problem by file, row and field",
+        description="Read PACKAGE (a folder with datapackage.json, or the file) and print its validation report.",
+    )
+    validate.add_argument("package", metavar="PACKAGE", type=Path, help="the package folder or its datapackage.json")
+    validate.set_defaults(handler=_validate)
+
+    report = commands.add_parser(
+        "report",
+        help="execute notebooks into HTML reports, one line per notebook",
+        description="Execute each notebook top to bottom on a fresh kernel and write it as HTML under --out.",
+    )
+    report.add_argument("notebooks", metavar="NOTEBOOK", type=Path, nargs="*", default=[Path("notebooks")],
+                        help="notebooks or folders of notebooks (default: notebooks/)")
+    report.add_argument("--out", type=Path, default=Path("reports"), help="output folder (default: %(default)s)")
+    report.add_argument("--timeout", type=float, default=900, help="seconds a cell may run (default: %(default)s)")
+    report.set_defaults(handler=_report)
     return parser
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from .camtrapdp import CamtrapDPError, read_camtrapdp
+
+    path = args.package.parent if args.package.name == "datapackage.json" else args.package
+    try:
+        package = read_camtrapdp(path)
+    except CamtrapDPError as error:
+        print(f"{path}: cannot be read: {error}", file=sys.stderr)
+        return 1
+    print(package.report)
+    return 1 if package.report.errors else 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from .report import find_notebooks, run_notebooks
+
+    notebooks = [nb for item in args.notebooks for nb in find_notebooks(item)]
+    if not notebooks:
+        print("no notebooks found in " + ", ".join(map(str, args.notebooks)), file=sys.stderr)
+        return 1
+    print(f"executing {len(notebooks)} notebooks into {args.out}/")
+    runs = run_notebooks(notebooks, args.out, timeout=args.timeout)
+    failed = [run for run in runs if not run.ok]
+    total = sum(run.seconds for run in runs)
+    print(f"{len(runs) - len(failed)} of {len(runs)} notebooks ran in {total:.0f} s; reports in {args.out}/")
+    return 1 if failed else 0
 
 
 def _simulate(args: argparse.Namespace) -> int:
