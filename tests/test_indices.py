@@ -11,6 +11,7 @@ so the same numbers come from our events at a 60-minute threshold. All compared 
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from pathlib import Path
 
@@ -27,9 +28,12 @@ from nbtools.indices import (
     DAY_WITHOUT_EFFORT,
     NO_EFFORT,
     detection_history,
+    incidence_matrix,
     naive_occupancy,
     relative_abundance,
+    richness_estimators,
     spatial_capture_history,
+    species_accumulation,
     survey_report,
 )
 
@@ -306,6 +310,198 @@ def test_effort_sums_to_trap_nights(spans, occasion_length, day1, n_events, seed
     assert np.array_equal(np.isnan(det), np.isnan(dh.effort.to_numpy()))
     count = detection_history(events, op, "x", occasion_length, day1, output="count").detections.to_numpy()
     assert np.nansum(count) == len(events)
+
+
+# --------------------------------------------------------------------------------------------------
+# species accumulation and richness estimators (vegan's specaccum / specpool formulas)
+# --------------------------------------------------------------------------------------------------
+
+# 5 stations x 6 species, worked by hand.
+#        s1 s2 s3 s4 s5 s6     species per station: A 3, B 2, C 2, D 3, E 1 (mean 11/5 = 2.2)
+#   A     1  1  0  0  1  0     stations per species f = 4, 3, 2, 1, 1, 0 (s6 never seen: ignored)
+#   B     1  0  1  0  0  0     S_obs = 5, Q1 = 2 (s4, s5), Q2 = 1 (s3), m = 5, A = (m-1)/m = 0.8
+#   C     1  1  0  0  0  0
+#   D     1  0  1  1  0  0
+#   E     0  1  0  0  0  0
+# chao2 (Q2 > 0: classic)  = 5 + 0.8 * 2^2 / (2 * 1)             = 6.6
+# chao2_bc                 = 5 + 0.8 * 2 * 1 / (2 * (1 + 1))     = 5.4
+# var chao2, G = Q1/Q2 = 2 = Q2 (A G^2/2 + A^2 G^3 + A^2 G^4/4)  = 1.6 + 5.12 + 2.56 = 9.28
+# jack1                    = 5 + 2 * 4/5                          = 6.6
+# var jack1: species found at one station only, per station: A 1 (s5), D 1 (s4), B, C, E 0;
+#            vegan's var.jack1 = (sum r^2 - Q1/m) (m-1)/m = (2 - 2/5) * 4/5 = 1.28
+# jack2                    = 5 + 2 * (2*5 - 3)/5 - 1 * 3^2/(5*4)  = 5 + 2.8 - 0.45 = 7.35
+# Exact accumulation, sum over species of 1 - C(5 - f, k)/C(5, k):
+#   k = 1: (4 + 3 + 2 + 1 + 1)/5                                  = 2.2 (the mean per-station richness)
+#   k = 2 (C(5,2) = 10): 1 + (1 - 1/10) + (1 - 3/10) + 2 (1 - 6/10) = 3.4
+#   k = 3 (C(5,3) = 10): 1 + 1 + (1 - 1/10) + 2 (1 - 4/10)          = 4.1
+#   k = 4 (C(5,4) = 5):  1 + 1 + 1 + 2 (1 - 1/5)                    = 4.6
+#   k = 5:                                                         = 5
+HAND = np.array(
+    [
+        [1, 1, 0, 0, 1, 0],
+        [1, 0, 1, 0, 0, 0],
+        [1, 1, 0, 0, 0, 0],
+        [1, 0, 1, 1, 0, 0],
+        [0, 1, 0, 0, 0, 0],
+    ]
+)
+HAND_STATIONS = ["A", "B", "C", "D", "E"]
+HAND_DAYS = [10, 8, 10, 6, 10]  # trap-nights per station: 44 in all, 8.8 on average
+HAND_CURVE = [2.2, 3.4, 4.1, 4.6, 5.0]
+
+
+def hand_study(matrix=HAND, days=HAND_DAYS, stations=HAND_STATIONS):
+    """Events (one per detected station x species, on day 1) and an operation matrix with ``days`` full days."""
+    columns = pd.date_range("2024-03-01", periods=max(days), name="date")
+    values = [[1.0] * d + [np.nan] * (len(columns) - d) for d in days]
+    operation = pd.DataFrame(values, index=pd.Index(stations, name="locationID"), columns=columns)
+    rows = [(stations[i], f"s{j + 1}") for i, j in zip(*np.nonzero(matrix))]
+    events = pd.DataFrame(rows, columns=["locationID", "scientificName"])
+    events["eventStart"] = pd.Timestamp("2024-03-01 12:00", tz="UTC")
+    return events, operation
+
+
+def test_richness_estimators_by_hand():
+    est = richness_estimators(HAND)
+    assert est[["n_stations", "S_obs", "Q1", "Q2"]].tolist() == [5, 5, 2, 1]
+    assert est["chao2"] == pytest.approx(6.6, abs=1e-12)
+    assert est["chao2_bc"] == pytest.approx(5.4, abs=1e-12)
+    assert est["chao2_se"] == pytest.approx(np.sqrt(9.28), abs=1e-12)
+    assert est["jack1"] == pytest.approx(6.6, abs=1e-12)
+    assert est["jack1_se"] == pytest.approx(np.sqrt(1.28), abs=1e-12)
+    assert est["jack2"] == pytest.approx(7.35, abs=1e-12)
+    # counts instead of 0/1 and a DataFrame give the same
+    counts = pd.DataFrame(HAND * 3, index=HAND_STATIONS)
+    pd.testing.assert_series_equal(richness_estimators(counts), est)
+
+
+def test_richness_estimators_without_doubletons_use_the_bias_corrected_chao2(camtrapr):
+    # camtrapR's sample: EGY, MNE, TRA at 1 of 3 stations, PBE and VTA at all 3: S = 5, Q1 = 3, Q2 = 0, A = 2/3
+    # chao2 = 5 + 2/3 * 3 * 2 / (2 * 1) = 7; jack1 = 5 + 3 * 2/3 = 7; jack2 = 5 + 3 * 3/3 - 0 = 8
+    # var chao2 = A*3*2/2 + A^2*3*5^2/4 - A^2*3^4/(4*7) = 2 + 75/9 - 9/7
+    _, _, operation, events = camtrapr
+    with pytest.warns(UserWarning, match="1 events counted in the incidence matrix .*StationC"):
+        inc = incidence_matrix(events, operation)  # the TRA record in StationC's problem period still counts
+    assert inc.shape == (3, 5) and inc.columns.tolist() == ["EGY", "MNE", "PBE", "TRA", "VTA"]
+    est = richness_estimators(inc)
+    assert est[["S_obs", "Q1", "Q2"]].tolist() == [5, 3, 0]
+    assert est["chao2"] == pytest.approx(7.0) and est["chao2_bc"] == pytest.approx(7.0)
+    assert est["chao2_se"] == pytest.approx(np.sqrt(2 + 75 / 9 - 9 / 7), abs=1e-12)
+    assert est["jack1"] == pytest.approx(7.0) and est["jack2"] == pytest.approx(8.0)
+
+
+def test_incidence_matrix_from_events():
+    events, operation = hand_study()
+    inc = incidence_matrix(events.iloc[::-1], operation)  # row order does not matter
+    assert inc.index.tolist() == HAND_STATIONS
+    assert inc.columns.tolist() == ["s1", "s2", "s3", "s4", "s5"]  # s6 had no event
+    assert np.array_equal(inc.to_numpy(), HAND[:, :5])
+    assert inc.attrs["trap_nights"].tolist() == HAND_DAYS
+    # a station that worked but saw nothing is a sampling unit (a row of zeros); one that never worked is not
+    extra = operation.copy()
+    extra.loc["F"] = 1.0
+    extra.loc["G"] = np.nan
+    inc = incidence_matrix(events, extra, species=["s1", "s6"])
+    assert inc.index.tolist() == HAND_STATIONS + ["F"] and inc.columns.tolist() == ["s1", "s6"]
+    assert inc.loc["F"].tolist() == [0, 0] and inc["s6"].sum() == 0
+    with pytest.warns(UserWarning, match="1 events at stations without trap-nights"):
+        incidence_matrix(pd.concat([events, events.iloc[:1].assign(locationID="G")]), extra)
+
+
+def all_orders_curves(matrix, days):
+    """Accumulation curves and cumulative trap-nights over every order of the stations (5! = 120)."""
+    present = np.asarray(matrix) > 0
+    curves, nights = [], []
+    for order in itertools.permutations(range(len(present))):
+        order = list(order)
+        curves.append(np.logical_or.accumulate(present[order], axis=0).sum(axis=1))
+        nights.append(np.cumsum(np.asarray(days, float)[order]))
+    return np.array(curves), np.array(nights)
+
+
+def test_exact_accumulation_by_hand_and_over_all_orders():
+    events, operation = hand_study()
+    exact = species_accumulation(events, operation, method="exact")
+    assert exact["n_stations"].tolist() == [1, 2, 3, 4, 5]
+    assert exact["richness"].tolist() == pytest.approx(HAND_CURVE, abs=1e-12)
+    assert exact["richness"].iloc[0] == pytest.approx(HAND.sum(axis=1).mean(), abs=1e-12)  # 2.2
+    assert exact["trap_nights"].tolist() == pytest.approx([8.8 * k for k in range(1, 6)], abs=1e-12)
+    curves, nights = all_orders_curves(HAND, HAND_DAYS)
+    # the mean over all 120 orders is the exact curve, its SD over the orders the exact SD
+    assert exact["richness"].to_numpy() == pytest.approx(curves.mean(axis=0), abs=1e-12)
+    assert exact["sd"].to_numpy() == pytest.approx(curves.std(axis=0), abs=1e-12)
+    assert exact["trap_nights"].to_numpy() == pytest.approx(nights.mean(axis=0), abs=1e-12)
+    assert exact["sd"].iloc[-1] == 0
+
+
+def test_random_accumulation():
+    events, operation = hand_study()
+    curve = species_accumulation(events, operation, n_permutations=2000, seed=1, progress=False)
+    richness, sd = curve["richness"].to_numpy(), curve["sd"].to_numpy()
+    assert np.all(np.diff(richness) >= 0)
+    assert richness[-1] == 5 and sd[-1] == 0 and curve["trap_nights"].iloc[-1] == pytest.approx(44)
+    # the mean of 2000 random orders is within 4 standard errors (SD/sqrt(2000)) of the exact curve,
+    # and its SD within 0.05 species of the exact SD (the largest exact SD here is 0.8)
+    curves, _ = all_orders_curves(HAND, HAND_DAYS)
+    exact_sd = curves.std(axis=0)
+    assert np.all(np.abs(richness - HAND_CURVE) <= 4 * exact_sd / np.sqrt(2000) + 1e-12)
+    assert np.all(np.abs(sd - exact_sd) <= 0.05)
+    assert abs(richness[0] - 2.2) <= 4 * exact_sd[0] / np.sqrt(2000)  # first point: mean per-station richness
+    # the same seed gives the same curve, another seed another one
+    again = species_accumulation(events, operation, n_permutations=2000, seed=1, progress=False)
+    pd.testing.assert_frame_equal(curve, again)
+    other = species_accumulation(events, operation, n_permutations=2000, seed=2, progress=False)
+    assert not np.array_equal(other["richness"].to_numpy(), richness)
+    gen = species_accumulation(events, operation, n_permutations=50, seed=np.random.default_rng(3), progress=False)
+    assert len(gen) == 5 and curve.attrs["method"] == "random" and curve.attrs["n_permutations"] == 2000
+
+
+# The Camtrap DP example at 30 min (tests/test_events.py derives its 26 events by hand): 4 stations with
+# 11 station x species pairs: 2df5259b Anas platyrhynchos, Anas strepera, Aves; ce943ced Ardea, Aves;
+# e254a13c Anas platyrhynchos, Ardea cinerea, Rattus norvegicus; ff1535c0 Martes foina, Mustela putorius,
+# Vulpes vulpes (higher taxa such as "Aves" count as taxa of their own, as in camtrapR). S = 9, m = 4,
+# Q1 = 7, Q2 = 2 (A. platyrhynchos, Aves): chao2 = 9 + 3/4 * 49/4 = 18.1875, jack1 = 9 + 7 * 3/4 = 14.25,
+# jack2 = 9 + 7 * 5/4 - 2 * 4/12 = 17.0833...; one station holds on average (3 + 2 + 3 + 3)/4 = 2.75 taxa.
+def test_species_accumulation_on_the_camtrap_dp_example(example_path):
+    from nbtools.camtrapdp import read_camtrapdp
+
+    package = read_camtrapdp(example_path, validate=False)
+    events = independent_events(package.observations, "30min", deployments=package.deployments, media=package.media)
+    operation = camera_operation(package.deployments)
+    est = richness_estimators(incidence_matrix(events, operation))
+    assert est[["n_stations", "S_obs", "Q1", "Q2"]].tolist() == [4, 9, 7, 2]
+    assert est["chao2"] == pytest.approx(18.1875) and est["jack1"] == pytest.approx(14.25)
+    assert est["jack2"] == pytest.approx(9 + 35 / 4 - 2 / 3)
+    assert est["S_obs"] <= est["chao2_bc"] <= est["chao2"] and est["S_obs"] <= est["jack1"] <= est["jack2"]
+    exact = species_accumulation(events, operation, method="exact")
+    assert exact["richness"].iloc[0] == pytest.approx(2.75) and exact["richness"].iloc[-1] == pytest.approx(9)
+    assert exact["trap_nights"].iloc[-1] == pytest.approx(trap_nights(operation).sum())
+    curve = species_accumulation(events, operation, seed=5, progress=False)
+    assert np.all(np.diff(curve["richness"]) >= 0) and curve["richness"].iloc[-1] == 9
+
+
+def test_species_accumulation_bad_input():
+    events, operation = hand_study()
+    with pytest.raises(ValueError, match="no events"):
+        species_accumulation(events.iloc[:0], operation, progress=False)
+    with pytest.raises(ValueError, match="no events"):
+        species_accumulation(events.assign(scientificName=None), operation, progress=False)
+    with pytest.raises(ValueError, match=r"station\(s\) without camera operation .*'Z'"):
+        species_accumulation(pd.concat([events, events.iloc[:1].assign(locationID="Z")]), operation, progress=False)
+    with pytest.raises(ValueError, match="method must be"):
+        species_accumulation(events, operation, method="rarefaction")
+    with pytest.raises(ValueError, match="n_permutations"):
+        species_accumulation(events, operation, n_permutations=1)
+    with pytest.raises(ValueError, match="scientificName"):
+        species_accumulation(events.drop(columns="scientificName"), operation)
+    with pytest.raises(ValueError, match="at least 2 stations"):
+        richness_estimators(HAND[:1])
+    with pytest.raises(ValueError, match="no species detected"):
+        richness_estimators(np.zeros((3, 4)))
+    with pytest.raises(ValueError, match="NaN"):
+        richness_estimators([[1, np.nan], [0, 1]])
+    with pytest.raises(ValueError, match="2-D"):
+        richness_estimators([1, 0, 1])
 
 
 def test_doctests():
