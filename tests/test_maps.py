@@ -134,6 +134,12 @@ def test_activity_surface_keeps_the_mass_away_from_edges_and_divides_by_effort()
     rate1 = activity_surface(agg, 1000, effort=effort)
     rate2 = activity_surface(agg, 1000, effort=effort * 2)
     np.testing.assert_allclose(rate1.values, 2 * rate2.values)
+    # effort in the centre only: far from it there is no estimate (NaN), near it there is
+    local = np.zeros(agg.shape)
+    local[45:55, 45:55] = 1.0
+    rate = activity_surface(agg, 1000, effort=agg.copy(data=local))
+    assert np.isnan(rate.values[0, 0]) and np.isfinite(rate.sel(x=10_100.0, y=10_100.0).item())
+    assert activity_surface(agg, 1000, effort=agg.copy(data=local), min_effort_share=0).notnull().sum() > rate.notnull().sum()
     with pytest.raises(ValueError, match="positive"):
         activity_surface(agg, bandwidth_m=-1)
 

@@ -230,6 +230,7 @@ def activity_surface(
     agg: xr.DataArray,
     bandwidth_m: float,
     effort: xr.DataArray | None = None,
+    min_effort_share: float = 0.1,
 ) -> xr.DataArray:
     """A smoothed activity surface from an aggregate: a Gaussian kernel of ``bandwidth_m`` metres.
 
@@ -242,7 +243,12 @@ def activity_surface(
     effort : xarray.DataArray, optional
         Effort on the same grid (e.g. trap-nights per pixel, themselves from ``aggregate_points(weight=...)``),
         smoothed with the same kernel; the result is then smoothed detections per smoothed effort
-        (detections per trap-night), NaN where the smoothed effort is below 1e-9 of its maximum.
+        (detections per trap-night).
+    min_effort_share : float, default 0.1
+        With effort: pixels whose smoothed effort is below this share of its maximum are NaN (no
+        estimate), since far from every camera the ratio of two vanishing tails only repeats the nearest
+        camera's rate. With cameras on a regular grid and ``bandwidth_m`` near their spacing, 0.1 leaves out
+        pixels more than about two bandwidths beyond the outermost cameras.
 
     Returns
     -------
@@ -266,9 +272,12 @@ def activity_surface(
     if effort.shape != agg.shape[:2]:
         raise ValueError(f"effort has shape {effort.shape}, the aggregate's grid is {agg.shape[:2]}")
     smoothed_effort = gaussian_filter(effort.values.astype(float), sigma=sigma, mode="constant")
-    floor = 1e-9 * smoothed_effort.max() if smoothed_effort.size else 0.0
+    if not 0 <= min_effort_share < 1:
+        raise ValueError(f"min_effort_share must be in [0, 1), not {min_effort_share!r}")
+    floor = max(min_effort_share, 1e-9) * smoothed_effort.max() if smoothed_effort.size else 0.0
     denominator = np.where(smoothed_effort > floor, smoothed_effort, np.nan)
     if values.ndim == 3:
         denominator = denominator[..., None]
     attrs["units"] = "detections per unit effort"
+    attrs["min_effort_share"] = min_effort_share
     return agg.copy(data=values / denominator).assign_attrs(attrs)
