@@ -71,6 +71,7 @@ __all__ = [
     "occu",
     "occu_rn",
     "occupancy_data",
+    "occupied_share",
     "predict",
     "predict_raster",
     "ranef",
@@ -86,6 +87,17 @@ BOUNDARY_TOLERANCE = 1e-6
 SINGULAR_TOLERANCE = 1e-10
 #: Gradient tolerance of the optimiser (``scipy.optimize.minimize(method="trust-exact")``).
 GTOL = 1e-8
+#: Default iteration limits of ``method="newton"``: damped Newton, then trust-region Newton.
+NEWTON_MAXITER = 200
+TRUST_MAXITER = 1000
+#: R's ``optim`` default ``maxit`` for BFGS, as unmarked calls it.
+R_MAXIT = 100
+#: With no detection at any site the likelihood is maximal on the boundary psi * p = 0; the fit
+#: reports psi = p = this value (link scale about -20.7) for both, flagged on the boundary.
+NO_DETECTION_PROBABILITY = 1e-9
+#: A fit that stopped on the boundary counts as converged when the gradient of the nll with
+#: respect to the other (free) parameters is below this.
+BOUNDARY_GTOL = 1e-6
 
 
 # --------------------------------------------------------------------------------------------------
@@ -486,12 +498,7 @@ def _prepare(
 
     Yk = Y[keep]
     obs_mask = obs_ok[keep]
-    if np.nansum(Yk[obs_mask]) == 0:
-        raise OccupancyDataError(
-            f"the detection histories have no detection at all ({int(obs_mask.sum())} surveyed "
-            f"site-occasions at {int(keep.sum())} sites, all 0): occupancy and detection are not "
-            "identifiable (the likelihood is maximal whenever psi * p = 0)"
-        )
+    # no detection at all is not an error: _fit puts psi and p on the boundary at 0 and says so
 
     # design matrices
     sc_k = sc.loc[keep].reset_index(drop=True)
@@ -757,7 +764,7 @@ class _Likelihood:
         return state, special.expit(nu)
 
 
-def _newton(lik: _Likelihood, x0: np.ndarray, maxiter: int = 200) -> optimize.OptimizeResult:
+def _newton(lik: _Likelihood, x0: np.ndarray, maxiter: int = NEWTON_MAXITER) -> optimize.OptimizeResult:
     """Damped Newton with the exact Hessian (eigenvalues floored at |lambda|, Armijo backtracking).
 
     Stops when the gradient norm is below ``GTOL`` or the Newton decrement ``g' H^-1 g`` (twice the
@@ -769,7 +776,7 @@ def _newton(lik: _Likelihood, x0: np.ndarray, maxiter: int = 200) -> optimize.Op
         return optimize.OptimizeResult(
             x=x, fun=f, jac=g, success=False, nit=0, message="the nll is not finite at the start"
         )
-    message, success = "maximum number of iterations reached", False
+    message, success, it = f"maximum number of iterations ({maxiter}) reached", False, 0
     for it in range(1, maxiter + 1):
         if np.linalg.norm(g) < GTOL:
             message, success = "gradient norm below tolerance", True
@@ -803,10 +810,16 @@ def _newton(lik: _Likelihood, x0: np.ndarray, maxiter: int = 200) -> optimize.Op
     return optimize.OptimizeResult(x=x, fun=f, jac=g, success=success, nit=it, message=message)
 
 
-def _optimise(lik: _Likelihood, start: np.ndarray) -> optimize.OptimizeResult:
+def _optimise(lik: _Likelihood, start: np.ndarray, maxiter: int | None = None) -> optimize.OptimizeResult:
+    """Damped Newton, then (if it did not converge) scipy's trust-region Newton from where it stopped.
+
+    ``maxiter`` limits the iterations of each (default :data:`NEWTON_MAXITER` and
+    :data:`TRUST_MAXITER`). ``success`` is False, with scipy's or our reason in ``message``, when
+    neither met the gradient tolerance.
+    """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        res = _newton(lik, start)
+        res = _newton(lik, start, NEWTON_MAXITER if maxiter is None else maxiter)
         if res.success:
             return res
         alt = optimize.minimize(
@@ -815,10 +828,12 @@ def _optimise(lik: _Likelihood, start: np.ndarray) -> optimize.OptimizeResult:
             jac=True,
             hess=lik.hessian,
             method="trust-exact",
-            options={"gtol": GTOL, "maxiter": 1000},
+            options={"gtol": GTOL, "maxiter": TRUST_MAXITER if maxiter is None else maxiter},
         )
         if np.isfinite(alt.fun) and (alt.success or not np.isfinite(res.fun) or alt.fun < res.fun):
             alt.nit = int(alt.nit) + int(res.nit)
+            if not alt.success:
+                alt.message = f"Newton: {res.message}; then trust-region Newton: {alt.message}"
             res = alt
     return res
 
@@ -994,7 +1009,12 @@ class OccupancyFit:
         optimiser stopped, and their SE is NaN.
     converged : bool
         Whether the optimiser met its tolerance (``method="newton"``: gradient norm 1e-8;
-        ``"BFGS"``: R's ``reltol``) within its iteration limit, or stopped on the boundary.
+        ``"BFGS"``: R's ``reltol``) within its iteration limit (``maxiter``), or stopped on the
+        boundary with the gradient of the free parameters below 1e-6. When False the estimates are
+        where the optimiser stopped, not the MLE: a warning and ``notes`` say so, with the reason.
+    convergence : str
+        Why the optimiser stopped (e.g. ``"gradient norm below tolerance"``, ``"R's optim BFGS
+        reached maxit = 100 iterations"``), or why it was not run (no detection at any site).
     iterations : int
         Optimiser iterations.
     K : int or None
@@ -1022,6 +1042,7 @@ class OccupancyFit:
     dropped_sites: tuple
     boundary: tuple[str, ...]
     converged: bool
+    convergence: str
     iterations: int
     K: int | None
     method: str
@@ -1095,6 +1116,8 @@ class OccupancyFit:
         )
         table = self.to_frame()[["estimate", "SE", "z", "P(>|z|)"]].to_string(float_format=lambda v: f"{v:.4g}")
         lines = [head, table, f"AIC: {self.aic:.4f}   log-likelihood: {self.loglik:.4f}   converged: {self.converged}"]
+        if not self.converged:
+            lines.append(f"NOT CONVERGED ({self.convergence}): the estimates are where the optimiser stopped")
         if self.boundary:
             lines.append(f"boundary estimates (SE not available): {', '.join(self.boundary)}")
         lines += [f"note: {n}" for n in self.notes]
@@ -1147,6 +1170,32 @@ def _check_identifiable(H: np.ndarray, names: Sequence[str]) -> None:
         )
 
 
+def _boundary_message(boundary: Sequence[str]) -> str:
+    return (
+        f"estimate(s) on the boundary: {', '.join(boundary)} (fitted probabilities within "
+        f"{BOUNDARY_TOLERANCE:g} of 0 or 1 wherever they act; the MLE is at +-infinity on the link scale, "
+        "the value shown is where the optimiser stopped, and the SE is not available)"
+    )
+
+
+def _no_detection_theta(lik: _Likelihood, names: Sequence[str]) -> np.ndarray:
+    """Coefficients giving psi (or P(N > 0)) and p equal to NO_DETECTION_PROBABILITY at every row."""
+    eps = NO_DETECTION_PROBABILITY
+    state_target = special.logit(eps) if lik.model == "occu" and lik.link == "logit" else np.log(-np.log1p(-eps))
+    parts = []
+    for M, target, what in ((lik.d.X, state_target, "state"), (lik.d.V, special.logit(eps), "detection")):
+        coef = np.linalg.lstsq(M, np.full(M.shape[0], target), rcond=None)[0]
+        if not np.allclose(M @ coef, target, rtol=0, atol=1e-6):
+            raise OccupancyDataError(
+                f"the detection histories have no detection at all ({lik.d.y.size} surveyed site-occasions at "
+                f"{lik.d.n_sites} sites, all 0), so psi and p are not identifiable; they would be put on the "
+                f"boundary at 0, but the {what} formula has no intercept (no constant in its columns), so no "
+                "coefficients give a probability of 0 at every site; add an intercept"
+            )
+        parts.append(coef)
+    return np.concatenate(parts)
+
+
 def _fit(
     design: _Design,
     model: str,
@@ -1156,11 +1205,14 @@ def _fit(
     starts: Any,
     notes: list[str],
     method: str = "newton",
+    maxiter: int | None = None,
 ) -> OccupancyFit:
     if method not in ("newton", "BFGS"):
         raise OccupancyDataError(
             f"method must be 'newton' (exact MLE) or 'BFGS' (R's optim, as unmarked), not {method!r}"
         )
+    if maxiter is not None and (isinstance(maxiter, bool) or int(maxiter) != maxiter or maxiter < 1):
+        raise OccupancyDataError(f"maxiter must be a positive integer (or None for the defaults), not {maxiter!r}")
     lik = _Likelihood(design, model, link, K)
     prefix = "psi" if model == "occu" else "lam"
     names = [_param_name(prefix, c) for c in design.state_columns] + [_param_name("p", c) for c in design.det_columns]
@@ -1176,53 +1228,106 @@ def _fit(
         if not np.all(np.isfinite(start)):
             raise OccupancyDataError("starts must be finite numbers")
     notes = list(notes)
-    if method == "newton":
-        res = _optimise(lik, start)
+    if not design.y.any():
+        # No detection anywhere: the likelihood prod_i [psi_i prod_j (1 - p_ij) + 1 - psi_i] is maximal
+        # (= 1) wherever psi * p = 0, so nothing is estimable. Like all ones (psi = p = 1), the fit is
+        # put on the boundary, here at psi = p = 0, and every parameter is flagged.
+        theta = _no_detection_theta(lik, names)
+        exact = theta
+        nll = _nll_only(lik, theta)
+        iterations, ok = 0, True
+        why = (
+            "not optimised: no detection at any site, so the likelihood is maximal (= 1) on the boundary "
+            "psi * p = 0"
+        )
+    elif method == "newton":
+        res = _optimise(lik, start, maxiter)
         theta = np.asarray(res.x, dtype=float)
         nll = float(res.fun)
         if not np.isfinite(nll):
             raise OccupancyFitError(f"the optimiser did not find a finite likelihood ({res.message}); try other starts")
         exact = theta
         ok, iterations = bool(res.success), int(getattr(res, "nit", 0))
-        why = f"{res.message} (gradient norm {np.linalg.norm(res.jac):.2e})"
+        why = f"{res.message} (gradient norm {np.linalg.norm(res.jac):.2e} after {iterations} iterations)"
     else:
-        theta, nll, iterations, ok = _r_vmmin(lambda x: _nll_only(lik, x), start)
-        why = "R's optim BFGS reached maxit = 100 iterations"
+        maxit = R_MAXIT if maxiter is None else int(maxiter)
+        theta, nll, iterations, ok = _r_vmmin(lambda x: _nll_only(lik, x), start, maxit=maxit)
+        why = (
+            "R's optim BFGS: relative reduction of the nll below reltol"
+            if ok
+            else f"R's optim BFGS reached maxit = {maxit} iterations (unmarked: convergence code 1)"
+        )
         # boundary flags and identifiability are judged at the exact MLE reached from R's stopping point
         exact = np.asarray(_optimise(lik, theta).x, dtype=float)
     flagged = _boundary_parameters(lik, exact)
     boundary = tuple(names[i] for i in flagged)
-    converged = ok or bool(flagged)
-    if not converged:
-        message = f"the optimiser did not converge: {why}"
-        notes.append(message)
-        _warn(message)
-    if boundary:
+    free = np.setdiff1d(np.arange(nP), flagged)
+    converged = ok
+    if not ok and flagged and method == "newton":
+        # stopped on the boundary: converged if the free parameters are at their maximum
+        g = lik.nll_grad(exact)[1]
+        if free.size == 0 or float(np.abs(g[free]).max()) < BOUNDARY_GTOL:
+            converged = True
+            why += "; stopped on the boundary with the free parameters at their maximum"
+    if not design.y.any():
         message = (
-            f"estimate(s) on the boundary: {', '.join(boundary)} (fitted probabilities within "
-            f"{BOUNDARY_TOLERANCE:g} of 0 or 1 wherever they act; the MLE is at +-infinity on the link scale, "
-            "the value shown is where the optimiser stopped, and the SE is not available)"
+            f"no detection at any site: all {design.y.size} surveyed site-occasions at {design.n_sites} site(s) "
+            "are 0, so occupancy and detection are not identifiable (the likelihood is maximal, = 1, wherever "
+            f"psi * p = 0); both are put on the boundary at 0. estimate(s) on the boundary: {', '.join(boundary)} "
+            f"(the values shown give psi = p = {NO_DETECTION_PROBABILITY:g}; the MLE is at -infinity on the link "
+            "scale and the SE is not available)"
         )
         notes.append(message)
         _warn(message)
+    else:
+        if not converged:
+            message = (
+                f"the optimiser did not converge: {why}; the estimates are where it stopped, not the maximum "
+                "likelihood estimates (refit with other starts, a larger maxiter, or the other method)"
+            )
+            notes.append(message)
+            _warn(message)
+        if boundary:
+            message = _boundary_message(boundary)
+            notes.append(message)
+            _warn(message)
 
-    free = np.setdiff1d(np.arange(nP), flagged)
-    H_exact = lik.hessian(exact)
-    _check_identifiable(H_exact[np.ix_(free, free)], [names[i] for i in free])
-    H = H_exact if method == "newton" else _r_optimhess(lambda x: _nll_only(lik, x), theta)
     vcov = np.full((nP, nP), np.nan)
     if free.size:
-        Hf = H[np.ix_(free, free)]
+        H_exact = lik.hessian(exact)
+        if converged:
+            _check_identifiable(H_exact[np.ix_(free, free)], [names[i] for i in free])
+        H = H_exact if method == "newton" else _r_optimhess(lambda x: _nll_only(lik, x), theta)
         try:
-            vcov[np.ix_(free, free)] = np.linalg.inv(Hf)
-        except np.linalg.LinAlgError as exc:  # pragma: no cover - guarded by _check_identifiable
-            raise OccupancyFitError(f"the Hessian cannot be inverted: {exc}") from exc
-        bad = [names[i] for i in free if not vcov[i, i] > 0]
+            vcov[np.ix_(free, free)] = np.linalg.inv(H[np.ix_(free, free)])
+            bad = [names[i] for i in free if not vcov[i, i] > 0]
+        except np.linalg.LinAlgError:
+            bad = [names[i] for i in free]
         if bad:
-            raise OccupancyFitError(
-                f"the Hessian at the estimates is not positive definite for {_show(bad)} "
-                "(not at a maximum of the likelihood); try method='newton' or other starts"
-            )
+            vcov[:] = np.nan
+            if converged and method == "newton":  # pragma: no cover - guarded by _check_identifiable
+                raise OccupancyFitError(
+                    f"the Hessian at the estimates is not positive definite for {_show(bad)} "
+                    "(not at a maximum of the likelihood); try other starts"
+                )
+            if converged:
+                # R's optim met reltol on a flat ridge short of the maximum: unmarked would print NaN SEs
+                converged = False
+                why = (
+                    f"R's optim BFGS met reltol where its numerical Hessian (optimhess) is not positive definite "
+                    f"for {_show(bad)}, so it stopped short of a maximum of the likelihood"
+                )
+                message = (
+                    f"the optimiser did not converge: {why}; the estimates are where it stopped and the standard "
+                    "errors are not available; method='newton' finds the maximum likelihood estimates and their SEs"
+                )
+            else:
+                message = (
+                    f"standard errors are not available: the Hessian where the optimiser stopped is not positive "
+                    f"definite for {_show(bad)} (the fit did not converge)"
+                )
+            notes.append(message)
+            _warn(message)
     if model == "occuRN":
         lam = np.exp(design.X @ theta[: lik.k])
         tail = float(stats.poisson.sf(K, lam).max())
@@ -1251,6 +1356,7 @@ def _fit(
         dropped_sites=(),
         boundary=boundary,
         converged=converged,
+        convergence=why,
         iterations=iterations,
         K=K,
         method=method,
@@ -1275,6 +1381,7 @@ def occu(
     starts: Sequence[float] | np.ndarray | None = None,
     na_action: Literal["raise", "drop"] = "raise",
     method: Literal["newton", "BFGS"] = "BFGS",
+    maxiter: int | None = None,
 ) -> OccupancyFit:
     """Fit the single-season occupancy model of MacKenzie et al. (2002), as ``unmarked::occu``.
 
@@ -1304,13 +1411,20 @@ def occu(
         naming the sites/occasions (default); ``"drop"`` drops those sites (site covariates) or
         site-occasions (observation covariates) with a warning, as unmarked does.
     method : {"BFGS", "newton"}
-        ``"BFGS"`` (default, as unmarked): R's ``optim(method = "BFGS")`` exactly as unmarked
-        calls it (finite-difference gradient with step 1e-3, R's line search, ``maxit = 100``,
-        ``reltol`` 1.5e-8, Hessian by ``optimhess``), which stops where unmarked stops and so
-        reproduces its printed numbers. ``"newton"``: trust-region Newton with the exact gradient
-        and Hessian, which finds the maximum likelihood estimate to ~1e-9 and takes SEs from the
-        exact Hessian (5-10 times faster; on flat likelihoods it can differ from unmarked in the
-        third digit, see Notes).
+        ``"BFGS"`` (default) is the path that matches unmarked: R's ``optim(method = "BFGS")``
+        exactly as unmarked calls it (finite-difference gradient with step 1e-3, R's line search,
+        ``maxit = 100``, ``reltol`` 1.5e-8, Hessian by ``optimhess``), which stops where unmarked
+        stops and so reproduces its printed coefficients, SEs, AIC and predictions (the frog
+        vignette to 1e-7 relative or better). ``"newton"``: damped Newton with the exact gradient
+        and Hessian (trust-region Newton as a fallback), which finds the maximum likelihood
+        estimate itself (gradient norm < 1e-8) and takes SEs from the exact Hessian; faster, but
+        on flat likelihoods it differs from unmarked's printed digits by as much as R's stopping
+        point differs from the MLE (see Notes).
+    maxiter : int, optional
+        Iteration limit of the optimiser: R's ``maxit`` for ``"BFGS"`` (default 100, as unmarked);
+        for ``"newton"`` the limit of the Newton steps and of the trust-region fallback (defaults
+        200 and 1000). A fit that reaches it is returned with ``converged=False``, the reason in
+        ``convergence`` and a warning; it is not the MLE.
 
     Returns
     -------
@@ -1319,27 +1433,44 @@ def occu(
     Raises
     ------
     OccupancyDataError
-        Malformed formula or data, a covariate missing where it is needed (``na_action="raise"``),
-        or no detection at all in ``y`` (psi and p are then not identifiable).
+        Malformed formula or data, or a covariate missing where it is needed
+        (``na_action="raise"``).
     OccupancyFitError
-        A singular Hessian: a parameter is not identifiable (collinear or constant covariates); the
-        message names the parameters.
+        A singular Hessian at a converged fit: a parameter is not identifiable (collinear or
+        constant covariates); the message names the parameters.
+
+    Warns
+    -----
+    OccupancyWarning
+        Parameters on the boundary (``boundary``), no detection at any site, an optimiser that
+        did not converge (``converged=False``), sites or occasions dropped, counts truncated; each
+        is also kept in ``notes``.
 
     Notes
     -----
     The likelihood of site ``i`` with surveyed occasions ``j`` is
     ``psi_i prod_j p_ij^y_ij (1 - p_ij)^(1 - y_ij) + (1 - psi_i) I(no detection at i)``.
     Sites never surveyed are dropped (with a warning and a note), as unmarked drops them.
-    With ``method="newton"`` the likelihood is maximised by a trust-region Newton method with the
-    exact gradient and Hessian (gradient tolerance 1e-8), so the estimates are the MLE to ~1e-9
-    relative. R's ``optim`` stops when an iteration improves the negative log-likelihood by less
-    than ``reltol * |nll|`` (~3e-6 for nll ~ 200): on a flat likelihood that point can differ from
-    the MLE in the 3rd significant digit (unmarked's frog vignette ``~ 1 ~ 1`` psi(Int): 2.9521 at
-    R's stop, 2.9570 at the MLE, with a 7e-6 lower nll). ``method="BFGS"`` reproduces R's stopping
-    point and numerical Hessian for digit-for-digit comparisons. Standard errors are the square
-    roots of the diagonal of the inverse Hessian. Estimates on the boundary (psi or p equal to 0
-    or 1 everywhere a parameter acts, judged at the exact MLE) are flagged in ``boundary`` and in a
-    warning; their SEs are NaN rather than the huge numbers a numerical Hessian gives.
+    With ``method="newton"`` the likelihood is maximised with the exact gradient and Hessian
+    (gradient tolerance 1e-8), so the estimates are the MLE to ~1e-9 relative. R's ``optim``
+    stops when an iteration improves the negative log-likelihood by less than ``reltol * |nll|``
+    (3.4e-6 for the frog's nll of 228.5): on a flat likelihood that point can differ from the MLE
+    in the 3rd significant digit. unmarked's frog vignette ``~ 1 ~ 1``: R stops at psi(Int) 2.95209
+    (nll 228.5020793, gradient norm 3.9e-3), the MLE is psi(Int) 2.95739 (nll 228.5020725, 6.8e-6
+    lower, gradient norm 2e-7), a difference of 1.8e-3 relative (0.004 SE) in psi(Int) and 8e-3 in
+    its SE. So ``method="BFGS"`` (the default) is the one to use to reproduce unmarked's numbers;
+    ``"newton"`` is the one to use when the MLE itself matters more than R's digits.
+
+    Standard errors are the square roots of the diagonal of the inverse Hessian. Estimates on the
+    boundary (psi or p equal to 0 or 1 everywhere a parameter acts, judged at the exact MLE) are
+    flagged in ``boundary`` and in a warning; their SEs are NaN rather than the huge numbers a
+    numerical Hessian gives. A history of all ones puts psi and p on the boundary at 1; a history
+    with no detection at any site (all zeros) puts both on the boundary at 0, flagged the same way
+    (the likelihood is then maximal, = 1, wherever psi * p = 0, so nothing can be estimated; the
+    coefficients shown give psi = p = 1e-9, the warning says there was no detection). An optimiser
+    that stops before its tolerance (``maxiter``, a failed line search) returns the fit with
+    ``converged=False`` and the reason in ``convergence``, ``notes`` and a warning; SEs are given
+    only if the Hessian there is positive definite.
 
     References
     ----------
@@ -1359,7 +1490,7 @@ def occu(
         raise OccupancyDataError(f"link must be 'logit' or 'cloglog' (unmarked's linkPsi), not {link!r}")
     notes: list[str] = []
     design = _prepare(formula, y, site_covs, obs_covs, na_action, notes)
-    fit = _fit(design, "occu", link, None, formula, starts, notes, method)
+    fit = _fit(design, "occu", link, None, formula, starts, notes, method, maxiter)
     return _with_dropped(fit, y, design)
 
 
@@ -1372,6 +1503,7 @@ def occu_rn(
     starts: Sequence[float] | np.ndarray | None = None,
     na_action: Literal["raise", "drop"] = "raise",
     method: Literal["newton", "BFGS"] = "BFGS",
+    maxiter: int | None = None,
 ) -> OccupancyFit:
     """Fit the Royle-Nichols (2003) abundance-induced heterogeneity model, as ``unmarked::occuRN``.
 
@@ -1380,8 +1512,8 @@ def occu_rn(
     formula : str
         ``"~ detection ~ abundance"``: the state side models ``log(lambda_i)`` (site covariates),
         the detection side ``logit(r_ij)``, the per-animal detection probability.
-    y, site_covs, obs_covs, starts, na_action, method
-        As :func:`occu`.
+    y, site_covs, obs_covs, starts, na_action, method, maxiter
+        As :func:`occu` (``method="BFGS"``, the default, matches unmarked).
     K : int, default 25
         Upper limit of the sum over abundance (unmarked's default). A warning says when the fitted
         Poisson puts more than 1e-4 of its mass above K.
@@ -1406,7 +1538,7 @@ def occu_rn(
         raise OccupancyDataError(f"K must be a positive integer, not {K!r}")
     notes: list[str] = []
     design = _prepare(formula, y, site_covs, obs_covs, na_action, notes)
-    fit = _fit(design, "occuRN", "log", int(K), formula, starts, notes, method)
+    fit = _fit(design, "occuRN", "log", int(K), formula, starts, notes, method, maxiter)
     return _with_dropped(fit, y, design)
 
 
@@ -1535,6 +1667,70 @@ def _inverse_link(link: str, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return -np.expm1(-t), t * np.exp(-t)
     v = np.exp(x)
     return v, v
+
+
+def occupied_share(fit: OccupancyFit, level: float = 0.95) -> pd.Series:
+    """Mean psi over the fitted sites: the expected share of them that are occupied, with its interval.
+
+    Parameters
+    ----------
+    fit : OccupancyFit
+        An ``occu`` fit (for ``occuRN``, the share of sites with ``N > 0``: ``1 - exp(-lambda)``).
+    level : float, default 0.95
+        Confidence level.
+
+    Returns
+    -------
+    pandas.Series
+        ``Predicted`` (``mean_i psi_i``), ``SE`` (delta method, ``g' V g`` with ``g`` the
+        gradient of the mean with respect to the state coefficients), ``lower`` and ``upper`` (a
+        Wald interval on the logit scale of the share, back-transformed, so it stays in (0, 1)),
+        ``n_sites`` and ``boundary`` (whether a state parameter is on the boundary, in which case
+        SE and interval are NaN, as :func:`predict` gives them).
+
+    Notes
+    -----
+    With covariates on psi, the mean psi over the sites is the model's estimate of the share of
+    those sites that are occupied (each site's psi is its probability of being occupied); without
+    covariates it is psi itself. It is a statement about the sites surveyed, not about the
+    landscape (for a map of psi, see :func:`predict_raster`).
+
+    Examples
+    --------
+    >>> y = np.array([[1, 0, 1], [0, 0, 0], [1, 1, np.nan], [0, 1, 0], [0, 0, 0]])
+    >>> share = occupied_share(occu("~ 1 ~ 1", y))
+    >>> round(share["Predicted"], 3), share["lower"] < share["Predicted"] < share["upper"]
+    (0.652, True)
+    """
+    if not 0 < level < 1:
+        raise OccupancyError(f"level must be between 0 and 1, not {level!r}")
+    X = fit._design.X
+    beta = fit.state.to_numpy()
+    link = "cloglog" if fit.model == "occuRN" else fit.link  # P(N > 0) = 1 - exp(-exp(eta))
+    psi, dpsi = _inverse_link(link, X @ beta)
+    share = float(psi.mean())
+    grad = dpsi @ X / X.shape[0]
+    cov = fit.vcov.to_numpy()[: fit.n_state, : fit.n_state]
+    boundary = any(name in fit.boundary for name in fit.state.index)
+    se = np.nan if boundary else float(np.sqrt(max(grad @ cov @ grad, 0.0)))
+    z = stats.norm.ppf(0.5 + level / 2)
+    if np.isfinite(se) and 0 < share < 1:
+        half = z * se / (share * (1 - share))
+        lower, upper = special.expit(special.logit(share) + np.array([-half, half]))
+    else:
+        lower = upper = np.nan
+    return pd.Series(
+        {
+            "Predicted": share,
+            "SE": se,
+            "lower": float(lower),
+            "upper": float(upper),
+            "n_sites": int(X.shape[0]),
+            "boundary": boundary,
+        },
+        name="share occupied",
+        dtype=object,
+    )
 
 
 def predict_raster(
@@ -2433,8 +2629,9 @@ def occupancy_data(
     ]
     if records.empty:
         raise OccupancyDataError(
-            f"{species!r} was not recorded between {start or 'the start'} and {end or 'the end'} at these stations: "
-            "a history of zeros cannot be fitted"
+            f"{species!r} was not recorded between {start or 'the start'} and {end or 'the end'} at these stations, "
+            "so there is no detection history to build: every station would be all zeros, which says nothing "
+            "about occupancy or detection (occu on an all-zero y returns psi and p flagged on the boundary at 0)"
         )
     events = independent_events(records, threshold=threshold, deployments=deployments)
     operation = camera_operation(deployments, tz=study.timezone)

@@ -2,8 +2,10 @@
 
 Reference values: tests/data/reference/README.md (unmarked 1.5.0 on the vignette's frog2001pcru.csv)
 and unmarked's own tests/testthat/test_occu.R (the 5 x 2 covariate example). Tolerances are stated
-at each assertion: ``method="BFGS"`` replays R's optim and is held to 1e-7 (estimates) and 1e-5
-(SEs); the default exact-Newton MLE is held to R's own stopping tolerance (see test docstrings).
+at each assertion: ``method="BFGS"`` (occu's default, the path that matches unmarked: it replays R's
+optim as unmarked calls it) is held to 1e-7 (estimates) and 1e-5 (SEs, AIC, predicted psi) relative
+or better; ``method="newton"`` (the exact MLE) is held to what R's own stopping rule allows, because
+there R's printed numbers are not the MLE to 1e-5 (see test_frog_newton_is_the_MLE_within_Rs_stopping_tolerance).
 """
 
 from __future__ import annotations
@@ -139,19 +141,29 @@ def test_frog_likelihood_at_R_estimates_is_R_negloglike(frog_fits):
     assert 2 * occupancy._nll_only(cov._lik(), np.array(R_COV["coef"])) + 8 == pytest.approx(R_COV["aic"], abs=1e-9)
 
 
-def test_frog_null_model_BFGS_reproduces_unmarked(frog_fits):
-    """method='BFGS' replays R's optim: estimates to 1e-7 relative, SEs to 1e-5, nll/AIC to 1e-10."""
+def test_frog_null_model_BFGS_reproduces_unmarked(frog, frog_fits):
+    """The issue's 1e-5 comparison, on the unmarked-matching path method='BFGS' (occu's default,
+    which replays R's optim as unmarked calls it): estimates 1e-7 relative, SEs 1e-5, nll/AIC 1e-10,
+    predicted psi 1e-8 (it is expit(psi(Int)))."""
+    y, obs = frog
+    default = fit_quietly(occu, "~ 1 ~ 1", y, obs_covs=obs)
+    assert default.method == "BFGS"  # the default is the unmarked-matching path
     fit = frog_fits[("~ 1 ~ 1", "BFGS")]
+    np.testing.assert_array_equal(default.coef, fit.coef)
     assert list(fit.coef.index) == ["psi(Int)", "p(Int)"]
     np.testing.assert_allclose(fit.coef, R_NULL["coef"], rtol=1e-7)
     np.testing.assert_allclose(fit.se, R_NULL["se"], rtol=1e-5)
     assert fit.nll == pytest.approx(R_NULL["nll"], rel=1e-10)
     assert fit.aic == pytest.approx(R_NULL["aic"], rel=1e-10)
+    psi = predict(fit, pd.DataFrame(index=[0]), type="state")["Predicted"].iloc[0]
+    assert psi == pytest.approx(special.expit(R_NULL["coef"][0]), rel=1e-8)
     assert fit.n_sites == 130 and fit.n_surveys == 337 and fit.boundary == ()
+    assert fit.converged and "reltol" in fit.convergence
 
 
 def test_frog_covariate_model_BFGS_reproduces_unmarked(frog_fits):
-    """Coefficients 1e-7, psi SE 1e-5, AIC 1e-10, predicted psi 1e-8 (all relative)."""
+    """method='BFGS' (the unmarked-matching path): coefficients 1e-7, psi SE 1e-5, AIC 1e-10,
+    predicted psi 1e-8 (all relative)."""
     fit = frog_fits[("~ MinAfterSunset + Temperature ~ 1", "BFGS")]
     assert list(fit.coef.index) == ["psi(Int)", "p(Int)", "p(MinAfterSunset)", "p(Temperature)"]
     np.testing.assert_allclose(fit.coef, R_COV["coef"], rtol=1e-7)
@@ -162,19 +174,43 @@ def test_frog_covariate_model_BFGS_reproduces_unmarked(frog_fits):
 
 
 def test_frog_newton_is_the_MLE_within_Rs_stopping_tolerance(frog_fits):
-    """The default exact-Newton fit reaches a lower nll than R's optim, within R's reltol.
+    """method='newton' reaches the MLE more precisely than R's optim does, so it cannot match
+    unmarked's printed numbers to 1e-5: those numbers are not the MLE to 1e-5.
 
-    R's BFGS stops when an iteration gains less than reltol * |nll| = 1.5e-8 * 228 = 3.4e-6, so
-    its nll may exceed the minimum by a few 1e-6 and, on this flat likelihood (psi near 0.95),
-    its psi(Int) differs from the MLE by 0.18 % (0.004 SE). Asserted: nll <= R's nll, nll within
-    1e-5 of R's, every estimate within 0.01 SE of R's, AIC 1e-7 relative, predicted psi 1e-5
-    relative, psi SE of the covariate model 1e-3 relative.
+    R's BFGS stops when an iteration gains less than reltol * |nll| = 1.5e-8 * 228.5 = 3.4e-6. On
+    this flat likelihood (psi near 0.95) that leaves it short of the maximum:
+
+    ============  ===========================  ===========================  ====================
+    model         log-likelihood at R's stop   log-likelihood at the MLE    gradient norm R/MLE
+    ============  ===========================  ===========================  ====================
+    ~ 1 ~ 1       -228.5020792641              -228.5020724914 (+6.8e-6)    3.9e-3 / 2.0e-7
+    ~ MAS + T ~ 1 -174.3795715533              -174.3795714017 (+1.5e-7)    3.0e-3 / 7.3e-13
+    ============  ===========================  ===========================  ====================
+
+    At the MLE, ``~ 1 ~ 1`` has psi(Int) 2.95739 against R's 2.95209 (1.8e-3 relative, 0.004 SE),
+    p(Int) 1.6e-3 relative off, SEs 7.9e-3 and 1.7e-3 relative off, predicted psi 2.6e-4 off,
+    AIC 2.9e-8 off. The covariate model is closer (coefficients 1.5e-5 to 8.3e-4 relative, psi SE
+    4.1e-5, predicted psi 4.2e-6, AIC 8.5e-10). A higher log-likelihood with a gradient 1e4 times
+    smaller means the Newton fit is the better maximiser: the differences are R's stopping error
+    (R stops once a single iteration gains less than 3.4e-6, which here leaves it 6.8e-6 short), so
+    the issue's 1e-5 comparison is made on method='BFGS', which replays R's optim (the two tests
+    above). Asserted here: nll <= R's nll and 6.8e-6 below it (less than 3 x R's per-iteration
+    threshold), every estimate within 0.01 SE of R's, AIC 1e-7 relative, covariate-model predicted
+    psi 1e-5 and psi SE 1e-3 relative.
     """
     null = frog_fits[("~ 1 ~ 1", "newton")]
+    lik = null._lik()
+    nll_R = occupancy._nll_only(lik, np.array(R_NULL["coef"]))
     assert null.nll <= R_NULL["nll"] + 1e-12
-    assert null.nll == pytest.approx(R_NULL["nll"], abs=1e-5)
+    assert R_NULL["nll"] - null.nll == pytest.approx(6.77e-6, rel=0.01)
+    assert R_NULL["nll"] - null.nll < 3 * occupancy._R_RELTOL * R_NULL["nll"]  # 2.0 x R's per-iteration reltol
+    assert nll_R == pytest.approx(R_NULL["nll"], abs=1e-9)
+    grad_R = np.linalg.norm(lik.nll_grad(np.array(R_NULL["coef"]))[1])
+    grad_mle = np.linalg.norm(lik.nll_grad(null._theta)[1])
+    assert grad_R > 3e-3 and grad_mle < 1e-6
+    assert abs(null.coef["psi(Int)"] / R_NULL["coef"][0] - 1) == pytest.approx(1.8e-3, rel=0.01)  # > 1e-5
     assert np.all(np.abs(null.coef - R_NULL["coef"]) < 0.01 * null.se)
-    assert null.converged and np.linalg.norm(null._lik().nll_grad(null._theta)[1]) < 1e-6
+    assert null.converged and null.method == "newton"
     cov = frog_fits[("~ MinAfterSunset + Temperature ~ 1", "newton")]
     assert cov.nll <= R_COV["aic"] / 2 - 4 + 1e-12
     assert np.all(np.abs(cov.coef - R_COV["coef"]) < 0.01 * cov.se)
@@ -301,18 +337,75 @@ def test_unmarked_missing_covariates_raise_or_drop_as_unmarked():
     assert fit.n_surveys == 7
 
 
-def test_all_ones_history_puts_psi_and_p_on_the_boundary():
-    with pytest.warns(OccupancyWarning, match="boundary"):
-        fit = occu("~ 1 ~ 1", np.ones((5, 2)))
-    assert fit.boundary == ("psi(Int)", "p(Int)")
-    assert special.expit(fit.coef).min() > 1 - 1e-6
-    assert fit.loglik == pytest.approx(0.0, abs=1e-5)
-    assert fit.se.isna().all() and fit.converged
+BOUNDARY_WARNING = r"estimate\(s\) on the boundary: psi\(Int\), p\(Int\)"
 
 
-def test_no_detection_at_all_is_an_error():
-    with pytest.raises(OccupancyDataError, match="no detection at all"):
-        occu("~ 1 ~ 1", np.zeros((5, 2)))
+@pytest.mark.parametrize("method", ["BFGS", "newton"])
+def test_all_ones_and_all_zeros_histories_are_flagged_on_the_boundary_the_same_way(method):
+    """All ones: psi = p = 1; all zeros: psi = p = 0 (the likelihood is then maximal, = 1, wherever
+    psi * p = 0). Both return a fit with every parameter in ``boundary``, SE NaN, log-likelihood 0,
+    converged, and the same boundary warning; for zeros the warning also says what: no detection at
+    any site (how many site-occasions and sites)."""
+    with pytest.warns(OccupancyWarning, match=BOUNDARY_WARNING):
+        ones = occu("~ 1 ~ 1", np.ones((5, 2)), method=method)
+    with pytest.warns(OccupancyWarning, match=BOUNDARY_WARNING) as record:
+        zeros = occu("~ 1 ~ 1", np.zeros((5, 2)), method=method)
+    (message,) = [str(w.message) for w in record]
+    assert message.startswith("no detection at any site: all 10 surveyed site-occasions at 5 site(s) are 0")
+    assert "both are put on the boundary at 0" in message
+    for fit in (ones, zeros):
+        assert fit.boundary == ("psi(Int)", "p(Int)")
+        assert fit.to_frame()["boundary"].all() and "boundary estimates" in repr(fit)
+        assert fit.se.isna().all() and fit.vcov.isna().all().all()
+        assert fit.loglik == pytest.approx(0.0, abs=1e-5) and fit.aic == pytest.approx(4.0, abs=1e-4)
+        assert fit.converged and np.isfinite(fit.coef).all()
+        assert any("on the boundary" in note for note in fit.notes)
+    assert special.expit(ones.coef).min() > 1 - 1e-6
+    assert special.expit(zeros.coef).max() < 1e-6
+    assert zeros.iterations == 0 and "no detection at any site" in zeros.convergence
+    np.testing.assert_allclose(predict(zeros)["Predicted"], 1e-9, rtol=1e-6)
+    assert predict(zeros)["SE"].isna().all()  # flagged, not silently NaN: fit.boundary says why
+    assert (ranef(zeros)["mean"] < 1e-6).all()
+
+
+def test_all_zeros_with_covariates_and_missing_occasions_and_for_royle_nichols():
+    """Covariates, NaN occasions and occuRN: every parameter flagged, psi (or P(N > 0)) and p at 0."""
+    y, site, obs, _ = simulate_occupancy(9, n=30, J=4)
+    zeros = np.where(np.isnan(y), np.nan, 0.0)
+    with pytest.warns(OccupancyWarning, match=r"no detection at any site: all \d+ surveyed site-occasions at 30"):
+        fit = occu("~ effort ~ forest + elev", zeros, site, obs)
+    assert fit.boundary == tuple(fit.coef.index) and fit.converged and fit.se.isna().all()
+    assert predict(fit)["Predicted"].max() < 1e-6 and predict(fit, type="det")["Predicted"].max() < 1e-6
+    assert occupancy.occupied_share(fit)["boundary"]
+    with pytest.warns(OccupancyWarning, match="no detection at any site"):
+        rn = occu_rn("~ 1 ~ forest", zeros, site)
+    assert rn.boundary == ("lam(Int)", "lam(forest)", "p(Int)") and rn.converged
+    with pytest.raises(OccupancyDataError, match="no detection at all .* has no intercept"):
+        occu("~ 1 ~ forest - 1", zeros, site)
+
+
+@pytest.mark.parametrize("method", ["newton", "BFGS"])
+def test_optimiser_that_does_not_converge_returns_a_flagged_fit_with_the_reason(method):
+    """maxiter=1 stops both optimisers early: the fit says converged=False, gives the reason in
+    ``convergence`` (the iteration limit), a warning and a note, and its estimates are visibly not
+    the MLE (their gradient is far from 0); with the default limits the same data converge."""
+    y, site, obs, _ = simulate_occupancy(2024, n=600, J=6)
+    formula = "~ effort ~ forest + elev"
+    with pytest.warns(OccupancyWarning, match="the optimiser did not converge: .*iterations") as record:
+        fit = occu(formula, y, site, obs, method=method, maxiter=1)
+    assert not fit.converged
+    reason = "maxit = 1 iterations" if method == "BFGS" else "maximum number of iterations (1) reached"
+    assert reason in fit.convergence
+    assert any("did not converge" in str(w.message) and "not the maximum likelihood" in str(w.message) for w in record)
+    assert any(reason in note for note in fit.notes)
+    assert "NOT CONVERGED" in repr(fit)
+    assert np.linalg.norm(fit._lik().nll_grad(fit._theta)[1]) > 1e-2
+    good = fit_quietly(occu, formula, y, site, obs, method=method)
+    assert good.converged and good.nll < fit.nll
+    rn = fit_quietly(occu_rn, formula, y, site, obs, method=method, maxiter=1)
+    assert not rn.converged and reason in rn.convergence
+    with pytest.raises(OccupancyDataError, match="maxiter must be a positive integer"):
+        occu(formula, y, site, obs, maxiter=0)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -443,10 +536,11 @@ def test_royle_nichols_recovers_the_truth():
 
 
 def test_interval_covers_share_of_occupied_stations_and_signs_are_recovered():
-    """Over 30 seeded camera-trap-sized studies (60 stations, 10 occasions), the 95 % interval of
-    the mean psi over stations (delta method on the logit scale) covers the realised share of
-    occupied stations in >= 85 % of studies, and the signs of the habitat effects are recovered
-    in >= 90 %."""
+    """The model's own world (fast): over 30 seeded camera-trap-sized studies (60 stations, 10
+    occasions) drawn from the occupancy model itself, the 95 % interval of the mean psi over
+    stations (:func:`occupied_share`) covers the realised share of occupied stations (z = 1) in
+    >= 85 % of studies, and the signs of the habitat effects are recovered in >= 90 %. The same on
+    studies from nbtools.simulate: test_simulated_studies_psi_interval_covers_the_share_of_occupied_stations_and_signs_are_recovered."""
     covered, signs = [], []
     for seed in range(30):
         rng = np.random.default_rng(seed)
@@ -456,13 +550,8 @@ def test_interval_covers_share_of_occupied_stations_and_signs_are_recovered():
         z = rng.random(n) < psi
         y = (rng.random((n, J)) < 0.25 * z[:, None]).astype(float)
         fit = fit_quietly(occu, "~ 1 ~ forest + elev", y, site)
-        X = fit._design.X
-        ps = special.expit(X @ fit.state.to_numpy())
-        share = ps.mean()
-        grad = (ps * (1 - ps)) @ X / n
-        se = np.sqrt(grad @ fit.vcov.to_numpy()[:3, :3] @ grad) / (share * (1 - share))
-        lo, hi = special.expit(special.logit(share) + np.array([-1.96, 1.96]) * se)
-        covered.append(lo <= z.mean() <= hi)
+        share = occupancy.occupied_share(fit)
+        covered.append(share["lower"] <= z.mean() <= share["upper"])
         signs.append((fit.coef["psi(forest)"] > 0, fit.coef["psi(elev)"] < 0))
     assert np.mean(covered) >= 0.85
     assert np.all(np.mean(signs, axis=0) >= 0.9)
@@ -890,30 +979,161 @@ def leopard_use(truth: dict, stations: pd.DataFrame, k: float) -> np.ndarray:
     return (d <= k * leo["sigma_m"].to_numpy()[None, :]).any(axis=1)
 
 
+#: The simulator's habitat covariates of station use (nbtools.simulate, Species.habitat, standardised over
+#: the stations at their cells) as (raster, sign): "open" is 1 - forest cover.
+SIM_COVARIATES = {"forest": ("forest_cover", 1), "open": ("forest_cover", -1), "prey": ("prey_index", 1), "elevation": ("elevation", 1)}
+
+
+def leopard_season_use(truth: dict, stations: pd.DataFrame) -> np.ndarray:
+    """P(at least one adult leopard visits each station during the season), from the simulator's truth.
+
+    The simulator's adult leopard k visits station i as a Poisson process of rate
+    ``lambda0_k / trigger_probability * exp(-d_ik^2 / 2 sigma_k^2)`` per day over the season
+    (nbtools.simulate._secr_rates, _visits; cubs only follow their mothers), so the probability that
+    station i is used at least once is ``1 - exp(-n_days * sum_k rate_ik)``.
+    """
+    params = truth["parameters"]
+    n_days = (pd.Timestamp(params["study_end"]) - pd.Timestamp(params["study_start"])).days + 1
+    trigger = next(sp["trigger_probability"] for sp in params["species"] if sp["key"] == "leopard")
+    ind = pd.DataFrame(truth["individuals"])
+    adults = ind[(ind["species"] == "leopard") & ~ind["cub"].astype(bool)]
+    d2 = (stations["x"].to_numpy()[:, None] - adults["ac_x"].to_numpy()[None, :]) ** 2 + (
+        stations["y"].to_numpy()[:, None] - adults["ac_y"].to_numpy()[None, :]
+    ) ** 2
+    sigma = adults["sigma_m"].to_numpy()[None, :]
+    rate = (adults["lambda0_per_camera_day"].to_numpy()[None, :] / trigger * np.exp(-d2 / (2 * sigma**2))).sum(axis=1)
+    return -np.expm1(-n_days * rate)
+
+
+def simulated_habitat_effects(truth: dict) -> list[tuple[str, str, str, float]]:
+    """(scientificName, key, raster, true sign) of every habitat effect on the station use of the animal
+    species without individuals (their visit rates are exp(sum beta z) at each station)."""
+    effects = []
+    for sp in truth["parameters"]["species"]:
+        names = [name for name, _ in sp["habitat"]]
+        if sp["observation_type"] != "animal" or not names or not set(names) <= set(SIM_COVARIATES):
+            continue
+        for name, beta in sp["habitat"]:
+            raster, sign = SIM_COVARIATES[name]
+            effects.append((sp["scientific_name"], sp["key"], raster, float(np.sign(sign * beta))))
+    return effects
+
+
+def simulated_coverage_row(seed: int, method: str = "newton") -> dict:
+    """One small simulated winter: the leopard's psi interval against the true share, and the signs
+    (fits by the exact MLE, method='newton')."""
+    sim, study = small_study(seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        leopard = occupancy.occupancy_data(study, LEOPARD, covariates=["forest_cover", "prey_index"])
+        fit = occu("~ effort ~ forest_cover + prey_index", *leopard, method=method)
+        null = occu("~ effort ~ 1", *leopard, method=method)
+        share = occupancy.occupied_share(fit)
+        truth = leopard_season_use(sim.truth, leopard.stations.loc[fit.sites]).mean()
+        row = {
+            "seed": seed,
+            "stations": fit.n_sites,
+            "naive": leopard.naive_occupancy,
+            "true share": truth,
+            "mean psi": share["Predicted"],
+            "lower": share["lower"],
+            "upper": share["upper"],
+            "covered": bool(share["lower"] <= truth <= share["upper"]),
+            "leopard psi(forest_cover)": fit.coef["psi(forest_cover)"],
+            "leopard psi(prey_index)": fit.coef["psi(prey_index)"],
+            "null psi": special.expit(null.coef["psi(Int)"]),
+            "within 1 sigma": leopard_use(sim.truth, leopard.stations, 1).mean(),
+            "within 3 sigma": leopard_use(sim.truth, leopard.stations, 3).mean(),
+        }
+        near = leopard_use(sim.truth, leopard.stations, 2)
+        post = ranef(null)["mean"].to_numpy()
+        row["ranef near > far"] = bool(post[near].mean() > post[~near].mean())
+        fits = {}
+        for name, key, raster, sign in simulated_habitat_effects(sim.truth):
+            if name not in fits:
+                rasters = sorted({r for n, _, r, _ in simulated_habitat_effects(sim.truth) if n == name})
+                data = occupancy.occupancy_data(study, name, covariates=rasters, buffer_m=0)  # cells, as the simulator
+                fits[name] = occu("~ effort ~ " + " + ".join(rasters), *data, method=method)
+            row[f"{key} {raster} {'+' if sign > 0 else '-'}"] = bool(np.sign(fits[name].coef[f"psi({raster})"]) == sign)
+    row["sika RN slope"] = sika_rn_slope(study)[0]
+    return row
+
+
 @pytest.mark.slow
-def test_simulated_studies_recover_habitat_effects_and_leopard_use():
-    """Ten small simulated winters (~20 s). Sika: the RN slope on prey (truth 1.0) in [0.6, 1.2] every
-    time and 0.85 +- 0.1 on average. Leopards: psi of '~ effort ~ 1' lies between the share of stations
-    with an activity centre within 1 sigma and within 3 sigma (use by a large-ranging animal has no
-    sharp edge: see notebook 04), above the naive share, and the stations' conditional occupancy is
-    higher where a centre lies within 2 sigma."""
-    slopes = []
-    for seed in range(10):
-        sim, study = small_study(seed)
-        slope, _, _, _ = sika_rn_slope(study)
-        assert 0.6 <= slope <= 1.2, seed
-        slopes.append(slope)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            data = occupancy.occupancy_data(study, LEOPARD, covariates=["forest_cover"])
-            fit = occu("~ effort ~ 1", *data)
-        psi = special.expit(fit.coef["psi(Int)"])
-        assert leopard_use(sim.truth, data.stations, 1).mean() < psi < leopard_use(sim.truth, data.stations, 3).mean()
-        assert psi > data.naive_occupancy
-        near = leopard_use(sim.truth, data.stations, 2)
-        post = ranef(fit)["mean"].to_numpy()
-        assert post[near].mean() > post[~near].mean(), seed
-    assert np.mean(slopes) == pytest.approx(0.85, abs=0.1)
+def test_simulated_studies_psi_interval_covers_the_share_of_occupied_stations_and_signs_are_recovered():
+    """Twenty small simulated winters (nbtools.simulate, seeds 0-19, ~1 min): coverage of the true share
+    of occupied stations by the 95 % interval of psi, and the signs of the simulated habitat effects.
+
+    True share of occupied stations. The simulator's truth supports it for the leopard, the species
+    it simulates as individuals: a station is *occupied in the season* when at least one adult
+    leopard visits it between study_start and study_end. Visits are Poisson with the rate of
+    :func:`leopard_season_use`, so given the activity centres, sigmas and lambda0 in
+    ``truth["individuals"]`` and the season and trigger probability in ``truth["parameters"]``,
+    P(occupied_i) = 1 - exp(-n_days sum_k rate_ik) and the true share is its mean over the fitted
+    stations (the expected share given where the leopards live; which stations were actually
+    visited is not in the returned truth, which counts visits per animal, not per station). Why this
+    definition: a leopard's use has no edge (on average 41 %, 86 %, 94 % and 98 % of the stations
+    have a centre within 1, 2, 2.45 and 3 sigma), so "within the range" needs an arbitrary cut-off,
+    while "used during the season" is what occupancy estimates when animals move in and out of
+    the sampled area (MacKenzie et al. 2018, *Occupancy Estimation and Modeling*, 2nd ed., s. 4.5;
+    Efford & Dawson 2012, Ecosphere 3:32) and follows from the simulator's own visit model.
+    Estimate: :func:`occupied_share` (mean psi of '~ effort ~ forest_cover + prey_index' over the
+    stations, delta-method interval on the logit scale). Covered in 20 of 20 seeds (mean psi 0.04
+    above the truth on average: heterogeneous use biases psi up a little); asserted >= 85 %.
+
+    Signs. The simulated habitat effects that act on station use are those of the species without
+    individuals (visit rate exp(sum beta z) at each station; read from ``truth["parameters"]``):
+    sika deer prey +1.0, roe deer open +0.4 (forest cover -) and elevation -0.4, wild boar forest
+    +0.4, red fox open +0.5. Each species is fitted with its covariates at the station cells (as the
+    simulator takes them). Recovered in 20/20 seeds except roe deer forest cover (17/20) and
+    elevation (19/20): roe deer use nearly every station (naive occupancy 0.92), so psi carries
+    little information. Asserted: each sign in >= 75 % of seeds and, for the effect of size 1.0, in
+    every seed. The leopard's habitat effects (forest +1.5, prey +1.0, ...) act on where its 86
+    activity centres fall in the 12-km state space, not on station use, and at the station scale the
+    realised placement of the centres swamps them: the log expected use of the stations (from the
+    truth) correlates -0.21 to +0.21 (mean 0.00) with their forest cover and -0.16 to +0.26 (mean
+    0.12) with their prey index over these seeds, so psi(forest_cover) > 0 in 11 of 20 seeds and
+    psi(prey_index) > 0 in 17. There is no station-level sign to recover; they are shown in the
+    table, not asserted.
+
+    Kept from the 10-seed version: the sika Royle-Nichols slope on prey (truth 1.0) is in [0.6, 1.2]
+    every time and 0.85 +- 0.1 on average; the null leopard psi lies between the shares of stations
+    with a centre within 1 and within 3 sigma and above the naive share; conditional occupancy is
+    higher where a centre lies within 2 sigma.
+    """
+    table = pd.DataFrame([simulated_coverage_row(seed) for seed in range(20)])
+    shown = table.to_string(float_format=lambda v: f"{v:.3f}")
+    assert len(table) >= 20
+    assert table["covered"].mean() >= 0.85, shown
+    signs = [c for c in table.columns if c.endswith((" +", " -"))]
+    assert len(signs) >= 5, signs  # sika, roe deer (2), wild boar, red fox
+    assert (table[signs].mean() >= 0.75).all(), shown
+    assert table["sika_deer prey_index +"].all(), shown
+    slopes = table["sika RN slope"]
+    assert slopes.between(0.6, 1.2).all(), shown
+    assert slopes.mean() == pytest.approx(0.85, abs=0.1)
+    assert (table["within 1 sigma"] < table["null psi"]).all() and (table["null psi"] < table["within 3 sigma"]).all()
+    assert (table["null psi"] > table["naive"]).all() and table["ranef near > far"].all()
+
+
+def test_occupied_share_is_the_mean_psi_with_a_delta_method_interval():
+    """Hand computation: mean of expit(X beta), gradient (psi (1 - psi)) X / n, interval on the logit scale."""
+    y, site, obs, _ = simulate_occupancy(21, n=150, J=5)
+    fit = fit_quietly(occu, "~ effort ~ forest + elev", y, site, obs)
+    X = fit._design.X
+    ps = special.expit(X @ fit.state.to_numpy())
+    grad = (ps * (1 - ps)) @ X / len(ps)
+    se = np.sqrt(grad @ fit.vcov.to_numpy()[:3, :3] @ grad)
+    logit_se = se / (ps.mean() * (1 - ps.mean()))
+    share = occupancy.occupied_share(fit, level=0.9)
+    assert share["Predicted"] == pytest.approx(predict(fit)["Predicted"].mean(), rel=1e-12)
+    assert share["SE"] == pytest.approx(se, rel=1e-10)
+    lo, hi = special.expit(special.logit(ps.mean()) + np.array([-1, 1]) * 1.6448536269514722 * logit_se)
+    assert (share["lower"], share["upper"]) == (pytest.approx(lo, rel=1e-10), pytest.approx(hi, rel=1e-10))
+    assert share["n_sites"] == 150 and not share["boundary"]
+    rn = fit_quietly(occu_rn, "~ effort ~ forest", y, site, obs)
+    lam = np.exp(rn._design.X @ rn.state.to_numpy())
+    assert occupancy.occupied_share(rn)["Predicted"] == pytest.approx(np.mean(-np.expm1(-lam)), rel=1e-12)
 
 
 @pytest.mark.slow
