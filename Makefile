@@ -16,12 +16,14 @@ PYTEST_ARGS ?=
 HASH  := $(shell cat $(LOCK) pyproject.toml 2>/dev/null | $(PYTHON) -c 'import hashlib, sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest())')
 STAMP := $(VENV)/.stamp-$(HASH)
 
-.PHONY: help venv test lab lock data report bench clean distclean
+ROWS        ?= 100000000
+
+.PHONY: help venv test lab lock data data-large report bench clean distclean
 
 help: ## list the targets
 	@echo "leopard-nbtools: camera-trap ecology in Jupyter"
 	@echo
-	@awk 'BEGIN {FS = ":.*## "} /^[a-z]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 	@echo
 	@echo "Variables: PYTEST_ARGS (e.g. make test PYTEST_ARGS=\"-m 'not slow'\"), JUPYTER_TOKEN, JUPYTER_PORT, PYTHON"
 
@@ -49,6 +51,9 @@ lock: ## re-resolve pyproject.toml into the lock binder/requirements.txt (fresh 
 data: venv ## write the default study (seed 20161101) into data/leopard-study/
 	$(VPY) -m nbtools simulate data/leopard-study --seed 20161101 --quiet
 	@echo "make data: wrote data/leopard-study/ (checksums in data/leopard-study/SHA256SUMS)"
+
+data-large: venv ## write ROWS synthetic detections (default 100 million, ~2.5 GB) as Parquet into data/large/detections/
+	$(VPY) -m nbtools large data/large/detections --rows $(ROWS)
 
 report: venv ## execute every notebook into reports/*.html (a line per notebook; fails if any fails)
 	$(VPY) -m nbtools report notebooks --out reports

@@ -31,7 +31,7 @@ DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 #: Classes a catalog may name: our readers and data types, Intake's parameter classes.
 ALLOWED_CLASSES = re.compile(
     r"^(nbtools\.readers:[A-Za-z]+|intake\.readers\.user_parameters:[A-Za-z]+UserParameter"
-    r"|pandas:DataFrame|xarray:Dataset|shapely\.geometry\.base:BaseGeometry)$"
+    r"|pandas:DataFrame|dask\.dataframe:DataFrame|xarray:Dataset|shapely\.geometry\.base:BaseGeometry)$"
 )
 #: Template functions that would run code or read the environment: Intake evaluates them inside braces
 #: anywhere in a string, and at the start of a parameter's default without braces.
@@ -154,7 +154,7 @@ def open_catalog(name: str | Path = "leopard", data_dir: str | Path | None = Non
     ----------
     name : str or pathlib.Path, default "leopard"
         A catalog in the project's ``catalogs/`` folder (``leopard``,
-        ``camtrap_dp_example``) or the path of a YAML file.
+        ``camtrap_dp_example``, ``large``) or the path of a YAML file.
     data_dir : str or pathlib.Path, optional
         The folder the catalog's ``{data_dir}`` paths point into. By default
         the project's ``data/`` folder for the project's catalogs, and the

@@ -1,12 +1,15 @@
-"""Command line: ``python -m nbtools simulate|validate|report ...``.
+"""Command line: ``python -m nbtools simulate|validate|report|large ...``.
 
 - ``simulate OUT_DIR [--seed N] [--quiet]``: write the simulated default study.
+- ``large OUT_DIR [--rows N] [--seed S]``: write N synthetic detections as partitioned Parquet (scale demo).
 - ``validate PACKAGE``: read a Camtrap DP package and print its validation report (exit 1 on errors).
 - ``report [NOTEBOOKS ...] [--out reports]``: execute notebooks into HTML (exit 1 if any fails).
 
 >>> from nbtools.cli import build_parser
 >>> build_parser().parse_args(["simulate", "out", "--seed", "7"]).seed
 7
+>>> build_parser().parse_args(["large", "out", "--rows", "1_000_000"]).rows
+1000000
 """
 
 from __future__ import annotations
@@ -55,7 +58,52 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--out", type=Path, default=Path("reports"), help="output folder (default: %(default)s)")
     report.add_argument("--timeout", type=float, default=900, help="seconds a cell may run (default: %(default)s)")
     report.set_defaults(handler=_report)
+
+    large = commands.add_parser(
+        "large",
+        help="write N synthetic detections of the default study as partitioned Parquet (make data-large)",
+        description=(
+            "Write N synthetic detections (x, y in EPSG:32652, scientificName, sex, hour, timestamp) placed where "
+            "the default study's animals are, one Parquet file per partition and a _detections.json manifest, "
+            "into OUT_DIR. Open them with nbtools.large.open_large_detections or open_catalog('large')."
+        ),
+    )
+    large.add_argument("out_dir", metavar="OUT_DIR", type=Path, help="folder for the Parquet files (created)")
+    large.add_argument("--rows", type=_count, default=100_000_000,
+                       help="number of detections (default: %(default)s; 1_000_000 and 1e6 are accepted)")
+    large.add_argument("--seed", type=int, default=20161101, help="random seed (default: %(default)s)")
+    large.add_argument("--partition-rows", type=_count, default=5_000_000,
+                       help="rows per Parquet file (default: %(default)s)")
+    large.add_argument("--workers", type=int, default=None, help="dask threads (default: one per core)")
+    large.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
+    large.set_defaults(handler=_large)
     return parser
+
+
+def _count(text: str) -> int:
+    """A positive row count: ``100000000``, ``100_000_000`` or ``1e8``."""
+    try:
+        value = float(text.replace("_", "")) if any(c in text.lower() for c in "e.") else int(text.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of rows") from None
+    if value != int(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number of rows")
+    return int(value)
+
+
+def _large(args: argparse.Namespace) -> int:
+    from .large import write_large_detections
+
+    result = write_large_detections(
+        args.out_dir, n=args.rows, partition_rows=args.partition_rows, seed=args.seed,
+        progress=not args.quiet, num_workers=args.workers,
+    )
+    if not args.quiet:
+        print(
+            f"wrote {result.n:,} detections in {len(result.files)} Parquet files ({result.bytes / 1e9:.2f} GB) "
+            f"to {result.out_dir} in {result.elapsed_s:.1f} s ({result.n / result.elapsed_s / 1e6:.1f} million rows/s)"
+        )
+    return 0
 
 
 def _validate(args: argparse.Namespace) -> int:

@@ -11,8 +11,13 @@ libraries are imported only when data is read, so importing intake stays fast.
   ``xarray.Dataset``.
 - :class:`BoundaryGeoJSON` / :class:`BoundaryReader`: the park boundary as a
   shapely geometry, optionally projected.
+- :class:`LargeDetectionsParquet` / :class:`LargeDetectionsReader`: the synthetic
+  large detections (``make data-large``, :mod:`nbtools.large`) as a dask
+  DataFrame, read lazily out of core.
 
 Every file is checked against the ``SHA256SUMS`` of its folder when one exists.
+The large detections (gigabytes) are not hashed on each open: their manifest's
+file list and sizes are checked instead.
 """
 
 from __future__ import annotations
@@ -181,3 +186,34 @@ class BoundaryReader(readers.BaseReader):
             project = Transformer.from_crs("EPSG:4326", crs, always_xy=True).transform
             geometry = shapely.transform(geometry, lambda xy: np.column_stack(project(xy[:, 0], xy[:, 1])))
         return geometry
+
+
+class LargeDetectionsParquet(datatypes.FileData):
+    """A folder of Parquet partitions written by :func:`nbtools.large.write_large_detections` (``url`` is the folder)."""
+
+    structure = {"table"}
+    contains = {"_detections.json"}
+
+
+class LargeDetectionsReader(readers.BaseReader):
+    """The large synthetic detections as a lazy ``dask.dataframe.DataFrame`` (categories known).
+
+    Parameters (as reader keyword arguments or catalog kwargs)
+    ----------
+    columns : list of str, optional
+        Read only these columns (``["x", "y"]`` for a count map).
+
+    Raises
+    ------
+    FileNotFoundError
+        The folder is absent or incomplete; the message says to run ``make data-large``.
+    """
+
+    implements = {LargeDetectionsParquet}
+    imports = {"dask", "pyarrow"}
+    output_instance = "dask.dataframe:DataFrame"
+
+    def _read(self, data: LargeDetectionsParquet, columns: list[str] | None = None, **kwargs: Any) -> Any:
+        from nbtools.large import open_large_detections
+
+        return open_large_detections(local_path(data.url), columns=columns or None)

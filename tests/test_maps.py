@@ -105,6 +105,8 @@ def test_missing_coordinates_and_columns_are_reported() -> None:
     points.loc[:9, "x"] = np.nan
     agg = aggregate_points(points, grid=GRID)
     assert agg.attrs["n_missing"] == 10 and int(agg.sum()) == 990 and agg.attrs["n_outside"] == 0
+    quick = aggregate_points(points, grid=GRID, account=False)
+    assert quick.attrs["n_missing"] is None and quick.attrs["n_outside"] is None and int(quick.sum()) == 990
     with pytest.raises(KeyError, match="'easting'"):
         aggregate_points(points, x="easting")
     with pytest.raises(ValueError, match="categorical"):

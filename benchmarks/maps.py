@@ -1,0 +1,339 @@
+"""Benchmark: datashader maps through ``nbtools.maps`` from 10 to 100 million detections (issue 8).
+
+Run:  python benchmarks/maps.py [--sizes 10,50,100] [--repeat 3] [--pixel 150] [--parquet DIR | --no-parquet]
+
+Data: the synthetic detections of :mod:`nbtools.large` (positions where the default study's animals are;
+x, y float64 metres in EPSG:32652), generated in memory in partitions of 5 million rows with the default
+seed, so they are the first rows of ``make data-large``'s files. Grid: the habitat raster's extent
+(120 x 150 km) in square pixels of ``--pixel`` metres (150 m: 800 x 1000 pixels). Every figure below is
+measured in this one run, on the same points, after a warm-up call (numba compiles datashader's kernels
+on first use); the machine is shared, so trust the ratios, not the absolute times.
+
+For each N (``--sizes``, in millions):
+
+* ``nbtools``  -- ``nbtools.maps.aggregate_points(df, grid=grid)`` on a pandas DataFrame; points per second;
+* ``bare``     -- ``datashader.Canvas(...).points(df, "x", "y", agg=ds.count())`` on the same frame and the
+  same canvas; **target: nbtools / bare <= 1.2** (our layer adds no cost);
+* ``bincount`` -- a hand-written numpy binning (``floor``, bounds mask, ``np.bincount``) in chunks of 10
+  million points; the ratio is reported, and whether its counts equal the aggregate's exactly.
+
+Against matplotlib (what a user would otherwise do) at 1 and 10 million points: ``plt.scatter(x, y, s=1)``
++ ``savefig`` (Agg backend, PNG of the grid's size) against nbtools' aggregate + ``tf.shade`` + PNG;
+**target: >= 50x faster**. Skipped, and said so, when matplotlib is not installed.
+
+Out of core: the Parquet data (``--parquet``, default ``data/large/detections`` written by
+``make data-large``; when absent, ``--parquet-rows`` detections are written into a temporary folder)
+opened with ``open_large_detections(path, columns=["x", "y"])`` and aggregated, each configuration in a
+fresh CHILD process: dask's local threaded scheduler, and a ``distributed.LocalCluster`` with 1 and with
+2 worker processes (one thread each). For each: the time of ``aggregate_points`` and of the bare
+datashader call on the same dask frame, the child's peak RSS (``ru_maxrss`` from ``os.wait4``) and the
+peak of the summed RSS of the child and its worker processes (sampled every 50 ms);
+**target: peak under 4 GB** for 100 million points.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_PARQUET = ROOT / "data" / "large" / "detections"
+PARTITION = 5_000_000
+TARGET_RATIO_BARE = 1.2
+TARGET_MATPLOTLIB = 50.0
+TARGET_PEAK_GB = 4.0
+
+
+def timed(fn, repeat: int) -> tuple[float, float, object]:
+    """Median and minimum wall time of ``repeat`` calls, and the last result."""
+    return interleaved({"f": fn}, repeat)["f"]
+
+
+def interleaved(fns: dict, repeat: int) -> dict[str, tuple[float, float, object]]:
+    """Like :func:`timed` for several functions, called in turn in each round so that load changes hit all alike."""
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    results: dict[str, object] = {}
+    for _ in range(repeat):
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            results[name] = fn()
+            times[name].append(time.perf_counter() - start)
+    return {name: (statistics.median(t), min(t), results[name]) for name, t in times.items()}
+
+
+def study_grid(pixel: float):
+    from nbtools.large import study_profile
+    from nbtools.maps import grid_for
+
+    return grid_for(study_profile().bounds, pixel)
+
+
+# ------------------------------------------------------------------------------------------- in memory
+def make_points(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The first ``n`` large detections' x and y, generated in partitions in parallel (dask threads)."""
+    import dask
+
+    from nbtools.large import DEFAULT_SEED, generate_partition, study_profile
+
+    profile = study_profile()
+    x, y = np.empty(n), np.empty(n)
+
+    def fill(index: int) -> None:
+        lo = index * PARTITION
+        rows = min(PARTITION, n - lo)
+        part = generate_partition(profile, index, rows, DEFAULT_SEED)
+        x[lo:lo + rows] = part["x"].to_numpy()
+        y[lo:lo + rows] = part["y"].to_numpy()
+
+    dask.compute(*[dask.delayed(fill)(i) for i in range(-(-n // PARTITION))], scheduler="threads")
+    return x, y
+
+
+def bincount_binning(x: np.ndarray, y: np.ndarray, grid, chunk: int = 10_000_000) -> np.ndarray:
+    """Counts per pixel, hand-written with numpy (the grid's right and top edges count in, like datashader)."""
+    counts = np.zeros(grid.width * grid.height, dtype=np.int64)
+    scale = 1.0 / grid.size
+    (x0, x1), (y0, y1) = grid.x_range, grid.y_range
+    for lo in range(0, x.size, chunk):
+        xs, ys = x[lo:lo + chunk], y[lo:lo + chunk]
+        ok = (xs >= x0) & (xs <= x1) & (ys >= y0) & (ys <= y1)
+        ix = np.minimum(((xs[ok] - x0) * scale).astype(np.intp), grid.width - 1)
+        iy = np.minimum(((ys[ok] - y0) * scale).astype(np.intp), grid.height - 1)
+        counts += np.bincount(iy * grid.width + ix, minlength=counts.size)
+    return counts.reshape(grid.height, grid.width)
+
+
+def shaded_png(agg) -> bytes:
+    import colorcet as cc
+    import datashader.transfer_functions as tf
+
+    buffer = io.BytesIO()
+    tf.shade(agg, cmap=cc.fire, how="eq_hist").to_pil().save(buffer, format="png")
+    return buffer.getvalue()
+
+
+def matplotlib_png(x: np.ndarray, y: np.ndarray, grid, plt) -> bytes:
+    fig, ax = plt.subplots(figsize=(grid.width / 100, grid.height / 100), dpi=100)
+    ax.scatter(x, y, s=1)
+    ax.set_xlim(*grid.x_range)
+    ax.set_ylim(*grid.y_range)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def in_memory(sizes: list[int], repeat: int, pixel: float) -> list[dict]:
+    import datashader as ds
+    import pandas as pd
+
+    from nbtools.maps import aggregate_points
+
+    grid = study_grid(pixel)
+    n_max = max(sizes)
+    start = time.perf_counter()
+    x_all, y_all = make_points(n_max)
+    print(f"generated {n_max:,} points in {time.perf_counter() - start:.1f} s; grid {grid.width} x {grid.height} "
+          f"pixels of {grid.size:g} m")
+    warm = pd.DataFrame({"x": x_all[:1000], "y": y_all[:1000]}, copy=False)
+    aggregate_points(warm, grid=grid)
+    grid.canvas().points(warm, "x", "y", agg=ds.count())
+
+    rows = []
+    print(f"\n{'N':>12} {'nbtools s':>10} {'Mpts/s':>8} {'bare s':>8} {'nbt/bare':>9} {'bincount s':>11} "
+          f"{'bincount/nbt':>13} {'same counts':>12}")
+    for n in sizes:
+        df = pd.DataFrame({"x": x_all[:n], "y": y_all[:n]}, copy=False)
+        figures = interleaved({
+            "nbtools": lambda: aggregate_points(df, grid=grid),
+            "bare": lambda: grid.canvas().points(df, "x", "y", agg=ds.count()),
+            "bincount": lambda: bincount_binning(x_all[:n], y_all[:n], grid),
+        }, repeat)
+        (t_nbt, min_nbt, agg), (t_bare, min_bare, bare), (t_bin, _, binned) = (
+            figures["nbtools"], figures["bare"], figures["bincount"])
+        same = bool(np.array_equal(agg.values, binned) and np.array_equal(agg.values, bare.values))
+        row = {
+            "n": n, "nbtools_s": t_nbt, "nbtools_min_s": min_nbt, "bare_s": t_bare, "bare_min_s": min_bare,
+            "bincount_s": t_bin, "points_per_s": n / t_nbt, "ratio_bare": t_nbt / t_bare,
+            "ratio_bincount": t_bin / t_nbt, "same_counts": same,
+        }
+        rows.append(row)
+        print(f"{n:>12,} {t_nbt:>10.3f} {n / t_nbt / 1e6:>8.0f} {t_bare:>8.3f} {t_nbt / t_bare:>9.2f} "
+              f"{t_bin:>11.3f} {t_bin / t_nbt:>13.2f} {'yes' if same else 'NO':>12}")
+        del df
+    worst = max(r["ratio_bare"] for r in rows)
+    print(f"target nbtools / bare datashader <= {TARGET_RATIO_BARE}: worst {worst:.2f} -> "
+          f"{'PASS' if worst <= TARGET_RATIO_BARE else 'FAIL'} (median of {repeat}; min-based worst "
+          f"{max(r['nbtools_min_s'] / r['bare_min_s'] for r in rows):.2f})")
+
+    print("\nmatplotlib scatter + savefig (Agg) vs nbtools aggregate + shade + PNG:")
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("  skipped: matplotlib is not installed in this environment (not a dependency of nbtools); "
+              "install it to measure this ratio")
+        return rows
+    for n in (1_000_000, 10_000_000):
+        if n > n_max:
+            print(f"  {n:,} points: skipped (--sizes generates only {n_max:,})")
+            continue
+        df = pd.DataFrame({"x": x_all[:n], "y": y_all[:n]}, copy=False)
+        t_ours, _, _ = timed(lambda: shaded_png(aggregate_points(df, grid=grid)), repeat)
+        t_mpl, _, _ = timed(lambda: matplotlib_png(x_all[:n], y_all[:n], grid, plt), 1 if n > 1_000_000 else repeat)
+        ratio = t_mpl / t_ours
+        print(f"  {n:>10,} points: matplotlib {t_mpl:.2f} s, nbtools {t_ours:.3f} s: {ratio:.0f}x faster "
+              f"(target >= {TARGET_MATPLOTLIB:.0f}x: {'PASS' if ratio >= TARGET_MATPLOTLIB else 'FAIL'})")
+    return rows
+
+
+# ------------------------------------------------------------------------------------------ out of core
+def child_parquet(path: str, workers: int, pixel: float, repeat: int) -> None:
+    """In a fresh process: aggregate the Parquet data (threads, or a LocalCluster of ``workers``); print JSON."""
+    import datashader as ds
+
+    from nbtools.large import open_large_detections, read_manifest
+    from nbtools.maps import aggregate_points, grid_for
+
+    client = cluster = None
+    if workers:
+        from distributed import Client, LocalCluster
+
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0")
+        client = Client(cluster)
+    manifest = read_manifest(path)
+    grid = grid_for(manifest["bounds"], pixel)
+    df = open_large_detections(path, columns=["x", "y"])
+    aggregate_points(df.partitions[0], grid=grid)  # warm-up: numba compiles in each process
+    grid.canvas().points(df.partitions[0], "x", "y", agg=ds.count())
+    if workers:
+        client.run(lambda: None)
+    figures = interleaved({
+        "nbtools": lambda: aggregate_points(df, grid=grid),
+        "nbtools_no_accounting": lambda: aggregate_points(df, grid=grid, account=False),
+        "bare": lambda: grid.canvas().points(df, "x", "y", agg=ds.count()),
+    }, repeat)
+    (t_nbt, min_nbt, agg), (t_noacc, _, _), (t_bare, min_bare, _) = (
+        figures["nbtools"], figures["nbtools_no_accounting"], figures["bare"])
+    print(json.dumps({
+        "n": int(manifest["n"]), "partitions": df.npartitions, "counted": int(agg.sum()), "nbtools_s": t_nbt,
+        "nbtools_min_s": min_nbt, "nbtools_account_false_s": t_noacc, "bare_s": t_bare, "bare_min_s": min_bare,
+    }))
+    if client is not None:
+        client.close()
+        cluster.close()
+
+
+def _tree_rss(pid: int) -> int:
+    import psutil
+
+    try:
+        proc = psutil.Process(pid)
+        procs = [proc, *proc.children(recursive=True)]
+    except psutil.Error:
+        return 0
+    total = 0
+    for p in procs:
+        try:
+            total += p.memory_info().rss
+        except psutil.Error:
+            pass
+    return total
+
+
+def run_child(args: list[str]) -> tuple[dict, int, int]:
+    """Run this script as a child; returns its JSON, its peak RSS (wait4) and the sampled peak tree RSS."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen([sys.executable, __file__, *args], stdout=out, stderr=err, cwd=ROOT)
+        peak_tree = 0
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            peak_tree = max(peak_tree, _tree_rss(proc.pid))
+            time.sleep(0.05)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        if proc.returncode != 0:
+            raise RuntimeError(f"child {' '.join(args)} failed ({proc.returncode}):\n{err.read()[-3000:]}")
+        lines = [line for line in out.read().splitlines() if line.startswith("{")]
+        return json.loads(lines[-1]), usage.ru_maxrss * 1024, peak_tree
+
+
+def out_of_core(path: Path, pixel: float, repeat: int) -> list[dict]:
+    results = []
+    print(f"\nout of core: {path} (fresh child process per line; {repeat} runs each after a warm-up)")
+    print(f"{'scheduler':>22} {'N':>12} {'nbtools s':>10} {'Mpts/s':>7} {'bare s':>8} {'nbt/bare':>9} "
+          f"{'no-acct/bare':>13} {'peak RSS child':>15} {'peak RSS tree':>14}")
+    for workers in (0, 1, 2):
+        data, peak_child, peak_tree = run_child(["--child-parquet", str(path), "--workers", str(workers),
+                                                 "--pixel", str(pixel), "--repeat", str(repeat)])
+        label = "local threads" if workers == 0 else f"LocalCluster {workers} worker" + ("s" if workers > 1 else "")
+        data.update({"scheduler": label, "peak_child_bytes": peak_child, "peak_tree_bytes": peak_tree})
+        results.append(data)
+        print(f"{label:>22} {data['n']:>12,} {data['nbtools_s']:>10.2f} {data['n'] / data['nbtools_s'] / 1e6:>7.0f} "
+              f"{data['bare_s']:>8.2f} {data['nbtools_s'] / data['bare_s']:>9.2f} "
+              f"{data['nbtools_account_false_s'] / data['bare_s']:>13.2f} "
+              f"{peak_child / 1e9:>13.2f} GB {peak_tree / 1e9:>11.2f} GB")
+        assert data["counted"] == data["n"], "every point lies on the grid"
+    worst = max(max(r["peak_child_bytes"], r["peak_tree_bytes"]) for r in results)
+    n = results[0]["n"]
+    print(f"target peak memory < {TARGET_PEAK_GB:.0f} GB ({n:,} points): worst {worst / 1e9:.2f} GB -> "
+          f"{'PASS' if worst < TARGET_PEAK_GB * 1e9 else 'FAIL'}" + ("" if n >= 100_000_000 else
+          " (fewer than 100 million points: run `make data-large` for the full check)"))
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="10,50,100", help="millions of points, comma-separated (default: %(default)s)")
+    parser.add_argument("--repeat", type=int, default=3, help="timed runs per figure; the median is used (default: 3)")
+    parser.add_argument("--pixel", type=float, default=150.0, help="pixel side in metres (default: 150)")
+    parser.add_argument("--parquet", type=Path, default=None,
+                        help="folder of large detections (default: data/large/detections, else a temporary one)")
+    parser.add_argument("--parquet-rows", type=int, default=None,
+                        help="rows to write when no Parquet folder exists (default: the largest --sizes)")
+    parser.add_argument("--no-parquet", action="store_true", help="skip the out-of-core measurements")
+    parser.add_argument("--no-memory", action="store_true", help="skip the in-memory measurements")
+    parser.add_argument("--child-parquet", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--workers", type=int, default=0, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child_parquet:
+        child_parquet(args.child_parquet, args.workers, args.pixel, args.repeat)
+        return 0
+
+    sizes = [int(round(float(s) * 1_000_000)) for s in args.sizes.split(",") if s.strip()]
+    print(f"benchmarks/maps.py: sizes {', '.join(f'{s:,}' for s in sizes)}; {os.cpu_count()} CPUs; "
+          f"load average {os.getloadavg()[0]:.1f}")
+    if not args.no_memory:
+        in_memory(sizes, args.repeat, args.pixel)
+    if not args.no_parquet:
+        path = args.parquet or (DEFAULT_PARQUET if (DEFAULT_PARQUET / "_detections.json").is_file() else None)
+        with tempfile.TemporaryDirectory(prefix="nbtools-large-") as scratch:
+            if path is None:
+                from nbtools.large import write_large_detections
+
+                rows = args.parquet_rows or max(sizes)
+                result = write_large_detections(Path(scratch) / "detections", n=rows, progress=False)
+                print(f"\nno data/large/detections (make data-large): wrote {rows:,} rows "
+                      f"({result.bytes / 1e9:.2f} GB) into a temporary folder in {result.elapsed_s:.1f} s")
+                path = result.out_dir
+            out_of_core(path, args.pixel, args.repeat)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
