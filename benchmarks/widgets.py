@@ -1,0 +1,246 @@
+"""Benchmark: time from a control change to an updated result, for each explorer of nbtools.widgets.
+
+Run:  python benchmarks/widgets.py [--repeat N]
+
+On the default study (``open_catalog("leopard")``) each explorer gets a scripted sequence of control
+changes, as a user would make them; each change is timed from setting the control's ``value`` to the
+return of the (synchronous) ``observe`` callback, when ``.result`` holds the new result. Changes to a value
+not seen before are *cold* (nothing cached for it: new events, new curves, new co-detections); changes
+back to a value seen before are *warm*. Bootstraps are off (they are off by default and show a progress bar).
+
+The baseline, measured in the same run, is what the change costs without the explorer's caches: the pure
+functions called from scratch for the new control values, as a script would (subset the study, form the
+independent events, the camera-operation matrix and the RAI; or the event times, curves and overlap; or the
+individual events, records and co-detections; or run ``check_deployments`` and filter its findings).
+
+The target is 250 ms or less per change (issue 9): an explorer PASSes when the median of its cold changes
+is within it. A last column gives the median time with the view shown (the plots redrawn as bokeh widgets
+too), which is how long the kernel is busy in a notebook; it has no target here.
+
+The machine is shared: absolute times vary with the load; the ratios, measured in one process on the same
+data, are what to compare between runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import statistics
+import sys
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from nbtools import activity  # noqa: E402
+from nbtools.catalog import open_catalog  # noqa: E402
+from nbtools.effort import camera_operation  # noqa: E402
+from nbtools.events import independent_events  # noqa: E402
+from nbtools.indices import relative_abundance  # noqa: E402
+from nbtools.quality import check_deployments  # noqa: E402
+from nbtools.study import Study  # noqa: E402
+from nbtools.widgets import (  # noqa: E402
+    ActivityExplorer, IndividualExplorer, QualityExplorer, StudyExplorer, co_detections, companions,
+    detection_records, moves,
+)
+from nbtools.widgets._common import station_positions  # noqa: E402
+
+TARGET_MS = 250.0
+LEOPARD, TIGER = "Panthera pardus orientalis", "Panthera tigris altaica"
+SIKA, ROE, BOAR = "Cervus nippon", "Capreolus pygargus", "Sus scrofa"
+
+
+def timed(fn: Callable[[], object]) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def median_ms(values: list[float]) -> float:
+    return statistics.median(values) * 1000 if values else float("nan")
+
+
+class Run:
+    """Times a sequence of (control, value) changes on one explorer.
+
+    A change is cold when the explorer has never been in the resulting state (the values of all its
+    controls), warm when it comes back to one.
+    """
+
+    CONTROLS = ("species", "threshold", "start", "end", "map_species", "clock_or_sun", "adjust", "bootstrap",
+                "n_boot", "individual", "window", "check", "severity", "deployment")  # fmt: skip
+
+    def __init__(self, name: str, explorer: object) -> None:
+        self.name, self.explorer = name, explorer
+        self.rows: dict[str, dict[str, list[float]]] = {}
+        self.seen: set[tuple] = {self.state()}
+
+    def state(self) -> tuple:
+        return tuple((c, repr(getattr(self.explorer, c).value)) for c in self.CONTROLS
+                     if hasattr(getattr(self.explorer, c, None), "value"))  # fmt: skip
+
+    def change(self, control: str, value: object) -> bool:
+        """Set ``control`` to ``value`` and time it; True when the change was cold."""
+        widget = getattr(self.explorer, control)
+        if widget.value == value:
+            return False
+        before = self.explorer.result
+        seconds = timed(lambda: setattr(widget, "value", value))
+        key = self.state()
+        kind = "warm" if key in self.seen else "cold"
+        self.seen.add(key)
+        if self.explorer.result is before:
+            raise AssertionError(f"{self.name}: {control} = {value!r} did not update the result: {self.explorer.status.value}")
+        row = self.rows.setdefault(control, {"cold": [], "warm": [], "baseline": []})
+        row[kind].append(seconds)
+        return kind == "cold"
+
+
+def drawn(explorer: object, changes: list[tuple[str, object]]) -> list[float]:
+    """Times of changes with the view built (results and plots)."""
+    explorer.widget  # noqa: B018
+    return [timed(lambda c=c, v=v: setattr(getattr(explorer, c), "value", v)) for c, v in changes]
+
+
+def study_run(study: Study) -> tuple[Run, list[float]]:
+    ex = StudyExplorer(study)
+    run = Run("StudyExplorer", ex)
+
+    def scratch() -> Callable[[], object]:
+        species, minutes = list(ex.species.value), int(ex.threshold.value)
+        start, end = ex._period()
+
+        def baseline() -> object:
+            sub = study.subset(species=species, start=start, end=end)
+            events = independent_events(sub.observations, threshold=f"{minutes}min", deployments=sub.deployments)
+            operation = camera_operation(sub.deployments, tz=sub.timezone)
+            return relative_abundance(events, operation, species=species)
+
+        return baseline
+
+    plan = [("threshold", 60), ("threshold", 120), ("threshold", 15), ("threshold", 240), ("threshold", 60),
+            ("threshold", 30), ("species", (LEOPARD, TIGER)), ("species", (LEOPARD, TIGER, SIKA)),
+            ("species", (LEOPARD,)), ("species", (LEOPARD, TIGER)), ("map_species", TIGER), ("map_species", LEOPARD),
+            ("start", dt.date(2017, 3, 1)), ("end", dt.date(2017, 6, 1)), ("start", dt.date(2016, 12, 1)),
+            ("start", dt.date(2017, 3, 1)), ("end", ex.last_day), ("start", ex.first_day)]  # fmt: skip
+    for control, value in plan:
+        if run.change(control, value):  # the same inputs from scratch, for every cold change
+            run.rows[control]["baseline"].append(timed(scratch()))
+    plots = drawn(ex, [("threshold", 720), ("species", (LEOPARD, TIGER, BOAR)), ("map_species", BOAR),
+                       ("start", dt.date(2017, 1, 1))])  # fmt: skip
+    return run, plots
+
+
+def activity_run(study: Study) -> tuple[Run, list[float]]:
+    ex = ActivityExplorer(study)
+    run = Run("ActivityExplorer", ex)
+
+    def baseline() -> object:
+        species, column = list(ex.result.species), "time_rad" if ex.clock_or_sun.value == "clock" else "sun_rad"
+        times = activity.times_by_species(activity.study_event_times(study), column, species=species)
+        activity.density_curves(times, adjust=ex.adjust.value)
+        return [activity.overlap_estimates(times[species[0]], times[s], adjust=tuple(v * ex.adjust.value for v in (0.8, 1, 4)))
+                for s in species[1:]]  # fmt: skip
+
+    plan = [("clock_or_sun", "clock"), ("clock_or_sun", "sun"), ("adjust", 0.5), ("adjust", 1.5), ("adjust", 2.0),
+            ("adjust", 1.0), ("species", (LEOPARD, TIGER, SIKA)), ("species", (LEOPARD, TIGER, SIKA, ROE)),
+            ("species", (LEOPARD, TIGER)), ("clock_or_sun", "clock"), ("adjust", 0.5), ("clock_or_sun", "sun")]  # fmt: skip
+    for control, value in plan:
+        if run.change(control, value):
+            run.rows[control]["baseline"].append(timed(baseline))
+    plots = drawn(ex, [("clock_or_sun", "clock"), ("adjust", 0.75), ("species", (LEOPARD, TIGER, BOAR))])
+    return run, plots
+
+
+def individual_run(study: Study) -> tuple[Run, list[float]]:
+    ex = IndividualExplorer(study)
+    run = Run("IndividualExplorer", ex)
+    obs = study.observations
+
+    def baseline() -> object:
+        ind, minutes = ex.individual.value, int(ex.window.value)
+        mine = obs[(obs["individualID"] == ind).fillna(False).to_numpy(dtype=bool)]
+        history = independent_events(mine, threshold="30min", deployments=study.deployments, individual=True)
+        records = detection_records(obs, study.deployments)
+        moves(history, station_positions(study.deployments))
+        return companions(co_detections(records, ind, f"{minutes}min"), ind, study.individuals)
+
+    plan = [("individual", "Leo 1F"), ("individual", "Leo 9M"), ("individual", "Leo 12M"), ("individual", "Leo 4F"),
+            ("window", 1440), ("window", 10080), ("window", 15), ("window", 60), ("individual", "Leo 1F"),
+            ("window", 1440)]  # fmt: skip
+    for control, value in plan:
+        if run.change(control, value):
+            run.rows[control]["baseline"].append(timed(baseline))
+    plots = drawn(ex, [("individual", "Tig 2M"), ("window", 10080), ("individual", "Leo 4F")])
+    return run, plots
+
+
+def quality_run(study: Study) -> tuple[Run, list[float], float]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        check_seconds = timed(lambda: globals().__setitem__("_findings", check_deployments(study)))
+    findings = globals().pop("_findings")
+    ex = QualityExplorer(study, findings=findings)  # the same findings: check_deployments runs once here
+    run = Run("QualityExplorer", ex)
+    checks = [v for _, v in ex.check.options]
+
+    plan = [("check", ("stopped_recording",)), ("check", ("stopped_recording", "ended_early")), ("severity", ("warning",)),
+            ("severity", ("error", "warning", "info")), ("check", tuple(checks))]  # fmt: skip
+    for control, value in plan:
+        if run.change(control, value):
+            run.rows[control]["baseline"].append(check_seconds)  # measured once above (about 10 s), not re-run
+    deps = [v for _, v in ex.deployment.options][1:4]
+    for d in deps + [deps[0]]:
+        if run.change("deployment", d):
+            run.rows["deployment"]["baseline"].append(check_seconds)
+    plots = drawn(ex, [("deployment", deps[1]), ("check", ("clock_offset", "clock_drift")), ("deployment", "(all deployments)")])
+    return run, plots, check_seconds
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.parse_args()
+    warnings.filterwarnings("ignore", category=UserWarning)
+    t0 = time.perf_counter()
+    study = Study.from_catalog(open_catalog("leopard"))
+    print(f"default study loaded in {time.perf_counter() - t0:.1f} s: {study!r}")
+    runs = []
+    for make in (study_run, activity_run, individual_run):
+        t0 = time.perf_counter()
+        run, plots = make(study)
+        runs.append((run, plots))
+        print(f"{run.name}: benchmarked in {time.perf_counter() - t0:.1f} s", flush=True)
+    run, plots, check_seconds = quality_run(study)
+    runs.append((run, plots))
+    print(f"QualityExplorer: check_deployments took {check_seconds:.1f} s (once; the explorer caches the findings)")
+
+    print()
+    print("| explorer | control | cold changes | cold median ms | warm median ms | baseline (no cache) median ms | x faster |")
+    print("|---|---|---|---|---|---|---|")
+    verdicts = []
+    for run, plots in runs:
+        all_cold, all_base = [], []
+        for control, row in run.rows.items():
+            cold, warm, base = median_ms(row["cold"]), median_ms(row["warm"]), median_ms(row["baseline"])
+            all_cold += row["cold"]
+            all_base += row["baseline"]
+            print(f"| {run.name} | {control} | {len(row['cold'])} | {cold:.0f} | {warm:.0f} | {base:.0f} | {base / cold:.1f} |")
+        verdicts.append((run.name, median_ms(all_cold), median_ms(all_base), median_ms(plots)))
+    print()
+    print("| explorer | median cold change ms | baseline ms | with plots redrawn ms | target ms | verdict |")
+    print("|---|---|---|---|---|---|")
+    for name, cold, base, with_plots in verdicts:
+        verdict = "PASS" if cold <= TARGET_MS else "MISS"
+        print(f"| {name} | {cold:.0f} | {base:.0f} | {with_plots:.0f} | {TARGET_MS:.0f} | {verdict} |")
+    print()
+    for name, cold, _, _ in verdicts:
+        print(f"{'PASS' if cold <= TARGET_MS else 'MISS'} {name}: median {cold:.0f} ms from a control change to the "
+              f"updated result (target {TARGET_MS:.0f} ms)")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
