@@ -56,6 +56,8 @@ def _local_ns(values: pd.Series | pd.DatetimeIndex, tz: str | None, what: str) -
 def _label_day(value: str | pd.Timestamp, tz: str | None) -> int:
     """Day number of a column label (a local date; aware timestamps are converted to ``tz`` first)."""
     stamp = pd.Timestamp(value)
+    if pd.isna(stamp):
+        raise ValueError(f"start and end must be dates, got the missing value {value!r}")
     if stamp.tz is not None:
         stamp = stamp.tz_convert(tz or "UTC").tz_localize(None)
     return int(stamp.normalize().as_unit("ns").value // DAY_NS)
@@ -313,6 +315,8 @@ def trap_nights(operation: pd.DataFrame) -> pd.Series:
     """
     if ((operation < 0).to_numpy(na_value=False)).any():
         raise ValueError("operation has negative values")
+    if np.isinf(operation.to_numpy(dtype=float, na_value=np.nan)).any():
+        raise ValueError("operation has infinite values (days are fractions of 0-1 per camera, NaN = not deployed)")
     return operation.sum(axis=1, skipna=True).rename("trap_nights")
 
 

@@ -362,10 +362,10 @@ def group_events(
     keys : ndarray of int
         Group code of every row (station x species x ...), in ``0 .. nkeys - 1``.
     timestamps : ndarray of int64
-        Record times in nanoseconds (any order).
+        Record times in nanoseconds (any order); NaT (``iNaT``) is refused with a ValueError.
     threshold_ns : int or ndarray of int64
         Minimum time, in nanoseconds, between independent events; one value, or one per key.
-        Must be > 0.
+        Must be finite and > 0.
     compare_to : {"last_record", "last_independent_record"}
         Measure the time to the previous record of the group, or to the first record of the current
         event (camtrapR's ``deltaTimeComparedTo = "lastRecord"`` / ``"lastIndependentRecord"``).
@@ -403,12 +403,21 @@ def group_events(
         nkeys = int(keys.max()) + 1 if keys.size else 0
     if keys.size and (keys.min() < 0 or keys.max() >= nkeys):
         raise ValueError(f"keys must lie in 0..{nkeys - 1}")
-    thr = np.broadcast_to(np.asarray(threshold_ns, dtype=np.int64), (nkeys,)).copy()
+    given = np.asarray(threshold_ns)
+    if given.dtype.kind == "f" and not np.isfinite(given).all():
+        raise ValueError(f"threshold_ns must be finite (a number of nanoseconds > 0), got {threshold_ns!r}")
+    if given.dtype.kind == "m" and np.isnat(given).any():
+        raise ValueError("threshold_ns must not be NaT (a number of nanoseconds > 0)")
+    thr = np.broadcast_to(np.asarray(given, dtype=np.int64), (nkeys,)).copy()
     if (thr <= 0).any():
         raise ValueError("threshold_ns must be > 0 (a threshold of 0 would make every record an event)")
     if keys.size == 0:
         empty = np.empty(0, np.int64)
         return empty, empty.copy(), empty.copy(), empty.copy()
+    missing = ts == _NAT
+    if missing.any():  # NaT would sort as the earliest moment and form events of its own
+        rows = np.flatnonzero(missing)
+        raise ValueError(f"timestamps hold {rows.size} NaT (missing) values, rows {rows[:5].tolist()}: every record needs a time")
     g = _group(keys, ts, thr, nkeys, compare_to == "last_independent_record")
     return g.event, g.key, g.start, g.delta
 
@@ -419,7 +428,8 @@ def group_events(
 
 
 def _as_threshold(value: object, what: str) -> pd.Timedelta:
-    if isinstance(value, bool) or isinstance(value, int | float | np.integer | np.floating):
+    # np.timedelta64 is a numpy integer type, but a duration, not a bare number
+    if isinstance(value, bool) or (isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, np.timedelta64)):
         raise TypeError(
             f"{what} must be a duration such as '30min', pd.Timedelta(minutes=30) or datetime.timedelta; "
             f"got the bare number {value!r} (minutes? seconds?)"
@@ -428,7 +438,9 @@ def _as_threshold(value: object, what: str) -> pd.Timedelta:
         out = pd.Timedelta(value)
     except (TypeError, ValueError) as err:
         raise ValueError(f"{what}: cannot read {value!r} as a duration ('30min', '1h', '1 day')") from err
-    if pd.isna(out) or out <= pd.Timedelta(0):
+    if pd.isna(out):
+        raise ValueError(f"{what} is missing (NaT): it must be a duration > 0 such as '30min', got {value!r}")
+    if out <= pd.Timedelta(0):
         raise ValueError(f"{what} must be > 0, got {value!r}")
     return out
 

@@ -19,13 +19,14 @@ file), a corrupt gzip stream.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
 import io
 import re
 import zlib
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -133,8 +134,11 @@ def read_text_table(path: Path, file: str, dialect: dict[str, Any] | None = None
         raise CamtrapDPError(f"{file}: file not found in the package folder ({path.parent})")
     opener = gzip.open if path.suffix == ".gz" else open
     try:
-        with opener(path, "rt", encoding="utf-8-sig", newline="") as handle:
-            text = handle.read()
+        # Bytes first, decoded once: pandas parses the bytes (io.StringIO would hold a copy of the text
+        # at 4 bytes a character, the largest allocation of the whole read for a big table).
+        with opener(path, "rb") as handle:
+            raw = handle.read()
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise CamtrapDPError(
             f"{file}: not UTF-8 text (byte {error.start} cannot be decoded: {error.reason}){_encoding_hint(path, opener)}; "
@@ -151,9 +155,22 @@ def read_text_table(path: Path, file: str, dialect: dict[str, Any] | None = None
             f"{file}: contains a NUL byte (line {line}): not a text file, or UTF-16/UTF-32 text without a byte-order "
             "mark; Camtrap DP files must be UTF-8"
         )
+    # What needs the text is taken from it now; the text is then let go before pandas parses the
+    # bytes (for a large table the two copies would otherwise both be held during the parse).
+    duplicate_labels = _duplicate_labels(text, delimiter, quotechar)
+    delimiters = _unquoted_delimiters(text, delimiter, quotechar)
+    del text
+    bom = len(codecs.BOM_UTF8) if raw.startswith(codecs.BOM_UTF8) else 0
+    source = io.BytesIO(raw)  # shares the bytes' buffer, no copy
+
+    def decoded() -> str:  # the text again, for the rare files that need a second, row-by-row look
+        return raw[bom:].decode("utf-8")
+
+    source.seek(bom)
     try:
         cells = pd.read_csv(
-            io.StringIO(text),
+            source,
+            encoding="utf-8",
             dtype=str,
             sep=delimiter,
             quotechar=quotechar,
@@ -164,12 +181,12 @@ def read_text_table(path: Path, file: str, dialect: dict[str, Any] | None = None
         )
         cells.index = pd.RangeIndex(2, 2 + len(cells), name=ROW_INDEX)
         too_long = pd.DataFrame({"raw": pd.Series(dtype=str)}, index=pd.Index([], dtype=int, name=ROW_INDEX))
-        short = _short_rows(text, cells, delimiter, quotechar)
+        short = _short_rows(decoded, cells, delimiters, delimiter, quotechar)
     except pd.errors.ParserError:
-        cells, too_long, short = _read_ragged(text, file, delimiter, quotechar)
+        cells, too_long, short = _read_ragged(decoded(), file, delimiter, quotechar)
     cells = cells.fillna("")
     cells.attrs["short_rows"] = short
-    cells.attrs["duplicate_labels"] = _duplicate_labels(text, delimiter, quotechar)
+    cells.attrs["duplicate_labels"] = duplicate_labels
     return cells, too_long
 
 
@@ -202,24 +219,32 @@ def _duplicate_labels(text: str, delimiter: str, quotechar: str) -> dict[str, li
     return {label: where for label, where in positions.items() if len(where) > 1}
 
 
-def _short_rows(text: str, cells: pd.DataFrame, delimiter: str, quotechar: str) -> dict[int, int]:
-    """Rows with fewer cells than the header (pandas pads them silently), as row number to cell count.
-
-    Blank rows are left out (they are set aside). A cheap count decides first:
-    when the delimiters outside quoted cells are exactly (width - 1) per row,
-    no row is short; only otherwise is the file parsed again to count cells.
-    """
-    width = len(cells.columns)
-    if width <= 1 or len(cells) == 0:
-        return {}
+def _unquoted_delimiters(text: str, delimiter: str, quotechar: str) -> int:
+    """How many delimiters a CSV text has outside quoted cells."""
     delimiters = text.count(delimiter)
     if quotechar in text:
         q, d = re.escape(quotechar), delimiter
         delimiters -= sum(m.group().count(d) for m in re.finditer(f"{q}[^{q}]*(?:{q}{q}[^{q}]*)*{q}", text))
+    return delimiters
+
+
+def _short_rows(
+    text: Callable[[], str], cells: pd.DataFrame, delimiters: int, delimiter: str, quotechar: str
+) -> dict[int, int]:
+    """Rows with fewer cells than the header (pandas pads them silently), as row number to cell count.
+
+    Blank rows are left out (they are set aside). A cheap count decides first:
+    when the ``delimiters`` outside quoted cells (:func:`_unquoted_delimiters`)
+    are exactly (width - 1) per row, no row is short; only otherwise is the
+    file's text (``text()``) parsed again to count cells.
+    """
+    width = len(cells.columns)
+    if width <= 1 or len(cells) == 0:
+        return {}
     if delimiters == (width - 1) * (len(cells) + 1):
         return {}
     try:
-        counts = [len(row) for row in _records(text, delimiter, quotechar)]
+        counts = [len(row) for row in _records(text(), delimiter, quotechar)]
     except csv.Error:  # the two parsers disagree on this file: leave it to frictionless
         return {}
     if len(counts) != len(cells) + 1:  # the two parsers disagree on the rows: leave it to frictionless
@@ -364,7 +389,7 @@ def set_aside_rows(
         pd.concat(aside).sort_index() if aside else pd.DataFrame({"raw": [], "reason": []}, index=pd.Index([], name=ROW_INDEX))
     )
     report.rows_read[file] = len(cells) + len(too_long)
-    return cells[~drop]
+    return cells[~drop] if drop.any() else cells  # no copy of a table with nothing set aside
 
 
 def convert_columns(
@@ -460,9 +485,10 @@ def convert_field(
         bad = ~is_missing & (~finite | too_large | (numbers.where(finite & ~too_large, 0) % 1 != 0))
         values = numbers.where(~bad & ~is_missing).astype("Int64")
         expected = "an integer"
+        # Messages for the bad cells only: a text array as long as the column costs ~300 bytes a row.
         message = pd.Series(
-            np.where(too_large, f"integer too large (only sizes below 2**53 = {_MAX_EXACT_INTEGER:,} are exact)", ""),
-            index=text.index,
+            np.where(too_large[bad], f"integer too large (only sizes below 2**53 = {_MAX_EXACT_INTEGER:,} are exact)", ""),
+            index=text.index[bad], dtype=object,
         )
     elif kind == "number":
         values = pd.to_numeric(text.where(~is_missing), errors="coerce").astype("float64")
@@ -470,7 +496,7 @@ def convert_field(
         bad = ~is_missing & (values.isna() | infinite)
         values = values.where(~infinite)
         expected = "a number"
-        message = pd.Series(np.where(infinite, "not a finite number", ""), index=text.index)
+        message = pd.Series(np.where(infinite[bad], "not a finite number", ""), index=text.index[bad], dtype=object)
     elif kind == "boolean":
         values = pd.Series(pd.NA, index=text.index, dtype="boolean")
         values[text.isin(TRUE_VALUES)] = True

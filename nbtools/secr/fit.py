@@ -47,6 +47,35 @@ def _as_capthist(
     return CaptureHistory(np.asarray(capthist), traps, detector or "count", usage)
 
 
+def _check_traps(ch: CaptureHistory) -> None:
+    """Trap coordinates must be finite numbers (a NaN would make every distance to it NaN)."""
+    try:
+        xy = ch.traps[["x", "y"]].to_numpy(float)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"trap coordinates x, y must be numbers (m): {err}") from err
+    bad = ~np.isfinite(xy).all(axis=1)
+    if bad.any():
+        where = list(ch.traps.index[bad][:5])
+        raise ValueError(
+            f"trap coordinates x, y must be finite numbers (m): NaN or infinite at {int(bad.sum())} detector(s) {where}"
+        )
+
+
+def _check_start(start: dict[str, Any]) -> None:
+    """Starting values must be finite and inside the parameter space (D, lambda0, sigma > 0; 0 < g0, pmix < 1)."""
+    for name, value in start.items():
+        try:
+            values = np.asarray(value, dtype=float)
+        except (TypeError, ValueError) as err:
+            raise ValueError(f"start[{name!r}] must be a number or numbers, got {value!r}") from err
+        if not np.isfinite(values).all():
+            raise ValueError(f"start[{name!r}] must be finite, got {value!r}")
+        if name in ("D", "lambda0", "sigma") and (values <= 0).any():
+            raise ValueError(f"start[{name!r}] must be positive, got {value!r}")
+        if name in ("g0", "pmix") and ((values <= 0) | (values >= 1)).any():
+            raise ValueError(f"start[{name!r}] must lie strictly between 0 and 1, got {value!r}")
+
+
 def _usage(ch: CaptureHistory) -> np.ndarray:
     usage = ch.usage if ch.usage is not None else np.ones((ch.ntraps, ch.noccasions))
     detected_unused = (ch.counts.sum(axis=0) > 0) & (usage.T == 0)
@@ -201,6 +230,11 @@ def _density_design(formula: str, mask: Mask) -> tuple[_DensityDesign, np.ndarra
         ) from err
     x = np.asarray(mm, dtype=float)
     cols = list(mm.columns)
+    infinite = ~np.isfinite(x).all(axis=0)
+    if infinite.any():  # formulaic's na_action catches NaN, not infinity
+        c = cols[int(np.flatnonzero(infinite)[0])]
+        count = int((~np.isfinite(x[:, infinite][:, 0])).sum())
+        raise ValueError(f"density covariate {c!r} is infinite at {count} mask point(s); covariates must be finite")
     names = ["D" if c == "Intercept" else f"D.{c}" for c in cols]
     has_intercept = "Intercept" in cols
     if has_intercept and cols[0] != "Intercept":
@@ -843,6 +877,7 @@ def secr_fit(
     empty = ch.counts.sum(axis=(1, 2)) == 0
     if empty.any():
         raise ValueError(f"animals {list(ch.ids[empty][:5])} have no detections; drop all-zero capture histories")
+    _check_traps(ch)
     det = ch.detector
     if det == "single":
         warnings.warn(
@@ -878,6 +913,7 @@ def secr_fit(
         missing = {"D", fn.magnitude, "sigma"} - set(ini)
         if missing:
             raise ValueError(f"start needs {sorted(missing)} (real scale)")
+        _check_start(ini)
     beta0 = _initial_beta(lik, x_scaled, ini, class_index, ch, mixture is not None)
 
     bar = tqdm(desc=f"secr_fit {detectfn} {det}", unit="it", disable=not progress, leave=False)
@@ -1024,8 +1060,14 @@ def secr_fit(
     for name, row in estimates.iterrows():
         if row["link"] == "logit" and (row["estimate"] > 1 - 1e-4 or row["estimate"] < 1e-4):
             messages.append(f"{name} is at a boundary ({row['estimate']:.3g})")
-    if "sigma" in estimates.index and estimates.loc["sigma", "estimate"] > 0.5 * np.ptp(mask.x):
-        messages.append("sigma is large relative to the mask: check the buffer")
+    sigmas = estimates.loc[[i for i in estimates.index if i == "sigma" or i.startswith("sigma[")], "estimate"]
+    if (sigmas > 0.5 * np.ptp(mask.x)).any():
+        # Beyond half the mask's width every mask point is about equally far from every detector: the
+        # likelihood is flat in sigma, so a zero gradient there proves nothing (a fit started at sigma = 1e5
+        # stops on that plateau far below the maximum). Not converged, never a silently wrong number.
+        converged = False
+        messages.append("sigma is large relative to the mask (over half its width): the likelihood is flat there, "
+                        "so the optimiser may have stopped on a plateau; check the buffer and refit from other start values")
     for msg in messages:
         warnings.warn(msg, stacklevel=2)
 
