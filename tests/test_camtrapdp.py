@@ -390,3 +390,13 @@ def test_checksum_mismatch_names_the_file(tmp_path: Path, example_path: Path) ->
     media.write_text(media.read_text().replace("activityDetection", "timeLapse", 1))
     with pytest.raises(ChecksumError, match=r"media.csv: checksum mismatch"):
         read_camtrapdp(target)
+
+
+def test_inline_extra_resource_with_ragged_rows_is_reported_not_padded(example_copy: Path) -> None:
+    descriptor = json.loads((example_copy / "datapackage.json").read_text(encoding="utf-8"))
+    descriptor["resources"].append({"name": "notes", "data": [["a", "b"], [1, 2], [3]]})
+    (example_copy / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    package = read_camtrapdp(example_copy)
+    assert "notes" not in package.resources
+    messages = [p.message for p in package.report.warnings if p.field == "resources/notes"]
+    assert messages and "inline data row 3 has 1 values where row 1 has 2" in messages[0]

@@ -392,8 +392,16 @@ def _read_extra(root: Path, resource: dict[str, Any], name: str, report: Validat
     """An extra resource: inline ``data`` or a CSV file typed by its inline schema."""
     if "data" in resource:
         data = resource["data"]
+        rows = data if isinstance(data, list) else [data]
+        lengths = {len(row) for row in rows if isinstance(row, (list, tuple))}
+        if len(lengths) > 1:
+            first = next(i for i, row in enumerate(rows, 1) if isinstance(row, (list, tuple)) and len(row) != len(rows[0]))
+            raise CamtrapDPError(
+                f"{DESCRIPTOR}: resource {name!r}: inline data row {first} has {len(rows[first - 1])} values where "
+                f"row 1 has {len(rows[0])}"
+            )
         try:
-            return pd.DataFrame(data if isinstance(data, list) else [data])
+            return pd.DataFrame(rows)
         except (ValueError, TypeError) as error:
             raise CamtrapDPError(f"{DESCRIPTOR}: resource {name!r}: its inline data is not a table ({error})") from error
     file = resource_path(resource, name)
