@@ -15,19 +15,14 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import socket
 import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
+from labserver import free_port, start, stop, wait_ready
 
 ROOT = Path(__file__).resolve().parents[1]
-LAB = ROOT / "tools" / "lab.sh"
 ENSURE = ROOT / "tools" / "ensure_chromium.sh"
 NOTEBOOK = ROOT / "notebooks" / "07_explorers.ipynb"
 CHECKPOINT = NOTEBOOK.parent / ".ipynb_checkpoints" / f"{NOTEBOOK.stem}-checkpoint.ipynb"  # Lab makes it on open
@@ -44,27 +39,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(900)]
 
 # --- the server, as tests/test_lab.py starts it ------------------------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _status(url: str) -> int:
-    try:
-        with urllib.request.urlopen(url, timeout=10) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
-
-
-def _venv_relative() -> str:
-    prefix = Path(sys.prefix).resolve()
-    if not prefix.is_relative_to(ROOT):
-        pytest.skip("the tests do not run from the repository's own .venv")
-    return str(prefix.relative_to(ROOT))
-
-
 def _settings(folder: Path) -> dict[str, str]:
     """User settings and workspaces of this run only: no autosave, no news toast, no cell windowing."""
     settings = folder / "settings"
@@ -80,42 +54,6 @@ def _settings(folder: Path) -> dict[str, str]:
     return {"JUPYTERLAB_SETTINGS_DIR": str(settings), "JUPYTERLAB_WORKSPACES_DIR": str(folder / "workspaces")}
 
 
-def _start(token: str, port: int, extra_env: dict[str, str]) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("JUPYTER_")}
-    env.update(VENV=_venv_relative(), JUPYTER_PORT=str(port), JUPYTER_TOKEN=token, **extra_env)
-    return subprocess.Popen(
-        ["bash", str(LAB)], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        start_new_session=True,
-    )
-
-
-def _stop(process: subprocess.Popen) -> str:
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-    except ProcessLookupError:
-        pass
-    try:
-        out, _ = process.communicate(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        out, _ = process.communicate()
-    return out
-
-
-def _wait_ready(port: int, token: str, process: subprocess.Popen, seconds: float = 120) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"lab.sh exited with {process.returncode}:\n{_stop(process)}")
-        try:
-            if _status(f"http://127.0.0.1:{port}/api/status?token={token}") == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.5)
-    raise AssertionError(f"JupyterLab did not answer on port {port} within {seconds} s:\n{_stop(process)}")
-
-
 def _ensure_chromium() -> None:
     done = subprocess.run(["bash", str(ENSURE)], capture_output=True, text=True, timeout=900)
     if done.returncode != 0 or not os.access(CHROMIUM, os.X_OK):
@@ -127,15 +65,15 @@ def _ensure_chromium() -> None:
 def lab(tmp_path_factory: pytest.TempPathFactory) -> dict:
     pytest.importorskip("playwright.sync_api", reason="the Python Playwright package is not installed")
     _ensure_chromium()
-    port, token = _free_port(), os.urandom(24).hex()
+    port, token = free_port(), os.urandom(24).hex()
     before = NOTEBOOK.read_bytes()
     had_checkpoint = CHECKPOINT.exists()
-    process = _start(token, port, _settings(tmp_path_factory.mktemp("lab")))
+    process = start(token, port, _settings(tmp_path_factory.mktemp("lab")))
     try:
-        _wait_ready(port, token, process)
+        wait_ready(port, token, process)
         yield {"port": port, "token": token}
     finally:
-        log = _stop(process)
+        log = stop(process)
         assert process.poll() is not None, "the server is still running"
         if not had_checkpoint:
             CHECKPOINT.unlink(missing_ok=True)
