@@ -162,22 +162,6 @@ SMALL = dict(study_start="2016-11-01", study_end="2017-01-31", habitat_resolutio
 SIM_COVARIATES = {"forest": ("forest_cover", 1), "open": ("forest_cover", -1), "prey": ("prey_index", 1), "elevation": ("elevation", 1)}
 
 
-def leopard_season_use(truth: dict, stations: pd.DataFrame) -> np.ndarray:
-    """P(at least one adult leopard visits each station in the season): 1 - exp(-n_days sum_k rate_ik),
-    rate_ik = lambda0_k / trigger_probability * exp(-d_ik^2 / 2 sigma_k^2) per day (the simulator's visits)."""
-    params = truth["parameters"]
-    n_days = (pd.Timestamp(params["study_end"]) - pd.Timestamp(params["study_start"])).days + 1
-    trigger = next(sp["trigger_probability"] for sp in params["species"] if sp["key"] == "leopard")
-    ind = pd.DataFrame(truth["individuals"])
-    adults = ind[(ind["species"] == "leopard") & ~ind["cub"].astype(bool)]
-    d2 = (stations["x"].to_numpy()[:, None] - adults["ac_x"].to_numpy()[None, :]) ** 2 + (
-        stations["y"].to_numpy()[:, None] - adults["ac_y"].to_numpy()[None, :]
-    ) ** 2
-    sigma = adults["sigma_m"].to_numpy()[None, :]
-    rate = (adults["lambda0_per_camera_day"].to_numpy()[None, :] / trigger * np.exp(-d2 / (2 * sigma**2))).sum(axis=1)
-    return -np.expm1(-n_days * rate)
-
-
 def habitat_effects(truth: dict) -> dict[str, list[tuple[str, str, float]]]:
     """scientificName -> [(key, raster, true sign)] for the animals whose station use has habitat effects."""
     out: dict[str, list[tuple[str, str, float]]] = {}
@@ -198,7 +182,7 @@ def simulated_study_row(seed: int) -> dict:
 
 
 def _simulated_study_row(seed: int) -> dict:
-    from nbtools.simulate import simulate_tables
+    from nbtools.simulate import leopard_season_use, simulate_tables
     from nbtools.study import Study
 
     sim = simulate_tables(seed=seed, **SMALL)

@@ -80,6 +80,7 @@ __all__ = [
     "StudyParameters",
     "clock_to_sun",
     "diel_density",
+    "leopard_season_use",
     "simulate_study",
     "simulate_tables",
     "sun_to_clock",
@@ -2382,3 +2383,37 @@ def simulate_study(
     paths.update({"habitat": habitat_path, "boundary": boundary_path, "truth": truth_path})
     paths["checksums"] = write_checksums(out, sorted(path.relative_to(out).as_posix() for path in paths.values()))
     return SimulationResult(out_dir=out, paths=paths, truth=study.truth, elapsed_s=time.perf_counter() - started)
+
+
+def leopard_season_use(truth: dict[str, Any], stations: pd.DataFrame) -> np.ndarray:
+    """P(at least one adult leopard visits each station during the season), from a simulated study's truth.
+
+    The simulator's adult leopard k visits station i as a Poisson process of rate
+    ``lambda0_k / trigger_probability * exp(-d_ik^2 / 2 sigma_k^2)`` per day over the season
+    (:func:`_secr_rates`, :func:`_visits`; cubs only follow their mothers), so the probability that
+    station i is used at least once is ``1 - exp(-n_days * sum_k rate_ik)``: the "true share of occupied
+    stations" that occupancy estimates are checked against.
+
+    Parameters
+    ----------
+    truth : dict
+        ``truth.json`` of a simulated study (``parameters``, ``individuals``).
+    stations : pandas.DataFrame
+        Stations with ``x`` and ``y`` (m, the study's CRS).
+
+    Returns
+    -------
+    numpy.ndarray
+        One probability per station row.
+    """
+    params = truth["parameters"]
+    n_days = (pd.Timestamp(params["study_end"]) - pd.Timestamp(params["study_start"])).days + 1
+    trigger = next(sp["trigger_probability"] for sp in params["species"] if sp["key"] == "leopard")
+    ind = pd.DataFrame(truth["individuals"])
+    adults = ind[(ind["species"] == "leopard") & ~ind["cub"].astype(bool)]
+    d2 = (stations["x"].to_numpy()[:, None] - adults["ac_x"].to_numpy()[None, :]) ** 2 + (
+        stations["y"].to_numpy()[:, None] - adults["ac_y"].to_numpy()[None, :]
+    ) ** 2
+    sigma = adults["sigma_m"].to_numpy()[None, :]
+    rate = (adults["lambda0_per_camera_day"].to_numpy()[None, :] / trigger * np.exp(-d2 / (2 * sigma**2))).sum(axis=1)
+    return -np.expm1(-n_days * rate)

@@ -39,6 +39,7 @@ from nbtools.occupancy import (
     response_curve,
     standardise,
 )
+from nbtools.simulate import leopard_season_use
 
 REFERENCE = Path(__file__).parent / "data" / "reference"
 
@@ -982,27 +983,6 @@ def leopard_use(truth: dict, stations: pd.DataFrame, k: float) -> np.ndarray:
 #: The simulator's habitat covariates of station use (nbtools.simulate, Species.habitat, standardised over
 #: the stations at their cells) as (raster, sign): "open" is 1 - forest cover.
 SIM_COVARIATES = {"forest": ("forest_cover", 1), "open": ("forest_cover", -1), "prey": ("prey_index", 1), "elevation": ("elevation", 1)}
-
-
-def leopard_season_use(truth: dict, stations: pd.DataFrame) -> np.ndarray:
-    """P(at least one adult leopard visits each station during the season), from the simulator's truth.
-
-    The simulator's adult leopard k visits station i as a Poisson process of rate
-    ``lambda0_k / trigger_probability * exp(-d_ik^2 / 2 sigma_k^2)`` per day over the season
-    (nbtools.simulate._secr_rates, _visits; cubs only follow their mothers), so the probability that
-    station i is used at least once is ``1 - exp(-n_days * sum_k rate_ik)``.
-    """
-    params = truth["parameters"]
-    n_days = (pd.Timestamp(params["study_end"]) - pd.Timestamp(params["study_start"])).days + 1
-    trigger = next(sp["trigger_probability"] for sp in params["species"] if sp["key"] == "leopard")
-    ind = pd.DataFrame(truth["individuals"])
-    adults = ind[(ind["species"] == "leopard") & ~ind["cub"].astype(bool)]
-    d2 = (stations["x"].to_numpy()[:, None] - adults["ac_x"].to_numpy()[None, :]) ** 2 + (
-        stations["y"].to_numpy()[:, None] - adults["ac_y"].to_numpy()[None, :]
-    ) ** 2
-    sigma = adults["sigma_m"].to_numpy()[None, :]
-    rate = (adults["lambda0_per_camera_day"].to_numpy()[None, :] / trigger * np.exp(-d2 / (2 * sigma**2))).sum(axis=1)
-    return -np.expm1(-n_days * rate)
 
 
 def simulated_habitat_effects(truth: dict) -> list[tuple[str, str, str, float]]:
