@@ -17,14 +17,21 @@ the notebook (offline too).
 - :class:`ActivityExplorer`: species, clock or sun time, bandwidth, bootstrap -> activity curves and Dhat.
 - :class:`IndividualExplorer`: one individual -> capture history, moves, timeline and companions.
 - :class:`QualityExplorer`: data-quality findings by check, severity and deployment, with the evidence.
+- :class:`OccupancyExplorer`: species, occasion length, covariates of psi and p -> estimates, AIC, psi-hat and
+  the psi map over the park.
+- :class:`DensityExplorer`: SECR detection function, sigma (and lambda0/g0) by sex, density covariates, mask
+  spacing -> D per 100 km², lambda0/g0 and sigma with intervals, an AIC table and the density surface.
 """
 
 from .activity import ActivityExplorer, ActivityResult
+from .density import DensityExplorer, DensityResult
 from .individual import IndividualExplorer, IndividualResult, co_detections, companions, detection_records, moves
+from .occupancy import OccupancyExplorer, OccupancyResult, occupancy_formula
 from .quality import QualityExplorer, QualityResult, daily_media
 from .study import StudyExplorer, StudyResult
 
 __all__ = [
-    "ActivityExplorer", "ActivityResult", "IndividualExplorer", "IndividualResult", "QualityExplorer", "QualityResult",
-    "StudyExplorer", "StudyResult", "co_detections", "companions", "daily_media", "detection_records", "moves",
+    "ActivityExplorer", "ActivityResult", "DensityExplorer", "DensityResult", "IndividualExplorer", "IndividualResult",
+    "OccupancyExplorer", "OccupancyResult", "QualityExplorer", "QualityResult", "StudyExplorer", "StudyResult",
+    "co_detections", "companions", "daily_media", "detection_records", "moves", "occupancy_formula",
 ]

@@ -1,0 +1,312 @@
+"""OccupancyExplorer: species, occasion length and covariates on psi and p -> estimates, AIC and a psi map."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import ipywidgets as widgets
+import pandas as pd
+import xarray as xr
+
+from nbtools import occupancy
+from nbtools.occupancy import DEFAULT_COVARIATES, OccupancyData, OccupancyFit
+from nbtools.plots.occupancy import model_selection_plot, prediction_map
+from nbtools.study import Study
+
+from ._common import LEOPARD, LRU, Explorer, PlotPane, html_table
+
+#: Occasion lengths offered (days).
+OCCASIONS = (5, 7, 10, 14)
+
+
+def occupancy_formula(psi: Sequence[str], p: Sequence[str]) -> str:
+    """unmarked's double formula ``"~ p terms ~ psi terms"`` (``1`` for no covariate).
+
+    >>> occupancy_formula(["forest_cover", "elevation"], ["effort"])
+    '~ effort ~ forest_cover + elevation'
+    >>> occupancy_formula([], [])
+    '~ 1 ~ 1'
+    """
+    return f"~ {' + '.join(p) or '1'} ~ {' + '.join(psi) or '1'}"
+
+
+@dataclass(frozen=True)
+class OccupancyResult:
+    """The OccupancyExplorer's current inputs and outputs.
+
+    Attributes
+    ----------
+    species : str
+        ``scientificName`` of the species modelled.
+    occasion_length : int
+        Days per occasion of the detection history.
+    psi_covariates, p_covariates : tuple of str
+        Covariates of occupancy (habitat, standardised) and of detection (``effort``, standardised
+        trap-days per occasion, and/or habitat covariates).
+    formula : str
+        The model, unmarked's ``"~ detection ~ occupancy"``.
+    method : str
+        The optimiser of :func:`nbtools.occupancy.occu` (``"newton"``: the exact MLE).
+    data : OccupancyData
+        :func:`nbtools.occupancy.occupancy_data` of the species and season (every offered covariate).
+    fit : OccupancyFit
+        ``occu(formula, *data, method=method)``.
+    estimates : DataFrame
+        ``fit.to_frame()``: coefficients on the link scale with SE, z, P and the 95% Wald interval.
+    share : Series
+        :func:`nbtools.occupancy.occupied_share`: psi-hat (mean psi over the stations) with SE and interval.
+    psi_map : xarray.Dataset
+        :func:`nbtools.occupancy.predict_raster` over the park (``mask="in_park"``; the rasters averaged
+        over the same buffer as at the stations): ``Predicted``, ``SE``, ``lower``, ``upper``.
+    models : DataFrame
+        :func:`nbtools.occupancy.model_selection` of every model fitted so far to the same detection
+        data (species, season, occasion length), named by formula.
+    """
+
+    species: str
+    occasion_length: int
+    psi_covariates: tuple[str, ...]
+    p_covariates: tuple[str, ...]
+    formula: str
+    method: str
+    data: OccupancyData = field(repr=False)
+    fit: OccupancyFit = field(repr=False)
+    estimates: pd.DataFrame = field(repr=False)
+    share: pd.Series = field(repr=False)
+    psi_map: xr.Dataset = field(repr=False)
+    models: pd.DataFrame = field(repr=False)
+
+    @property
+    def aic(self) -> float:
+        """AIC of the fit."""
+        return float(self.fit.aic)
+
+    @property
+    def psi_hat(self) -> float:
+        """Mean psi over the stations (the expected share of them used)."""
+        return float(self.share["Predicted"])
+
+
+class OccupancyExplorer(Explorer):
+    """Explore single-season occupancy models: choose the species, the occasions and the covariates.
+
+    For the chosen species and occasion length the detection data come from
+    ``occupancy_data(study, species, occasion_length, covariates, buffer_m, start=start, end=end)``
+    (cached: about a second each on the default study); each model is
+    ``occu("~ p covariates ~ psi covariates", *data, method="newton")`` (cached by formula, so
+    revisiting a model is instant), with :func:`~nbtools.occupancy.occupied_share` (psi-hat),
+    :func:`~nbtools.occupancy.model_selection` of the models fitted so far and
+    :func:`~nbtools.occupancy.predict_raster` over the park for the map.
+
+    Parameters
+    ----------
+    study : Study
+        A study with habitat rasters (e.g. the default one, ``Study.from_catalog(open_catalog("leopard"))``).
+    species : str, optional
+        Initial species (default the Amur leopard when observed, else the most observed species).
+    occasion_length : int, default 7
+        Initial days per occasion (one of :data:`OCCASIONS`).
+    psi, p : sequence of str, optional
+        Initial covariates of occupancy (default forest cover and elevation, when offered) and of
+        detection (default ``("effort",)``).
+    covariates : sequence of str, default :data:`nbtools.occupancy.DEFAULT_COVARIATES`
+        Habitat rasters offered as covariates (sampled within ``buffer_m`` of the stations).
+    buffer_m : float, default 500
+        Radius (m) over which rasters are averaged, at the stations and for the map.
+    start, end : str, optional
+        The season ``[start, end)`` (local dates), e.g. one winter; default the whole study.
+        Occupancy assumes the state does not change within the season.
+    method : {"newton", "BFGS"}, default "newton"
+        :func:`~nbtools.occupancy.occu`'s optimiser: ``"newton"`` (exact gradient and Hessian) finds the
+        MLE in tens of milliseconds; ``"BFGS"`` reproduces unmarked's stopping point, several times slower.
+    names : mapping, optional
+        Scientific name -> label.
+    cache_size : int, default 64
+        Fits kept (each with its map).
+
+    Attributes
+    ----------
+    species : ipywidgets.Dropdown
+    occasion : ipywidgets.Dropdown (days)
+    psi : ipywidgets.SelectMultiple (habitat covariates of occupancy)
+    p : ipywidgets.SelectMultiple (``effort`` and habitat covariates of detection)
+    result : OccupancyResult
+    """
+
+    title = "Occupancy explorer: covariates of ψ and p, estimates and the ψ map"
+
+    def __init__(
+        self,
+        study: Study,
+        species: str | None = None,
+        occasion_length: int = 7,
+        psi: Sequence[str] | None = None,
+        p: Sequence[str] = ("effort",),
+        covariates: Sequence[str] = DEFAULT_COVARIATES,
+        buffer_m: float = 500.0,
+        start: str | None = None,
+        end: str | None = None,
+        method: str = "newton",
+        names: dict[str, str] | None = None,
+        cache_size: int = 64,
+    ) -> None:
+        super().__init__()
+        if study.habitat is None:
+            raise ValueError("occupancy needs habitat rasters; the study has none")
+        if method not in ("newton", "BFGS"):
+            raise ValueError(f"method must be 'newton' or 'BFGS', got {method!r}")
+        if int(occasion_length) not in OCCASIONS:
+            raise ValueError(f"occasion_length must be one of {OCCASIONS} days, got {occasion_length!r}")
+        self.study = study
+        self.covariates = tuple(covariates)
+        absent = [c for c in self.covariates if c not in study.habitat.data_vars]
+        if absent:
+            raise ValueError(f"the habitat rasters have no {absent}; they hold {list(study.habitat.data_vars)}")
+        self.buffer_m = float(buffer_m)
+        self.season = (start, end)
+        self.method = method
+        self._labels = dict(names or {})
+        present = study.species
+        if not present:
+            raise ValueError("the study has no observations with a scientificName")
+        if species is None:
+            species = LEOPARD if LEOPARD in present else present[0]
+        if species not in present:
+            raise ValueError(f"species not observed in the study: {species!r}")
+        if psi is None:
+            psi = [c for c in ("forest_cover", "elevation") if c in self.covariates]
+        detection = ("effort", *self.covariates)
+        bad = [c for c in psi if c not in self.covariates] + [c for c in p if c not in detection]
+        if bad:
+            raise ValueError(f"covariates not offered: {bad}; offered {list(detection)}")
+        self.species = widgets.Dropdown(options=[(self._labels.get(s, s), s) for s in present], value=species,
+                                        description="species", layout=widgets.Layout(width="420px"))  # fmt: skip
+        self.occasion = widgets.Dropdown(options=[(f"{d} days", d) for d in OCCASIONS], value=int(occasion_length),
+                                         description="occasion", layout=widgets.Layout(width="200px"))  # fmt: skip
+        self.psi = widgets.SelectMultiple(options=list(self.covariates), value=tuple(psi), rows=len(self.covariates),
+                                          description="ψ ~", layout=widgets.Layout(width="300px"))  # fmt: skip
+        self.p = widgets.SelectMultiple(options=list(detection), value=tuple(p), rows=len(detection),
+                                        description="p ~", layout=widgets.Layout(width="300px"))  # fmt: skip
+        self._data = LRU(8)  # (species, occasion) -> OccupancyData
+        self._fits = LRU(cache_size)  # (species, occasion, formula) -> OccupancyFit
+        self._maps = LRU(cache_size)  # (species, occasion, formula) -> predict_raster Dataset
+        self._smoothed: dict[str, Any] = {}  # covariate -> raster averaged over buffer_m (computed once)
+        self._tried: dict[tuple[str, int], dict[str, OccupancyFit]] = {}  # models fitted per data, in order
+        self._stations: pd.DataFrame | None = None
+        self._map = PlotPane("psi")
+        self._models = PlotPane("models")
+        self._table = widgets.HTML()
+        self._table.add_class("nbtools-table-box")
+        self._watch([self.species, self.occasion, self.psi, self.p])
+        self.update()
+
+    # --- inputs ----------------------------------------------------------------------------------------
+    def data(self, species: str, occasion_length: int) -> OccupancyData:
+        """:func:`~nbtools.occupancy.occupancy_data` of a species at an occasion length (cached)."""
+        start, end = self.season
+
+        def make() -> OccupancyData:
+            self.status.value = f"building the detection history of {self._name(species)} ({occasion_length}-day occasions)…"
+            return occupancy.occupancy_data(self.study, species, occasion_length=occasion_length,
+                                            covariates=self.covariates, buffer_m=self.buffer_m, start=start, end=end)  # fmt: skip
+
+        return self._data.get((species, int(occasion_length)), make)
+
+    def fit(self, species: str, occasion_length: int, formula: str) -> OccupancyFit:
+        """``occu(formula, *data, method=self.method)`` (cached)."""
+        data = self.data(species, occasion_length)
+        return self._fits.get((species, int(occasion_length), formula),
+                              lambda: occupancy.occu(formula, *data, method=self.method))  # fmt: skip
+
+    def habitat(self, covariates: Sequence[str]) -> xr.Dataset:
+        """The rasters of ``covariates`` averaged over ``buffer_m`` (as at the stations), with ``in_park``.
+
+        Each raster is averaged once (that is most of a map's time); ``predict_raster`` on these with
+        ``buffer_m=0`` gives exactly ``predict_raster`` on the raw rasters with ``buffer_m``.
+        """
+        hab = self.study.habitat
+        for name in covariates:
+            if name not in self._smoothed:
+                raster = hab[name]
+                if self.buffer_m > 0:
+                    values = occupancy._focal_mean(raster, self.buffer_m)
+                    raster = raster.copy(data=values)
+                self._smoothed[name] = raster
+        variables = {name: self._smoothed[name] for name in covariates}
+        if "in_park" in hab.data_vars:
+            variables["in_park"] = hab["in_park"]
+        if not variables:  # a constant model: predict over the grid of the first raster
+            first = next(iter(hab.data_vars))
+            variables[first] = hab[first]
+        return xr.Dataset(variables)
+
+    def psi_map(self, species: str, occasion_length: int, formula: str) -> xr.Dataset:
+        """:func:`~nbtools.occupancy.predict_raster` of psi over the park (cached)."""
+
+        def make() -> xr.Dataset:
+            fit = self.fit(species, occasion_length, formula)
+            data = self.data(species, occasion_length)
+            psi_side = occupancy._required_variables(occupancy._split_formula(formula)[1])
+            mask = "in_park" if "in_park" in self.study.habitat.data_vars else None
+            ds = occupancy.predict_raster(fit, self.habitat(psi_side), data.standardisation, buffer_m=0.0, mask=mask)
+            ds.attrs["buffer_m"] = self.buffer_m  # the rasters were averaged over it beforehand
+            return ds
+
+        return self._maps.get((species, int(occasion_length), formula), make)
+
+    # --- compute ---------------------------------------------------------------------------------------
+    def _compute(self) -> OccupancyResult:
+        species, days = self.species.value, int(self.occasion.value)
+        psi = tuple(c for c in self.covariates if c in set(self.psi.value))
+        p = tuple(c for c in self.p.options if c in set(self.p.value))
+        formula = occupancy_formula(psi, p)
+        data = self.data(species, days)
+        fit = self.fit(species, days, formula)
+        tried = self._tried.setdefault((species, days), {})
+        tried[formula] = fit
+        models = occupancy.model_selection(tried)
+        share = occupancy.occupied_share(fit)
+        return OccupancyResult(species, days, psi, p, formula, self.method, data, fit, fit.to_frame(), share,
+                               self.psi_map(species, days, formula), models)  # fmt: skip
+
+    def _name(self, s: str) -> str:
+        return self._labels.get(s, s)
+
+    def _summary(self, r: OccupancyResult) -> str:
+        s = r.share
+        interval = f" (95% CI {s['lower']:.2f}-{s['upper']:.2f})" if pd.notna(s["lower"]) else ""
+        flag = "" if r.fit.converged else " <b>not converged</b>"
+        return (f"{self._name(r.species)}, {r.occasion_length}-day occasions, <code>{r.formula}</code>: "
+                f"AIC {r.aic:,.2f}, ψ̂ = {r.psi_hat:.3f}{interval} over {int(s['n_sites'])} stations "
+                f"(naive {r.data.naive_occupancy:.3f}){flag}")  # fmt: skip
+
+    # --- view ------------------------------------------------------------------------------------------
+    def _controls_box(self) -> widgets.Widget:
+        return widgets.HBox([widgets.VBox([self.species, self.occasion]), self.psi, self.p])
+
+    def _panes(self) -> list[widgets.Widget]:
+        return [widgets.HBox([self._map.box, self._table]), self._models.box]
+
+    def _draw(self) -> None:
+        r = self.result
+        if r is None:
+            return
+        key = (r.species, r.occasion_length, r.formula)
+        if self._stations is None:  # the season's deployments, drawn on every map
+            start, end = self.season
+            self._stations = self.study.subset(start=start, end=end).deployments if (start or end) else self.study.deployments
+
+        def the_map():
+            return prediction_map(r.psi_map, "Predicted", self.study.boundary, self._stations,
+                                  title=f"ψ of {self._name(r.species)}: {r.formula}")  # fmt: skip
+
+        self._map.show(key, the_map)
+        self._models.show((r.species, r.occasion_length, tuple(r.models.index)),
+                          lambda: model_selection_plot(r.models, value="delta", title="Models fitted so far, by AIC"))  # fmt: skip
+        cols = [c for c in ("estimate", "SE", "lower", "upper", "P(>|z|)") if c in r.estimates.columns]
+        coef = r.estimates[cols].reset_index()
+        share = r.share[["Predicted", "SE", "lower", "upper"]].astype(float).to_frame().T
+        self._table.value = (html_table(coef, floatfmt="{:.3f}", caption=f"Coefficients (link scale), AIC {r.aic:,.2f}")
+                             + html_table(share, floatfmt="{:.3f}", caption="ψ̂: mean ψ over the stations"))  # fmt: skip
