@@ -16,6 +16,7 @@ from nbtools.plots.occupancy import model_selection_plot, prediction_map
 from nbtools.study import Study
 
 from ._common import LEOPARD, LRU, Explorer, PlotPane, html_table
+from .study import _date
 
 #: Occasion lengths offered (days).
 OCCASIONS = (5, 7, 10, 14)
@@ -42,6 +43,9 @@ class OccupancyResult:
         ``scientificName`` of the species modelled.
     occasion_length : int
         Days per occasion of the detection history.
+    start, end : str or None
+        The season ``[start, end)`` (local dates, ``YYYY-MM-DD``) passed to
+        :func:`~nbtools.occupancy.occupancy_data`; None for the study's own first or last day.
     psi_covariates, p_covariates : tuple of str
         Covariates of occupancy (habitat, standardised) and of detection (``effort``, standardised
         trap-days per occasion, and/or habitat covariates).
@@ -67,6 +71,8 @@ class OccupancyResult:
 
     species: str
     occasion_length: int
+    start: str | None
+    end: str | None
     psi_covariates: tuple[str, ...]
     p_covariates: tuple[str, ...]
     formula: str
@@ -90,9 +96,9 @@ class OccupancyResult:
 
 
 class OccupancyExplorer(Explorer):
-    """Explore single-season occupancy models: choose the species, the occasions and the covariates.
+    """Explore single-season occupancy models: choose the species, the season, the occasions and the covariates.
 
-    For the chosen species and occasion length the detection data come from
+    For the chosen species, season and occasion length the detection data come from
     ``occupancy_data(study, species, occasion_length, covariates, buffer_m, start=start, end=end)``
     (cached: about a second each on the default study); each model is
     ``occu("~ p covariates ~ psi covariates", *data, method="newton")`` (cached by formula, so
@@ -116,8 +122,9 @@ class OccupancyExplorer(Explorer):
     buffer_m : float, default 500
         Radius (m) over which rasters are averaged, at the stations and for the map.
     start, end : str, optional
-        The season ``[start, end)`` (local dates), e.g. one winter; default the whole study.
-        Occupancy assumes the state does not change within the season.
+        Initial season ``[start, end)`` (local dates), e.g. one winter; default the whole study.
+        Occupancy assumes the state does not change within the season, so a season is usually a few
+        months (notebook 04: 2016-11-01 to 2017-01-31).
     method : {"newton", "BFGS"}, default "newton"
         :func:`~nbtools.occupancy.occu`'s optimiser: ``"newton"`` (exact gradient and Hessian) finds the
         MLE in tens of milliseconds; ``"BFGS"`` reproduces unmarked's stopping point, several times slower.
@@ -130,6 +137,7 @@ class OccupancyExplorer(Explorer):
     ----------
     species : ipywidgets.Dropdown
     occasion : ipywidgets.Dropdown (days)
+    start, end : ipywidgets.DatePicker (the season; ``end`` is exclusive)
     psi : ipywidgets.SelectMultiple (habitat covariates of occupancy)
     p : ipywidgets.SelectMultiple (``effort`` and habitat covariates of detection)
     result : OccupancyResult
@@ -165,7 +173,6 @@ class OccupancyExplorer(Explorer):
         if absent:
             raise ValueError(f"the habitat rasters have no {absent}; they hold {list(study.habitat.data_vars)}")
         self.buffer_m = float(buffer_m)
-        self.season = (start, end)
         self.method = method
         self._labels = dict(names or {})
         present = study.species
@@ -189,36 +196,50 @@ class OccupancyExplorer(Explorer):
                                           description="ψ ~", layout=widgets.Layout(width="300px"))  # fmt: skip
         self.p = widgets.SelectMultiple(options=list(detection), value=tuple(p), rows=len(detection),
                                         description="p ~", layout=widgets.Layout(width="300px"))  # fmt: skip
-        self._data = LRU(8)  # (species, occasion) -> OccupancyData
-        self._fits = LRU(cache_size)  # (species, occasion, formula) -> OccupancyFit
-        self._maps = LRU(cache_size)  # (species, occasion, formula) -> predict_raster Dataset
+        zone = study.timezone
+        #: the study's own period: these dates mean "no limit"
+        self.first_day = study.deployments["deploymentStart"].min().tz_convert(zone).date()
+        self.last_day = (study.deployments["deploymentEnd"].max().tz_convert(zone) + pd.Timedelta(days=1)).date()
+        self.start = widgets.DatePicker(description="season from", value=_date(start) or self.first_day,
+                                        style={"description_width": "initial"})  # fmt: skip
+        self.end = widgets.DatePicker(description="until (excl.)", value=_date(end) or self.last_day,
+                                      style={"description_width": "initial"})  # fmt: skip
+        # a data key is (species, occasion length, start, end)
+        self._data = LRU(8)  # data key -> OccupancyData
+        self._fits = LRU(cache_size)  # (*data key, formula) -> OccupancyFit
+        self._maps = LRU(cache_size)  # (*data key, formula) -> predict_raster Dataset
         self._smoothed: dict[str, Any] = {}  # covariate -> raster averaged over buffer_m (computed once)
-        self._tried: dict[tuple[str, int], dict[str, OccupancyFit]] = {}  # models fitted per data, in order
-        self._stations: pd.DataFrame | None = None
+        self._tried: dict[tuple, dict[str, OccupancyFit]] = {}  # data key -> models fitted, in order
+        self._stations = LRU(8)  # (start, end) -> the season's deployments, drawn on the map
         self._map = PlotPane("psi")
         self._models = PlotPane("models")
         self._table = widgets.HTML()
         self._table.add_class("nbtools-table-box")
-        self._watch([self.species, self.occasion, self.psi, self.p])
+        self._watch([self.species, self.occasion, self.psi, self.p, self.start, self.end])
         self.update()
 
     # --- inputs ----------------------------------------------------------------------------------------
-    def data(self, species: str, occasion_length: int) -> OccupancyData:
-        """:func:`~nbtools.occupancy.occupancy_data` of a species at an occasion length (cached)."""
-        start, end = self.season
+    def _period(self) -> tuple[str | None, str | None]:
+        start, end = self.start.value, self.end.value
+        first = None if start is None or start <= self.first_day else start.isoformat()
+        last = None if end is None or end >= self.last_day else end.isoformat()
+        if first is not None and last is not None and first >= last:
+            raise ValueError(f"the season is empty: from {first} until {last}")
+        return first, last
+
+    def data(self, species: str, occasion_length: int, start: str | None = None, end: str | None = None) -> OccupancyData:
+        """:func:`~nbtools.occupancy.occupancy_data` of a species, occasion length and season (cached)."""
 
         def make() -> OccupancyData:
             self.status.value = f"building the detection history of {self._name(species)} ({occasion_length}-day occasions)…"
             return occupancy.occupancy_data(self.study, species, occasion_length=occasion_length,
                                             covariates=self.covariates, buffer_m=self.buffer_m, start=start, end=end)  # fmt: skip
 
-        return self._data.get((species, int(occasion_length)), make)
+        return self._data.get((species, int(occasion_length), start, end), make)
 
-    def fit(self, species: str, occasion_length: int, formula: str) -> OccupancyFit:
-        """``occu(formula, *data, method=self.method)`` (cached)."""
-        data = self.data(species, occasion_length)
-        return self._fits.get((species, int(occasion_length), formula),
-                              lambda: occupancy.occu(formula, *data, method=self.method))  # fmt: skip
+    def fit(self, key: tuple, formula: str) -> OccupancyFit:
+        """``occu(formula, *self.data(*key), method=self.method)`` (cached); ``key`` is (species, days, start, end)."""
+        return self._fits.get((*key, formula), lambda: occupancy.occu(formula, *self.data(*key), method=self.method))
 
     def habitat(self, covariates: Sequence[str]) -> xr.Dataset:
         """The rasters of ``covariates`` averaged over ``buffer_m`` (as at the stations), with ``in_park``.
@@ -242,19 +263,19 @@ class OccupancyExplorer(Explorer):
             variables[first] = hab[first]
         return xr.Dataset(variables)
 
-    def psi_map(self, species: str, occasion_length: int, formula: str) -> xr.Dataset:
-        """:func:`~nbtools.occupancy.predict_raster` of psi over the park (cached)."""
+    def psi_map(self, key: tuple, formula: str) -> xr.Dataset:
+        """:func:`~nbtools.occupancy.predict_raster` of psi over the park (cached); ``key`` as for :meth:`fit`."""
 
         def make() -> xr.Dataset:
-            fit = self.fit(species, occasion_length, formula)
-            data = self.data(species, occasion_length)
+            fit = self.fit(key, formula)
+            data = self.data(*key)
             psi_side = occupancy._required_variables(occupancy._split_formula(formula)[1])
             mask = "in_park" if "in_park" in self.study.habitat.data_vars else None
             ds = occupancy.predict_raster(fit, self.habitat(psi_side), data.standardisation, buffer_m=0.0, mask=mask)
             ds.attrs["buffer_m"] = self.buffer_m  # the rasters were averaged over it beforehand
             return ds
 
-        return self._maps.get((species, int(occasion_length), formula), make)
+        return self._maps.get((*key, formula), make)
 
     # --- compute ---------------------------------------------------------------------------------------
     def _compute(self) -> OccupancyResult:
@@ -262,14 +283,19 @@ class OccupancyExplorer(Explorer):
         psi = tuple(c for c in self.covariates if c in set(self.psi.value))
         p = tuple(c for c in self.p.options if c in set(self.p.value))
         formula = occupancy_formula(psi, p)
-        data = self.data(species, days)
-        fit = self.fit(species, days, formula)
-        tried = self._tried.setdefault((species, days), {})
+        start, end = self._period()
+        key = (species, days, start, end)
+        data = self.data(*key)
+        if data.y.shape[1] < 2:
+            raise ValueError(f"the season holds {data.y.shape[1]} occasion of {days} days: occupancy needs at least two "
+                             "(repeat surveys are what separate detection from occupancy); choose a longer season or shorter occasions")  # fmt: skip
+        fit = self.fit(key, formula)
+        tried = self._tried.setdefault(key, {})
         tried[formula] = fit
         models = occupancy.model_selection(tried)
         share = occupancy.occupied_share(fit)
-        return OccupancyResult(species, days, psi, p, formula, self.method, data, fit, fit.to_frame(), share,
-                               self.psi_map(species, days, formula), models)  # fmt: skip
+        return OccupancyResult(species, days, start, end, psi, p, formula, self.method, data, fit, fit.to_frame(),
+                               share, self.psi_map(key, formula), models)  # fmt: skip
 
     def _name(self, s: str) -> str:
         return self._labels.get(s, s)
@@ -278,13 +304,15 @@ class OccupancyExplorer(Explorer):
         s = r.share
         interval = f" (95% CI {s['lower']:.2f}-{s['upper']:.2f})" if pd.notna(s["lower"]) else ""
         flag = "" if r.fit.converged else " <b>not converged</b>"
-        return (f"{self._name(r.species)}, {r.occasion_length}-day occasions, <code>{r.formula}</code>: "
+        season = f"{r.start or self.first_day} to {r.end or self.last_day}"
+        return (f"{self._name(r.species)}, {season}, {r.data.y.shape[1]} occasions of {r.occasion_length} days, "
+                f"<code>{r.formula}</code>: "
                 f"AIC {r.aic:,.2f}, ψ̂ = {r.psi_hat:.3f}{interval} over {int(s['n_sites'])} stations "
                 f"(naive {r.data.naive_occupancy:.3f}){flag}")  # fmt: skip
 
     # --- view ------------------------------------------------------------------------------------------
     def _controls_box(self) -> widgets.Widget:
-        return widgets.HBox([widgets.VBox([self.species, self.occasion]), self.psi, self.p])
+        return widgets.HBox([widgets.VBox([self.species, self.occasion, self.start, self.end]), self.psi, self.p])
 
     def _panes(self) -> list[widgets.Widget]:
         return [widgets.HBox([self._map.box, self._table]), self._models.box]
@@ -293,17 +321,16 @@ class OccupancyExplorer(Explorer):
         r = self.result
         if r is None:
             return
-        key = (r.species, r.occasion_length, r.formula)
-        if self._stations is None:  # the season's deployments, drawn on every map
-            start, end = self.season
-            self._stations = self.study.subset(start=start, end=end).deployments if (start or end) else self.study.deployments
+        key = (r.species, r.occasion_length, r.start, r.end, r.formula)
+        stations = self._stations.get((r.start, r.end), lambda: self.study.subset(start=r.start, end=r.end).deployments
+                                      if (r.start or r.end) else self.study.deployments)  # fmt: skip
 
         def the_map():
-            return prediction_map(r.psi_map, "Predicted", self.study.boundary, self._stations,
+            return prediction_map(r.psi_map, "Predicted", self.study.boundary, stations,
                                   title=f"ψ of {self._name(r.species)}: {r.formula}")  # fmt: skip
 
         self._map.show(key, the_map)
-        self._models.show((r.species, r.occasion_length, tuple(r.models.index)),
+        self._models.show((key[:4], tuple(r.models.index)),
                           lambda: model_selection_plot(r.models, value="delta", title="Models fitted so far, by AIC"))  # fmt: skip
         cols = [c for c in ("estimate", "SE", "lower", "upper", "P(>|z|)") if c in r.estimates.columns]
         coef = r.estimates[cols].reset_index()
