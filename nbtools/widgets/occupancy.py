@@ -216,6 +216,7 @@ class OccupancyExplorer(Explorer):
         self._table = widgets.HTML()
         self._table.add_class("nbtools-table-box")
         self._watch([self.species, self.occasion, self.psi, self.p, self.start, self.end])
+        self.habitat(self.covariates)  # average every offered raster once (about 0.1 s each), not on a change
         self.update()
 
     # --- inputs ----------------------------------------------------------------------------------------
@@ -244,8 +245,9 @@ class OccupancyExplorer(Explorer):
     def habitat(self, covariates: Sequence[str]) -> xr.Dataset:
         """The rasters of ``covariates`` averaged over ``buffer_m`` (as at the stations), with ``in_park``.
 
-        Each raster is averaged once (that is most of a map's time); ``predict_raster`` on these with
-        ``buffer_m=0`` gives exactly ``predict_raster`` on the raw rasters with ``buffer_m``.
+        Each raster is averaged once, when the explorer is made (averaging is most of ``predict_raster``'s
+        time); ``predict_raster`` on these with ``buffer_m=0`` gives exactly ``predict_raster`` on the raw
+        rasters with ``buffer_m``.
         """
         hab = self.study.habitat
         for name in covariates:
@@ -263,15 +265,15 @@ class OccupancyExplorer(Explorer):
             variables[first] = hab[first]
         return xr.Dataset(variables)
 
-    def psi_map(self, key: tuple, formula: str) -> xr.Dataset:
+    def psi_map(self, key: tuple, psi: Sequence[str], p: Sequence[str]) -> xr.Dataset:
         """:func:`~nbtools.occupancy.predict_raster` of psi over the park (cached); ``key`` as for :meth:`fit`."""
+        formula = occupancy_formula(psi, p)
 
         def make() -> xr.Dataset:
             fit = self.fit(key, formula)
             data = self.data(*key)
-            psi_side = occupancy._required_variables(occupancy._split_formula(formula)[1])
             mask = "in_park" if "in_park" in self.study.habitat.data_vars else None
-            ds = occupancy.predict_raster(fit, self.habitat(psi_side), data.standardisation, buffer_m=0.0, mask=mask)
+            ds = occupancy.predict_raster(fit, self.habitat(psi), data.standardisation, buffer_m=0.0, mask=mask)
             ds.attrs["buffer_m"] = self.buffer_m  # the rasters were averaged over it beforehand
             return ds
 
@@ -295,7 +297,7 @@ class OccupancyExplorer(Explorer):
         models = occupancy.model_selection(tried)
         share = occupancy.occupied_share(fit)
         return OccupancyResult(species, days, start, end, psi, p, formula, self.method, data, fit, fit.to_frame(),
-                               share, self.psi_map(key, formula), models)  # fmt: skip
+                               share, self.psi_map(key, psi, p), models)  # fmt: skip
 
     def _name(self, s: str) -> str:
         return self._labels.get(s, s)
