@@ -41,12 +41,24 @@ class NotebookRun:
         return self.error is None
 
 
+def _is_workshop_exercise(path: Path) -> bool:
+    parts = path.parts
+    return any(parts[i : i + 2] == ("workshop", "exercises") for i in range(len(parts) - 1))
+
+
 def find_notebooks(root: str | Path) -> list[Path]:
-    """The notebooks under ``root`` in name order (sub-folders included, checkpoints left out)."""
+    """The notebooks under ``root`` in name order (sub-folders included, checkpoints left out).
+
+    The workshop's exercise notebooks (``workshop/exercises/``) are left out too: they stop at their blanks on
+    purpose (their solutions, in ``workshop/solutions/``, are run). A notebook named directly is always kept.
+    """
     root = Path(root)
     if root.is_file():
         return [root]
-    return sorted(p for p in root.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+    return sorted(
+        p for p in root.rglob("*.ipynb")
+        if ".ipynb_checkpoints" not in p.parts and not _is_workshop_exercise(p.resolve())
+    )
 
 
 def _execute(path: Path, timeout: float) -> tuple[object, str | None]:

@@ -38,6 +38,18 @@ def test_report_writes_html_with_outputs_and_counts_failures(tmp_path: Path) -> 
     assert nbformat.read(good, as_version=4).cells[1].outputs == []  # the source notebook is untouched
 
 
+def test_find_notebooks_leaves_out_workshop_exercises(tmp_path: Path) -> None:
+    nbs = tmp_path / "notebooks"
+    kept = [_notebook(nbs / "01_a.ipynb", "1"), _notebook(nbs / "workshop" / "solutions" / "1_s.ipynb", "1")]
+    exercise = _notebook(nbs / "workshop" / "exercises" / "1_s.ipynb", "___")
+    _notebook(nbs / ".ipynb_checkpoints" / "01_a-checkpoint.ipynb", "1")
+    assert find_notebooks(nbs) == kept  # the exercises stop at their blanks on purpose
+    assert find_notebooks(nbs / "workshop") == kept[1:]
+    assert find_notebooks(exercise) == [exercise]  # named directly, it is run
+    assert [p.relative_to(ROOT / "notebooks").parts[:2] for p in find_notebooks(ROOT / "notebooks")
+            if "workshop" in p.parts] == [("workshop", "solutions")] * len(list((ROOT / "notebooks" / "workshop" / "solutions").glob("*.ipynb")))
+
+
 def test_cli_report_exit_status(tmp_path: Path) -> None:
     _notebook(tmp_path / "ok.ipynb", "1 + 1")
     ok = subprocess.run([sys.executable, "-m", "nbtools", "report", str(tmp_path / "ok.ipynb"), "--out", str(tmp_path / "r")],
