@@ -161,8 +161,9 @@ def test_the_occupancy_view_builds_with_the_map_and_the_tables(occ: OccupancyExp
 
     view = occ.widget
     assert view is occ.widget
-    assert isinstance(occ._map.model, BokehModel) and isinstance(occ._models.model, BokehModel)
+    assert isinstance(occ._map.model, BokehModel)
     assert "psi(forest_cover)" in occ._table.value and "ψ̂" in occ._table.value
+    assert occ.result.formula in occ._table.value  # the models fitted so far
     renders = occ._map.renders
     occ.psi.value = ("forest_cover",)  # a new model: a new map
     assert occ._map.renders == renders + 1 and "drawn in" in occ.status.value
@@ -259,6 +260,7 @@ def test_the_density_view_builds_with_the_surface_and_the_aic_table(den: Density
 
     view = den.widget
     assert view is den.widget
-    assert isinstance(den._map.model, BokehModel) and isinstance(den._aic.model, BokehModel)
+    assert isinstance(den._map.model, BokehModel)
     assert "D per 100 km2" in den._table.value and "AICc" in den._table.value
+    assert den.result.name in den._table.value  # the models fitted so far
     assert "D = " in den.status.value and "per 100 km²" in den.status.value

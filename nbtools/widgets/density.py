@@ -11,7 +11,7 @@ import pandas as pd
 import xarray as xr
 
 from nbtools import secr
-from nbtools.plots.secr import aic_plot, density_map
+from nbtools.plots.secr import density_map
 from nbtools.secr import CaptureHistory, Mask, SECRFit
 from nbtools.study import Study
 
@@ -224,7 +224,6 @@ class DensityExplorer(Explorer):
                                        value=first if buffer is None else float(buffer), description="buffer",
                                        layout=widgets.Layout(width="200px"))  # fmt: skip
         self._map = PlotPane("density")
-        self._aic = PlotPane("aic")
         self._table = widgets.HTML()
         self._table.add_class("nbtools-table-box")
         self.species.observe(self._species_changed, names="value")
@@ -328,7 +327,7 @@ class DensityExplorer(Explorer):
                              widgets.VBox([self.spacing, self.buffer])])  # fmt: skip
 
     def _panes(self) -> list[widgets.Widget]:
-        return [widgets.HBox([self._map.box, self._table]), self._aic.box]
+        return [widgets.HBox([self._map.box, self._table])]
 
     def _draw(self) -> None:
         r = self.result
@@ -337,11 +336,11 @@ class DensityExplorer(Explorer):
         key = (r.species, r.spacing, r.buffer, r.name)
         self._map.show(key, lambda: density_map(r.surface, self.study.boundary, r.capthist.traps,
                                                 title=f"{self._name(r.species)}: fitted density (animals / 100 km²), {r.name}"))  # fmt: skip
-        self._aic.show((key, tuple(r.models.index)), lambda: aic_plot(r.models, title="Models fitted so far on this mask, by AICc"))
         table = r.estimates[["estimate", "SE", "lcl", "ucl"]].reset_index().rename(columns={"index": "parameter"})
+        # the models as a table, not a bar plot: a second bokeh plot would double the time a change takes to draw
         models = r.models[["npar", "logLik", "AIC", "AICc", "dAICc", "AICcwt"]].reset_index().rename(columns={"index": "model"})
         self._table.value = (html_table(table, floatfmt="{:,.4g}", caption="Estimates (D per ha and per 100 km², σ in m)")
-                             + html_table(models, floatfmt="{:,.2f}", caption="Models by AICc"))  # fmt: skip
+                             + html_table(models, floatfmt="{:,.2f}", max_rows=10, caption="Models fitted so far on this mask, by AICc"))  # fmt: skip
 
 
 BY_SEX_LABEL = {(): "same for both sexes", ("sigma",): "σ by sex", ("sigma", "magnitude"): "σ and λ0/g0 by sex"}

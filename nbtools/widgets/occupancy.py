@@ -12,7 +12,7 @@ import xarray as xr
 
 from nbtools import occupancy
 from nbtools.occupancy import DEFAULT_COVARIATES, OccupancyData, OccupancyFit
-from nbtools.plots.occupancy import model_selection_plot, prediction_map
+from nbtools.plots.occupancy import prediction_map
 from nbtools.study import Study
 
 from ._common import LEOPARD, LRU, Explorer, PlotPane, html_table
@@ -212,7 +212,6 @@ class OccupancyExplorer(Explorer):
         self._tried: dict[tuple, dict[str, OccupancyFit]] = {}  # data key -> models fitted, in order
         self._stations = LRU(8)  # (start, end) -> the season's deployments, drawn on the map
         self._map = PlotPane("psi")
-        self._models = PlotPane("models")
         self._table = widgets.HTML()
         self._table.add_class("nbtools-table-box")
         self._watch([self.species, self.occasion, self.psi, self.p, self.start, self.end])
@@ -317,7 +316,7 @@ class OccupancyExplorer(Explorer):
         return widgets.HBox([widgets.VBox([self.species, self.occasion, self.start, self.end]), self.psi, self.p])
 
     def _panes(self) -> list[widgets.Widget]:
-        return [widgets.HBox([self._map.box, self._table]), self._models.box]
+        return [widgets.HBox([self._map.box, self._table])]
 
     def _draw(self) -> None:
         r = self.result
@@ -332,10 +331,11 @@ class OccupancyExplorer(Explorer):
                                   title=f"ψ of {self._name(r.species)}: {r.formula}")  # fmt: skip
 
         self._map.show(key, the_map)
-        self._models.show((key[:4], tuple(r.models.index)),
-                          lambda: model_selection_plot(r.models, value="delta", title="Models fitted so far, by AIC"))  # fmt: skip
         cols = [c for c in ("estimate", "SE", "lower", "upper", "P(>|z|)") if c in r.estimates.columns]
         coef = r.estimates[cols].reset_index()
         share = r.share[["Predicted", "SE", "lower", "upper"]].astype(float).to_frame().T
-        self._table.value = (html_table(coef, floatfmt="{:.3f}", caption=f"Coefficients (link scale), AIC {r.aic:,.2f}")
-                             + html_table(share, floatfmt="{:.3f}", caption="ψ̂: mean ψ over the stations"))  # fmt: skip
+        # the models as a table, not a bar plot: a second bokeh plot would double the time a change takes to draw
+        models = r.models.reset_index()
+        self._table.value = (html_table(coef, floatfmt="{:.3f}", caption=f"Coefficients (logit scale), AIC {r.aic:,.2f}")
+                             + html_table(share, floatfmt="{:.3f}", caption="ψ̂: mean ψ over the stations")
+                             + html_table(models, max_rows=10, floatfmt="{:.2f}", caption="Models fitted so far to these data, by AIC"))  # fmt: skip
