@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import datashader as ds
+import numba
 import numpy as np
 import pandas as pd
 import xarray as xr
@@ -214,10 +215,21 @@ def _accounting(points: Any, x: str, y: str, grid: Grid, counted: int | None) ->
         return int(total), int(n_missing), int(n_inside) if counted is None else counted
     xv = points[x].to_numpy(dtype="float64", na_value=np.nan)
     yv = points[y].to_numpy(dtype="float64", na_value=np.nan)
-    n_missing = int(np.count_nonzero(np.isnan(xv) | np.isnan(yv)))
-    if counted is None:
-        counted = int(np.count_nonzero((xv >= x0) & (xv <= x1) & (yv >= y0) & (yv <= y1)))
-    return len(points), n_missing, counted
+    n_missing, n_inside = _count_missing_inside(xv, yv, x0, x1, y0, y1)
+    return len(points), int(n_missing), int(n_inside) if counted is None else counted
+
+
+@numba.njit(cache=True, nogil=True)
+def _count_missing_inside(xv: np.ndarray, yv: np.ndarray, x0: float, x1: float, y0: float, y1: float) -> tuple[int, int]:
+    """Points with a NaN coordinate, and points inside [x0, x1] x [y0, y1], in one pass without temporaries."""
+    missing = inside = 0
+    for i in range(xv.shape[0]):
+        a, b = xv[i], yv[i]
+        if a != a or b != b:
+            missing += 1
+        elif x0 <= a <= x1 and y0 <= b <= y1:
+            inside += 1
+    return missing, inside
 
 
 def hour_of_day(timestamps: pd.Series, tz: str) -> pd.Series:
