@@ -54,3 +54,28 @@ def edit_cell(example_copy: Path) -> Callable[[str, int, str, str], Path]:
         return example_copy
 
     return edit
+
+
+# --- the time of every notebook test, printed at the end of the run (the notebook suite's budget is 10 min) ---
+_NOTEBOOK_TIMES: list[tuple[str, float, str]] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Setup (where a fixture may execute the notebook) plus call, per notebook-marked test."""
+    if "notebook" not in report.keywords or report.when not in ("setup", "call"):
+        return
+    if report.when == "setup":
+        _NOTEBOOK_TIMES.append((report.nodeid, report.duration, report.outcome))
+    elif _NOTEBOOK_TIMES and _NOTEBOOK_TIMES[-1][0] == report.nodeid:
+        nodeid, setup, _ = _NOTEBOOK_TIMES[-1]
+        _NOTEBOOK_TIMES[-1] = (nodeid, setup + report.duration, report.outcome)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    if not _NOTEBOOK_TIMES:
+        return
+    terminalreporter.section("notebook times")
+    for nodeid, seconds, outcome in _NOTEBOOK_TIMES:
+        terminalreporter.write_line(f"{seconds:7.1f} s  {outcome:<7} {nodeid}")
+    total = sum(seconds for _, seconds, _ in _NOTEBOOK_TIMES)
+    terminalreporter.write_line(f"{total:7.1f} s  in all ({len(_NOTEBOOK_TIMES)} notebook tests; budget 600 s)")
