@@ -237,7 +237,7 @@ def occupancy_run(study: Study) -> tuple[Run, list[float]]:
 
 
 def density_run(study: Study) -> tuple[Run, list[float]]:
-    ex = DensityExplorer(study)
+    ex = DensityExplorer(study, progress=False)  # no tqdm bar in the terminal (in a notebook it is a widget)
     run = Run("DensityExplorer", ex)
 
     def baseline() -> object:

@@ -15,12 +15,13 @@ from nbtools.plots.secr import density_map
 from nbtools.secr import CaptureHistory, Mask, SECRFit
 from nbtools.study import Study
 
-from ._common import LEOPARD, LRU, TIGER, Explorer, PlotPane, html_table
+from ._common import LEOPARD, LRU, Explorer, PlotPane, html_table
 
 #: Detection functions offered (secr's names): hazard half-normal and exponential, half-normal, exponential.
 DETECTFNS = ("HHN", "HN", "HEX", "EX")
 #: Which detection parameters differ between the sexes -> ``secr_fit(class_params=...)``.
 BY_SEX = {"none": (), "sigma": ("sigma",), "both": ("sigma", "magnitude")}
+BY_SEX_LABEL = {"none": "same for both sexes", "sigma": "σ by sex", "both": "σ and λ0/g0 by sex"}
 #: Mask spacings offered (m).
 SPACINGS = (1000, 2000, 4000)
 #: Mask buffers offered (m); each species' :func:`nbtools.secr.suggest_buffer` is added.
@@ -150,6 +151,8 @@ class DensityExplorer(Explorer):
         Scientific name -> label.
     cache_size : int, default 32
         Fits kept.
+    progress : bool, default True
+        Show the optimiser's progress bar (tqdm) during a new fit, below the status line.
 
     Attributes
     ----------
@@ -175,16 +178,19 @@ class DensityExplorer(Explorer):
         capthist: dict[str, Any] | None = None,
         names: dict[str, str] | None = None,
         cache_size: int = 32,
+        progress: bool = True,
     ) -> None:
         super().__init__()
         self.study = study
+        self.show_progress = bool(progress)
         self._labels = dict(names or {})
         self.capthist_settings = dict(capthist or dict(occasion_length=1, detector="count", by="locationID",
                                                        deployment_groups="array:grid", max_gap_m=10_000))  # fmt: skip
         obs = study.observations
         if "individualID" not in obs.columns:
             raise ValueError("the study has no individualID: SECR needs identified animals")
-        counts = obs.dropna(subset=["individualID"]).groupby(obs["scientificName"].astype(str))["individualID"].nunique()
+        identified = obs.dropna(subset=["individualID"])
+        counts = identified.groupby(identified["scientificName"].astype(str))["individualID"].nunique()
         offered = [s for s, n in counts.sort_values(ascending=False).items() if n >= 5]
         if not offered:
             raise ValueError("no species has 5 or more identified individuals")
@@ -212,8 +218,8 @@ class DensityExplorer(Explorer):
                                         value=species, description="species", layout=widgets.Layout(width="420px"))  # fmt: skip
         self.detectfn = widgets.ToggleButtons(options=list(DETECTFNS), value=detectfn, description="detection",
                                               style={"button_width": "60px"})  # fmt: skip
-        self.by_sex = widgets.Dropdown(options=[("same for both sexes", "none"), ("σ by sex", "sigma"),
-                                                ("σ and λ0/g0 by sex", "both")], value=by_sex, description="by sex",
+        self.by_sex = widgets.Dropdown(options=[(label, key) for key, label in BY_SEX_LABEL.items()], value=by_sex,
+                                       description="by sex",
                                        layout=widgets.Layout(width="300px"))  # fmt: skip
         self.density = widgets.SelectMultiple(options=list(DENSITY_COVARIATES), value=tuple(density), rows=3,
                                               description="D ~", layout=widgets.Layout(width="300px"))  # fmt: skip
@@ -263,15 +269,16 @@ class DensityExplorer(Explorer):
 
     def fit(self, species: str, spacing: float, buffer: float, settings: dict[str, Any]) -> SECRFit:
         """``secr_fit(capthist, mask=mask, **settings)`` (cached), with a progress bar when fitted."""
+        by_sex = next(k for k, v in BY_SEX.items() if v == tuple(settings["class_params"]))
         key = (species, float(spacing), float(buffer), tuple(sorted((k, str(v)) for k, v in settings.items())))
 
         def make() -> SECRFit:
             ch, mask = self.capthist(species), self.mask(species, spacing, buffer)
-            self.status.value = (f"fitting {settings['detectfn']} ({BY_SEX_LABEL[settings['class_params']]}, "
+            self.status.value = (f"fitting {settings['detectfn']} ({BY_SEX_LABEL[by_sex]}, "
                                  f"D {settings['density']}) on {len(mask):,} mask points: a new fit takes seconds…")  # fmt: skip
             with self.progress:
                 self.progress.clear_output()
-                fit = secr.secr_fit(ch, mask=mask, progress=True, **settings)
+                fit = secr.secr_fit(ch, mask=mask, progress=self.show_progress, **settings)
                 self.progress.clear_output()
             return fit
 
@@ -342,5 +349,3 @@ class DensityExplorer(Explorer):
         self._table.value = (html_table(table, floatfmt="{:,.4g}", caption="Estimates (D per ha and per 100 km², σ in m)")
                              + html_table(models, floatfmt="{:,.2f}", max_rows=10, caption="Models fitted so far on this mask, by AICc"))  # fmt: skip
 
-
-BY_SEX_LABEL = {(): "same for both sexes", ("sigma",): "σ by sex", ("sigma", "magnitude"): "σ and λ0/g0 by sex"}
