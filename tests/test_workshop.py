@@ -1,10 +1,16 @@
 """The workshop (notebooks/workshop/): its solutions run, and its exercises fail exactly where the blanks are.
 
 - The committed exercise notebooks are what ``tools/make_exercises.py`` makes from the solutions (no drift).
-- Each session runs in one kernel: the solution's cells top to bottom, and before every cell that has a blank
-  in the exercise, the exercise's version of that cell, which must stop with ``NameError`` on ``____``. So every
-  solution cell runs without an error, every blank cell fails at a blank, and no cell without a blank fails once
-  the earlier blanks are filled. ``tests/test_notebooks.py`` therefore does not execute the workshop again.
+- Each session runs the solution's cells top to bottom, and before every cell that has a blank in the exercise,
+  the exercise's version of that cell, which must stop with ``NameError`` on ``____``. So every solution cell
+  runs without an error, every blank cell fails at a blank, and no cell without a blank fails once the earlier
+  blanks are filled. ``tests/test_notebooks.py`` therefore does not execute the workshop again.
+
+The sessions share one kernel, to keep the notebook suite within its time: reading the study takes most of a
+session's run, and the kernel reads it once (``nbtools.readers`` caches the parsed package per process). Before
+each session ``%reset -f`` deletes every name, so a session that uses another's variables or forgets an import
+still fails here; only process state (imported modules, that cache, plotting set-up) carries over. ``make
+report`` runs each solution on a fresh kernel of its own.
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
@@ -104,26 +112,37 @@ def _run(client: NotebookClient, cell, index: int):
     return client.execute_cell(cell, index)
 
 
+@pytest.fixture(scope="module")
+def workshop_kernel():
+    """One kernel manager for all sessions; the first session's client starts the kernel in solutions/."""
+    manager = AsyncKernelManager(kernel_name="python3")
+    yield manager
+    if manager.has_kernel:
+        run_sync(manager.shutdown_kernel)(now=True)
+
+
 @pytest.mark.notebook
 @pytest.mark.parametrize("solution", SOLUTIONS, ids=lambda p: p.stem)
-def test_solutions_run_and_each_blank_fails(solution: Path) -> None:
+def test_solutions_run_and_each_blank_fails(solution: Path, workshop_kernel: AsyncKernelManager) -> None:
     notebook = nbformat.read(solution, as_version=4)
     exercise = nbformat.read(WORKSHOP / "exercises" / solution.name, as_version=4)
     blank_cells = {c.id: c for c in exercise.cells if "exercise" in _tags(c)}
     code_ids = {c.id for c in notebook.cells if c.cell_type == "code"}
     assert set(blank_cells) <= code_ids, "every blank cell comes from a solution code cell"
 
-    client = NotebookClient(notebook, timeout=600, kernel_name="python3",
+    client = NotebookClient(notebook, km=workshop_kernel, timeout=600, kernel_name="python3",
                             resources={"metadata": {"path": str(solution.parent)}})
     failed_at_blank = []
     seconds: dict[int, float] = {}
     start = time.perf_counter()
-    with client.setup_kernel():
+    with client.setup_kernel(cleanup_kc=False):
+        reply = run_sync(client.kc.execute_interactive)('%reset -f\n__import__("gc").collect()', timeout=120)
+        assert reply["content"]["status"] == "ok"  # a clean namespace for this session
         for index, cell in enumerate(notebook.cells):
             if cell.cell_type != "code":
                 continue
             if cell.id in blank_cells:
-                blank = nbformat.from_dict(dict(blank_cells[cell.id]))
+                blank = nbformat.from_dict(dict(blank_cells[cell.id]))  # (nbclient stores it at index; the solution replaces it)
                 with pytest.raises(CellExecutionError) as raised:
                     _run(client, blank, index)
                 assert raised.value.ename == "NameError" and f"'{BLANK}'" in raised.value.evalue, (
@@ -134,6 +153,7 @@ def test_solutions_run_and_each_blank_fails(solution: Path) -> None:
             cell_start = time.perf_counter()
             _run(client, cell, index)  # the solution: raises CellExecutionError naming the cell on any error
             seconds[index] = time.perf_counter() - cell_start
+    client.kc.stop_channels()
     errors = [out for cell in notebook.cells if cell.cell_type == "code" for out in cell.outputs
               if out.output_type == "error"]
     assert errors == []
