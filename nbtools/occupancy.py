@@ -98,6 +98,9 @@ NO_DETECTION_PROBABILITY = 1e-9
 #: A fit that stopped on the boundary counts as converged when the gradient of the nll with
 #: respect to the other (free) parameters is below this.
 BOUNDARY_GTOL = 1e-6
+#: A BFGS fit on the boundary is reported as not converged when Newton's method from the same starts
+#: finds a log-likelihood higher by more than this.
+BFGS_SHORTFALL_NLL = 1e-3
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1228,6 +1231,7 @@ def _fit(
         if not np.all(np.isfinite(start)):
             raise OccupancyDataError("starts must be finite numbers")
     notes = list(notes)
+    shortfall = False  # R's optim stopped on a flat boundary short of the maximum (BFGS only)
     if not design.y.any():
         # No detection anywhere: the likelihood prod_i [psi_i prod_j (1 - p_ij) + 1 - psi_i] is maximal
         # (= 1) wherever psi * p = 0, so nothing is estimable. Like all ones (psi = p = 1), the fit is
@@ -1259,6 +1263,17 @@ def _fit(
         )
         # boundary flags and identifiability are judged at the exact MLE reached from R's stopping point
         exact = np.asarray(_optimise(lik, theta).x, dtype=float)
+        if ok and _boundary_parameters(lik, exact):
+            # R's optim can run onto a flat boundary (psi -> 1) far from the maximum: check it from the starts
+            best = _optimise(lik, start)
+            gain = nll - float(best.fun)
+            if np.isfinite(best.fun) and gain > BFGS_SHORTFALL_NLL:
+                ok, shortfall = False, True
+                why = (
+                    f"R's optim BFGS stopped on a flat boundary of the likelihood, {gain:.4g} log-likelihood units "
+                    f"below the maximum that Newton's method reaches from the same starts (AIC "
+                    f"{2 * nll + 2 * nP:.2f} here, {2 * float(best.fun) + 2 * nP:.2f} there)"
+                )
     flagged = _boundary_parameters(lik, exact)
     boundary = tuple(names[i] for i in flagged)
     free = np.setdiff1d(np.arange(nP), flagged)
@@ -1287,7 +1302,7 @@ def _fit(
             )
             notes.append(message)
             _warn(message)
-        if boundary:
+        if boundary and not shortfall:  # after a shortfall the MLE is not on the boundary
             message = _boundary_message(boundary)
             notes.append(message)
             _warn(message)

@@ -3,7 +3,7 @@
 The test starts ``tools/lab.sh`` on 127.0.0.1 with a token and a free port (the pattern of
 ``tests/test_lab.py``), makes sure ``/usr/bin/chromium`` exists (``tools/ensure_chromium.sh`` installs it with
 apt-get when we are root, else the test is skipped), and drives it with the Python Playwright package (no
-browser download): it opens ``notebooks/07_explorers.ipynb``, runs all cells, checks that the four explorers'
+browser download): it opens ``notebooks/07_explorers.ipynb``, runs all cells, checks that the six explorers'
 widgets and their bokeh plots rendered, changes controls (species, map species, clock/sun time) and checks that
 the status line and the plots changed, saves screenshots under ``tests/screenshots/`` and stops the server.
 
@@ -129,15 +129,16 @@ def test_explorers_render_and_react_in_jupyterlab(lab: dict) -> None:
             page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
             page.wait_for_selector(".jp-OutputArea-output:has-text('explorers ready')", timeout=400_000)
 
-            # the four explorers with their controls and bokeh plots
+            # the six explorers with their controls and bokeh plots
             explorers = page.locator(".nbtools-explorer")
             explorers.first.wait_for(timeout=30_000)
-            assert explorers.count() == 4
-            for name in ("studyexplorer", "activityexplorer", "individualexplorer", "qualityexplorer"):
+            assert explorers.count() == 6
+            for name in ("studyexplorer", "activityexplorer", "individualexplorer", "qualityexplorer",
+                         "occupancyexplorer", "densityexplorer"):
                 assert page.locator(f".nbtools-{name}").count() == 1, name
-            assert page.locator(".nbtools-explorer .widget-select-multiple").count() == 4
+            assert page.locator(".nbtools-explorer .widget-select-multiple").count() == 7
             assert page.locator(".nbtools-explorer .widget-hslider").count() >= 3
-            assert page.locator(".nbtools-explorer .widget-toggle-buttons").count() == 1
+            assert page.locator(".nbtools-explorer .widget-toggle-buttons").count() == 2
             page.wait_for_selector(".nbtools-plot-map .bk-Canvas canvas", state="attached", timeout=60_000)
             assert page.locator(".nbtools-explorer .bk-Canvas").count() >= 6  # map, operation, activity, 2 individual, findings
             errors_text = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")

@@ -1147,3 +1147,22 @@ def test_default_study_leopard_winter_matches_the_truth():
     habitat = predict_raster(fit, study.habitat, data.standardisation, buffer_m=data.buffer_m, mask="in_park")
     psi = habitat["Predicted"].values[study.habitat["in_park"].values]
     assert np.isfinite(psi).all() and 0 <= psi.min() and psi.max() <= 1
+
+
+def test_bfgs_run_onto_the_flat_boundary_is_not_called_converged():
+    """With psi near 1 and many occasions, R's optim (from zeros) jumps to psi(Int) ~ 80 on its first step and
+    stops on the flat likelihood there; the fit must say so, and Newton's method finds the maximum."""
+    rng = np.random.default_rng(0)
+    z = rng.random(200) < 0.92
+    y = ((rng.random((200, 52)) < 0.16) & z[:, None]).astype(float)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        stuck = occupancy.occu("~ 1 ~ 1", y)
+    exact = occupancy.occu("~ 1 ~ 1", y, method="newton")
+    assert stuck.coef["psi(Int)"] > 50 and not stuck.converged
+    assert "flat boundary" in stuck.convergence and f"{exact.aic:.2f} there" in stuck.convergence
+    assert any("did not converge" in str(w.message) for w in caught)
+    assert not any("MLE is at +-infinity" in str(w.message) for w in caught)  # the MLE is not on the boundary
+    assert exact.converged and exact.aic < stuck.aic - 100
+    assert special.expit(exact.coef["psi(Int)"]) == pytest.approx(z.mean(), abs=0.05)
+    assert occupancy.occu("~ 1 ~ 1", y[:, :5]).converged  # the check only fires when BFGS falls short
