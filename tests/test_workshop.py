@@ -136,7 +136,7 @@ def test_solutions_run_and_each_blank_fails(solution: Path, workshop_kernel: Asy
     seconds: dict[int, float] = {}
     start = time.perf_counter()
     with client.setup_kernel(cleanup_kc=False):
-        reply = run_sync(client.kc.execute_interactive)('%reset -f\n__import__("gc").collect()', timeout=120)
+        reply = run_sync(client.kc.execute_interactive)('%reset -f\n__import__("gc").collect();', timeout=120)
         assert reply["content"]["status"] == "ok"  # a clean namespace for this session
         for index, cell in enumerate(notebook.cells):
             if cell.cell_type != "code":
