@@ -19,7 +19,8 @@ The OccupancyExplorer runs on notebook 04's winter (2016-11-01 to 2017-01-31); a
 covariates is one ``occu(method="newton")`` fit and its psi map, a cold change of the occasion length also
 builds the detection history (about a second). The DensityExplorer's cold changes are new SECR fits, which
 take seconds (with a progress bar): its target applies to changes that reuse a fitted model (warm), and
-both are reported.
+both are reported. In a kernel those fits run in the explorer's worker thread (``background=True``); the
+time such a change holds the kernel is measured too.
 
 The target is 250 ms or less per change (issue 9): an explorer PASSes when the median of its cold changes
 is within it. A last column gives the median time with the view shown (the plots redrawn as bokeh widgets
@@ -256,6 +257,19 @@ def density_run(study: Study) -> tuple[Run, list[float]]:
     return run, plots
 
 
+def density_background(study: Study) -> tuple[list[float], list[float]]:
+    """In a kernel the DensityExplorer fits in a worker thread: how long a new-fit change holds the caller."""
+    ex = DensityExplorer(study, progress=False, background=True)
+    held, done = [], []
+    for control, value in [("detectfn", "HN"), ("by_sex", "none"), ("detectfn", "EX"), ("by_sex", "both")]:
+        start = time.perf_counter()
+        setattr(getattr(ex, control), "value", value)
+        held.append(time.perf_counter() - start)
+        ex.wait()
+        done.append(time.perf_counter() - start)
+    return held, done
+
+
 def main() -> int:
     names = ("study", "activity", "individual", "quality", "occupancy", "density")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -285,6 +299,8 @@ def main() -> int:
         runs.append((run, plots))
         print(f"{run.name}: benchmarked in {time.perf_counter() - t0:.1f} s", flush=True)
 
+    background = density_background(study) if "density" in only else None
+
     print()
     print("| explorer | control | cold changes | cold median ms | warm median ms | baseline (no cache) median ms | x faster |")
     print("|---|---|---|---|---|---|---|")
@@ -310,6 +326,12 @@ def main() -> int:
             print(f"{'PASS' if warm <= TARGET_MS else 'MISS'} {name}: median {warm:.0f} ms from a control change to the "
                   f"updated result when the model was fitted before (target {TARGET_MS:.0f} ms); a NEW SECR fit takes "
                   f"median {cold:.0f} ms ({cold / 1000:.1f} s, over the target, shown with a progress bar)")  # fmt: skip
+            if background is not None:
+                held, done = background
+                print(f"{'PASS' if max(held) * 1000 <= TARGET_MS else 'MISS'} {name} in a kernel (background=True): a "
+                      f"change needing a new fit holds the kernel at most {max(held) * 1000:.0f} ms (median "
+                      f"{median_ms(held):.0f} ms); the fit finishes in the worker thread after median "
+                      f"{median_ms(done):.0f} ms")  # fmt: skip
             continue
         print(f"{'PASS' if cold <= TARGET_MS else 'MISS'} {name}: median {cold:.0f} ms from a control change to the "
               f"updated result (target {TARGET_MS:.0f} ms)")  # fmt: skip

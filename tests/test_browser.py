@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import time
 from pathlib import Path
@@ -173,7 +174,18 @@ def test_explorers_render_and_react_in_jupyterlab(lab: dict) -> None:
             )
             _wait_changed(curves, before)
             page.locator(".nbtools-activityexplorer").screenshot(path=str(SHOTS / "07_activity_explorer.png"))
-            for name in ("individualexplorer", "qualityexplorer"):
+            # density explorer: a new SECR fit (HN), made in the explorer's worker thread in a kernel, reaches the page
+            surface = page.locator(".nbtools-densityexplorer .nbtools-plot-density")
+            surface.scroll_into_view_if_needed()
+            before = surface.screenshot()
+            page.locator(".nbtools-densityexplorer .widget-toggle-button", has_text=re.compile(r"^HN$")).click()
+            page.wait_for_function(
+                "() => document.querySelector('.nbtools-densityexplorer .nbtools-status').textContent.includes(', HN, σ by sex (')",
+                timeout=120_000,
+            )
+            _wait_changed(surface, before)
+            page.locator(".nbtools-densityexplorer").screenshot(path=str(SHOTS / "07_density_explorer.png"))
+            for name in ("individualexplorer", "qualityexplorer", "occupancyexplorer"):
                 page.locator(f".nbtools-{name}").screenshot(path=str(SHOTS / f"07_{name.replace('explorer', '')}_explorer.png"))
             page.screenshot(path=str(SHOTS / "07_explorers_lab.png"))
         finally:

@@ -11,6 +11,7 @@ the status line and keep the result, and that the views build.
 from __future__ import annotations
 
 import datetime as dt
+import time
 import warnings
 
 import numpy as np
@@ -264,3 +265,24 @@ def test_the_density_view_builds_with_the_surface_and_the_aic_table(den: Density
     assert "D per 100 km2" in den._table.value and "AICc" in den._table.value
     assert den.result.name in den._table.value  # the models fitted so far
     assert "D = " in den.status.value and "per 100 km²" in den.status.value
+
+
+def test_a_background_fit_leaves_the_kernel_free_and_gives_the_same_result(study: Study, leopards) -> None:
+    """``background=True`` (the default in a kernel): a control change returns at once; the fit runs in the
+    explorer's worker thread, changes made meanwhile are merged into one more fit, and the result is
+    ``secr_fit``'s."""
+    explorer = DensityExplorer(study, detectfn="HN", by_sex="none", progress=False, background=True)
+    assert explorer.background and explorer.result.detectfn == "HN"  # the first fit is made in the foreground
+    start = time.perf_counter()
+    explorer.detectfn.value = "EX"  # a new fit: seconds
+    explorer.by_sex.value = "sigma"  # arrives while it runs (or is queued): merged
+    returned = time.perf_counter() - start
+    assert returned < 0.25, f"a control change blocked the caller for {returned:.2f} s"
+    r = explorer.wait(timeout=300)
+    assert (r.detectfn, r.by_sex) == ("EX", "sigma")
+    fit = _secr(leopards, detectfn="EX", group="sex", class_params=("sigma",), density="~1")
+    assert r.aic == pytest.approx(fit.aic, rel=1e-10)
+    assert explorer._fits.misses <= 3  # HN, EX and EX with sigma by sex: no fit of a control state twice
+    explorer.species.value = TIGER  # the tiger's capture history is built in the worker too
+    r = explorer.wait(timeout=300)
+    assert r.species == TIGER and r.buffer == explorer.suggested_buffer(TIGER)

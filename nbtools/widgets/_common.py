@@ -8,8 +8,10 @@ rendering anything; once built, each plot pane is re-rendered only when its own 
 
 from __future__ import annotations
 
+import threading
 import time
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 from typing import Any
@@ -125,6 +127,11 @@ class Explorer:
         self.progress = widgets.Output()  # tqdm.auto bars of slow work (bootstraps) are shown here
         self._view: widgets.Widget | None = None
         self._held = 0  # depth of nested hold() blocks: recompute only when the outermost ends
+        self.background = False
+        self._worker: ThreadPoolExecutor | None = None
+        self._queued = False  # a background recomputation is waiting to start
+        self._pending = 0  # background work submitted and not finished
+        self._lock = threading.Lock()
 
     # --- the cycle -------------------------------------------------------------------------------------
     def _watch(self, controls: Iterable[widgets.ValueWidget]) -> None:
@@ -133,7 +140,53 @@ class Explorer:
 
     def _changed(self, change: dict) -> None:
         if not self._held:
+            self._request_update()
+
+    def _request_update(self) -> None:
+        """Recompute now, or (``background``) in the explorer's one worker thread, so the kernel stays free.
+
+        In the background, changes that arrive while a recomputation runs are merged into one more: the
+        queued recomputation reads the controls when it starts, so it sees the latest values.
+        """
+        if not self.background:
             self.update()
+            return
+        with self._lock:
+            if self._queued:
+                return
+            self._queued = True
+        self._submit(self._update_queued)
+
+    def _submit(self, work: Callable[[], Any]) -> None:
+        """Run ``work`` in the explorer's worker thread, after the work submitted before it."""
+        def guarded() -> None:
+            try:
+                work()
+            except Exception as error:  # noqa: BLE001 - a worker thread has no caller to raise to: say it
+                self.status.value = f"<span style='color:#b00'>&#9888; {type(error).__name__}: {error}</span>"
+            finally:
+                with self._lock:
+                    self._pending -= 1
+
+        with self._lock:
+            self._pending += 1
+        if self._worker is None:
+            self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix=type(self).__name__)
+        self._worker.submit(guarded)
+
+    def _update_queued(self) -> None:
+        with self._lock:
+            self._queued = False
+        self.update()
+
+    def wait(self, timeout: float | None = None) -> Any:
+        """Wait until the background recomputations requested so far are done; returns :attr:`result`."""
+        while True:
+            with self._lock:
+                if not self._pending:  # work can submit more work: wait until none is left
+                    break
+            self._worker.submit(lambda: None).result(timeout)  # after everything submitted so far
+        return self.result
 
     def hold(self) -> _Hold:
         """``with explorer.hold(): ...`` sets several controls and recomputes once at the end."""
@@ -213,7 +266,17 @@ class _Hold:
     def __exit__(self, *exc: object) -> None:
         self.explorer._held -= 1
         if exc[0] is None and not self.explorer._held:
-            self.explorer.update()
+            self.explorer._request_update()
+
+
+def in_kernel() -> bool:
+    """Whether we run in a Jupyter kernel (where widget changes arrive as messages the kernel must answer)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with ipywidgets
+        return False
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
 
 
 def minutes_label(minutes: int) -> str:

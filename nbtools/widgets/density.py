@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +17,7 @@ from nbtools.plots.secr import density_map
 from nbtools.secr import CaptureHistory, Mask, SECRFit
 from nbtools.study import Study
 
-from ._common import LEOPARD, LRU, Explorer, PlotPane, html_table
+from ._common import LEOPARD, LRU, Explorer, PlotPane, html_table, in_kernel
 
 #: Detection functions offered (secr's names): hazard half-normal and exponential, half-normal, exponential.
 DETECTFNS = ("HHN", "HN", "HEX", "EX")
@@ -126,7 +128,8 @@ class DensityExplorer(Explorer):
     species is fitted with ``group="sex"`` (when the animals' sex is known), so their AICs are comparable
     (see :func:`nbtools.secr.aic_table`). A new fit takes seconds (about 1-3 s at 2 km spacing, 3-10 s at
     1 km on the default study): the status line says it is fitting and a progress bar counts the
-    optimiser's iterations.
+    optimiser's iterations. In a Jupyter kernel the fits after the first run in a background thread
+    (``background``), so the kernel stays free while one runs; :meth:`wait` waits for it.
 
     Parameters
     ----------
@@ -152,7 +155,11 @@ class DensityExplorer(Explorer):
     cache_size : int, default 32
         Fits kept.
     progress : bool, default True
-        Show the optimiser's progress bar (tqdm) during a new fit, below the status line.
+        Show the optimiser's progress bar (tqdm) during a new fit, below the status line (in the
+        foreground; a background fit says in the status line that it is fitting and for how long).
+    background : bool, optional
+        Recompute after a control change in a worker thread; default: when running in a Jupyter kernel.
+        Scripts and tests get the result at once (or call :meth:`wait` after a change).
 
     Attributes
     ----------
@@ -179,6 +186,7 @@ class DensityExplorer(Explorer):
         names: dict[str, str] | None = None,
         cache_size: int = 32,
         progress: bool = True,
+        background: bool | None = None,
     ) -> None:
         super().__init__()
         self.study = study
@@ -234,7 +242,8 @@ class DensityExplorer(Explorer):
         self._table.add_class("nbtools-table-box")
         self.species.observe(self._species_changed, names="value")
         self._watch([self.detectfn, self.by_sex, self.density, self.spacing, self.buffer])
-        self.update()
+        self.update()  # the first fit in the foreground: the explorer has a result when it is made
+        self.background = in_kernel() if background is None else bool(background)
 
     # --- inputs ----------------------------------------------------------------------------------------
     def capthist(self, species: str) -> CaptureHistory:
@@ -274,8 +283,11 @@ class DensityExplorer(Explorer):
 
         def make() -> SECRFit:
             ch, mask = self.capthist(species), self.mask(species, spacing, buffer)
-            self.status.value = (f"fitting {settings['detectfn']} ({BY_SEX_LABEL[by_sex]}, "
-                                 f"D {settings['density']}) on {len(mask):,} mask points: a new fit takes seconds…")  # fmt: skip
+            what = f"fitting {settings['detectfn']} ({BY_SEX_LABEL[by_sex]}, D {settings['density']}) on {len(mask):,} mask points"
+            if threading.current_thread() is not threading.main_thread():
+                # an Output widget does not capture a worker thread's output: the status line counts the seconds
+                return self._fit_with_clock(what, lambda: secr.secr_fit(ch, mask=mask, progress=False, **settings))
+            self.status.value = f"{what}: a new fit takes seconds…"
             with self.progress:
                 self.progress.clear_output()
                 fit = secr.secr_fit(ch, mask=mask, progress=self.show_progress, **settings)
@@ -284,10 +296,34 @@ class DensityExplorer(Explorer):
 
         return self._fits.get(key, make)
 
+    def _fit_with_clock(self, what: str, fit: Callable[[], SECRFit]) -> SECRFit:
+        """Run ``fit()`` while the status line says what is fitted and for how long (every 0.5 s)."""
+        done = threading.Event()
+        start = time.perf_counter()
+
+        def tick() -> None:
+            while not done.wait(0.5):
+                self.status.value = f"{what}, in the background: {time.perf_counter() - start:.1f} s…"
+
+        self.status.value = f"{what}, in the background…"
+        clock = threading.Thread(target=tick, daemon=True)
+        clock.start()
+        try:
+            return fit()
+        finally:
+            done.set()
+            clock.join()
+
     # --- controls ------------------------------------------------------------------------------------------
     def _species_changed(self, change: dict) -> None:
+        if self.background:  # the new species' capture history takes a second or two: not in the kernel's thread
+            self._submit(lambda: self._switch_species(change["new"]))
+        else:
+            self._switch_species(change["new"])
+
+    def _switch_species(self, species: str) -> None:
         with self.hold():  # each species gets its own suggested buffer
-            suggested = self.suggested_buffer(change["new"])
+            suggested = self.suggested_buffer(species)
             options = sorted({*(v for _, v in self.buffer.options), suggested})
             if len(options) != len(self.buffer.options):
                 self.buffer.options = [(f"{b / 1000:g} km", b) for b in options]
