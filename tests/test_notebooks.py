@@ -12,10 +12,12 @@ NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.rglob("*.ipynb"))
 NOTEBOOKS = [path for path in NOTEBOOKS if ".ipynb_checkpoints" not in path.parts]
 # The workshop's exercises stop at their blanks on purpose, and tests/test_workshop.py runs every cell of its
-# solutions in order (checking each blank fails on the way), so neither is executed again here; both are still
-# checked for stored outputs.
+# solutions in order (checking each blank fails on the way); tests/test_paper.py runs the paper twice with
+# papermill (comparing the two runs' files). None of them is executed again here; all are still checked for
+# stored outputs.
 WORKSHOP = NOTEBOOK_DIR / "workshop"
-EXECUTED = [path for path in NOTEBOOKS if not path.is_relative_to(WORKSHOP)]
+PAPER = NOTEBOOK_DIR / "paper"
+EXECUTED = [path for path in NOTEBOOKS if not (path.is_relative_to(WORKSHOP) or path.is_relative_to(PAPER))]
 
 
 def test_there_are_notebooks() -> None:
