@@ -134,7 +134,7 @@ def activity_figure(
     -------
     matplotlib.figure.Figure
     """
-    fig, ax = _figure(6.5, 3.6)
+    fig, ax = _figure(6.5, 4.0)
     order = list(dict.fromkeys(curves["species"].astype(str)))
     for name, color in zip(order, list(colors) * (len(order) // len(colors) + 1)):
         part = curves[curves["species"].astype(str) == name]
@@ -155,7 +155,7 @@ def activity_figure(
     ax.set_xticks(range(0, 25, 3))
     ax.set_ylim(bottom=0)
     ax.set_ylabel("activity density (per hour)")
-    ax.legend(fontsize=8, loc="upper center", ncols=min(len(order) + 1, 4))
+    fig.legend(fontsize=8, loc="outside lower center", ncols=min(len(order) + (shade is not None), 3), frameon=False)
     ax.set_title(title)
     return fig
 
