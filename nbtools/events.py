@@ -507,7 +507,10 @@ def select_records(
         Which ``observationLevel`` to use. ``"auto"`` (default) decides per deployment: a deployment
         with any event-level observation contributes only its event-level rows (they summarise the
         same sequences as its media-level rows, so using both would double count); a deployment with
-        only media-level rows contributes those. Rows without ``observationLevel`` are records.
+        only media-level rows contributes those. Rows without ``observationLevel`` are records. The
+        choice is made from the rows given: pass all observations and keep the species you want
+        afterwards, because a table cut to one species first can make a deployment look media-only (for
+        example where a machine labelled images a leopard but the people's event-level rows did not).
     observation_type : str, sequence of str or None
         Keep only these ``observationType`` values (default ``"animal"``); ``None`` keeps all. A table
         without an ``observationType`` column (e.g. a camtrapR record table) is all records.
@@ -695,7 +698,8 @@ def independent_events(
         Also group by ``individualID`` (camtrapR's ``recordTableIndividual``); needed for spatial
         capture histories. Rows without an individual form their own group.
     level : {"auto", "media", "event"}, default "auto"
-        Observation level to use; see :func:`select_records` (never counts a sequence twice).
+        Observation level to use; see :func:`select_records` (never counts a sequence twice). With
+        ``"auto"`` pass all observations, not a table already cut to some species (see there).
     observation_type : str, sequence or None, default "animal"
         ``observationType`` values to keep; ``None`` keeps all.
     media : DataFrame, optional
