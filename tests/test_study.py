@@ -50,3 +50,31 @@ def test_area_subset(study: Study) -> None:
 
 def test_filter_table_ignores_all_species(study: Study) -> None:
     assert len(filter_table(study.observations, "observations", species="all")) == len(study.observations)
+
+
+def test_species_subset_keeps_the_level_chosen_on_the_whole_table(study: Study) -> None:
+    """d1 was classified by people at event level (a roe deer) and by a machine at media level (a leopard in
+    the same sequence): level "auto" counts d1's event rows only, so a leopard subset must not turn the
+    machine's leopard into a record. d2 has media-level rows only: its leopard stays."""
+    from dataclasses import replace
+
+    from nbtools.events import select_records
+    from nbtools.study import species_records
+
+    leopard = "Panthera pardus orientalis"
+    obs = pd.DataFrame({
+        "deploymentID": ["d1", "d1", "d1", "d2", "d2"],
+        "eventID": ["e1", "e1", "e1", "e2", "e2"],
+        "eventStart": pd.to_datetime(["2020-06-01T10:00Z"] * 3 + ["2020-06-02T22:00Z"] * 2),
+        "observationLevel": ["event", "media", "media", "media", "media"],
+        "observationType": ["animal"] * 5,
+        "scientificName": ["Capreolus pygargus", leopard, "Capreolus pygargus", leopard, leopard],
+    })  # fmt: skip
+    assert species_records(obs).index.tolist() == [0, 3, 4]
+    whole = select_records(obs)
+    deployments = pd.DataFrame({"deploymentID": ["d1", "d2"], "locationID": ["a", "b"]})
+    tiny = replace(study, observations=obs, deployments=deployments, media=study.media.iloc[:0])
+    cut = tiny.subset(species=leopard).observations
+    assert cut.index.tolist() == [3, 4]
+    assert select_records(cut).index.tolist() == whole.index[whole["scientificName"] == leopard].tolist()
+    assert len(filter_table(obs, "observations", species=leopard)) == 3  # the catalog's filter loses nothing

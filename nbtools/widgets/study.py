@@ -14,7 +14,7 @@ from nbtools.events import independent_events
 from nbtools.indices import relative_abundance
 from nbtools.maps import boundary_path
 from nbtools.plots.effort import operation_heatmap, rai_map
-from nbtools.study import Study, filter_table
+from nbtools.study import Study, filter_table, species_records
 
 from ._common import LEOPARD, LRU, Explorer, PlotPane, html_table, minutes_label
 
@@ -151,7 +151,8 @@ class StudyExplorer(Explorer):
         self._labels = labels
         # the period's subset needs no media (events and effort come from observations and deployments):
         # Study.subset on a copy without media gives the same deployments and observations, 3x faster
-        self._without_media = replace(study, media=study.media.iloc[:0])
+        # the records of every species (chosen on the whole study), so the species picked later count as there
+        self._without_media = replace(study, media=study.media.iloc[:0], observations=species_records(study.observations))
         self._periods = LRU(8)  # (start, end) -> (subset study, operation)
         self._events = LRU(cache_size)  # (species, threshold, start, end) -> events
         self._map = PlotPane("map")
