@@ -279,24 +279,15 @@ def main() -> int:
     t0 = time.perf_counter()
     study = Study.from_catalog(open_catalog("leopard"))
     print(f"default study loaded in {time.perf_counter() - t0:.1f} s: {study!r}")
+    makers = {"study": study_run, "activity": activity_run, "individual": individual_run, "quality": quality_run,
+              "occupancy": occupancy_run, "density": density_run}  # fmt: skip
     runs = []
-    for name, make in (("study", study_run), ("activity", activity_run), ("individual", individual_run)):
-        if name not in only:
-            continue
+    for name in (n for n in names if n in only):
         t0 = time.perf_counter()
-        run, plots = make(study)
+        run, plots, *extra = makers[name](study)
         runs.append((run, plots))
-        print(f"{run.name}: benchmarked in {time.perf_counter() - t0:.1f} s", flush=True)
-    if "quality" in only:
-        run, plots, check_seconds = quality_run(study)
-        runs.append((run, plots))
-        print(f"QualityExplorer: check_deployments took {check_seconds:.1f} s (once; the explorer caches the findings)")
-    for name, make in (("occupancy", occupancy_run), ("density", density_run)):
-        if name not in only:
-            continue
-        t0 = time.perf_counter()
-        run, plots = make(study)
-        runs.append((run, plots))
+        if name == "quality":
+            print(f"QualityExplorer: check_deployments took {extra[0]:.1f} s (once; the explorer caches the findings)")
         print(f"{run.name}: benchmarked in {time.perf_counter() - t0:.1f} s", flush=True)
 
     background = density_background(study) if "density" in only else None

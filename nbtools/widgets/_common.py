@@ -8,11 +8,12 @@ rendering anything; once built, each plot pane is re-rendered only when its own 
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import time
 import warnings
-from concurrent.futures import ThreadPoolExecutor
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
@@ -277,6 +278,40 @@ def in_kernel() -> bool:
         return False
     shell = get_ipython()
     return shell is not None and getattr(shell, "kernel", None) is not None
+
+
+def study_days(deployments: pd.DataFrame, timezone: str) -> tuple[dt.date, dt.date]:
+    """The study's own period as local dates: its first day and the day after its last (``end`` is exclusive).
+
+    A period control set to these dates means "no limit" (see :func:`chosen_period`).
+    """
+    first = deployments["deploymentStart"].min().tz_convert(timezone).date()
+    last = (deployments["deploymentEnd"].max().tz_convert(timezone) + pd.Timedelta(days=1)).date()
+    return first, last
+
+
+def as_date(value: str | dt.date | None) -> dt.date | None:
+    """A date picker's value from a date, an ISO string or None (``""`` is None)."""
+    if value is None or value == "":
+        return None
+    return value if isinstance(value, dt.date) else pd.Timestamp(value).date()
+
+
+def chosen_period(
+    start: dt.date | None, end: dt.date | None, first_day: dt.date, last_day: dt.date, what: str = "period"
+) -> tuple[str | None, str | None]:
+    """The ``[start, end)`` of two date pickers as ISO dates, None where they reach the study's own limits.
+
+    Raises
+    ------
+    ValueError
+        The period is empty (``start`` on or after ``end``); ``what`` names it in the message.
+    """
+    first = None if start is None or start <= first_day else start.isoformat()
+    last = None if end is None or end >= last_day else end.isoformat()
+    if first is not None and last is not None and first >= last:
+        raise ValueError(f"the {what} is empty: from {first} until {last}")
+    return first, last
 
 
 def minutes_label(minutes: int) -> str:

@@ -15,8 +15,7 @@ from nbtools.occupancy import DEFAULT_COVARIATES, OccupancyData, OccupancyFit
 from nbtools.plots.occupancy import prediction_map
 from nbtools.study import Study
 
-from ._common import LEOPARD, LRU, Explorer, PlotPane, html_table
-from .study import _date
+from ._common import LEOPARD, LRU, Explorer, PlotPane, as_date, chosen_period, html_table, study_days
 
 #: Occasion lengths offered (days).
 OCCASIONS = (5, 7, 10, 14)
@@ -198,11 +197,10 @@ class OccupancyExplorer(Explorer):
                                         description="p ~", layout=widgets.Layout(width="300px"))  # fmt: skip
         zone = study.timezone
         #: the study's own period: these dates mean "no limit"
-        self.first_day = study.deployments["deploymentStart"].min().tz_convert(zone).date()
-        self.last_day = (study.deployments["deploymentEnd"].max().tz_convert(zone) + pd.Timedelta(days=1)).date()
-        self.start = widgets.DatePicker(description="season from", value=_date(start) or self.first_day,
+        self.first_day, self.last_day = study_days(study.deployments, zone)
+        self.start = widgets.DatePicker(description="season from", value=as_date(start) or self.first_day,
                                         style={"description_width": "initial"})  # fmt: skip
-        self.end = widgets.DatePicker(description="until (excl.)", value=_date(end) or self.last_day,
+        self.end = widgets.DatePicker(description="until (excl.)", value=as_date(end) or self.last_day,
                                       style={"description_width": "initial"})  # fmt: skip
         # a data key is (species, occasion length, start, end)
         self._data = LRU(8)  # data key -> OccupancyData
@@ -220,12 +218,7 @@ class OccupancyExplorer(Explorer):
 
     # --- inputs ----------------------------------------------------------------------------------------
     def _period(self) -> tuple[str | None, str | None]:
-        start, end = self.start.value, self.end.value
-        first = None if start is None or start <= self.first_day else start.isoformat()
-        last = None if end is None or end >= self.last_day else end.isoformat()
-        if first is not None and last is not None and first >= last:
-            raise ValueError(f"the season is empty: from {first} until {last}")
-        return first, last
+        return chosen_period(self.start.value, self.end.value, self.first_day, self.last_day, "season")
 
     def data(self, species: str, occasion_length: int, start: str | None = None, end: str | None = None) -> OccupancyData:
         """:func:`~nbtools.occupancy.occupancy_data` of a species, occasion length and season (cached)."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field, replace
 
 import holoviews as hv
@@ -16,7 +15,7 @@ from nbtools.maps import boundary_path
 from nbtools.plots.effort import operation_heatmap, rai_map
 from nbtools.study import Study, filter_table, species_records
 
-from ._common import LEOPARD, LRU, Explorer, PlotPane, html_table, minutes_label
+from ._common import LEOPARD, LRU, Explorer, PlotPane, as_date, chosen_period, html_table, minutes_label, study_days
 
 #: Independence thresholds offered, in minutes (camtrapR's ``minDeltaTime``).
 THRESHOLDS = (1, 2, 5, 10, 15, 30, 60, 120, 240, 360, 720, 1440)
@@ -128,11 +127,8 @@ class StudyExplorer(Explorer):
             raise ValueError(f"species not observed in the study: {unknown}")
         if int(threshold) not in THRESHOLDS:
             raise ValueError(f"threshold must be one of {THRESHOLDS} minutes, got {threshold!r}")
-        local_start = study.deployments["deploymentStart"].min().tz_convert(zone)
-        local_end = study.deployments["deploymentEnd"].max().tz_convert(zone)
         #: the study's own period: these dates mean "no limit"
-        self.first_day = local_start.date()
-        self.last_day = (local_end + pd.Timedelta(days=1)).date()
+        self.first_day, self.last_day = study_days(study.deployments, zone)
 
         self.species = widgets.SelectMultiple(
             options=[(f"{labels.get(s, s)} ({(study.observations['scientificName'] == s).sum():,})", s) for s in present],
@@ -143,8 +139,8 @@ class StudyExplorer(Explorer):
             continuous_update=False, layout=widgets.Layout(width="420px"),
             style={"description_width": "initial"},
         )  # fmt: skip
-        self.start = widgets.DatePicker(description="from", value=_date(start) or self.first_day)
-        self.end = widgets.DatePicker(description="until (excl.)", value=_date(end) or self.last_day,
+        self.start = widgets.DatePicker(description="from", value=as_date(start) or self.first_day)
+        self.end = widgets.DatePicker(description="until (excl.)", value=as_date(end) or self.last_day,
                                       style={"description_width": "initial"})  # fmt: skip
         self.map_species = widgets.Dropdown(description="map", options=[(labels.get(c, c), c) for c in chosen], value=chosen[0],
                                             layout=widgets.Layout(width="420px"))  # fmt: skip
@@ -173,12 +169,7 @@ class StudyExplorer(Explorer):
                 self.map_species.value = current if current in chosen else chosen[0]
 
     def _period(self) -> tuple[str | None, str | None]:
-        start, end = self.start.value, self.end.value
-        first = None if start is None or start <= self.first_day else start.isoformat()
-        last = None if end is None or end >= self.last_day else end.isoformat()
-        if first is not None and last is not None and first >= last:
-            raise ValueError(f"the period is empty: from {first} until {last}")
-        return first, last
+        return chosen_period(self.start.value, self.end.value, self.first_day, self.last_day, "period")
 
     def subset(self, start: str | None, end: str | None) -> tuple[Study, pd.DataFrame]:
         """The study of the period (without its media) and its camera-operation matrix (cached per period)."""
@@ -259,8 +250,3 @@ class StudyExplorer(Explorer):
             stations.drop(columns="scientificName"), max_rows=10, caption=f"Stations by RAI: {self._labels.get(r.map_species, r.map_species)}"
         )
 
-
-def _date(value: str | dt.date | None) -> dt.date | None:
-    if value is None or value == "":
-        return None
-    return value if isinstance(value, dt.date) else pd.Timestamp(value).date()
