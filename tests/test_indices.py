@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from nbtools.effort import camera_operation, deployments_from_camtrapr, trap_nights
@@ -275,6 +275,7 @@ def test_spatial_capture_history_needs_individuals(camtrapr):
 
 
 @settings(max_examples=40, deadline=None)
+@example(spans=[(0, 24), (24, 24)], occasion_length=2, day1="station", n_events=0, seed=0)  # found by CI
 @given(
     spans=st.lists(st.tuples(st.integers(0, 20 * 24), st.integers(24, 40 * 24)), min_size=1, max_size=5),
     occasion_length=st.integers(1, 9),
@@ -303,7 +304,12 @@ def test_effort_sums_to_trap_nights(spans, occasion_length, day1, n_events, seed
     events = pd.DataFrame({"locationID": dep["locationID"].iloc[pick].to_numpy(), "scientificName": "x", "eventStart": when})
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # every event lies inside a deployment: none may be left out
-        dh = detection_history(events, op, "x", occasion_length, day1)
+        try:
+            dh = detection_history(events, op, "x", occasion_length, day1)
+        except ValueError as error:  # day1="station": the longest station's survey can be shorter than op's days
+            if "is longer than the survey" not in str(error):
+                raise
+            return
     assert np.nansum(dh.effort.to_numpy()) == pytest.approx(trap_nights(op).sum(), abs=1e-9)
     assert dh.records["counted"].all()
     det = dh.detections.to_numpy()
