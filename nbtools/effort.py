@@ -30,6 +30,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from .camtrapdp.columns import empty_column_message
+
 __all__ = [
     "camera_operation",
     "deployments_from_camtrapr",
@@ -44,6 +46,8 @@ HOUR_NS = 3_600 * 1_000_000_000
 def _local_ns(values: pd.Series | pd.DatetimeIndex, tz: str | None, what: str) -> np.ndarray:
     """Wall-clock time in ``tz`` as int64 ns (naive values are taken as already local)."""
     s = pd.Series(values)
+    if len(s) and s.isna().all():
+        raise ValueError(empty_column_message(what, len(s)))
     if s.isna().any():
         raise ValueError(f"{what} has {int(s.isna().sum())} missing timestamps")
     if isinstance(s.dtype, pd.DatetimeTZDtype):

@@ -40,6 +40,8 @@ import numba
 import numpy as np
 import pandas as pd
 
+from .camtrapdp.columns import empty_column_message
+
 __all__ = [
     "DEFAULT_THRESHOLD",
     "group_events",
@@ -486,6 +488,8 @@ def _utc_ns(values: pd.Series, column: str) -> np.ndarray:
                 f"(e.g. df[{column!r}].dt.tz_localize('Asia/Vladivostok'))"
             )
         raise TypeError(f"column {column!r} must hold timezone-aware timestamps, got dtype {s.dtype}")
+    if len(s) and s.isna().all():
+        raise ValueError(empty_column_message(column, len(s)))
     if s.isna().any():
         rows = list(s.index[s.isna()][:5])
         raise ValueError(f"column {column!r} has {int(s.isna().sum())} missing timestamps (rows {rows} ...)")

@@ -256,8 +256,20 @@ def test_effort_nat_problem_times_are_rejected(deployments):
     problems = pd.DataFrame(
         {"deploymentID": ["d1"], "start": pd.to_datetime([None], utc=True), "end": pd.to_datetime(["2024-01-02"], utc=True)}
     )
-    with pytest.raises(ValueError, match="problems.start has 1 missing timestamps"):
+    # a column with no value at all says so (absent or empty), not "1 missing timestamps"
+    with pytest.raises(ValueError, match=r"problems.start has no value in any of the 1 rows: the column is absent"):
         camera_operation(deployments, problems=problems)
+
+
+def test_a_column_with_no_value_is_called_absent_with_the_camtrap_dp_0_1_name(deployments):
+    deployments["deploymentStart"] = pd.NaT
+    with pytest.raises(ValueError, match=r"deploymentStart has no value in any of the 2 rows: the column is absent "
+                                         r"from the file or empty; a Camtrap DP 0.1 package calls it start"):
+        camera_operation(deployments)
+    obs = pd.DataFrame({"locationID": ["A", "A"], "scientificName": ["Sus scrofa"] * 2,
+                        "eventStart": pd.to_datetime([None, None], utc=True)})
+    with pytest.raises(ValueError, match=r"eventStart has no value in any of the 2 rows.*calls it timestamp"):
+        independent_events(obs, "30min")
 
 
 @pytest.mark.parametrize("which", ["start", "end"])
