@@ -22,6 +22,10 @@ if TYPE_CHECKING:
 __all__ = ["ImportReport", "InteropError", "MachineImport", "match_media", "parse_speciesnet_label", "validate_package"]
 
 
+#: Marks "no value given" in :meth:`ImportReport.set_aside_entry` (None is a value: a missing cell).
+_RAW = object()
+
+
 class InteropError(ValueError):
     """A file cannot be imported (wrong structure, missing columns) or a table cannot be exported."""
 
@@ -57,9 +61,14 @@ class ImportReport(ValidationReport):
         return sorted(rows - aside)
 
     def set_aside_entry(self, file: str, row: int, raw: str, reason: str, severity: str = "error",
-                        field_name: str | None = None, check: str = "set-aside") -> None:
-        """Set one entry aside: record it (raw text and reason) and report it as a problem."""
-        self.add(severity, file, row, field_name, raw, f"{reason}; set aside", check)  # type: ignore[arg-type]
+                        field_name: str | None = None, check: str = "set-aside", value: object = _RAW) -> None:
+        """Set one entry aside: record it (raw text and reason) and report it as a problem.
+
+        The problem's ``value`` is ``value`` when given (the cell at fault, e.g. an unreadable
+        timestamp), else the raw text of the entry.
+        """
+        shown = raw if value is _RAW else value
+        self.add(severity, file, row, field_name, shown, f"{reason}; set aside", check)  # type: ignore[arg-type]
         frame = pd.DataFrame({"raw": [raw], "reason": [reason]}, index=pd.Index([row], name="row"))
         old = self.set_aside.get(file)
         self.set_aside[file] = frame if old is None or old.empty else pd.concat([old, frame]).sort_index(kind="stable")

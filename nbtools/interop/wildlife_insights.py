@@ -38,7 +38,9 @@ import pandas as pd
 from ..camtrapdp import CamtrapDP
 from ..camtrapdp.report import CamtrapDPError
 from ..camtrapdp.tables import read_text_table, set_aside_rows
+from ..timezones import choose_timezone
 from ._common import ImportReport, InteropError, conform, validate_package
+from ._timestamps import TimestampFormat, clock_to_utc, detect_timestamp_format, read_clock_times
 
 __all__ = ["read_wildlife_insights"]
 
@@ -74,10 +76,11 @@ _MISSING = ("", "NA", "N/A", "NaN", "nan", "NULL", "null")
 
 def read_wildlife_insights(
     path: str | Path,
-    timezone: str,
+    timezone: str | None = None,
     *,
     project_id: str | None = None,
     validate: bool = True,
+    timestamp_format: str | None = None,
 ) -> CamtrapDP:
     """Read an (unzipped) Wildlife Insights export into a Camtrap DP package.
 
@@ -86,15 +89,22 @@ def read_wildlife_insights(
     path : str or pathlib.Path
         The folder with ``projects.csv``, ``deployments.csv``, ``cameras.csv`` and
         ``images.csv`` (or ``images_<project>.csv`` files).
-    timezone : str
+    timezone : str, optional
         IANA time zone of the cameras' clocks (WI stores local times without offset), e.g.
-        ``"Asia/Vladivostok"``.
+        ``"Asia/Vladivostok"``. By default the zone where the deployments stand (their
+        coordinates, looked up offline by :func:`~nbtools.timezones.choose_timezone`); the
+        report then says which zone was chosen and why (a warning, check ``timezone``).
     project_id : str, optional
         The project to read when ``projects.csv`` lists several.
     validate : bool, default True
         Check the converted package against the Camtrap DP profile and table schemas (through
         :func:`~nbtools.interop.validate_package`); its problems are added to the report with
         file names ``camtrapdp:deployments.csv``, ...
+    timestamp_format : str, optional
+        A ``strptime`` format such as ``"%d/%m/%y %H:%M"`` for every timestamp and date column
+        (images' ``timestamp``, deployments' ``start_date`` and ``end_date``). Dates alone in
+        the same format (its part before the first space) and ISO 8601 are read too. By
+        default the format is found for each column (see Notes).
 
     Returns
     -------
@@ -108,7 +118,8 @@ def read_wildlife_insights(
     Raises
     ------
     InteropError
-        If a required file or column is missing, or the project is ambiguous.
+        If a required file or column is missing, the project is ambiguous, or a column of
+        dates mixes month-first and day-first dates.
 
     Notes
     -----
@@ -117,6 +128,15 @@ def read_wildlife_insights(
       labels, otherwise ``unknown``. ``scientificName`` is ``genus species`` or the lowest rank
       given. ``classificationMethod`` is ``machine`` for "Computer vision" identifications (with
       ``cv_confidence`` as ``classificationProbability``, rescaled from percent), else ``human``.
+    - Timestamps and dates are read as Wildlife Insights writes them (ISO 8601:
+      ``2019-05-05 17:21:00``) and as Excel rewrites them (``5/5/19 17:21``,
+      ``05/05/2019 17:21:33``, ``05.05.2019 17:21``; with or without seconds, two- or
+      four-digit years, or a date alone). Whether dates are month- or day-first is decided for
+      each column from all its cells (:func:`~nbtools.interop._timestamps.detect_timestamp_format`):
+      a first field above 12 proves day-first, a second field above 12 month-first. A column
+      that cannot tell takes the order the other columns prove, else month-first (as Excel in
+      the US locale and WI write), and the report warns (check ``timestamp-order``). A column
+      with both proven orders raises :class:`InteropError` naming the rows.
     - A deployment ``end_date`` without a time of day (or at midnight) means the camera ran that
       whole day: the deployment ends at 23:59:59 local time.
     - Set aside (and reported): deployments without valid coordinates or dates, or ending before
@@ -158,16 +178,18 @@ def read_wildlife_insights(
         if missing:
             raise InteropError(f"{name}: Wildlife Insights column(s) {missing} missing; has {list(table.columns)[:20]}")
 
-    dep = _deployments(deployments, cameras, timezone, report)
-    media, obs = _images(images, dep, project, timezone, report)
-    metadata = _metadata(project, dep, media, obs, images, timezone)
+    zone = _zone(deployments, timezone, report)
+    start_format, end_format, image_format = _time_formats(deployments, images, timestamp_format, report)
+    dep = _deployments(deployments, cameras, zone, (start_format, end_format), report)
+    media, obs = _images(images, dep, project, zone, image_format, report)
+    metadata = _metadata(project, dep, media, obs, images, zone)
     package = CamtrapDP(
         deployments=conform(dep.reset_index(drop=True), "deployments"),
         media=conform(media.reset_index(drop=True), "media"),
         observations=conform(obs.reset_index(drop=True), "observations"),
         metadata=metadata,
     )
-    checked = _check(package, timezone, validate)
+    checked = _check(package, zone, validate)
     for problem in checked.report.problems:
         report.problems.append(type(problem)(problem.severity, f"camtrapdp:{problem.file}", problem.row,
                                              problem.field, problem.value, problem.message, problem.check))
@@ -249,17 +271,99 @@ def _key(text: Any) -> str | None:
     return None if text is None else re.sub(r"[^a-z]", "", text.lower())
 
 
-def _local_times(text: pd.Series, timezone: str) -> pd.Series:
-    """Local wall-clock text -> UTC timestamps (NaT where unreadable); ambiguous times read as standard time."""
-    parsed = pd.to_datetime(text.where(text.notna(), None), errors="coerce", format="ISO8601")
-    if isinstance(parsed.dtype, pd.DatetimeTZDtype):
-        return parsed.dt.tz_convert("UTC")
-    local = parsed.dt.tz_localize(timezone, ambiguous=np.zeros(len(parsed), dtype=bool), nonexistent="shift_forward")
-    return local.dt.tz_convert("UTC")
-
-
 def _number(text: pd.Series) -> pd.Series:
     return pd.to_numeric(text, errors="coerce")
+
+
+# --------------------------------------------------------------------------------------------------
+# time zone and timestamp formats
+# --------------------------------------------------------------------------------------------------
+
+
+def _zone(deployments: pd.DataFrame, timezone: str | None, report: ImportReport) -> str:
+    """The cameras' zone: ``timezone`` if given, else the zone where the deployments stand (reported)."""
+    coordinates = pd.DataFrame({"latitude": _number(_column(deployments, "latitude")),
+                                "longitude": _number(_column(deployments, "longitude"))})
+    try:
+        choice = choose_timezone(coordinates, given=timezone)
+    except ValueError as error:
+        raise InteropError(str(error)) from error
+    if choice.source != "given":
+        report.add("warning", "deployments.csv", None, None, choice.zone,
+                   f"{choice.reason}; the cameras' clocks are read in this zone (pass timezone= to choose another)",
+                   "timezone")
+    return choice.zone
+
+
+def _time_formats(
+    deployments: pd.DataFrame, images: pd.DataFrame, given: str | None, report: ImportReport
+) -> list[TimestampFormat]:
+    """How to read deployments' ``start_date``, ``end_date`` and images' ``timestamp``, each column whole.
+
+    A column that cannot tell month-first from day-first takes the order the other columns
+    prove (when they agree), else month-first; either way the report warns.
+    """
+    if given is not None and "%" not in given:
+        raise InteropError(f"timestamp_format {given!r} is not a strptime format such as '%d/%m/%y %H:%M'")
+    columns = [
+        ("deployments.csv", "start_date", _column(deployments, "start_date"),
+         np.full(len(deployments), "deployments.csv", dtype=object), deployments.index.to_numpy()),
+        ("deployments.csv", "end_date", _column(deployments, "end_date"),
+         np.full(len(deployments), "deployments.csv", dtype=object), deployments.index.to_numpy()),
+        (str(images["_file"].iloc[0]) if len(images) else "images.csv", "timestamp", _column(images, "timestamp"),
+         images["_file"].to_numpy(dtype=object), images["_row"].to_numpy()),
+    ]
+    found = []
+    for name, field, text, files, rows in columns:
+        fmt = detect_timestamp_format(text.reset_index(drop=True), given=given)
+        if fmt.conflict:
+            raise InteropError(_mixed_orders(name, field, text.reset_index(drop=True), files, rows, fmt))
+        found.append(fmt)
+    proven = {fmt.order: f"{name}'s {field}" for (name, field, *_), fmt in zip(columns, found)
+              if fmt.order in ("month-first", "day-first") and not fmt.assumed}
+    out = []
+    for (name, field, *_), fmt in zip(columns, found):
+        if fmt.assumed:
+            if len(proven) == 1:
+                order, source = next(iter(proven.items()))
+                why = f"the order {source} proves"
+            else:
+                order, why = "month-first", "as Excel writes in the US locale and as Wildlife Insights exports contain"
+            fmt = fmt.with_order(order)  # type: ignore[arg-type]
+            other = "day-first" if order == "month-first" else "month-first"
+            example = read_clock_times([fmt.example], fmt).iloc[0]
+            report.add(
+                "warning", name, None, field, fmt.example,
+                f"the order of the dates in {field} was assumed: no date has a first or second field above 12 "
+                f"to tell month-first from day-first, so they were read {order}, {why} ({fmt.example!r} read "
+                f"as {example:%d %B %Y}); if they are {other}, pass timestamp_format={fmt.other_order_format()!r}",
+                "timestamp-order",
+            )
+        out.append(fmt)
+    return out
+
+
+def _mixed_orders(name: str, field: str, text: pd.Series, files: np.ndarray, rows: np.ndarray,
+                  fmt: TimestampFormat) -> str:
+    """The error for a column with both proven orders, naming rows and their cells."""
+    def where(labels: tuple[Any, ...]) -> str:
+        shown = ", ".join(f"{files[i]} row {rows[i]} ({text.iloc[i]!r})" for i in labels[:5])
+        more = f" and {len(labels) - 5} more" if len(labels) > 5 else ""
+        return f"{len(labels)} cell{'s' if len(labels) > 1 else ''} ({shown}{more})"
+
+    return (
+        f"{name}: the dates of field {field} are written in both orders: {where(fmt.day_first)} can only be "
+        f"day-first (first field above 12), {where(fmt.month_first)} only month-first (second field above 12); "
+        "pass timestamp_format= (e.g. '%d/%m/%y %H:%M' or '%m/%d/%y %H:%M') to read them in one order "
+        "(cells it cannot read are set aside)"
+    )
+
+
+def _unreadable(field: str, cell: Any, fmt: TimestampFormat) -> str:
+    """The reason a date cell is set aside."""
+    if cell is None:
+        return f"{field} is missing"
+    return f"{field} {cell!r} is not a date and time in any of the formats tried ({fmt.describe()})"
 
 
 # --------------------------------------------------------------------------------------------------
@@ -267,28 +371,37 @@ def _number(text: pd.Series) -> pd.Series:
 # --------------------------------------------------------------------------------------------------
 
 
-def _deployments(wi: pd.DataFrame, cameras: pd.DataFrame, timezone: str, report: ImportReport) -> pd.DataFrame:
+def _deployments(
+    wi: pd.DataFrame, cameras: pd.DataFrame, timezone: str, formats: tuple[TimestampFormat, TimestampFormat],
+    report: ImportReport,
+) -> pd.DataFrame:
     file = "deployments.csv"
     lat, lon = _number(_column(wi, "latitude")), _number(_column(wi, "longitude"))
     start_text, end_text = _column(wi, "start_date"), _column(wi, "end_date")
-    start = _local_times(start_text, timezone)
-    whole_day = end_text.notna() & end_text.astype(str).str.fullmatch(r"\d{4}-\d{2}-\d{2}( 00:00(:00)?)?")
-    end_local = pd.to_datetime(end_text.where(end_text.notna(), None), errors="coerce", format="ISO8601")
-    end_local = end_local.where(~whole_day, end_local.dt.normalize() + pd.Timedelta(days=1) - pd.Timedelta(seconds=1))
-    end = _local_times(end_local.dt.strftime("%Y-%m-%d %H:%M:%S").where(end_local.notna(), None), timezone)
+    start = clock_to_utc(start_text, read_clock_times(start_text, formats[0]), timezone)
+    end_clock = read_clock_times(end_text, formats[1])
+    # an end at midnight (or a date alone): the camera ran that whole day
+    end_clock = end_clock.where(end_clock != end_clock.dt.normalize(),
+                                end_clock + pd.Timedelta(days=1) - pd.Timedelta(seconds=1))
+    end = clock_to_utc(end_text, end_clock, timezone)
     keep = pd.Series(True, index=wi.index)
     for row in wi.index:
-        reason = None
+        reason, value = None, None
         if not (pd.notna(lat[row]) and pd.notna(lon[row]) and -90 <= lat[row] <= 90 and -180 <= lon[row] <= 180):
             reason, field = "latitude/longitude missing or not valid degrees", "latitude"
-        elif pd.isna(start[row]) or pd.isna(end[row]):
-            reason, field = "start_date or end_date missing or unreadable", "start_date"
+            value = f"{_value(wi.loc[row].get('latitude'))}, {_value(wi.loc[row].get('longitude'))}"
+        elif pd.isna(start[row]):
+            field, value = "start_date", start_text[row]
+            reason = _unreadable(field, value, formats[0])
+        elif pd.isna(end[row]):
+            field, value = "end_date", end_text[row]
+            reason = _unreadable(field, value, formats[1])
         elif end[row] <= start[row]:
-            reason, field = "end_date is not after start_date", "end_date"
+            reason, field, value = "end_date is not after start_date", "end_date", end_text[row]
         if reason:
             keep[row] = False
             raw = ",".join(str(v) for v in wi.loc[row].tolist())
-            report.set_aside_entry(file, int(row), raw, reason, field_name=field)
+            report.set_aside_entry(file, int(row), raw, reason, field_name=field, value=value)
     make_model = {}
     if not cameras.empty and "camera_id" in cameras.columns:
         for cid, make, model in zip(cameras["camera_id"], _column(cameras, "make"), _column(cameras, "model")):
@@ -337,27 +450,31 @@ def _deployments(wi: pd.DataFrame, cameras: pd.DataFrame, timezone: str, report:
 
 
 def _images(
-    wi: pd.DataFrame, deployments: pd.DataFrame, project: dict[str, Any], timezone: str, report: ImportReport
+    wi: pd.DataFrame, deployments: pd.DataFrame, project: dict[str, Any], timezone: str, fmt: TimestampFormat,
+    report: ImportReport,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     files = wi["_file"].to_numpy()
     rows = wi["_row"].to_numpy()
     image_id = _column(wi, "image_id")
     dep_id = _column(wi, "deployment_id")
-    when = _local_times(_column(wi, "timestamp"), timezone)
+    stamp = _column(wi, "timestamp")
+    when = clock_to_utc(stamp, read_clock_times(stamp, fmt), timezone)
     known = set(deployments["deploymentID"])
     keep = np.ones(len(wi), dtype=bool)
     for i in range(len(wi)):
         reason = None
         if image_id.iloc[i] is None:
-            reason, field = "image_id is missing", "image_id"
+            reason, field, value = "image_id is missing", "image_id", None
         elif pd.isna(when.iloc[i]):
-            reason, field = "timestamp missing or unreadable", "timestamp"
+            field, value = "timestamp", stamp.iloc[i]
+            reason = _unreadable(field, value, fmt)
         elif dep_id.iloc[i] not in known:
-            reason, field = f"deployment {dep_id.iloc[i]!r} is not in deployments.csv or was set aside", "deployment_id"
+            reason, field, value = (f"deployment {dep_id.iloc[i]!r} is not in deployments.csv or was set aside",
+                                    "deployment_id", dep_id.iloc[i])
         if reason:
             keep[i] = False
             raw = ",".join(str(v) for v in wi.iloc[i].drop(["_file", "_row"]).tolist())
-            report.set_aside_entry(str(files[i]), int(rows[i]), raw, reason, field_name=field)
+            report.set_aside_entry(str(files[i]), int(rows[i]), raw, reason, field_name=field, value=value)
     wi = wi[keep]
     image_id, dep_id, when = image_id[keep], dep_id[keep], when[keep]
 
@@ -550,6 +667,7 @@ def _metadata(
         metadata["id"] = str(project["project_id"])
     if licenses:
         metadata["licenses"] = licenses
+    metadata["timezone"] = timezone  # the cameras' zone (not Camtrap DP 1.0; nbtools reads it back)
     if project.get("data_citation"):
         metadata["bibliographicCitation"] = re.sub(r"\s+", " ", project["data_citation"])
     return metadata
