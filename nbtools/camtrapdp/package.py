@@ -11,7 +11,7 @@ import pandas as pd
 
 from ..checksums import verify_file
 from .report import CamtrapDPError, ValidationReport
-from .schemas import CORE_TABLES, check_schema, table_schema
+from .schemas import BUNDLED_VERSION, CORE_TABLES, check_schema, package_version, resource_version, table_schema
 from .tables import convert_columns, dialect_characters, is_file, read_text_table, set_aside_rows
 from .validate import DESCRIPTOR, check_descriptor, check_rules, check_tables_with_frictionless, deduplicate
 
@@ -125,7 +125,7 @@ def read_camtrapdp(path: str | Path, strict: bool = False, validate: bool = True
     Files are read only from inside the package folder: resource paths that
     are absolute, contain ``..``, are URLs or lead outside the folder through a
     symbolic link are refused, and nothing is fetched from the network (the
-    Camtrap DP 1.0.2 profile and schemas are bundled). An extra resource that
+    Camtrap DP 1.0, 1.0.1 and 1.0.2 profiles and schemas are bundled). An extra resource that
     cannot be read safely is skipped with a warning.
 
     Core tables are typed with the official Camtrap DP field definitions; a
@@ -182,7 +182,7 @@ def read_camtrapdp(path: str | Path, strict: bool = False, validate: bool = True
     for name in CORE_TABLES:
         resource = declared[name]
         file = resource_path(resource, name)
-        schema = _resource_schema(root, resource, name)
+        schema = _resource_schema(root, resource, name, package_version(descriptor))
         dialect = _dialect(resource, file)
         path = _inside(root, file, name)
         if is_file(path):
@@ -352,14 +352,14 @@ def _declared_schema(root: Path, resource: dict[str, Any], name: str) -> dict[st
     return check_schema(schema, f"{DESCRIPTOR}: resource {name!r} schema")
 
 
-def _resource_schema(root: Path, resource: dict[str, Any], name: str) -> dict[str, Any]:
+def _resource_schema(root: Path, resource: dict[str, Any], name: str, version: str = BUNDLED_VERSION) -> dict[str, Any]:
     """The Table Schema of a core resource: the bundled official one, plus any fields a declared schema adds.
 
     The official field definitions always win, so a core table has the same
     columns and types whatever its descriptor says (the profile requires the
     official schema URL; ``check_descriptor`` reports anything else).
     """
-    official = table_schema(name)
+    official = table_schema(name, resource_version(resource, version))  # the version its schema URL names, else the package's
     declared = _declared_schema(root, resource, name)
     if declared is None:
         return official

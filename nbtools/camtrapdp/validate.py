@@ -4,12 +4,17 @@
    Schema) with ``jsonschema``, the validator frictionless uses, through a
    registry of local copies, so nothing is fetched. The tables are checked
    against the official Table Schemas with frictionless.
+   Each package is checked against the profile of the Camtrap DP version its
+   ``profile`` URL names (1.0, 1.0.1 or 1.0.2, see :mod:`.schemas`).
 2. Our rules check what the schemas cannot: foreign keys between tables (done
    here rather than by frictionless, so that rows set aside are accounted for),
    deployments that end before they start, media and observations outside their
    deployment (camera clock errors), events that end before they start,
-   media-level observations without media, and bounding boxes that leave the
-   image.
+   media-level observations without media, observations of another
+   deployment's media, bounding boxes, coordinates. Each rule quotes the
+   sentence of the specification it follows (see :func:`check_rules`): only
+   foreign keys and the schema's coordinate ranges are errors; the rest are
+   plausibility warnings, as Camtrap DP states no rule on them.
 """
 
 from __future__ import annotations
@@ -22,7 +27,16 @@ from typing import Any
 import pandas as pd
 
 from .report import ValidationReport
-from .schemas import BUNDLED_VERSION, CORE_TABLES, is_bundled_compatible, profile, table_schema, version_from_url
+from .schemas import (
+    BUNDLED_VERSION,
+    CORE_TABLES,
+    KNOWN_VERSIONS,
+    package_version,
+    profile,
+    table_schema,
+    version_from_url,
+    version_kind,
+)
 
 DESCRIPTOR = "datapackage.json"
 
@@ -34,22 +48,23 @@ _DONE_BY_US = {
 
 
 @cache
-def _profile_validator() -> Any:
-    """A jsonschema validator for the Camtrap DP profile that resolves references locally."""
+def _profile_validator(version: str = BUNDLED_VERSION) -> Any:
+    """A jsonschema validator for one version's Camtrap DP profile that resolves references locally."""
     import jsonschema
     from frictionless import Package, settings
     from referencing import Registry, Resource
     from referencing.jsonschema import DRAFT4
 
+    data_package = Package.metadata_ensure_profile()  # the Data Package schema as frictionless ships it
     local = {
-        # The Data Package schema as frictionless ships it, and frictionless's GeoJSON schema.
-        "https://specs.frictionlessdata.io/schemas/data-package.json": Package.metadata_ensure_profile(),
+        "https://specs.frictionlessdata.io/schemas/data-package.json": data_package,
+        "https://frictionlessdata.io/schemas/data-package.json": data_package,  # the URL the 1.0 profile uses
         "http://json.schemastore.org/geojson.json": settings.GEOJSON_PROFILE,
     }
     registry = Registry(retrieve=_refuse_remote).with_resources(
         (url, Resource.from_contents(schema, default_specification=DRAFT4)) for url, schema in local.items()
     )
-    camtrap_profile = profile()
+    camtrap_profile = profile(version)
     return jsonschema.validators.validator_for(camtrap_profile)(camtrap_profile, registry=registry)
 
 
@@ -60,30 +75,157 @@ def _refuse_remote(uri: str) -> Any:
 
 
 def check_descriptor(descriptor: dict[str, Any], report: ValidationReport) -> None:
-    """Check ``datapackage.json`` against the Camtrap DP profile.
+    """Check ``datapackage.json`` against the profile of the Camtrap DP version it names.
 
     Problems are reported with file ``datapackage.json``, no row, and the
     property path (for example ``project/samplingDesign``) as the field.
+
+    - A 1.0, 1.0.1 or 1.0.2 ``profile`` URL: checked against that version's
+      profile; a resource whose ``schema`` URL names another version gets one
+      message saying so (an error where that version's profile refuses it,
+      else a warning).
+    - A 0.x package (:func:`nbtools.camtrapdp.upgrade.legacy_version`: its
+      profile URL, or failing that its schema URLs, name 0.x): not checked
+      here. Such packages are upgraded to 1.0 on reading, and
+      :func:`~nbtools.camtrapdp.upgrade.check_upgraded_descriptor` checks the
+      upgraded descriptor by calling this function again.
+    - Any other version (1.9, 2.0): one warning naming it and the versions
+      known, and no profile check (its rules are not known to us).
+    - No version in the URL: a warning, then checked against 1.0.2.
     """
+    from .upgrade import legacy_version
+
+    if legacy_version(descriptor) is not None:  # 0.x: the upgrade checks the upgraded descriptor (see above)
+        return
     declared = descriptor.get("profile")
-    version = version_from_url(declared) if isinstance(declared, str) else None
-    if not is_bundled_compatible(version):
+    named = version_from_url(declared) if isinstance(declared, str) else None
+    kind = version_kind(named)
+    known = ", ".join(KNOWN_VERSIONS)
+    if kind == "unknown":
         report.add(
             "warning", DESCRIPTOR, None, "profile", declared,
-            f"not a Camtrap DP 1.0 profile URL; checked against the bundled Camtrap DP {BUNDLED_VERSION}",
+            f"names Camtrap DP {named}, a version nbtools does not know (known: {known}); the package metadata is not "
+            f"checked against a profile, and the tables are read with the Camtrap DP {BUNDLED_VERSION} table schemas",
             "profile-version",
         )
+        return
+    if kind == "none":
+        report.add(
+            "warning", DESCRIPTOR, None, "profile", declared,
+            f"not a Camtrap DP profile URL naming a version (known: {known}); checked against Camtrap DP {BUNDLED_VERSION}",
+            "profile-version",
+        )
+    version = package_version(descriptor)
     try:
-        errors = sorted(_profile_validator().iter_errors(descriptor), key=lambda e: list(map(str, e.absolute_path)))
+        errors = sorted(_profile_validator(version).iter_errors(descriptor), key=lambda e: list(map(str, e.absolute_path)))
     except RecursionError:
         report.add("error", DESCRIPTOR, None, None, None, "breaks the Camtrap DP profile: nested too deeply to check", "profile")
         return
+    explained: set[int] = set()
     for error in errors:
-        path = "/".join(str(part) for part in error.absolute_path) or None
-        message = re.sub(r"\s+", " ", error.message)
-        if len(message) > 300:
-            message = message[:297] + "..."
-        report.add("error", DESCRIPTOR, None, path, None, f"breaks the Camtrap DP profile: {message}", "profile")
+        _report_profile_error(error, descriptor, version, report, explained)
+    _warn_schema_versions(descriptor, version, report, explained)
+
+
+def _resource_schema_version(descriptor: dict[str, Any], position: int) -> tuple[str | None, str | None]:
+    """The name of resource ``position`` and the Camtrap DP version its ``schema`` URL names, if any."""
+    resources = descriptor.get("resources")
+    if not isinstance(resources, list) or position >= len(resources) or not isinstance(resources[position], dict):
+        return None, None
+    resource = resources[position]
+    name = resource.get("name") if isinstance(resource.get("name"), str) else None
+    schema = resource.get("schema")
+    return name, version_from_url(schema) if isinstance(schema, str) else None
+
+
+def _report_profile_error(
+    error: Any, descriptor: dict[str, Any], version: str, report: ValidationReport, explained: set[int]
+) -> None:
+    """Report one profile error, saying why rather than "is not valid under any of the given schemas".
+
+    For a ``oneOf``/``anyOf`` failure the sub-error that best explains it is
+    reported (:func:`_best_causes`); a resource refused for the version its
+    ``schema`` URL names gets "resources/0 (deployments): schema URL names
+    Camtrap DP 1.0.1 but the profile is 1.0.2".
+    """
+    label = ""
+    if error.validator in ("oneOf", "anyOf") and error.context:
+        causes = _best_causes(error)
+        path = [str(part) for part in error.absolute_path]
+        if len(path) == 2 and path[0] == "resources" and path[1].isdigit():
+            position = int(path[1])
+            name, named = _resource_schema_version(descriptor, position)
+            label = f"resources/{position}" + (f" ({name}): " if name else ": ")
+            refused = any(c.validator == "pattern" and list(c.absolute_path)[-1:] == ["schema"] for c in causes)
+            if refused and named is not None and named != version:
+                explained.add(position)
+                report.add(
+                    "error", DESCRIPTOR, None, f"resources/{position}/schema", None,
+                    f"{label}schema URL names Camtrap DP {named} but the profile is {version}; "
+                    "the profile and every resource schema must name the same version",
+                    "profile",
+                )
+                return
+        error = _explain(causes)
+    where = "/".join(str(part) for part in error.absolute_path) or None
+    message = re.sub(r"\s+", " ", error.message)
+    if len(message) > 300:
+        message = message[:297] + "..."
+    report.add("error", DESCRIPTOR, None, where, None, f"{label}breaks the Camtrap DP {version} profile: {message}", "profile")
+
+
+def _explain(causes: list[Any]) -> Any:
+    """The best of some sub-errors, itself explained when it is again a failed ``oneOf``/``anyOf``."""
+    from jsonschema.exceptions import best_match
+
+    error = best_match(causes)
+    for _ in range(10):  # nested alternatives (GeoJSON geometries), a few levels at most
+        if error.validator not in ("oneOf", "anyOf") or not error.context:
+            break
+        error = best_match(_best_causes(error))
+    return error
+
+
+def _best_causes(error: Any) -> list[Any]:
+    """The sub-errors of a failed ``oneOf``/``anyOf`` that can explain it.
+
+    The profile's resource rule is a ``oneOf`` of "a core resource with these
+    properties" and "a resource whose name is not a core name". For a core
+    resource the second branch fails only by its ``not``, which says nothing:
+    branches failing by a ``not`` are passed over when another branch failed.
+    Of the others, the branch with the fewest errors is the one the value
+    nearly matches (a GeoJSON Polygon with bad coordinates fails the Polygon
+    branch once and every other branch more often).
+    """
+    branches: dict[Any, list[Any]] = {}
+    for sub in error.context:
+        branches.setdefault(sub.schema_path[0] if sub.schema_path else None, []).append(sub)
+    telling = [subs for subs in branches.values() if not any(s.validator == "not" for s in subs)]
+    return min(telling, key=len) if telling else list(error.context)
+
+
+def _warn_schema_versions(
+    descriptor: dict[str, Any], version: str, report: ValidationReport, explained: set[int]
+) -> None:
+    """Warn once about each core resource whose ``schema`` URL names another version than the profile.
+
+    The Camtrap DP home page: "the ``datapackage.json`` of your dataset should
+    reference the used version of Camtrap DP, both in ``profile`` and the
+    resources' ``schema``". Where the profile itself refuses the URL (its
+    ``$defs/version`` pattern), :func:`_report_profile_error` has said so.
+    """
+    resources = descriptor.get("resources")
+    for position in range(len(resources) if isinstance(resources, list) else 0):
+        name, named = _resource_schema_version(descriptor, position)
+        if position in explained or name not in CORE_TABLES or named is None or named == version:
+            continue
+        checked = named if version_kind(named) == "known" else version
+        report.add(
+            "warning", DESCRIPTOR, None, f"resources/{position}/schema", None,
+            f"resources/{position} ({name}): schema URL names Camtrap DP {named} but the profile is {version}; "
+            f"the table is checked against the Camtrap DP {checked} table schema",
+            "profile-version",
+        )
 
 
 def check_tables_with_frictionless(
@@ -188,6 +330,10 @@ def _message(error: Any) -> str:
     return error.message
 
 
+#: Said after the message of every rule that the specification does not state (a warning, never an error).
+PLAUSIBILITY = "a plausibility check: Camtrap DP states no rule on this"
+
+
 def check_rules(
     tables: dict[str, pd.DataFrame],
     files: dict[str, str],
@@ -196,7 +342,25 @@ def check_rules(
     unusable_keys: set[str] | None = None,
     spatial: Any = None,
 ) -> None:
-    """Our rules across the three core tables (see the module docstring).
+    """Our rules across the three core tables, each following the Camtrap DP 1.0.x specification.
+
+    Each rule's function quotes the sentence of the specification (the field
+    descriptions of the table schemas and the profile) it enforces. A rule is
+    an error only where the specification makes it one (a foreign key, a range
+    constraint); checks of what is merely implausible are warnings and say so.
+
+    ============================  ========  ==========================================================
+    check                         severity  rule
+    ============================  ========  ==========================================================
+    ``foreign-key``               error     deploymentID and mediaID name existing rows
+    ``deployment-order``          warning   deploymentEnd not before deploymentStart
+    ``deployment-window``         warning   media and events inside their deployment (clock errors)
+    ``event-order``               warning   eventEnd not before eventStart
+    ``observation-level``         warning   a media-level observation has a mediaID
+    ``media-deployment``          warning   an observation's media file belongs to its deployment
+    ``bbox``                      warning   a position (bboxX, bboxY) or a whole box; inside the image
+    ``coordinates``               both      see :func:`check_coordinates`
+    ============================  ========  ==========================================================
 
     Parameters
     ----------
@@ -215,20 +379,67 @@ def check_rules(
         (already reported there); references to them are not checked.
     spatial : dict, optional
         The package's ``spatial`` metadata (GeoJSON); deployments outside its
-        extent are flagged (swapped latitude and longitude as errors).
+        extent are flagged.
     """
-    deployments, media, observations = (tables[name] for name in ("deployments", "media", "observations"))
-    dep_file, media_file, obs_file = files["deployments"], files["media"], files["observations"]
+    deployments, media, observations = (tables[name] for name in CORE_TABLES)
+    dep_file, media_file, obs_file = (files[name] for name in CORE_TABLES)
     aside_keys = aside_keys or {}
     unusable_keys = unusable_keys or set()
 
-    # Deployments: time order and coordinates.
-    backwards = deployments["deploymentEnd"] < deployments["deploymentStart"]
-    _flag(report, "error", dep_file, deployments[backwards], "deploymentEnd",
-          lambda r: f"deployment ends before it starts ({r.deploymentStart})", "deployment-order")
+    _check_deployment_order(deployments, dep_file, report)
     check_coordinates(deployments, dep_file, report, spatial)
+    unknown = _check_foreign_keys(tables, files, report, aside_keys, unusable_keys)
+    known = deployments.dropna(subset=["deploymentID"]).drop_duplicates("deploymentID")
+    window = known.set_index("deploymentID")[["deploymentStart", "deploymentEnd"]]
+    _check_window(report, media_file, media, window, ["timestamp"])
+    _check_window(report, obs_file, observations, window, ["eventStart", "eventEnd"])
+    _check_event_order(observations, obs_file, report)
+    _check_observation_level(observations, obs_file, report)
+    if dep_file not in unusable_keys:
+        _check_media_deployment(observations, media, obs_file, report, skip=unknown)
+    _check_bounding_boxes(observations, obs_file, report)
 
-    # Foreign keys.
+
+def _check_deployment_order(deployments: pd.DataFrame, file: str, report: ValidationReport) -> None:
+    """Warn about deployments that end before they start.
+
+    Specification (deployments table): ``deploymentStart`` "Date and time at
+    which the deployment was started."; ``deploymentEnd`` "Date and time at
+    which the deployment was ended." Neither field, nor any other text of
+    Camtrap DP 1.0.x, states a rule on their order, so this is a warning: the
+    values are legal but cannot both be right.
+    """
+    backwards = deployments["deploymentEnd"] < deployments["deploymentStart"]
+    _flag(report, "warning", file, deployments[backwards], "deploymentEnd",
+          lambda r: f"the deployment ends before it starts ({r.deploymentStart}); {PLAUSIBILITY}", "deployment-order")
+
+
+def _check_foreign_keys(
+    tables: dict[str, pd.DataFrame],
+    files: dict[str, str],
+    report: ValidationReport,
+    aside_keys: dict[str, dict[str, int]],
+    unusable_keys: set[str],
+) -> pd.Series:
+    """Report references to deployments and media that are not in their tables (errors).
+
+    Specification: media ``deploymentID`` "Identifier of the deployment the
+    media file belongs to. Foreign key to ``deployments.deploymentID``.";
+    observations ``deploymentID`` "Identifier of the deployment the observation
+    belongs to. Foreign key to ``deployments.deploymentID``."; observations
+    ``mediaID`` "Identifier of the media file that was classified. [...]
+    Foreign key to ``media.mediaID``." The table schemas declare these as
+    ``foreignKeys``, which Table Schema requires to match a row of the
+    referenced resource: an error.
+
+    Returns
+    -------
+    pandas.Series
+        For each observation, whether its deploymentID is unknown (already reported).
+    """
+    deployments, media, observations = (tables[name] for name in CORE_TABLES)
+    dep_file, media_file, obs_file = (files[name] for name in CORE_TABLES)
+
     def missing_from(target: str, key: str) -> Any:
         aside = aside_keys.get(target, {})
 
@@ -240,7 +451,7 @@ def check_rules(
 
         return message
 
-    no_check = pd.Series(dep_file in unusable_keys, index=observations.index)
+    unknown = pd.Series(False, index=observations.index)
     for file, table in ((media_file, media), (obs_file, observations)):
         unknown = table["deploymentID"].notna() & ~_member(table["deploymentID"], deployments["deploymentID"])
         if dep_file in unusable_keys:
@@ -249,52 +460,130 @@ def check_rules(
     has_media = observations["mediaID"].notna()
     unknown_media = has_media & ~_member(observations["mediaID"], media["mediaID"]) & (media_file not in unusable_keys)
     _flag(report, "error", obs_file, observations[unknown_media], "mediaID", missing_from(media_file, "mediaID"), "foreign-key")
+    return unknown
 
-    # Times inside the deployment window: a time outside it is usually a camera clock error.
-    known = deployments.dropna(subset=["deploymentID"]).drop_duplicates("deploymentID")
-    window = known.set_index("deploymentID")[["deploymentStart", "deploymentEnd"]]
-    _check_window(report, media_file, media, window, ["timestamp"])
-    _check_window(report, obs_file, observations, window, ["eventStart", "eventEnd"])
 
-    # Observations: event order, media-level rows need media of the same deployment.
+def _check_event_order(observations: pd.DataFrame, file: str, report: ValidationReport) -> None:
+    """Warn about events that end before they start.
+
+    Specification (observations table): ``eventStart`` "Date and time at which
+    the event started."; ``eventEnd`` "Date and time at which the event
+    ended." No rule on their order is stated, so this is a warning.
+    """
     backwards = observations["eventEnd"] < observations["eventStart"]
-    _flag(report, "error", obs_file, observations[backwards], "eventEnd",
-          lambda r: f"event ends before it starts ({r.eventStart})", "event-order")
-    media_level = observations["observationLevel"] == "media"
-    _flag(report, "error", obs_file, observations[media_level & ~has_media], "mediaID",
-          lambda r: "a media-level observation needs a mediaID", "observation-level")
+    _flag(report, "warning", file, observations[backwards], "eventEnd",
+          lambda r: f"the event ends before it starts ({r.eventStart}); {PLAUSIBILITY}", "event-order")
+
+
+def _check_observation_level(observations: pd.DataFrame, file: str, report: ValidationReport) -> None:
+    """Warn about media-level observations without a mediaID.
+
+    Specification (observations table): ``observationLevel`` "``media`` for
+    media-based observations that are directly associated with a media file
+    (``mediaID``)."; ``mediaID`` "Only applicable for media-based observations
+    (``observationLevel`` = ``media``)." The schema leaves ``mediaID``
+    optional (``required: false``) and no sentence says a media-based
+    observation must have one, so a missing one is a warning.
+    """
+    without = (observations["observationLevel"] == "media") & observations["mediaID"].isna()
+    _flag(report, "warning", file, observations[without], "mediaID",
+          lambda r: "a media-level observation without a mediaID: the specification describes media-based observations "
+                    "as \"directly associated with a media file (mediaID)\", but does not make mediaID required",
+          "observation-level")
+
+
+def _check_media_deployment(
+    observations: pd.DataFrame, media: pd.DataFrame, file: str, report: ValidationReport, skip: pd.Series
+) -> None:
+    """Warn about observations whose media file belongs to another deployment.
+
+    Specification: observations ``deploymentID`` "Identifier of the deployment
+    the observation belongs to."; media ``deploymentID`` "Identifier of the
+    deployment the media file belongs to."; observations ``mediaID``
+    "Identifier of the media file that was classified." An observation of a
+    media file of another deployment contradicts these descriptions, but no
+    rule states it (the foreign keys hold), so this is a warning.
+    """
     media_deployment = media.dropna(subset=["mediaID"]).drop_duplicates("mediaID").set_index("mediaID")["deploymentID"]
     other = _lookup(observations["mediaID"], media_deployment)
-    mismatch = has_media & other.notna() & (other != observations["deploymentID"]) & ~unknown & ~no_check
-    _flag(report, "error", obs_file, observations[mismatch.fillna(False)], "deploymentID",
-          lambda r: f"its media {r.mediaID!r} belongs to another deployment", "foreign-key")
+    mismatch = observations["mediaID"].notna() & other.notna() & (other != observations["deploymentID"]) & ~skip
+    _flag(report, "warning", file, observations[mismatch.fillna(False)], "deploymentID",
+          lambda r: f"its media file {r.mediaID!r} belongs to another deployment; {PLAUSIBILITY}", "media-deployment")
 
-    # Bounding boxes: all four or none, and inside the image.
-    box = observations[["bboxX", "bboxY", "bboxWidth", "bboxHeight"]]
-    given = box.notna().sum(axis=1)
-    _flag(report, "error", obs_file, observations[(given > 0) & (given < 4)], "bboxX",
-          lambda r: "a bounding box needs all of bboxX, bboxY, bboxWidth and bboxHeight", "bbox")
+
+_BOX = ("bboxX", "bboxY", "bboxWidth", "bboxHeight")
+
+
+def _check_bounding_boxes(observations: pd.DataFrame, file: str, report: ValidationReport) -> None:
+    """Warn about bounding boxes that are neither a position nor a whole box, or that leave the image.
+
+    Specification (observations table): ``bboxX`` "Horizontal position of the
+    top-left corner of a bounding box that encompasses the observed
+    individual(s) in the media file identified by ``mediaID``. Or the
+    horizontal position of an object in that media file. Measured from the left
+    and relative to media file width." (``bboxY`` likewise, vertical);
+    ``bboxWidth`` "Width of a bounding box [...] Measured from the left of the
+    bounding box and relative to the media file width." (``bboxHeight``
+    likewise). All four are optional, each in [0, 1] (the schema's ranges,
+    checked by frictionless).
+
+    So ``bboxX`` and ``bboxY`` alone are a point position (Agouti writes these
+    for random-encounter positions) and are never reported. Any other
+    incomplete combination (a size without a position, one coordinate, one
+    side) places nothing; as no rule forbids it, it is a warning. A box with
+    ``bboxX + bboxWidth > 1`` (or ``bboxY + bboxHeight``) reaches past the
+    image its values are relative to: a warning too, as only each value's range
+    is constrained.
+    """
+    box = observations[list(_BOX)]
+    given = box.notna()
+    point = given["bboxX"] & given["bboxY"] & ~given["bboxWidth"] & ~given["bboxHeight"]
+    partial = given.any(axis=1) & ~given.all(axis=1) & ~point
+    _flag_partial_boxes(observations[partial], file, report)
     for start, size in (("bboxX", "bboxWidth"), ("bboxY", "bboxHeight")):
-        outside = (box[start] + box[size]) > 1 + 1e-9
-        _flag(report, "error", obs_file, observations[outside.fillna(False)], size,
-              lambda r, s=start, z=size: f"the box leaves the image: {s} + {z} = {getattr(r, s) + getattr(r, z):.4g} > 1",
+        outside = ((box[start] + box[size]) > 1 + 1e-9).fillna(False)
+        _flag(report, "warning", file, observations[outside], size,
+              lambda r, s=start, z=size: f"the box leaves the image: {s} + {z} = {getattr(r, s) + getattr(r, z):.4g} > 1; "
+                                         f"{PLAUSIBILITY}",
               "bbox")
+
+
+def _flag_partial_boxes(rows: pd.DataFrame, file: str, report: ValidationReport) -> None:
+    """One warning per row with some of the four box fields, naming the first field given and its value."""
+    for number, values in zip(rows.index, rows[list(_BOX)].itertuples(index=False)):
+        present = [name for name, value in zip(_BOX, values) if pd.notna(value)]
+        missing = [name for name in _BOX if name not in present]
+        report.add(
+            "warning", file, int(number), present[0], getattr(values, present[0]),
+            f"{', '.join(present)} without {', '.join(missing)}: Camtrap DP describes a position (bboxX and bboxY) or "
+            f"a bounding box (all four), and this is neither; {PLAUSIBILITY}",
+            "bbox",
+        )
 
 
 def check_coordinates(deployments: pd.DataFrame, file: str, report: ValidationReport, spatial: Any = None) -> None:
     """Flag coordinates out of range, at (0, 0), outside the package's extent, or swapped.
 
-    A latitude beyond +-90 or a longitude beyond +-180 is an error (with a hint
-    when swapping the two would fix it). When the package's ``spatial``
-    metadata gives an extent, a deployment outside it (with a margin of 0.05
-    degrees) is a warning, or an error naming latitude when the swapped pair
-    would lie inside: latitude and longitude were most likely swapped.
+    Specification (deployments table): ``latitude`` "Latitude of the
+    deployment location in decimal degrees, using the WGS84 datum." with the
+    constraints ``minimum: -90``, ``maximum: 90`` (``longitude`` likewise, -180
+    to 180); profile: ``spatial`` "Spatial coverage of the package, expressed
+    as GeoJSON."
+
+    - A latitude beyond +-90 or a longitude beyond +-180 breaks the schema's
+      constraint: an error (with a hint when swapping the two would fix it).
+    - (0, 0) is a legal value, almost always a missing one: a warning.
+    - When ``spatial`` gives an extent, a deployment outside it (with a margin
+      of 0.05 degrees) is a warning, saying that latitude and longitude look
+      swapped when the swapped pair would lie inside. The specification ties
+      ``spatial`` to the deployments by no rule, so these are plausibility
+      checks, never errors.
     """
     lat, lon = deployments["latitude"], deployments["longitude"]
     both = lat.notna() & lon.notna()
     null_island = both & (lat == 0) & (lon == 0)
     _flag(report, "warning", file, deployments[null_island], "latitude",
-          lambda r: "coordinates are 0, 0: probably missing, not a real place", "coordinates")
+          lambda r: f"coordinates are 0, 0: probably missing, not a real place; {PLAUSIBILITY}", "coordinates")
     extent = spatial_extent(spatial)
     swap_fits = both & (lon.abs() <= 90) & (lat.abs() <= 180)
     if extent is not None:  # the swapped pair must also lie in the package's extent
@@ -315,11 +604,12 @@ def check_coordinates(deployments: pd.DataFrame, file: str, report: ValidationRe
     outside = in_range & ~_inside(extent, lat, lon)
     swapped = outside & _inside(extent, lon, lat)
     box = f"{south:g} to {north:g} N, {west:g} to {east:g} E"
-    _flag(report, "error", file, deployments[swapped], "latitude",
+    _flag(report, "warning", file, deployments[swapped], "latitude",
           lambda r: f"latitude and longitude look swapped: ({r.latitude}, {r.longitude}) is outside the package's "
-                    f"spatial extent ({box}) and ({r.longitude}, {r.latitude}) is inside", "coordinates")
+                    f"spatial extent ({box}) and ({r.longitude}, {r.latitude}) is inside; {PLAUSIBILITY}", "coordinates")
     _flag(report, "warning", file, deployments[outside & ~swapped], "latitude",
-          lambda r: f"({r.latitude}, {r.longitude}) is outside the package's spatial extent ({box})", "coordinates")
+          lambda r: f"({r.latitude}, {r.longitude}) is outside the package's spatial extent ({box}); {PLAUSIBILITY}",
+          "coordinates")
 
 
 def _inside(extent: tuple[float, float, float, float], latitude: pd.Series, longitude: pd.Series) -> pd.Series:
@@ -381,6 +671,15 @@ def _member(values: pd.Series, reference: pd.Series) -> pd.Series:
 def _check_window(
     report: ValidationReport, file: str, table: pd.DataFrame, window: pd.DataFrame, columns: list[str]
 ) -> None:
+    """Warn about media and events outside their deployment: usually a camera clock error.
+
+    Specification: the media table is "Table with media files (images/videos)
+    recorded during deployments (``deploymentID``)."; media ``timestamp``
+    "Date and time at which the media file was recorded."; the observations
+    table is "Associated with deployments (``deploymentID``)." These describe
+    what a deployment holds but state no rule that times lie inside it, so a
+    time outside is a warning.
+    """
     start = _lookup(table["deploymentID"], window["deploymentStart"])
     end = _lookup(table["deploymentID"], window["deploymentEnd"])
     for column in columns:
@@ -391,7 +690,7 @@ def _check_window(
         ):
             report.add(
                 "warning", file, int(number), column, value.isoformat(),
-                f"outside its deployment {dep} ({s.isoformat()} to {e.isoformat()}): a camera clock error?",
+                f"outside its deployment {dep} ({s.isoformat()} to {e.isoformat()}): a camera clock error? ({PLAUSIBILITY})",
                 "deployment-window",
             )
 
@@ -408,12 +707,14 @@ def _flag(report: ValidationReport, severity: str, file: str, rows: pd.DataFrame
     rows = rows[[c for c in rows.columns if c in _official_fields()]]  # rows as named tuples of official fields
     for number, row in zip(rows.index, rows.itertuples(index=False)):
         value = getattr(row, field)
-        value = value.isoformat() if hasattr(value, "isoformat") else value
+        value = None if value is pd.NA or value is pd.NaT else value.isoformat() if hasattr(value, "isoformat") else value
         report.add(severity, file, int(number), field, value, message(row), check)
 
 
 #: Checks of our cross-table rules: each is kept even when another problem names the same cell.
-_RULES = {"deployment-order", "foreign-key", "deployment-window", "event-order", "observation-level", "bbox"}
+_RULES = {
+    "deployment-order", "foreign-key", "deployment-window", "event-order", "observation-level", "media-deployment", "bbox",
+}
 
 #: Order in which checks win when two report the same cell: the most specific first. Our coordinate
 #: check says more than frictionless's range error for the same cell (it spots swapped coordinates).
