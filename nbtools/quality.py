@@ -64,6 +64,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .camtrapdp.offsets import check_offsets
+from .camtrapdp.report import ValidationReport
 from .events import select_records
 
 __all__ = [
@@ -1051,7 +1053,49 @@ def check_deployments(
             species = [content.extra["species"][content.slice(i)] for i in range(n_dep)]
             findings.extend(_night_check(deployments, ct, animal, species, partners, start, end, alpha, tz))
 
+    if "clock_offset" in wanted:
+        _add_written_offsets(findings, study, index, tz, start, end, duration)
     return _to_frame([f for f in findings if f.check in wanted], dep_ids, loc, cam)
+
+
+def _add_written_offsets(
+    findings: list[_Finding], study: Any, index: pd.Index, tz: str, start: np.ndarray, end: np.ndarray,
+    duration: np.ndarray,
+) -> None:
+    """Clock faults shown by the UTC offsets written in the files (``study.offsets``), with that evidence.
+
+    A deployment whose media or observations were written with another UTC offset than the deployment
+    itself, or with an offset its time zone does not have, is a clock fault whatever the images show:
+    the evidence joins an existing ``clock_offset`` finding or makes one.
+    """
+    offsets = getattr(study, "offsets", None)
+    if not isinstance(offsets, pd.DataFrame) or offsets.empty:
+        return
+    zone = tz if tz and tz[0] not in "+-" else None
+    shifts = check_offsets(offsets, ValidationReport(), zone=zone)
+    existing = {f.deployment: f for f in findings if f.check == "clock_offset"}
+    for dep, group in shifts.groupby("deploymentID", sort=False):
+        i = int(index.get_indexer([dep])[0])
+        if i < 0:
+            continue
+        where = ", ".join(f"{r.column} in {r.file} ({r.rows} rows)" for r in group.itertuples())
+        first = group.iloc[0]
+        expected = f"{tz} is at {first.expected} then" if zone else f"deployments.csv writes {first.expected}"
+        if zone and first.deployment_offset:
+            expected = f"deployments.csv writes {first.deployment_offset} and {expected}"
+        evidence = (
+            f"written at UTC offset {first.offset} ({where}) where {expected}: a shift of "
+            f"{first.shift_hours:+g} h (camera or export set to the wrong zone)"
+        )
+        if i in existing:
+            existing[i].message += f"; {evidence}"
+        else:
+            findings.append(
+                _Finding(
+                    i, "clock_offset", f"clock {evidence}", start=int(start[i]), end=int(end[i]),
+                    days=duration[i] / DAY, offset_s=float(first.shift_hours) * 3600,
+                )
+            )
 
 
 def _night_check(

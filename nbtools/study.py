@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .camtrapdp import CamtrapDP, ValidationReport, read_camtrapdp
+from .timezones import choose_timezone
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -145,6 +146,13 @@ class Study:
         The package metadata.
     report : ValidationReport
         What validation found when the package was read.
+    timezone_reason : str
+        Why ``timezone`` was chosen (given, stated, or where the cameras stand).
+    offsets : pandas.DataFrame or None
+        The UTC offsets the timestamps were written with, per deployment and
+        file (:func:`nbtools.camtrapdp.offsets.written_offsets`), when read
+        from a package; :func:`nbtools.quality.check_deployments` reports
+        offsets that disagree as clock faults.
     """
 
     deployments: pd.DataFrame
@@ -157,6 +165,8 @@ class Study:
     boundary: BaseGeometry | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     report: ValidationReport = field(default_factory=ValidationReport)
+    timezone_reason: str = ""
+    offsets: pd.DataFrame | None = None
 
     @classmethod
     def from_camtrapdp(
@@ -178,20 +188,33 @@ class Study:
             Projected CRS for ``x``/``y``; by default the UTM zone of the
             deployments' mean position.
         timezone : str, optional
-            The cameras' time zone; by default the UTC offset most deployments
-            were written with, else UTC.
+            The cameras' time zone (IANA name or fixed offset); by default the
+            zone the package states, else the IANA zone where the deployments
+            stand (:func:`nbtools.timezones.choose_timezone`). Timestamps
+            written in UTC (``Z``, as Agouti writes them) say nothing of local
+            time, so the offsets written are never taken for the zone when the
+            coordinates give one.
         habitat, boundary : optional
             Habitat rasters and the boundary (in ``crs``).
         validate : bool, default True
             Passed to :func:`~nbtools.camtrapdp.read_camtrapdp`.
         """
-        pkg = package if isinstance(package, CamtrapDP) else read_camtrapdp(package, validate=validate)
+        if not isinstance(package, CamtrapDP):
+            pkg = read_camtrapdp(package, validate=validate, timezone=timezone)
+            choice = pkg.timezone_choice
+        elif pkg_choice := (None if timezone else package.timezone_choice):
+            pkg, choice = package, pkg_choice
+        else:  # built in memory, or a zone given now
+            pkg = package
+            choice = choose_timezone(pkg.deployments, given=timezone, stated=pkg.timezone, written_offset=pkg.utc_offset)
         return cls.from_tables(
             pkg.deployments,
             pkg.media,
             pkg.observations,
             crs=crs,
-            timezone=timezone or pkg.utc_offset or "UTC",
+            timezone=choice.zone,
+            timezone_reason=choice.reason,
+            offsets=pkg.offsets,
             individuals=pkg.individuals,
             habitat=habitat,
             boundary=boundary,
@@ -244,6 +267,10 @@ class Study:
             catalog["observations"].read(),
             crs=crs,
             timezone=meta.get("timezone", "UTC"),
+            timezone_reason=(
+                f"time zone {meta['timezone']}: stated by the catalog" if meta.get("timezone") else "time zone UTC: "
+                "the catalog states none"
+            ),
             metadata=dict(meta),
             **optional,
         )
@@ -306,5 +333,5 @@ class Study:
             f"<Study {self.metadata.get('title', 'untitled')!r}: {len(self.deployments)} deployments, "
             f"{self.deployments['locationID'].nunique()} locations, {len(self.media)} media, "
             f"{len(self.observations)} observations, {len(self.species)} species; crs {self.crs}, "
-            f"time zone {self.timezone}>"
+            f"{self.timezone_reason or f'time zone {self.timezone}'}>"
         )

@@ -18,7 +18,9 @@ def study(example_path: Path) -> Study:
 
 def test_crs_and_timezone_are_inferred(study: Study) -> None:
     assert study.crs == "EPSG:32631"  # 4-5.7 E lies in UTM zone 31
-    assert study.timezone == "+02:00"  # the offset the deployments were written with
+    # issue #17: the IANA zone where the cameras stand, not the offset most deployments were written with (+02:00)
+    assert study.timezone == "Europe/Brussels"
+    assert "where the cameras stand" in study.timezone_reason
     assert utm_crs(131.5, 43.3) == "EPSG:32652"
     assert utm_crs(-70.0, -33.0) == "EPSG:32719"
 

@@ -10,10 +10,16 @@ from typing import Any
 import pandas as pd
 
 from ..checksums import verify_file
+from ..timezones import ZoneChoice, choose_timezone
+from .offsets import OFFSET_COLUMNS, check_offsets, written_offsets
 from .report import CamtrapDPError, ValidationReport
 from .schemas import BUNDLED_VERSION, CORE_TABLES, check_schema, package_version, resource_version, table_schema
 from .tables import convert_columns, dialect_characters, is_file, read_text_table, set_aside_rows
 from .validate import DESCRIPTOR, check_descriptor, check_rules, check_tables_with_frictionless, deduplicate
+from .upgrade import (
+    check_upgraded_descriptor, check_upgraded_table, explain_upgraded_fields, legacy_version, report_upgrade,
+    sequence_times, upgrade_descriptor, upgrade_table,
+)
 
 
 @dataclass
@@ -37,8 +43,21 @@ class CamtrapDP:
     path : pathlib.Path or None
         The package folder, when read from disk.
     utc_offset : str or None
-        The UTC offset most deployments were written with (``+02:00``), the
-        cameras' local clock time; ``None`` when unknown.
+        The UTC offset most deployments were written with (``+02:00``);
+        ``None`` when unknown. Not the local time when the export writes UTC
+        (``Z``): see ``timezone``.
+    timezone : str or None
+        The study's local time zone (see :func:`nbtools.timezones.choose_timezone`):
+        the one given to the reader, else one the package states, else the
+        IANA zone at the deployments' coordinates.
+    timezone_choice : nbtools.timezones.ZoneChoice or None
+        The zone and why it was chosen (also a note in ``report``).
+    offsets : pandas.DataFrame
+        The UTC offsets the timestamps were written with, per deployment, table
+        and column (:func:`nbtools.camtrapdp.offsets.written_offsets`).
+    upgraded_from : str or None
+        The Camtrap DP version (``"0.1.6"``) of a package upgraded to 1.0 on
+        reading (:mod:`nbtools.camtrapdp.upgrade`); ``None`` for a 1.0 package.
     """
 
     deployments: pd.DataFrame
@@ -49,6 +68,10 @@ class CamtrapDP:
     report: ValidationReport = field(default_factory=ValidationReport)
     path: Path | None = None
     utc_offset: str | None = None
+    timezone: str | None = None
+    timezone_choice: ZoneChoice | None = None
+    offsets: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=OFFSET_COLUMNS))
+    upgraded_from: str | None = None
 
     @property
     def individuals(self) -> pd.DataFrame | None:
@@ -86,7 +109,9 @@ class CamtrapDP:
         return f"<CamtrapDP {title!r}: {counts}{extras}; {self.report.summary()}>"
 
 
-def read_camtrapdp(path: str | Path, strict: bool = False, validate: bool = True) -> CamtrapDP:
+def read_camtrapdp(
+    path: str | Path, strict: bool = False, validate: bool = True, timezone: str | None = None
+) -> CamtrapDP:
     """Read a Camtrap DP 1.0 package into typed tables, validating it.
 
     Parameters
@@ -104,6 +129,12 @@ def read_camtrapdp(path: str | Path, strict: bool = False, validate: bool = True
         6,000 rows a second on a shared 2-core machine). ``False`` skips those schema checks for data already known to
         be valid (for example checksummed files); cells that cannot be parsed,
         rows set aside and our cross-table rules are still reported.
+    timezone : str, optional
+        The cameras' local time zone (IANA name such as ``Europe/Brussels``, or
+        a fixed offset). By default the zone the package states (a
+        ``timezone`` property, as nbtools writes), else the IANA zone at the
+        deployments' coordinates (offline, ``timezonefinder``); the report's
+        ``notes`` say which and why.
 
     Returns
     -------
@@ -140,6 +171,22 @@ def read_camtrapdp(path: str | Path, strict: bool = False, validate: bool = True
     (its cell is left empty), never guessed: in a gap it names no moment, in a
     fold two.
 
+    The UTC offsets written are compared per deployment: media or
+    observations written with another non-UTC offset than their deployment
+    (a camera or export set to the wrong zone), or with an offset the time
+    zone does not have at that date, are warnings (check ``utc-offset``) that
+    name the file, the first row, the offsets and the shift in hours.
+
+    A Camtrap DP 0.1.x package (most Agouti exports of 2021-2023) is
+    upgraded to 1.0 on reading: its text cells are mapped to 1.0 names and
+    values (``start`` to ``deploymentStart``, ``sequenceID`` to ``eventID``,
+    event times from the media of each sequence; the full table is in
+    :mod:`nbtools.camtrapdp.upgrade`) before they are typed, rows keep their
+    numbers in the files on disk, ``upgraded_from`` names the version and the
+    report says so (check ``upgrade``). The 0.1.x files are not checked
+    against the 1.0 table schemas; their upgraded cells are, and the upgraded
+    descriptor against the 1.0 profile, as warnings.
+
     Coordinates are checked beyond the schema's ranges: a deployment outside
     the package's ``spatial`` extent is a warning, and an error when swapping
     its latitude and longitude would put it inside (or when only the swapped
@@ -166,6 +213,14 @@ def read_camtrapdp(path: str | Path, strict: bool = False, validate: bool = True
     report = ValidationReport()
     if validate:
         check_descriptor(descriptor, report)
+    upgraded_from = legacy_version(descriptor)
+    if upgraded_from is not None:  # Camtrap DP 0.1.x: mapped to 1.0 on reading (nbtools.camtrapdp.upgrade)
+        report_upgrade(report, upgraded_from, descriptor)
+        descriptor = upgrade_descriptor(descriptor)
+        if validate:
+            check_upgraded_descriptor(descriptor, upgraded_from, report)
+    sequences: pd.DataFrame | None = None  # an upgraded package's media sequences, to date its events
+    origins: dict[str, dict[str, str]] = {}  # an upgraded package's 1.0 columns and the 0.1.x ones they came from
 
     declared = _resources_by_name(descriptor)
     missing = [name for name in CORE_TABLES if name not in declared]
@@ -179,6 +234,7 @@ def read_camtrapdp(path: str | Path, strict: bool = False, validate: bool = True
     aside_keys: dict[str, dict[str, int]] = {}
     unusable_keys: set[str] = set()
     utc_offset = None
+    offsets: list[pd.DataFrame] = []
     for name in CORE_TABLES:
         resource = declared[name]
         file = resource_path(resource, name)
@@ -188,8 +244,15 @@ def read_camtrapdp(path: str | Path, strict: bool = False, validate: bool = True
         if is_file(path):
             verify_file(path)
         cells, too_long = read_text_table(path, file, dialect)
+        if upgraded_from is not None:
+            cells = upgrade_table(name, cells, sequences)
+            sequences = sequence_times(cells) if name == "media" else sequences
+            origins[file] = cells.attrs["upgraded_columns"]
+            if validate:  # the 0.1.x files on disk are not checked against 1.0 schemas, their upgraded cells are
+                check_upgraded_table(cells, file, schema, report, upgraded_from)
         if name == "deployments":
             utc_offset = _common_offset(cells.get("deploymentStart"))
+        offsets.append(written_offsets(cells, name, file))
         key = _primary_key(schema)
         kept = set_aside_rows(cells, too_long, file, key, list(schema.get("missingValues", [""])), report)
         aside_keys[file] = _keys_set_aside(cells, too_long, kept, key, dialect)
@@ -197,13 +260,19 @@ def read_camtrapdp(path: str | Path, strict: bool = False, validate: bool = True
             unusable_keys.add(file)
         tables[name] = convert_columns(kept, schema, file, report)
         files[name] = file
-        if not cells.attrs.get("duplicate_labels"):  # frictionless cannot match columns by name then
+        if upgraded_from is None and not cells.attrs.get("duplicate_labels"):  # frictionless cannot match columns by name then
             sources[name] = (file, schema, dialect)
         del cells, kept, too_long  # the text cells, no longer needed once typed (memory, for large tables)
     if validate:
         check_tables_with_frictionless(root, sources, report)
     spatial = descriptor.get("spatial")
     check_rules(tables, files, report, aside_keys=aside_keys, unusable_keys=unusable_keys, spatial=spatial)
+    choice = choose_timezone(tables["deployments"], given=timezone, stated=_stated_zone(descriptor), written_offset=utc_offset)
+    report.notes.append(choice.reason)
+    written = pd.concat(offsets, ignore_index=True)
+    check_offsets(written, report, zone=choice.zone if choice.source in ("given", "stated", "coordinates") else None)
+    if upgraded_from is not None:
+        explain_upgraded_fields(report, origins, files, upgraded_from)
     deduplicate(report)
 
     extras = {}
@@ -215,7 +284,10 @@ def read_camtrapdp(path: str | Path, strict: bool = False, validate: bool = True
         except CamtrapDPError as error:  # an extra resource never stops the core tables from being read
             report.add("warning", DESCRIPTOR, None, f"resources/{name}", None, f"extra resource not read: {error}", "extra-resource")
     metadata = {key: value for key, value in descriptor.items() if key != "resources"}
-    package = CamtrapDP(**tables, metadata=metadata, resources=extras, report=report, path=root, utc_offset=utc_offset)
+    package = CamtrapDP(
+        **tables, metadata=metadata, resources=extras, report=report, path=root, utc_offset=utc_offset,
+        timezone=choice.zone, timezone_choice=choice, offsets=written, upgraded_from=upgraded_from,
+    )
     if strict and report.errors:
         first = "\n".join(f"  {p}" for p in report.errors[:20])
         more = f"\n  ... and {len(report.errors) - 20} more" if len(report.errors) > 20 else ""
@@ -423,6 +495,12 @@ def _primary_key(schema: dict[str, Any]) -> str | None:
     if isinstance(key, list):
         return key[0] if len(key) == 1 else None
     return key if isinstance(key, str) else None
+
+
+def _stated_zone(descriptor: dict[str, Any]) -> str | None:
+    """A time zone the package states (``timezone``, not part of Camtrap DP 1.0; nbtools writes it), if any."""
+    zone = descriptor.get("timezone")
+    return zone if isinstance(zone, str) and zone.strip() else None
 
 
 def _common_offset(timestamps: pd.Series | None) -> str | None:

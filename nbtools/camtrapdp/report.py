@@ -10,6 +10,7 @@ least one problem) and the raw text of every row that was set aside.
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -93,11 +94,15 @@ class ValidationReport:
         Rows removed from a table because they could not be kept (blank rows,
         missing or duplicated primary keys, rows with too many cells), as the raw
         text of their cells, indexed by their row number, with a ``reason``.
+    notes : list of str
+        What the reader decided for the user, in a sentence each (the time zone
+        chosen and why, a package upgraded from an older Camtrap DP version).
     """
 
     problems: list[Problem] = field(default_factory=list)
     rows_read: dict[str, int] = field(default_factory=dict)
     set_aside: dict[str, pd.DataFrame] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
     def add(
         self,
@@ -187,6 +192,7 @@ class ValidationReport:
 
     def __str__(self) -> str:
         lines = [f"Validation report: {self.summary()}"]
+        lines += [f"  note: {note}" for note in self.notes]
         if self.problems:
             with pd.option_context("display.max_colwidth", 80, "display.width", 200):
                 lines.append(self.to_frame().head(50).to_string(index=False))
@@ -199,6 +205,8 @@ class ValidationReport:
 
     def _repr_html_(self) -> str:
         head = f"<p><b>Validation report</b>: {self.summary()}</p>"
+        if self.notes:
+            head += "<ul>" + "".join(f"<li>{html.escape(note)}</li>" for note in self.notes) + "</ul>"
         if not self.problems:
             return head
         return head + self.to_frame().head(50).to_html(index=False)
