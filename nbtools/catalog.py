@@ -9,7 +9,16 @@ parameter classes, and no template may import, unpickle or read the
 environment. Paths stay inside the catalog's folder, or inside the data folder:
 the project's ``data/`` for the project's own catalogs, the catalog's own folder
 for any other catalog file, unless the caller passes ``data_dir`` explicitly.
-Symbolic links that lead out of those folders are refused too.
+Symbolic links that lead out of those folders are refused too, and every file
+is checked against the ``SHA256SUMS`` of its folder when it is read.
+
+The catalogs are plain Intake 2 catalogs as well: their paths start with
+``{CATALOG_DIR}/../data/``, the data folder beside the catalogs (in the
+repository and in an installed wheel alike), so
+``intake.from_yaml_file(path).deployments.read()`` works with no nbtools call
+first. :func:`open_catalog` reads that prefix as its ``data_dir`` (the project's
+data folder for the project's catalogs, the catalog's own folder for any other
+file, or the folder you pass) and adds the checks above.
 
 >>> from nbtools.catalog import open_catalog
 >>> cat = open_catalog("leopard")                       # doctest: +SKIP
@@ -19,14 +28,43 @@ Symbolic links that lead out of those folders are refused too.
 from __future__ import annotations
 
 import re
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-#: The folder of the project's catalogs and of its data (beside each other in the repository).
-CATALOG_DIR = Path(__file__).resolve().parents[1] / "catalogs"
-DATA_DIR = Path(__file__).resolve().parents[1] / "data"
+
+def shipped_root() -> Path:
+    """The folder that holds the project's ``catalogs/`` and ``data/``, found with ``importlib.resources``.
+
+    An installed wheel carries them in the package, as ``nbtools/share/catalogs`` and
+    ``nbtools/share/data`` (``setup.py`` copies them there when it builds the wheel). A source checkout,
+    or an editable install of one, has no ``share/``: there they are the repository's top-level
+    ``catalogs/`` and ``data/``, beside the package. Either way the two folders sit side by side, so a
+    catalog's ``{CATALOG_DIR}/../data`` points at the data in both.
+
+    Raises
+    ------
+    FileNotFoundError
+        If neither place has a ``catalogs/`` folder (an installation without its data).
+    """
+    package = files("nbtools")
+    shipped = package / "share"
+    if shipped.is_dir() and (shipped / "catalogs").is_dir():
+        return Path(str(shipped)).resolve()
+    checkout = Path(str(package)).resolve().parent
+    if (checkout / "catalogs").is_dir() and (checkout / "nbtools" / "__init__.py").is_file():
+        return checkout
+    raise FileNotFoundError(
+        f"nbtools at {package} has neither share/catalogs (an installed wheel) nor ../catalogs (a source "
+        "checkout): reinstall leopard-nbtools from its wheel or sdist"
+    )
+
+
+#: The folder of the project's catalogs and of its data (beside each other, in the wheel and in the repository).
+CATALOG_DIR = shipped_root() / "catalogs"
+DATA_DIR = shipped_root() / "data"
 
 #: Classes a catalog may name: our readers and data types, Intake's parameter classes.
 ALLOWED_CLASSES = re.compile(
@@ -38,6 +76,9 @@ ALLOWED_CLASSES = re.compile(
 FORBIDDEN_TEMPLATES = re.compile(r"(?:\{|^)\s*(import|func|pickle64|env)\s*\(")
 #: A path template must start with one of these and never climb out with '..'.
 PATH_ROOTS = ("{CATALOG_DIR}/", "{data_dir}/")
+#: The project's catalogs name their data as the data/ folder beside catalogs/, which plain Intake reads
+#: as it is; open_catalog reads this prefix as ``{data_dir}/`` (the data folder it chooses and checks).
+DATA_PREFIX = "{CATALOG_DIR}/../data/"
 
 
 class CatalogError(ValueError):
@@ -114,10 +155,37 @@ def check_catalog(spec: Any, source: str) -> None:
     walk(spec, "")
 
 
+def _split_path(url: str) -> tuple[str, str]:
+    """The root (``CATALOG_DIR`` or ``data_dir``) of a path template and the path below it.
+
+    ``{CATALOG_DIR}/../data/x`` is ``data_dir`` and ``x``: the data folder beside the catalogs.
+    """
+    if url.startswith(DATA_PREFIX):
+        return "data_dir", url[len(DATA_PREFIX):]
+    root, relative = url[1:].split("}/", 1)
+    return root, relative
+
+
+def data_dir_paths(spec: Any) -> Any:
+    """A copy of a catalog whose ``{CATALOG_DIR}/../data/`` paths read ``{data_dir}/`` (others unchanged)."""
+    if isinstance(spec, dict):
+        return {
+            key: "{data_dir}/" + value[len(DATA_PREFIX):]
+            if key == "url" and isinstance(value, str) and value.startswith(DATA_PREFIX)
+            else data_dir_paths(value)
+            for key, value in spec.items()
+        }
+    if isinstance(spec, list):
+        return [data_dir_paths(value) for value in spec]
+    return spec
+
+
 def _check_path(url: str, where: str) -> None:
     if not url.startswith(PATH_ROOTS):
-        raise CatalogError(f"{where}: path {url!r} must start with {{CATALOG_DIR}}/ or {{data_dir}}/")
-    relative = url.split("}/", 1)[1]
+        raise CatalogError(
+            f"{where}: path {url!r} must start with {{CATALOG_DIR}}/, {DATA_PREFIX} or {{data_dir}}/"
+        )
+    relative = _split_path(url)[1]
     if ".." in Path(relative).parts or relative.startswith(("/", "~")) or "\\" in relative:
         raise CatalogError(f"{where}: path {url!r} leaves its folder")
     if "{" in relative or "}" in relative or "://" in relative:
@@ -132,7 +200,7 @@ def check_paths_resolve(spec: dict[str, Any], roots: dict[str, Path], source: st
             for key, value in node.items():
                 here = f"{where}.{key}" if where else str(key)
                 if key == "url" and isinstance(value, str):
-                    root_name, relative = value[1:].split("}/", 1)
+                    root_name, relative = _split_path(value)
                     root = roots[root_name].resolve()
                     target = (root / relative).resolve()
                     if target != root and root not in target.parents:
@@ -153,11 +221,14 @@ def open_catalog(name: str | Path = "leopard", data_dir: str | Path | None = Non
     Parameters
     ----------
     name : str or pathlib.Path, default "leopard"
-        A catalog in the project's ``catalogs/`` folder (``leopard``,
-        ``camtrap_dp_example``, ``large``) or the path of a YAML file.
+        A catalog of the project (``leopard``, ``camtrap_dp_example``,
+        ``large``: the repository's ``catalogs/``, or the copy an installed
+        wheel carries, see :func:`shipped_root`) or the path of a YAML file.
     data_dir : str or pathlib.Path, optional
-        The folder the catalog's ``{data_dir}`` paths point into. By default
-        the project's ``data/`` folder for the project's catalogs, and the
+        The folder the catalog's ``{data_dir}/`` and ``{CATALOG_DIR}/../data/``
+        paths point into. By default
+        the project's data folder for the project's catalogs (:data:`DATA_DIR`,
+        where their own ``{CATALOG_DIR}/../data`` default leads), and the
         catalog's own folder for any other YAML file, so that a catalog found
         elsewhere cannot reach files outside its folder unless you say so.
     **parameters
@@ -188,7 +259,7 @@ def open_catalog(name: str | Path = "leopard", data_dir: str | Path | None = Non
     check_paths_resolve(spec, roots, path.name)
     conf["allow_import"] = False  # templates that import code are refused by Intake as well
     conf["allow_pickle"] = False
-    catalog = Catalog.from_dict(spec)
+    catalog = Catalog.from_dict(data_dir_paths(spec))
     catalog.user_parameters["CATALOG_DIR"] = path.parent.as_uri()
     catalog.user_parameters["data_dir"] = Path(data_dir).resolve().as_uri()
     return catalog(**parameters) if parameters else catalog

@@ -104,3 +104,57 @@ def test_paths_cannot_leave_their_folder(tmp_path: Path, url: str) -> None:
 
     with pytest.raises(CatalogError, match="path"):
         open_catalog(_hostile(tmp_path, change))
+
+
+# --- plain Intake: the catalogs open without nbtools' open_catalog ---------------------------------
+
+
+def _same(a, b, where: str) -> None:
+    import xarray as xr
+
+    if isinstance(a, pd.DataFrame):
+        pd.testing.assert_frame_equal(a, b, obj=where)
+    elif isinstance(a, xr.Dataset):
+        xr.testing.assert_identical(a, b)
+    else:  # the boundary: a shapely geometry
+        assert a.equals_exact(b, tolerance=0), where
+
+
+@pytest.mark.parametrize(
+    "name, parameters",
+    [("camtrap_dp_example", {}), ("camtrap_dp_example", {"species": "Vulpes vulpes", "start": "2020-06-01"}),
+     ("leopard", {}), ("leopard", {"species": "Panthera pardus orientalis", "end": "2017-01-01"})],
+)
+def test_plain_intake_reads_what_open_catalog_reads(name: str, parameters: dict, tmp_path: Path, monkeypatch) -> None:
+    """``intake.from_yaml_file`` alone reads every entry (paths relative to the catalog), as open_catalog does."""
+    import intake
+
+    monkeypatch.chdir(tmp_path)  # paths come from the catalog's folder, not the working directory
+    plain = intake.from_yaml_file(str(CATALOG_DIR / f"{name}.yaml"))
+    checked = open_catalog(name)
+    if parameters:
+        plain, checked = plain(**parameters), checked(**parameters)
+    assert list(plain) == list(checked)
+    for entry in checked:
+        _same(checked[entry].read(), plain[entry].read(), f"{name}.{entry}")
+    if name == "leopard" and not parameters:
+        assert len(plain.observations.read()) == 194_396
+
+
+def test_catalog_paths_are_relative_to_the_catalog_file() -> None:
+    """Every path of the project's catalogs is the data folder beside catalogs/ ({CATALOG_DIR}/../data/)."""
+    for path in sorted(CATALOG_DIR.glob("*.yaml")):
+        spec = yaml.safe_load(path.read_text())
+        urls = [description["kwargs"]["url"] for description in spec["data"].values()]
+        assert urls and all(url.startswith("{CATALOG_DIR}/../data/") for url in urls), (path.name, urls)
+        assert "data_dir" not in spec["user_parameters"], path.name  # open_catalog sets it; Intake needs none
+
+
+@pytest.mark.parametrize("url", ["{CATALOG_DIR}/../data/../../etc", "{CATALOG_DIR}/../data/x/../../../etc",
+                                 "{CATALOG_DIR}/../other/x", "{CATALOG_DIR}/../data/{species}"])
+def test_data_folder_prefix_cannot_leave_its_folder(tmp_path: Path, url: str) -> None:
+    def change(spec):
+        spec["data"]["mica_package"]["kwargs"]["url"] = url
+
+    with pytest.raises(CatalogError, match="path"):
+        open_catalog(_hostile(tmp_path, change))
