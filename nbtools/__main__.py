@@ -1,8 +1,8 @@
-"""``python -m nbtools``: see :mod:`nbtools.cli`."""
+"""``python -m nbtools``, the same commands as the ``nbtools`` console script: see :mod:`nbtools.cli`."""
 
 import sys
 
 from nbtools.cli import main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(prog="python -m nbtools"))

@@ -1,4 +1,5 @@
-"""Command line: ``python -m nbtools simulate|validate|report|large ...``.
+"""Command line: ``nbtools simulate|validate|report|large ...`` (the console script an install makes),
+the same as ``python -m nbtools ...``.
 
 - ``simulate OUT_DIR [--seed N] [--quiet]``: write the simulated default study.
 - ``large OUT_DIR [--rows N] [--seed S]``: write N synthetic detections as partitioned Parquet (scale demo).
@@ -22,9 +23,12 @@ from pathlib import Path
 __all__ = ["build_parser", "main"]
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The ``nbtools`` argument parser with one sub-command per task."""
-    parser = argparse.ArgumentParser(prog="python -m nbtools", description="Camera-trap ecology tools.")
+def build_parser(prog: str = "nbtools") -> argparse.ArgumentParser:
+    """The ``nbtools`` argument parser with one sub-command per task (``prog`` is the name its help shows)."""
+    from . import __version__
+
+    parser = argparse.ArgumentParser(prog=prog, description="Camera-trap ecology tools.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s (leopard-nbtools) {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     simulate = commands.add_parser(
@@ -149,9 +153,9 @@ def _simulate(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status."""
-    args = build_parser().parse_args(argv)
+def main(argv: Sequence[str] | None = None, prog: str = "nbtools") -> int:
+    """Run the command line; returns the exit status (the ``nbtools`` console script calls this)."""
+    args = build_parser(prog).parse_args(argv)
     return args.handler(args)
 
 

@@ -40,7 +40,7 @@ BINDER = ROOT / "binder"
 
 # PyPI name (PEP 503-normalised) -> conda-forge name, only where they differ.
 # (dask[dataframe] needs no entry: extras are dropped and conda-forge's `dask` includes dataframe.)
-CONDA_NAMES = {"jupyter-bokeh": "jupyter_bokeh"}
+CONDA_NAMES = {"jupyter-bokeh": "jupyter_bokeh", "build": "python-build"}
 # Direct dependencies that environment.yml installs from PyPI (its `pip:` section, pinned `==`):
 # playwright is `playwright-python` on conda-forge and lags behind the PyPI release we lock;
 # repo2docker (used only by the `--no-build` check of binder/) is tested as PyPI ships it.
