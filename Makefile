@@ -18,7 +18,7 @@ STAMP := $(VENV)/.stamp-$(HASH)
 
 ROWS        ?= 100000000
 
-.PHONY: help venv test lab lock data data-large report bench clean distclean
+.PHONY: help venv test lab lock data data-large report bench dist clean distclean
 
 help: ## list the targets
 	@echo "leopard-nbtools: camera-trap ecology in Jupyter"
@@ -65,6 +65,9 @@ bench: ## run the benchmarks in benchmarks/
 		echo "make bench: not available yet. It arrives with the benchmarks issue:"; \
 		echo "  scripts in benchmarks/ print figures and ratios against a baseline measured in the same run."; \
 	fi
+
+dist: venv ## build the wheel and the sdist into dist/ (python -m build; the wheel carries the catalogs and the default study)
+	$(VPY) -m build --outdir dist .
 
 clean: ## remove caches, build files and generated reports (keeps .venv and .jupyter)
 	rm -rf .pytest_cache .hypothesis build dist *.egg-info reports
