@@ -501,20 +501,32 @@ def _maximise(model: DetectionModel, x: NDArray, method: str, start: NDArray | N
                                        options={"xatol": 1e-11, "maxiter": 500})
         at_bound = min(res.x - lo, hi - res.x) < 1e-6
         return np.array([float(res.x)]), float(-res.fun), bool(res.success and not at_bound and res.fun < 1e299)
+
+    def grad(beta: NDArray) -> NDArray:
+        out = np.empty(beta.size)
+        for j in range(beta.size):
+            step = 1e-6 * max(1.0, abs(beta[j]))
+            up, down = beta.copy(), beta.copy()
+            up[j] += step
+            down[j] -= step
+            out[j] = (nll(up) - nll(down)) / (2 * step)
+        return out
+
     best = None
     for s0 in starts:
         if method == "Nelder-Mead":
             res = optimize.minimize(nll, s0, method="Nelder-Mead",
                                     options={"xatol": 1e-10, "fatol": 1e-13, "maxiter": 20_000, "maxfev": 40_000})
         else:
-            res = optimize.minimize(nll, s0, method="BFGS", options={"gtol": 1e-9, "maxiter": 2_000})
-            if not res.success:  # BFGS often stops on precision loss at the optimum; polish without gradients
+            res = optimize.minimize(nll, s0, jac=grad, method="BFGS", options={"gtol": 1e-7, "maxiter": 1_000})
+            # BFGS often ends on "precision loss" at the optimum; accept when the gradient is flat
+            res.success = bool(res.fun < 1e299 and np.max(np.abs(grad(res.x))) < 1e-4)
+            if not res.success and res.fun < 1e299:
                 res2 = optimize.minimize(nll, res.x, method="Nelder-Mead",
-                                         options={"xatol": 1e-10, "fatol": 1e-13, "maxiter": 20_000})
+                                         options={"xatol": 1e-9, "fatol": 1e-12, "maxiter": 4_000})
                 if res2.fun <= res.fun:
-                    res2.success = True
                     res = res2
-        if best is None or res.fun < best.fun:
+        if best is None or res.fun < best.fun - 1e-12:
             best = res
     assert best is not None
     ok = bool(best.fun < 1e299) and bool(best.success)

@@ -120,7 +120,7 @@ def harmonic_mean_speed(
     --------
     >>> fit = harmonic_mean_speed([0.5, 1.0, 2.0])
     >>> round(fit.mean, 4), round(fit.se, 4)
-    (0.8571, 0.2777)
+    (0.8571, 0.324)
     """
     v = np.asarray(speeds, dtype=float).ravel()
     given = v.size

@@ -72,7 +72,7 @@ def teets_suntimes(
     Teets, D.A. (2003) Predicting sunrise and sunset times. The College Mathematics Journal 34, 317-321.
     """
     clock = _fixed_offset_clock(timestamps, offset_hours)
-    d = np.asarray(clock.dayofyear, dtype=float)
+    d = np.asarray(clock.day_of_year, dtype=float)
     lat = np.broadcast_to(np.asarray(latitude, dtype=float), d.shape)
     lon = np.broadcast_to(np.asarray(longitude, dtype=float), d.shape)
     radius_earth = 6378.0  # km
