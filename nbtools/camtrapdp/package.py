@@ -15,7 +15,8 @@ from .offsets import OFFSET_COLUMNS, check_offsets, written_offsets
 from .report import CamtrapDPError, ValidationReport
 from .schemas import BUNDLED_VERSION, CORE_TABLES, check_schema, package_version, resource_version, table_schema
 from .tables import convert_columns, dialect_characters, is_file, read_text_table, set_aside_rows
-from .validate import DESCRIPTOR, check_descriptor, check_rules, check_tables_with_frictionless, deduplicate
+from .constraints import check_cells
+from .validate import DESCRIPTOR, check_descriptor, check_rules, deduplicate
 from .upgrade import (
     check_upgraded_descriptor, check_upgraded_table, explain_upgraded_fields, legacy_version, report_upgrade,
     sequence_times, upgrade_descriptor, upgrade_table,
@@ -125,10 +126,13 @@ def read_camtrapdp(
         key) are set aside in ``report.set_aside``. Nothing is dropped silently.
     validate : bool, default True
         Check the descriptor against the Camtrap DP profile and the tables
-        against the official Table Schemas with frictionless (row by row, about
-        6,000 rows a second on a shared 2-core machine). ``False`` skips those schema checks for data already known to
-        be valid (for example checksummed files); cells that cannot be parsed,
-        rows set aside and our cross-table rules are still reported.
+        against the official Table Schemas: types and formats, ``required``,
+        ``enum``, ``pattern``, ranges, checked column-wise
+        (:mod:`nbtools.camtrapdp.constraints`; the findings are frictionless's,
+        which the tests use as the oracle). ``False`` skips those schema checks
+        for data already known to be valid (for example checksummed files);
+        cells that cannot be parsed, rows set aside and our cross-table rules
+        are still reported.
     timezone : str, optional
         The cameras' local time zone (IANA name such as ``Europe/Brussels``, or
         a fixed offset). By default the zone the package states (a
@@ -230,7 +234,6 @@ def read_camtrapdp(
     _check_distinct_paths(declared)
     tables: dict[str, pd.DataFrame] = {}
     files: dict[str, str] = {}
-    sources: dict[str, tuple[str, dict[str, Any], dict[str, Any] | None]] = {}
     aside_keys: dict[str, dict[str, int]] = {}
     unusable_keys: set[str] = set()
     utc_offset = None
@@ -255,16 +258,14 @@ def read_camtrapdp(
         offsets.append(written_offsets(cells, name, file))
         key = _primary_key(schema)
         kept = set_aside_rows(cells, too_long, file, key, list(schema.get("missingValues", [""])), report)
+        if validate and upgraded_from is None:  # every row as in the file, those set aside too (column-wise)
+            check_cells(cells, schema, file, report, primary_key=key)
         aside_keys[file] = _keys_set_aside(cells, too_long, kept, key, dialect)
         if key is not None and (key not in cells.columns or key in cells.attrs.get("duplicate_labels", {})):
             unusable_keys.add(file)
         tables[name] = convert_columns(kept, schema, file, report)
         files[name] = file
-        if upgraded_from is None and not cells.attrs.get("duplicate_labels"):  # frictionless cannot match columns by name then
-            sources[name] = (file, schema, dialect)
         del cells, kept, too_long  # the text cells, no longer needed once typed (memory, for large tables)
-    if validate:
-        check_tables_with_frictionless(root, sources, report)
     spatial = descriptor.get("spatial")
     check_rules(tables, files, report, aside_keys=aside_keys, unusable_keys=unusable_keys, spatial=spatial)
     choice = choose_timezone(tables["deployments"], given=timezone, stated=_stated_zone(descriptor), written_offset=utc_offset)

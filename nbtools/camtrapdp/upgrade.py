@@ -100,7 +100,7 @@ package disagree with Agouti's own 1.0 export.
 
 Validation of an upgraded package
 ---------------------------------
-The files on disk are 0.1.x, so frictionless is not run on them against the
+The files on disk are 0.1.x, so they are not checked as they stand against the
 1.0 table schemas (every renamed column would be a missing or extra label).
 Instead the upgraded text cells are checked against the 1.0 table schemas
 (:func:`check_upgraded_table`; problems name the file and row on disk, the 1.0
@@ -116,8 +116,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -536,12 +534,12 @@ def check_upgraded_descriptor(descriptor: dict[str, Any], version: str, report: 
 def check_upgraded_table(
     cells: pd.DataFrame, file: str, schema: dict[str, Any], report: ValidationReport, version: str
 ) -> None:
-    """Check upgraded text cells against a 1.0 Table Schema with frictionless, as the files of a 1.0 package are.
+    """Check upgraded text cells against a 1.0 Table Schema, as the files of a 1.0 package are.
 
-    The cells are written to a temporary CSV (the files on disk are 0.1.x and
-    are not checked against 1.0 schemas); frictionless's problems are mapped
-    back to the row numbers of the file on disk and the 0.1.x column each 1.0
-    field came from.
+    The cells are checked column-wise (:func:`nbtools.camtrapdp.constraints.check_cells`;
+    the files on disk are 0.1.x and are not checked against 1.0 schemas); the
+    problems name the row numbers of the file on disk and the 0.1.x column
+    each 1.0 field came from.
 
     Parameters
     ----------
@@ -555,26 +553,20 @@ def check_upgraded_table(
     report : ValidationReport
         Problems are added here.
     version : str
-        The version upgraded from, for the messages.
+        The version upgraded from.
     """
-    from .validate import check_tables_with_frictionless
+    from .constraints import check_cells
 
     if cells.attrs.get("duplicate_labels") or cells.empty:
-        return  # frictionless cannot match columns by name then; the reader reports the labels
+        return  # columns cannot be matched by name then; the reader reports the labels
     found = ValidationReport()
-    with tempfile.TemporaryDirectory(prefix="nbtools-upgrade-") as folder:
-        name = Path(file).name.removesuffix(".gz")
-        cells.to_csv(Path(folder) / name, index=False, lineterminator="\n")
-        check_tables_with_frictionless(Path(folder), {"table": (name, schema, None)}, found)
-    rows = np.asarray(cells.index)
+    key = schema.get("primaryKey")
+    check_cells(cells, schema, file, found, primary_key=key if isinstance(key, str) else None)
     origin = cells.attrs.get("upgraded_columns", {})
     for problem in found.problems:
-        row = problem.row
-        if row is not None and row > 1:
-            row = int(rows[row - 2]) if row - 2 < len(rows) else None
         came = f" ({version} column {origin[problem.field]})" if problem.field in origin else ""
         report.add(
-            problem.severity, file if problem.file != DESCRIPTOR else problem.file, row, problem.field, problem.value,
+            problem.severity, file, problem.row, problem.field, problem.value,
             f"after the upgrade from {version} to 1.0{came}: {problem.message}", problem.check,
         )
 

@@ -3,7 +3,9 @@
 1. The package descriptor is checked against the Camtrap DP profile (a JSON
    Schema) with ``jsonschema``, the validator frictionless uses, through a
    registry of local copies, so nothing is fetched. The tables are checked
-   against the official Table Schemas with frictionless.
+   against the official Table Schemas column-wise by
+   :mod:`nbtools.camtrapdp.constraints`; :func:`check_tables_with_frictionless`
+   runs frictionless's row checks instead, and is kept as the tests' oracle.
    Each package is checked against the profile of the Camtrap DP version its
    ``profile`` URL names (1.0, 1.0.1 or 1.0.2, see :mod:`.schemas`).
 2. Our rules check what the schemas cannot: foreign keys between tables (done
@@ -234,7 +236,10 @@ def check_tables_with_frictionless(
     report: ValidationReport,
     limit_errors: int = 100_000,
 ) -> None:
-    """Validate the core tables against their Table Schemas with frictionless.
+    """Validate the core tables against their Table Schemas with frictionless, row by row.
+
+    The reader no longer calls this (see :mod:`nbtools.camtrapdp.constraints`);
+    the tests run it as the oracle the column-wise checks must agree with.
 
     Parameters
     ----------
