@@ -240,7 +240,11 @@ def test_detection_input_errors() -> None:
     with pytest.raises(ValueError, match="transect"):
         DetectionModel("strip", "hn", 1.0)
     with pytest.warns(UserWarning, match="radius/radii of 0"):
-        fit_detection([0.0, 1.0, 2.0, 2.5, 3.0], "point")
+        fit = fit_detection([0.0, 0.5, 0.8, 1.0, 1.2, 1.5, 3.0], "point")
+    assert fit.n == 6 and fit.converged
+    with pytest.warns(UserWarning, match="interior maximum"):
+        uniform = fit_detection(np.sqrt(np.linspace(0.01, 1, 50)) * 5, "point")  # r^2 uniform: g = 1
+    assert not uniform.converged and uniform.effective_distance == pytest.approx(uniform.width, rel=1e-3)
 
 
 # ------------------------------------------------------------------------- speeds
@@ -376,6 +380,29 @@ def test_rem_estimate_overrides_and_no_bootstrap(study) -> None:
         rem_estimate(study, FOX, conventions="camtrapR")
     with pytest.raises(ValueError, match="no observations"):
         rem_estimate(study, "Panthera pardus", progress=False)
+
+
+def test_full_bootstrap_agrees_with_the_delta_method_on_many_cameras() -> None:
+    """60 locations of synthetic data: the bootstrap over cameras and the delta method give similar SEs."""
+    rng = np.random.default_rng(4)
+    k = 60
+    locs = [f"L{i}" for i in range(k)]
+    y = rng.poisson(5, k).astype(float)
+    n = int(y.sum())
+    where = rng.choice(locs, n)
+    data = rem.REMData(
+        "Cervus nippon",
+        pd.DataFrame({"locationID": locs, "contacts": y, "camera_days": rng.uniform(20, 40, k), "n_deployments": 1}),
+        pd.DataFrame({"locationID": where, "deploymentID": where, "radius": rng.rayleigh(3.0, n)}),
+        pd.DataFrame({"locationID": where, "deploymentID": where, "angle": rng.normal(0, 0.3, n)}),
+        pd.DataFrame({"locationID": where, "deploymentID": where, "speed": rng.lognormal(-0.5, 0.5, n)}),
+        pd.DataFrame({"locationID": where, "time": rng.vonmises(0, 1, n) % (2 * np.pi)}),
+    )
+    res = rem.rem_from_data(data, reps=150, activity_reps=150, seed=2, progress=False)
+    assert res.failed_reps == 0 and not res.messages
+    assert 0.7 < res.bootstrap_se / res.se < 1.4
+    assert res.bootstrap_lcl < res.density < res.bootstrap_ucl
+    assert res.lcl < res.density < res.ucl
 
 
 def test_trap_rate_variance_by_hand() -> None:

@@ -58,7 +58,7 @@ _MONO_POINTS = 20
 
 
 def truncation_distance(distances: ArrayLike, truncation: float | str | None = None) -> float:
-    """The truncation distance ``w`` as ``Distance::ds`` computes it.
+    """The truncation distance ``w`` as ``Distance::ds`` computes it from its ``truncation`` argument.
 
     Parameters
     ----------
@@ -499,7 +499,7 @@ def _maximise(model: DetectionModel, x: NDArray, method: str, start: NDArray | N
         lo, hi = math.log(1e-4 * model.width), math.log(1e4 * model.width)
         res = optimize.minimize_scalar(lambda b: nll(np.array([b])), bounds=(lo, hi), method="bounded",
                                        options={"xatol": 1e-11, "maxiter": 500})
-        at_bound = min(res.x - lo, hi - res.x) < 1e-6
+        at_bound = min(res.x - lo, hi - res.x) < 1e-3
         return np.array([float(res.x)]), float(-res.fun), bool(res.success and not at_bound and res.fun < 1e299)
 
     def grad(beta: NDArray) -> NDArray:
@@ -636,6 +636,10 @@ def fit_detection(
         raise ValueError(f"{kept.size} distances within the truncation cannot fit {model.n_params} coefficients")
     beta, loglik, ok = _maximise(model, kept, method, None if start is None else np.asarray(start, dtype=float))
     messages: list[str] = []
+    if not ok:
+        messages.append("the optimiser did not reach an interior maximum (for a key alone: the scale ran to its "
+                        "bound, 1e-4 or 1e4 times the truncation distance; at the upper one the distances look "
+                        "uniform, no falling detection)")
     if vcov_method == "opg":
         s = _scores(model, beta, kept)
         info = s.T @ s

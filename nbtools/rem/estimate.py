@@ -99,6 +99,9 @@ def rem_density(trap_rate: float, day_range_km: float, radius_m: float, angle_ra
 def trap_rate(contacts: pd.DataFrame) -> tuple[float, float]:
     """Contacts per camera-day over locations, and its SE from the variation among locations.
 
+    The estimate is camtrapDensity's ``get_trap_rate`` (``sum(n) / sum(effort)``); camtrapDensity's SE is
+    a bootstrap over locations (``rem_estimate(..., bootstrap="traprate")`` here), this one is analytic.
+
     Parameters
     ----------
     contacts : DataFrame
@@ -317,7 +320,12 @@ def rem_from_data(
     seed: int | np.random.Generator | None = None,
     progress: bool = True,
 ) -> REMEstimate:
-    """REM density from collected data (:func:`nbtools.rem.rem_data`); see :func:`rem_estimate`."""
+    """REM density from collected data (:func:`nbtools.rem.rem_data`), as camtrapDensity's ``rem_estimate``.
+
+    The parameters are those of :func:`rem_estimate` (which calls this after :func:`nbtools.rem.rem_data`),
+    given explicitly instead of through ``conventions``. Use it to reuse one :class:`REMData` with other
+    settings, or with data assembled by hand (``REMData(species, contacts, radii, angles, speeds, times)``).
+    """
     if bootstrap not in ("full", "traprate", None):
         raise ValueError(f"bootstrap must be 'full', 'traprate' or None, got {bootstrap!r}")
     if not 0 < level < 1:
@@ -546,6 +554,8 @@ def rem_table(
     **kwargs: Any,
 ) -> pd.DataFrame:
     """REM densities of several species, one row each (:meth:`REMEstimate.summary`).
+
+    camtrapDensity analyses one species per call (``rem_estimate(species = ...)``); this loops over them.
 
     Parameters
     ----------

@@ -179,7 +179,7 @@ def rem_data(
     activity_time: ActivityTime = "clock",
     angle_unit: Literal["rad", "deg"] = "rad",
 ) -> REMData:
-    """Collect the REM's inputs for one species from a study.
+    """Collect the REM's inputs for one species from a study (camtrapDensity's ``get_traprate_data`` and more).
 
     Parameters
     ----------
