@@ -230,7 +230,8 @@ def rem_data(
         counts = first["deploymentID"].astype(object).value_counts()
         stamps, stamp_dep = first["eventStart"], first["deploymentID"].astype(object)
     else:
-        animals = pd.to_numeric(records["count"], errors="coerce").fillna(1).astype(int).clip(lower=0)
+        raw = records["count"] if "count" in records.columns else pd.Series(1, index=records.index)
+        animals = pd.to_numeric(raw, errors="coerce").fillna(1).astype(int).clip(lower=0)
         counts = animals.groupby(deployment).sum()
         repeated = records.loc[records.index.repeat(animals.to_numpy())]
         stamps, stamp_dep = repeated["eventStart"], repeated["deploymentID"].astype(object)
