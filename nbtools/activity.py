@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -43,6 +43,7 @@ __all__ = [
     "ActivityLevel",
     "OverlapEstimates",
     "activity_level",
+    "activity_levels",
     "bandwidth",
     "bootstrap_ci",
     "bootstrap_overlap",
@@ -1694,6 +1695,113 @@ def activity_level(
         float(act), float(acts.std(ddof=1)), float(lcl), float(ucl), data.size, float(bw), float(adj), sample,
         reps, table,
     )
+
+
+def activity_levels(samples: Sequence[ArrayLike], adj: float = 1.0) -> NDArray[np.float64]:
+    """Activity levels of many samples at once: ``activity_level(x, adj=adj).act`` for each ``x``.
+
+    For a bootstrap done outside :func:`activity_level` (e.g. the REM's resampling of camera locations,
+    where every replicate needs the activity level of the times it drew). Each sample gets its own
+    bandwidth (activity's ``bwcalc``, R's ``optimise`` run for all samples together, with the same
+    iterates as one sample at a time) and its own kernel density on the 513 points of
+    :func:`activity_level`, here from the exact Fourier series of the von Mises kernel (the counts of
+    each distinct time times a trigonometric matrix, one matrix product for a chunk of samples) instead of
+    the kernels evaluated at every grid point and observation. The trigonometric moments come from the
+    same matrix product, so they differ from one sample at a time by rounding (~1e-15); R's ``optimise``
+    then takes the same steps (it could differ, by at most its tolerance, only at an exact tie of two
+    comparisons, which was never seen in 8,000 resamples: bandwidths equal to 2e-13).
+
+    Parameters
+    ----------
+    samples : sequence of arrays
+        Times in radians, one array per sample (sizes may differ).
+    adj : float, default 1
+        Multiplier of the kernel concentration, as :func:`activity_level`.
+
+    Returns
+    -------
+    numpy.ndarray
+        One activity level per sample, equal to ``activity_level(x, adj=adj).act`` up to rounding
+        (~1e-14 relative); NaN where :func:`activity_level` would raise (times missing or outside
+        [0, 2 pi], fewer than 2 different times, no estimable bandwidth).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(2)
+    >>> xs = [rng.vonmises(0, 1, 150) % (2 * np.pi) for _ in range(3)]
+    >>> bool(np.allclose(activity_levels(xs), [activity_level(x).act for x in xs], rtol=1e-12))
+    True
+    """
+    if not adj > 0:
+        raise ValueError(f"adj must be positive, got {adj!r}")
+    arrays = [np.asarray(x, dtype=float).ravel() for x in samples]
+    m = len(arrays)
+    out = np.full(m, np.nan)
+    sizes = np.array([x.size for x in arrays], dtype=float)
+    usable = np.zeros(m, dtype=bool)
+    for i, x in enumerate(arrays):  # activity_level's checks: finite times in [0, 2 pi], at least 2 different
+        if x.size >= 2:
+            lo, hi = x.min(), x.max()
+            usable[i] = bool(0.0 <= lo < hi <= TWO_PI)  # NaN fails the comparisons
+    idx = np.nonzero(usable)[0]
+    if idx.size == 0:
+        return out
+    grid = np.arange(513) * (math.pi / 256)
+    # chunks of samples: about 4 million cells of counts (samples x distinct times) at a time
+    per_chunk = max(1, int(4_000_000 // max(1.0, float(sizes[idx].mean()))))
+    for start in range(0, idx.size, per_chunk):
+        rows = idx[start : start + per_chunk]
+        n = sizes[rows]
+        codes, support = pd.factorize(np.concatenate([arrays[i] for i in rows]))  # distinct times, by hashing
+        support = np.asarray(support, dtype=float)
+        owner = np.repeat(np.arange(rows.size), n.astype(np.intp))
+        counts = np.bincount(owner * support.size + codes, minlength=rows.size * support.size)
+        counts = counts.reshape(rows.size, support.size).astype(float)
+        # moments of orders 1-3 for the bandwidth (equal to _moment_lengths of each sample up to ~1e-15), then
+        # activity's bwcalc for the whole chunk (R's optimise, vectorised)
+        low = (counts @ _trig_matrix(support, 3)) / n[:, None]
+        kap = _activity_bandwidth_from_moments(np.hypot(low[:, :3], low[:, 3:]), n) * adj
+        ok = np.isfinite(kap) & (kap > 0)
+        if not ok.any():
+            continue
+        rows, counts, kap, n = rows[ok], counts[ok], kap[ok], n[ok]
+        n_terms = min(_n_terms(float(kap.max())), _MAX_TERMS)
+        coef = (counts @ _trig_matrix(support, n_terms)) / n[:, None]
+        pdfs = _kernel_densities(coef, kap, grid, counts, support, float("nan"))
+        out[rows] = 1.0 / (TWO_PI * pdfs.max(axis=1))
+    return out
+    sizes = np.array([x.size for x in arrays], dtype=float)
+    rho = np.full((m, 3), np.nan)
+    usable = np.zeros(m, dtype=bool)
+    for i, x in enumerate(arrays):
+        if x.size < 2 or not np.isfinite(x).all() or ((x < 0) | (x > TWO_PI)).any() or x.min() == x.max():
+            continue
+        rho[i] = _moment_lengths(x, 3)  # exactly as activity_level: the bandwidth search sees the same numbers
+        usable[i] = True
+    idx = np.nonzero(usable)[0]
+    if idx.size == 0:
+        return out
+    kappa = np.full(m, np.nan)
+    kappa[idx] = _activity_bandwidth_from_moments(rho[idx], sizes[idx]) * adj
+    idx = idx[np.isfinite(kappa[idx]) & (kappa[idx] > 0)]
+    grid = np.arange(513) * (math.pi / 256)
+    # chunks of samples: about 4 million cells of counts (samples x distinct times) at a time
+    total = int(sizes[idx].sum()) if idx.size else 0
+    per_chunk = max(1, int(4_000_000 // max(1.0, total / max(1, idx.size))))
+    for start in range(0, idx.size, per_chunk):
+        rows = idx[start : start + per_chunk]
+        codes, support = pd.factorize(np.concatenate([arrays[i] for i in rows]))  # distinct times, by hashing
+        support = np.asarray(support, dtype=float)
+        owner = np.repeat(np.arange(rows.size), sizes[rows].astype(np.intp))
+        counts = np.bincount(owner * support.size + codes, minlength=rows.size * support.size)
+        counts = counts.reshape(rows.size, support.size).astype(float)
+        kap = kappa[rows]
+        n_terms = min(_n_terms(float(kap.max())), _MAX_TERMS)
+        coef = (counts @ _trig_matrix(support, n_terms)) / sizes[rows][:, None]
+        pdfs = _kernel_densities(coef, kap, grid, counts, support, float("nan"))
+        out[rows] = 1.0 / (TWO_PI * pdfs.max(axis=1))
+    return out
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -1022,3 +1022,24 @@ def test_leopard_daytime_share_and_activity_level(default_study) -> None:
     fit = activity_level(leo["sun_rad"], reps=200, sample="data", seed=3, progress=False)
     assert true_act == pytest.approx(0.372, abs=1e-3)
     assert abs(fit.act - true_act) < 0.07 and fit.lcl < fit.act < fit.ucl
+
+
+def test_activity_levels_equal_activity_level_one_sample_at_a_time() -> None:
+    """The batched activity levels (issue 21: the REM bootstrap) are activity_level(x).act to 1e-12, with NaN
+    where activity_level raises; resamples of one data set (shared distinct times), sizes that differ, adj."""
+    rng = np.random.default_rng(21)
+    base = rng.vonmises(1.0, 1.5, 300) % TWO_PI
+    samples = [base[rng.integers(0, base.size, base.size)] for _ in range(25)]
+    samples += [rng.vonmises(4.0, kappa, n) % TWO_PI for kappa, n in ((0.3, 8), (8.0, 40), (60.0, 25), (2.0, 2))]
+    bad = [np.array([1.0, 1.0, 1.0]), np.array([2.0]), np.array([]), np.array([1.0, np.nan]), np.array([1.0, 7.0])]
+    for adj in (1.0, 1.5):
+        got = act.activity_levels(samples + bad, adj=adj)
+        want = [activity_level(x, adj=adj).act for x in samples]
+        np.testing.assert_allclose(got[: len(samples)], want, rtol=1e-12)
+        assert np.isnan(got[len(samples):]).all()
+        for x in bad:
+            with pytest.raises(ValueError):
+                activity_level(x, adj=adj)
+    assert act.activity_levels([]).shape == (0,)
+    with pytest.raises(ValueError, match="adj"):
+        act.activity_levels(samples, adj=0.0)

@@ -725,3 +725,118 @@ def select_detection(
     table["delta_aic"] = table["aic"] - table.loc[table["usable"], "aic"].min()
     best = min(fits, key=lambda f: f.aic)
     return best, table
+
+
+# --------------------------------------------------------------------------------------------- bootstrap
+_SQRT_HALF_PI = math.sqrt(math.pi / 2.0)
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+
+
+def _hn_score(s: float, half_ss: float, n: int, width: float, transect: Transect) -> tuple[float, float]:
+    """First and second derivatives in ``s = log sigma`` of a half-normal key's log-likelihood.
+
+    ``loglik(s) = -A exp(-2 s) - n log mu(s)`` (+ a constant), ``A = sum x^2 / 2``; point transect:
+    ``mu = sigma^2 (1 - exp(-t))``, ``t = w^2 / (2 sigma^2)``; line: ``mu = sigma sqrt(pi/2) erf(z)``,
+    ``z = w / (sigma sqrt 2)``.
+    """
+    e2 = math.exp(-2.0 * s)
+    if transect == "point":
+        t = 0.5 * width * width * e2
+        if t > 700.0:
+            h = dh = 0.0
+        else:
+            em1 = math.expm1(t)
+            h = t / em1  # t / (e^t - 1)
+            dh = (em1 - t * (em1 + 1.0)) / (em1 * em1)
+        d1 = 2.0 * half_ss * e2 - n * 2.0 * (1.0 - h) if t >= 1.0 else 2.0 * half_ss * e2 - n * 2.0 * ((em1 - t) / em1)
+        d2 = -4.0 * half_ss * e2 - n * 4.0 * t * dh
+    else:
+        z = width * math.exp(-s) / math.sqrt(2.0)
+        erf = math.erf(z)
+        ez = math.exp(-z * z)
+        g = _TWO_OVER_SQRT_PI * z * ez / erf
+        dg = _TWO_OVER_SQRT_PI * (ez * (1.0 - 2.0 * z * z) * erf - z * ez * _TWO_OVER_SQRT_PI * ez) / (erf * erf)
+        d1 = 2.0 * half_ss * e2 - n * (1.0 - g)
+        d2 = -4.0 * half_ss * e2 - n * z * dg
+    return d1, d2
+
+
+def _hn_effective_distance(
+    distances: NDArray, transect: Transect, truncation: float | str | None, start: float
+) -> tuple[float, float] | None:
+    """Effective radius / half-width and share of distances used of a half-normal key alone, quickly.
+
+    What ``fit_detection(distances, transect, "hn", truncation=truncation)`` gives as
+    ``(.effective_distance, .proportion_used)`` for the REM bootstrap, without its SEs, warnings and
+    checks: the maximum likelihood scale by Newton's method in ``log sigma`` with analytic derivatives
+    (the likelihood depends on the data only through ``n`` and ``sum x^2``), started at ``start`` (the
+    full data's ``log sigma``), and the closed-form integrals. Raises ``ValueError`` where
+    :func:`fit_detection` does; returns None when the answer is not clean (the maximum near the
+    scale's bounds or in the flat regime far beyond the truncation, no convergence): then call
+    :func:`fit_detection`.
+    """
+    x = np.abs(distances[~np.isnan(distances)])
+    if not np.isfinite(x).all():
+        raise ValueError("distances must be finite numbers")
+    if x.size < 2:
+        raise ValueError(f"a detection function needs at least 2 distances, got {x.size}")
+    n_total = x.size
+    width = truncation_distance(x, truncation)
+    if not (math.isfinite(width) and width > 0):
+        raise ValueError(f"width must be a positive distance, got {width!r}")
+    kept = x[x <= width]
+    if transect == "point":
+        kept = kept[kept > 0]
+    n = kept.size
+    if n <= 1:
+        raise ValueError(f"{n} distances within the truncation cannot fit 1 coefficients")
+    half_ss = 0.5 * float(kept @ kept)
+    lo, hi = math.log(1e-4 * width), math.log(1e4 * width)
+    # Newton's method in u = 1 / sigma^2, the natural parameter of this exponential family: the
+    # log-likelihood is concave in u (its second derivative is -n Var(x^2 / 2) under the fitted pdf)
+    s = min(max(start, lo + 1.0), hi - 1.0)
+    u = math.exp(-2.0 * s)
+    for _ in range(100):
+        d1, d2 = _hn_score(s, half_ss, n, width, transect)
+        grad = -d1 * 0.5 / u  # ds/du = -1 / (2u), d2s/du2 = 1 / (2u^2)
+        hess = (0.25 * d2 + 0.5 * d1) / (u * u)
+        if not (hess < 0 and math.isfinite(grad)):
+            return None
+        new_u = u - grad / hess
+        if new_u <= 0.0:
+            new_u = 0.1 * u
+        change = abs(new_u - u)
+        u = new_u
+        s = -0.5 * math.log(u)
+        if not lo < s < hi:
+            return None
+        if change <= 1e-14 * u:
+            break
+    else:
+        return None
+    sigma = math.exp(s)
+    if transect == "point":
+        t = 0.5 * width * width / (sigma * sigma)
+        if t < 1e-3 or min(s - lo, hi - s) < 1e-3:
+            return None
+        return math.sqrt(-2.0 * sigma * sigma * math.expm1(-t)), n / n_total
+    z = width / (sigma * math.sqrt(2.0))
+    if z < 0.03 or min(s - lo, hi - s) < 1e-3:
+        return None
+    return sigma * _SQRT_HALF_PI * math.erf(z), n / n_total
+
+
+def _effective_distance_quick(
+    distances: NDArray, transect: Transect, key: Key, truncation: float | str | None, unit: str, start: float
+) -> tuple[float, float]:
+    """``(effective_distance, proportion_used)`` of ``fit_detection(distances, transect, key, truncation=...)``.
+
+    The half-normal key alone goes through :func:`_hn_effective_distance` (falling back to
+    :func:`fit_detection` when that is not clean); other keys call :func:`fit_detection`.
+    """
+    if key == "hn":
+        quick = _hn_effective_distance(distances, transect, truncation, start)
+        if quick is not None:
+            return quick
+    fit = fit_detection(distances, transect, key, truncation=truncation, unit=unit)
+    return fit.effective_distance, fit.proportion_used

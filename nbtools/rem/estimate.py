@@ -37,9 +37,9 @@ import pandas as pd
 from scipy import stats
 from tqdm.auto import tqdm
 
-from ..activity import ActivityLevel, activity_level
+from ..activity import ActivityLevel, activity_level, activity_levels
 from ..study import Study
-from .detection import DetectionFit, fit_detection
+from .detection import DetectionFit, _effective_distance_quick, fit_detection
 from .inputs import REMData, rem_data
 from .speed import SpeedEstimate, harmonic_mean_speed
 
@@ -304,6 +304,58 @@ def _point(a: _Arrays, s: _Settings) -> tuple[float, DetectionFit, DetectionFit,
     return d, radius, angle, speed, act
 
 
+def _full_bootstrap(
+    arrays: _Arrays,
+    s: _Settings,
+    reps: int,
+    rng: np.random.Generator,
+    starts: tuple[float, float],
+    progress: bool,
+    desc: str,
+) -> tuple[list[float], int]:
+    """The full bootstrap's replicate densities and failures, as the plain loop over :func:`_point` gives them.
+
+    The same resamples (one ``rng.integers`` draw per replicate, in order) and the same estimates per
+    replicate, found faster: half-normal detection functions by Newton's method from the full data's
+    scale (:func:`nbtools.rem.detection._hn_effective_distance`; within the plain optimiser's tolerance,
+    about 1e-8), the activity levels of all replicates at once (:func:`nbtools.activity.activity_levels`,
+    equal to ``activity_level`` to ~1e-14). A replicate fails where :func:`_point` would raise.
+    """
+    pending: list[tuple[float, float, float, float]] = []
+    times: list[np.ndarray] = []
+    failed = 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for _ in tqdm(range(reps), disable=not progress, desc=desc, unit="rep"):
+            b = arrays.resample(rng)
+            try:
+                radius, share = _effective_distance_quick(b.radii, "point", s.radius_key, s.radius_truncation, "m",
+                                                          starts[0])
+                half_angle, _ = _effective_distance_quick(b.angles, "line", s.angle_key, s.angle_truncation, "rad",
+                                                          starts[1])
+                speed = harmonic_mean_speed(b.speeds, s.speed_range).mean
+                days = b.days.sum()
+                if not days > 0:
+                    raise ValueError("no camera time")
+            except (ValueError, np.linalg.LinAlgError, ZeroDivisionError):
+                failed += 1
+                continue
+            rate = b.contacts.sum() / days
+            pending.append((rate * (share if s.truncation_share else 1.0), speed, radius, 2 * half_angle))
+            times.append(b.times)
+    acts = activity_levels(times, adj=s.activity_adj)
+    values = []
+    for (rate, speed, radius, theta), act in zip(pending, acts):
+        if not math.isfinite(act):
+            failed += 1
+            continue
+        try:
+            values.append(rem_density(rate, speed * _KM_PER_DAY * act, radius, theta))
+        except ZeroDivisionError:
+            failed += 1
+    return values, failed
+
+
 def rem_from_data(
     data: REMData,
     radius_key: Literal["hn", "hr"] = "hn",
@@ -319,13 +371,23 @@ def rem_from_data(
     level: float = 0.95,
     seed: int | np.random.Generator | None = None,
     progress: bool = True,
+    engine: Literal["fast", "plain"] = "fast",
 ) -> REMEstimate:
     """REM density from collected data (:func:`nbtools.rem.rem_data`), as camtrapDensity's ``rem_estimate``.
 
     The parameters are those of :func:`rem_estimate` (which calls this after :func:`nbtools.rem.rem_data`),
     given explicitly instead of through ``conventions``. Use it to reuse one :class:`REMData` with other
     settings, or with data assembled by hand (``REMData(species, contacts, radii, angles, speeds, times)``).
+
+    ``engine`` chooses how the full bootstrap computes its replicates: ``"fast"`` (default; half-normal
+    detection functions by Newton's method from the full data's fit, the activity levels of all
+    replicates at once) or ``"plain"`` (each replicate through :func:`fit_detection`,
+    :func:`harmonic_mean_speed` and :func:`nbtools.activity.activity_level`). Both draw the same
+    resamples and give the same replicate densities to within the plain optimiser's tolerance (~1e-8
+    relative); ``benchmarks/rem.py`` times one against the other.
     """
+    if engine not in ("fast", "plain"):
+        raise ValueError(f"engine must be 'fast' or 'plain', got {engine!r}")
     if bootstrap not in ("full", "traprate", None):
         raise ValueError(f"bootstrap must be 'full', 'traprate' or None, got {bootstrap!r}")
     if not 0 < level < 1:
@@ -365,7 +427,10 @@ def rem_from_data(
             drawn = boot_rng.integers(0, k, k)  # camtrapDensity's get_trap_rate: sample(locations, replace = TRUE)
             replicates[b] = arrays.contacts[drawn].sum() / arrays.days[drawn].sum() * share
         rate_se = float(np.std(replicates, ddof=1))
-    elif bootstrap == "full":
+    elif bootstrap == "full" and engine == "fast":
+        values, failed = _full_bootstrap(arrays, s, reps, boot_rng, (float(radius.beta[0]), float(angle.beta[0])),
+                                         progress, f"REM bootstrap {data.species}")
+    elif bootstrap == "full":  # engine "plain": one replicate at a time through the public functions
         values = []
         for _ in tqdm(range(reps), disable=not progress, desc=f"REM bootstrap {data.species}", unit="rep"):
             try:
@@ -374,6 +439,7 @@ def rem_from_data(
                     values.append(_point(arrays.resample(boot_rng), s)[0])
             except (ValueError, np.linalg.LinAlgError, ZeroDivisionError):
                 failed += 1
+    if bootstrap == "full":
         replicates = np.asarray(values, dtype=float)
         if len(locations) < 10:
             messages.append(f"a bootstrap over {len(locations)} locations says little: most resamples repeat "
@@ -446,6 +512,7 @@ def rem_estimate(
     level: float = 0.95,
     seed: int | np.random.Generator | None = None,
     progress: bool = True,
+    engine: Literal["fast", "plain"] = "fast",
 ) -> REMEstimate:
     """Density of one species by the random encounter model, as camtrapDensity's ``rem_estimate``.
 
@@ -492,6 +559,9 @@ def rem_estimate(
         Randomness of both bootstraps; the same seed gives the same result.
     progress : bool, default True
         Show progress bars.
+    engine : {"fast", "plain"}, default "fast"
+        How the full bootstrap computes its replicates (:func:`rem_from_data`): the same resamples and
+        estimates either way; ``"plain"`` is the one-replicate-at-a-time baseline of ``benchmarks/rem.py``.
 
     Returns
     -------
@@ -540,7 +610,7 @@ def rem_estimate(
         data, radius_key=radius_key, radius_truncation=c["radius_truncation"], angle_key=angle_key,
         angle_truncation=c["angle_truncation"], speed_range=c["speed_range"], activity_adj=c["activity_adj"],
         activity_reps=activity_reps, truncation_share=c["truncation_share"], bootstrap=c["bootstrap"], reps=reps,
-        level=level, seed=seed, progress=progress,
+        level=level, seed=seed, progress=progress, engine=engine,
     )
     result.settings["conventions"] = conventions
     return result
