@@ -227,7 +227,7 @@ def open_catalog(name: str | Path = "leopard", data_dir: str | Path | None = Non
     data_dir : str or pathlib.Path, optional
         The folder the catalog's ``{data_dir}/`` and ``{CATALOG_DIR}/../data/``
         paths point into. By default
-        the project's data folder for the project's catalogs (:data:`DATA_DIR`,
+        the project's data folder for the project's catalogs (``DATA_DIR``,
         where their own ``{CATALOG_DIR}/../data`` default leads), and the
         catalog's own folder for any other YAML file, so that a catalog found
         elsewhere cannot reach files outside its folder unless you say so.

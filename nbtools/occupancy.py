@@ -2558,7 +2558,7 @@ def occupancy_data(
         Radius (m) of the disc around each station over which the rasters are averaged: a camera
         on a trail samples the animals using its surroundings, not one 250 m cell.
     start, end : date-like, optional
-        The season: keep ``[start, end)`` (local dates; :meth:`Study.subset`). Occupancy assumes the
+        The season: keep ``[start, end)`` (local dates; :meth:`Study.subset <nbtools.study.Study.subset>`). Occupancy assumes the
         state does not change within the season, so a season is usually a few months, not a year.
     locations : sequence of str, optional
         Stations to keep (default all). Stations without a camera in the season get a row of NaN.

@@ -81,7 +81,9 @@ def load_package(folder: str | Path, validate: bool = True) -> Any:
 class CamtrapDPTableReader(readers.BaseReader):
     """One table of a Camtrap DP package as a typed pandas DataFrame.
 
-    Parameters (as reader keyword arguments or catalog kwargs)
+    The parameters are given as reader keyword arguments or catalog kwargs.
+
+    Parameters
     ----------
     table : str
         ``deployments``, ``media``, ``observations`` or an extra resource such
@@ -94,14 +96,14 @@ class CamtrapDPTableReader(readers.BaseReader):
         deployment's interval) falls in ``[period_start, period_end)``.
     timezone : str, default "UTC"
         Zone in which the period is given.
+    validate : bool, default True
+        Validate with the Camtrap DP schemas (see ``read_camtrapdp``).
 
     Notes
     -----
     In a catalog these take the catalog parameters: ``scientific_name:
     "{species}"``. (Intake 2 consumes a reader keyword that has the same name
     as a catalog parameter, hence the different names.)
-    validate : bool, default True
-        Validate with the Camtrap DP schemas (see ``read_camtrapdp``).
     """
 
     implements = {CamtrapDPPackage}
@@ -198,7 +200,9 @@ class LargeDetectionsParquet(datatypes.FileData):
 class LargeDetectionsReader(readers.BaseReader):
     """The large synthetic detections as a lazy ``dask.dataframe.DataFrame`` (categories known).
 
-    Parameters (as reader keyword arguments or catalog kwargs)
+    The parameters are given as reader keyword arguments or catalog kwargs.
+
+    Parameters
     ----------
     columns : list of str, optional
         Read only these columns (``["x", "y"]`` for a count map).

@@ -2390,7 +2390,7 @@ def leopard_season_use(truth: dict[str, Any], stations: pd.DataFrame) -> np.ndar
 
     The simulator's adult leopard k visits station i as a Poisson process of rate
     ``lambda0_k / trigger_probability * exp(-d_ik^2 / 2 sigma_k^2)`` per day over the season
-    (:func:`_secr_rates`, :func:`_visits`; cubs only follow their mothers), so the probability that
+    (``_secr_rates``, ``_visits``; cubs only follow their mothers), so the probability that
     station i is used at least once is ``1 - exp(-n_days * sum_k rate_ik)``: the "true share of occupied
     stations" that occupancy estimates are checked against.
 

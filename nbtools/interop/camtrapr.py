@@ -202,7 +202,7 @@ def camtrapr_station_table(
     pandas.DataFrame
         ``Station``, ``Camera``, ``latitude``, ``longitude``, ``utm_x``/``utm_y`` (when the
         deployments have ``x``/``y``), ``Setup_date``, ``Retrieval_date`` (local date-times,
-        :data:`DATETIME_FORMAT`) and, with ``camera="camera"``, the problem columns.
+        ``DATETIME_FORMAT``, ``%Y-%m-%d %H:%M:%S``) and, with ``camera="camera"``, the problem columns.
     """
     if camera not in ("deployment", "camera"):
         raise ValueError(f"camera must be 'deployment' or 'camera', got {camera!r}")

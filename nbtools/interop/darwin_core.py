@@ -240,7 +240,7 @@ def darwin_core_occurrences(
     -------
     pandas.DataFrame
         One row per selected observation, sorted by deployment and time, columns
-        :data:`DWC_TERMS` (``basisOfRecord = "MachineObservation"``, ``geodeticDatum =
+        :data:`~nbtools.interop.DWC_TERMS` (``basisOfRecord = "MachineObservation"``, ``geodeticDatum =
         "EPSG:4326"``, ``occurrenceStatus = "present"``, ``eventDate`` as an ISO 8601 UTC
         interval ``start/end``). ``attrs["sensitive"]`` holds the generalisation used.
 

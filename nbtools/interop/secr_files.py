@@ -139,7 +139,7 @@ def write_secr(
     captfile, trapfile : str or pathlib.Path
         Files to write (white-space separated text).
     traps : pandas.DataFrame or Study, optional
-        Detector coordinates for a :class:`SpatialCaptureHistory`: a table with ``x``, ``y`` (m)
+        Detector coordinates for a :class:`~nbtools.indices.SpatialCaptureHistory`: a table with ``x``, ``y`` (m)
         indexed by station, or deployments (or a Study) with ``x``, ``y`` and ``station_col``.
     station_col : str, default "locationID"
         Column of ``traps`` naming the station.

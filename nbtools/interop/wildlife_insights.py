@@ -132,7 +132,7 @@ def read_wildlife_insights(
       ``2019-05-05 17:21:00``) and as Excel rewrites them (``5/5/19 17:21``,
       ``05/05/2019 17:21:33``, ``05.05.2019 17:21``; with or without seconds, two- or
       four-digit years, or a date alone). Whether dates are month- or day-first is decided for
-      each column from all its cells (:func:`~nbtools.interop._timestamps.detect_timestamp_format`):
+      each column from all its cells (``detect_timestamp_format`` in ``nbtools.interop._timestamps``):
       a first field above 12 proves day-first, a second field above 12 month-first. A column
       that cannot tell takes the order the other columns prove, else month-first (as Excel in
       the US locale and WI write), and the report warns (check ``timestamp-order``). A column

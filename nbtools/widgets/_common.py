@@ -181,7 +181,7 @@ class Explorer:
         self.update()
 
     def wait(self, timeout: float | None = None) -> Any:
-        """Wait until the background recomputations requested so far are done; returns :attr:`result`."""
+        """Wait until the background recomputations requested so far are done; returns ``result``."""
         while True:
             with self._lock:
                 if not self._pending:  # work can submit more work: wait until none is left
@@ -194,7 +194,7 @@ class Explorer:
         return _Hold(self)
 
     def update(self) -> Any:
-        """Recompute :attr:`result` from the controls (and redraw when the view is shown)."""
+        """Recompute ``result`` from the controls (and redraw when the view is shown)."""
         start = time.perf_counter()
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")

@@ -129,7 +129,7 @@ class DensityExplorer(Explorer):
     (see :func:`nbtools.secr.aic_table`). A new fit takes seconds (about 1-3 s at 2 km spacing, 3-10 s at
     1 km on the default study): the status line says it is fitting and a progress bar counts the
     optimiser's iterations. In a Jupyter kernel the fits after the first run in a background thread
-    (``background``), so the kernel stays free while one runs; :meth:`wait` waits for it.
+    (``background``), so the kernel stays free while one runs; :meth:`~nbtools.widgets.DensityExplorer.wait` waits for it.
 
     Parameters
     ----------
@@ -140,9 +140,9 @@ class DensityExplorer(Explorer):
     detectfn : str, default "HHN"
     by_sex : {"none", "sigma", "both"}, default "sigma"
     density : sequence of str, default ()
-        Initial density covariates (of :data:`DENSITY_COVARIATES`).
+        Initial density covariates (of ``DENSITY_COVARIATES``: ``forest_cover``, ``prey_index``, ``in_park``).
     spacing : float, default 2000
-        Initial mask spacing (m); one of :data:`SPACINGS` (notebook 05 uses 1000 m; 2000 m fits about
+        Initial mask spacing (m); one of ``SPACINGS``, 1000, 2000 or 4000 (notebook 05 uses 1000 m; 2000 m fits about
         three times faster and gives D within 2%).
     buffer : float, optional
         Initial mask buffer (m); default :func:`nbtools.secr.suggest_buffer` of the species.
@@ -159,7 +159,7 @@ class DensityExplorer(Explorer):
         foreground; a background fit says in the status line that it is fitting and for how long).
     background : bool, optional
         Recompute after a control change in a worker thread; default: when running in a Jupyter kernel.
-        Scripts and tests get the result at once (or call :meth:`wait` after a change).
+        Scripts and tests get the result at once (or call :meth:`~nbtools.widgets.DensityExplorer.wait` after a change).
 
     Attributes
     ----------

@@ -311,7 +311,7 @@ class IndividualExplorer(Explorer):
     individual : str, optional
         ``individualID`` (default Berry, ``"Leo 4F"``, when present, else the most detected).
     window : int, default 60
-        Co-detection window in minutes (one of :data:`WINDOWS`).
+        Co-detection window in minutes (one of ``WINDOWS``, from 1 minute to 10,080, a week).
     threshold : str, default "30min"
         Independence threshold of the capture history.
 

@@ -112,7 +112,7 @@ class OccupancyExplorer(Explorer):
     species : str, optional
         Initial species (default the Amur leopard when observed, else the most observed species).
     occasion_length : int, default 7
-        Initial days per occasion (one of :data:`OCCASIONS`).
+        Initial days per occasion (one of ``OCCASIONS``: 5, 7, 10 or 14).
     psi, p : sequence of str, optional
         Initial covariates of occupancy (default forest cover and elevation, when offered) and of
         detection (default ``("effort",)``).

@@ -32,7 +32,7 @@ class StudyResult:
     threshold : str
         Independence threshold passed to :func:`nbtools.events.independent_events` (e.g. ``"60min"``).
     start, end : str or None
-        The period ``[start, end)`` (local dates, ``YYYY-MM-DD``) passed to :meth:`Study.subset`;
+        The period ``[start, end)`` (local dates, ``YYYY-MM-DD``) passed to :meth:`Study.subset <nbtools.study.Study.subset>`;
         None for no limit.
     map_species : str
         Species whose RAI sizes the stations on the map.
@@ -83,7 +83,7 @@ class StudyExplorer(Explorer):
     species : str or list of str, optional
         Initially chosen species (default: the Amur leopard when present, else the most observed).
     threshold : int, default 30
-        Initial independence threshold in minutes (one of :data:`THRESHOLDS`).
+        Initial independence threshold in minutes (one of ``THRESHOLDS``, from 1 minute to 1,440, a day).
     start, end : str, optional
         Initial period ``[start, end)`` (local dates); default the whole study.
     names : mapping, optional
