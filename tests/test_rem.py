@@ -480,6 +480,32 @@ def test_quick_half_normal_fits_equal_fit_detection() -> None:
         _hn_effective_distance(np.array([1.0]), "point", None, 0.0)
 
 
+def test_quick_truncation_and_harmonic_mean_are_bit_identical() -> None:
+    """The bootstrap's shortcuts repeat numpy's arithmetic: the type-7 quantile of truncation_distance and the
+    harmonic mean of harmonic_mean_speed, to the last bit (ties, repeated values, NaN speeds, errors)."""
+    from nbtools.rem.detection import _truncation_quick
+    from nbtools.rem.speed import _harmonic_mean_quick
+
+    rng = np.random.default_rng(5)
+    for i in range(3000):
+        n = int(rng.integers(1, 300))
+        x = rng.rayleigh(3.0, n) if i % 3 else np.repeat(rng.rayleigh(3.0, max(1, n // 3)), 3)
+        if i % 5 == 0:
+            x = np.round(x, 1)
+        for truncation in ("5%", "10%", "2.5%", "0%", "50%", None, 2.0):
+            assert _truncation_quick(x, truncation) == truncation_distance(x, truncation)
+        v = rng.lognormal(-0.5, 1.5, n)
+        v[rng.random(n) < 0.05] = np.nan
+        for speed_range in ((0.01, 10.0), None, (5.0, 6.0)):
+            try:
+                want = harmonic_mean_speed(v, speed_range).mean
+            except ValueError:
+                with pytest.raises(ValueError):
+                    _harmonic_mean_quick(v, speed_range)
+            else:
+                assert _harmonic_mean_quick(v, speed_range) == want
+
+
 def test_trap_rate_variance_by_hand() -> None:
     table = pd.DataFrame({"contacts": [2.0, 9.0, 2.0], "camera_days": [10.0, 19.0, 4.5]})
     rate, se = trap_rate(table)

@@ -41,7 +41,7 @@ from ..activity import ActivityLevel, activity_level, activity_levels
 from ..study import Study
 from .detection import DetectionFit, _effective_distance_quick, fit_detection
 from .inputs import REMData, rem_data
-from .speed import SpeedEstimate, harmonic_mean_speed
+from .speed import SpeedEstimate, _harmonic_mean_quick, harmonic_mean_speed
 
 __all__ = ["CONVENTIONS", "REMEstimate", "rem_density", "rem_estimate", "rem_from_data", "rem_table",
            "trap_rate"]
@@ -333,7 +333,7 @@ def _full_bootstrap(
                                                           starts[0])
                 half_angle, _ = _effective_distance_quick(b.angles, "line", s.angle_key, s.angle_truncation, "rad",
                                                           starts[1])
-                speed = harmonic_mean_speed(b.speeds, s.speed_range).mean
+                speed = _harmonic_mean_quick(b.speeds, s.speed_range)
                 days = b.days.sum()
                 if not days > 0:
                     raise ValueError("no camera time")

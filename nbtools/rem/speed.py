@@ -219,3 +219,18 @@ def sequence_speeds(observations: pd.DataFrame, species: str | None = None) -> p
     out = obs.loc[keep, cols].copy()
     out["speed"] = speed[keep].astype(float)
     return out.reset_index(drop=True)
+
+
+def _harmonic_mean_quick(speeds: NDArray, speed_range: tuple[float, float] | None) -> float:
+    """``harmonic_mean_speed(speeds, speed_range).mean`` (the same operations), without its SE and result."""
+    v = speeds[~np.isnan(speeds)]
+    if speed_range is None:
+        v = v[v > 0]
+    else:
+        lo, hi = (float(speed_range[0]), float(speed_range[1]))
+        if not lo < hi:
+            raise ValueError(f"speed_range must be (low, high) with low < high, got {speed_range!r}")
+        v = v[(v > lo) & (v < hi)]
+    if v.size == 0:
+        raise ValueError("there are no usable speeds (none within the speed range)")
+    return float(1.0 / (1.0 / v).mean())
