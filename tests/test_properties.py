@@ -45,7 +45,7 @@ text = st.text(
     alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), min_size=1, max_size=12
 ).filter(lambda s: s not in MISSING)
 path_text = st.text(alphabet=string.ascii_letters + string.digits + "_-/", min_size=1, max_size=20).filter(
-    lambda s: not s.startswith("/") and ".." not in s
+    lambda s: not s.startswith("/") and ".." not in s and s not in MISSING  # "NaN" is a missing value, not a path
 )
 #: Moments from 1900 to 2200 in nanoseconds, whole seconds (Camtrap DP's timestamp format has no fractions).
 _T0, _T1 = pd.Timestamp("1900-01-01", tz="UTC").value, pd.Timestamp("2200-01-01", tz="UTC").value

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .report import ValidationReport
@@ -81,11 +82,11 @@ def written_offsets(cells: pd.DataFrame, table: str, file: str) -> pd.DataFrame:
         if column not in cells.columns:
             continue
         text = cells[column]
-        tail = text.str.slice(-6).str.extract(_OFFSET, expand=False)
+        tail = _offsets_written(text)
         known = tail.notna()
         if not known.any():
             continue
-        minutes = tail[known].map(_normalised)
+        minutes = tail[known]
         frame = pd.DataFrame(
             {"deploymentID": cells.loc[known, "deploymentID"], "offset": minutes, "text": text[known]}
         )
@@ -106,6 +107,19 @@ def written_offsets(cells: pd.DataFrame, table: str, file: str) -> pd.DataFrame:
 
 def _normalised(offset: str) -> str:
     return format_offset(offset_minutes(offset))
+
+
+def _offsets_written(text: pd.Series) -> pd.Series:
+    """The normalised offset (``+10:00``) each timestamp ends with, or missing.
+
+    Worked out once per distinct last six characters (a column has few), not
+    once per cell.
+    """
+    codes, tails = pd.factorize(text.str.slice(-6), use_na_sentinel=True)
+    found = pd.Series(tails, dtype=object).str.extract(_OFFSET, expand=False)
+    normalised = np.array([_normalised(v) if isinstance(v, str) else None for v in found], dtype=object)
+    values = np.where(codes >= 0, normalised[np.clip(codes, 0, None)] if len(normalised) else None, None)
+    return pd.Series(values, index=text.index, dtype=object)
 
 
 def check_offsets(offsets: pd.DataFrame, report: ValidationReport, zone: str | None = None) -> pd.DataFrame:

@@ -585,4 +585,12 @@ def _as_category(values: pd.Series, enum: tuple[str, ...]) -> pd.Series:
     present = values.dropna().unique()
     extra = sorted((v for v in present if v not in enum), key=str)
     dtype = pd.CategoricalDtype(categories=list(dict.fromkeys([*enum, *extra])))
+    if isinstance(values.dtype, pd.StringDtype) and all(isinstance(c, str) for c in dtype.categories):
+        # text: the codes by one hash lookup (pyarrow), not through an object array
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        text = pa.array(values.array)
+        codes = pc.fill_null(pc.index_in(text, value_set=pa.array(list(dtype.categories), type=text.type)), -1)
+        return pd.Series(pd.Categorical.from_codes(codes.to_numpy(zero_copy_only=False), dtype=dtype), index=values.index)
     return values.astype(object).where(values.notna(), np.nan).astype(dtype)

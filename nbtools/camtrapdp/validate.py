@@ -26,6 +26,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .report import ValidationReport
@@ -663,14 +664,26 @@ def _is_number(value: Any) -> bool:
 
 def _lookup(keys: pd.Series, mapping: pd.Series) -> pd.Series:
     """``mapping[key]`` for each key (missing where unknown), keeping the mapping's dtype even when it is empty."""
-    positions = pd.Index(mapping.index).get_indexer(keys)
+    positions = _positions(keys, pd.Index(mapping.index))
     return pd.Series(mapping.array.take(positions, allow_fill=True), index=keys.index)
 
 
 def _member(values: pd.Series, reference: pd.Series) -> pd.Series:
     """Whether each value occurs in ``reference``, by hashing (``Series.isin`` on Arrow strings is slow for large sets)."""
     index = pd.Index(reference.dropna().unique())
-    return pd.Series(index.get_indexer(values) >= 0, index=values.index) & values.notna().to_numpy()
+    return pd.Series(_positions(values, index) >= 0, index=values.index) & values.notna().to_numpy()
+
+
+def _positions(keys: pd.Series, index: pd.Index) -> np.ndarray:
+    """Position of each key in a unique ``index`` (-1 where absent): a pyarrow hash lookup for text keys."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not (isinstance(keys.dtype, pd.StringDtype) and isinstance(index.dtype, pd.StringDtype)):
+        return index.get_indexer(keys)
+    values = pa.array(keys.array)
+    found = pc.index_in(values, value_set=pa.array(index.array).cast(values.type))
+    return np.asarray(pc.fill_null(found, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
 def _check_window(

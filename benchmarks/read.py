@@ -1,0 +1,232 @@
+"""Benchmark: reading a Camtrap DP package, with and without its checks, against plain CSV parsers.
+
+Run:  python benchmarks/read.py [--rows N] [--gzip] [--repeat 3] [--frictionless | --no-frictionless] [--keep DIR]
+
+Without ``--rows`` the files are the default study's (``data/leopard-study/``: 1,317 deployments, 157,933
+media, 194,396 observations, three gzipped CSV tables). With ``--rows N`` they are a package with N
+observation rows generated as ``benchmarks/read_memory.py`` does (the deployments and media of
+``tests/data/bad/00_valid``; valid, so no problem is reported).
+
+On the same files, each reader in a fresh CHILD process (time inside the child, peak resident memory from
+``os.wait4``, i.e. ``getrusage`` of the child):
+
+* ``pandas``        -- ``pandas.read_csv`` of each core table (the baseline users know);
+* ``pyarrow``       -- ``pyarrow.csv.read_csv`` of each core table (multi-threaded; the baseline of the target);
+* ``nbtools fast``  -- ``read_camtrapdp(path, validate=False)``: typed tables, rows set aside, our rules;
+* ``nbtools``       -- ``read_camtrapdp(path)``: the same plus the descriptor against the profile and every
+  Table Schema constraint, column-wise (``nbtools.camtrapdp.constraints``);
+* ``frictionless``  -- frictionless's row checks of the same tables (what ``read_camtrapdp`` called until
+  issue 18; the check alone, no typed tables). On by default up to 1 million rows (about 6,000 rows a
+  second), ``--frictionless`` to force it.
+
+Printed: seconds (median of ``--repeat`` runs, the runs interleaved), peak RSS, and the ratios of time to
+pyarrow's and pandas' and of peak memory to pandas', then the issue's targets: full validation at most 2x
+pyarrow's parse, and the default study read with its checks in under 2 s.
+
+Measured on the project's 2-core machine (shared with other sessions; absolute times vary 2x with the load,
+the ratios much less), see the README's benchmark table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+STUDY = ROOT / "data" / "leopard-study"
+KINDS = ("pandas", "pyarrow", "nbtools fast", "nbtools", "frictionless")
+
+#: Targets of issue 18 (benchmark, not timed tests).
+TARGET_PYARROW_RATIO = 2.0
+TARGET_STUDY_SECONDS = 2.0
+#: Above this many rows frictionless is left out unless --frictionless is given.
+FRICTIONLESS_ROWS = 1_000_000
+
+
+# --------------------------------------------------------------------------------------------- children
+def _rss_now() -> int:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def _core_files(folder: Path) -> dict[str, Path]:
+    descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    return {r["name"]: folder / r["path"] for r in descriptor["resources"] if r["name"] in ("deployments", "media", "observations")}
+
+
+def _read(kind: str, folder: Path) -> dict:
+    """One reading of the package by ``kind``; returns rows kept and problems found."""
+    files = _core_files(folder)
+    if kind == "pandas":
+        import pandas as pd
+
+        return {"rows": sum(len(pd.read_csv(path)) for path in files.values())}
+    if kind == "pyarrow":
+        import pyarrow.csv as pacsv
+
+        return {"rows": sum(pacsv.read_csv(path).num_rows for path in files.values())}
+    if kind == "frictionless":
+        from nbtools.camtrapdp.package import _dialect, _read_descriptor, _resource_schema, _resources_by_name
+        from nbtools.camtrapdp.report import ValidationReport
+        from nbtools.camtrapdp.schemas import package_version
+        from nbtools.camtrapdp.validate import check_tables_with_frictionless
+
+        root, descriptor = _read_descriptor(folder)
+        declared = _resources_by_name(descriptor)
+        tables = {
+            name: (str(path.relative_to(root)), _resource_schema(root, declared[name], name, package_version(descriptor)),
+                   _dialect(declared[name], str(path.relative_to(root))))
+            for name, path in files.items()
+        }
+        report = ValidationReport()
+        check_tables_with_frictionless(root, tables, report)
+        return {"rows": None, "problems": len(report.problems)}
+    from nbtools.camtrapdp import read_camtrapdp
+
+    package = read_camtrapdp(folder, validate=(kind == "nbtools"))
+    return {"rows": sum(len(t) for t in package.tables().values()), "problems": len(package.report.problems),
+            "summary": package.report.summary()}
+
+
+def child(kind: str, folder: str) -> None:
+    """Run one measurement in this (child) process and print its figures as JSON."""
+    if kind.startswith("nbtools") or kind == "frictionless":
+        import nbtools.camtrapdp  # noqa: F401 -- imports are not timed
+    elif kind == "pandas":
+        import pandas  # noqa: F401
+    else:
+        import pyarrow.csv  # noqa: F401
+    imported = _rss_now()
+    t0 = time.perf_counter()
+    out = _read(kind, Path(folder))
+    out.update(seconds=time.perf_counter() - t0, imported=imported)
+    print(json.dumps(out))
+
+
+def measure(kind: str, folder: Path) -> dict:
+    """Run ``child`` in a fresh process; its peak RSS comes from ``os.wait4``."""
+    command = [sys.executable, __file__, "--child", kind, str(folder)]
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    with tempfile.TemporaryFile("w+") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
+        _, status, usage = os.wait4(process.pid, 0)
+        code = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        text = out.read()
+    if code != 0:
+        raise SystemExit(f"{kind} child failed (exit {code}):\n{text[-4000:]}")
+    result = json.loads(text.strip().splitlines()[-1])
+    result["peak"] = usage.ru_maxrss * 1024  # KiB on Linux
+    return result
+
+
+# --------------------------------------------------------------------------------------------- main
+def _package(args: argparse.Namespace) -> tuple[Path, str, tempfile.TemporaryDirectory | None]:
+    """The folder to read and a description of it (a temporary folder for generated data unless --keep)."""
+    if args.rows is None:
+        return STUDY, "the default study (data/leopard-study/)", None
+    sys.path.insert(0, str(Path(__file__).parent))
+    from read_memory import build_package
+
+    temp = None if args.keep else tempfile.TemporaryDirectory(prefix="nbtools-read-")
+    folder = args.keep or Path(temp.name) / "package"
+    stamp = folder / "ROWS"
+    t0 = time.perf_counter()
+    if args.keep and stamp.is_file() and stamp.read_text().strip() == f"{args.rows} {args.gzip}":
+        how = f"reused from {folder}"
+    else:
+        build_package(folder, args.rows, gzip=args.gzip)
+        stamp.write_text(f"{args.rows} {args.gzip}\n")
+        how = f"built in {time.perf_counter() - t0:.1f} s"
+    return folder, f"{args.rows:,} generated observation rows ({how})", temp
+
+
+def _run(kinds: list[str], folder: Path, repeat: int) -> dict[str, dict]:
+    """Each kind ``repeat`` times, interleaved; median seconds, largest peak."""
+    runs: dict[str, list[dict]] = {kind: [] for kind in kinds}
+    for _ in range(repeat):
+        for kind in kinds:
+            runs[kind].append(measure(kind, folder))
+    out = {}
+    for kind, results in runs.items():
+        out[kind] = dict(results[-1], seconds=statistics.median(r["seconds"] for r in results),
+                         peak=max(r["peak"] for r in results))
+    return out
+
+
+def _print(results: dict[str, dict], rows: int) -> None:
+    base_time = results["pyarrow"]["seconds"]
+    pandas = results["pandas"]
+    print(f"{'reader':14s} {'seconds':>8s} {'rows/s':>11s} {'peak RSS':>9s} {'x pyarrow':>9s} {'x pandas':>8s} {'mem x pandas':>12s}")
+    for kind, r in results.items():
+        print(
+            f"{kind:14s} {r['seconds']:8.2f} {rows / r['seconds']:11,.0f} {r['peak'] / 1e9:7.2f}GB "
+            f"{r['seconds'] / base_time:9.2f} {r['seconds'] / pandas['seconds']:8.2f} {r['peak'] / pandas['peak']:12.2f}"
+        )
+    for kind in ("nbtools", "frictionless"):
+        if kind in results and "problems" in results[kind]:
+            print(f"{kind} problems: {results[kind]['problems']}" + (f" ({results[kind]['summary']})" if "summary" in results[kind] else ""))
+
+
+def _verdicts(results: dict[str, dict], study: bool) -> bool:
+    ok = True
+    ratio = results["nbtools"]["seconds"] / results["pyarrow"]["seconds"]
+    passed = ratio <= TARGET_PYARROW_RATIO
+    ok &= passed
+    print(f"{'PASS' if passed else 'MISS'}: full validation {ratio:.2f}x pyarrow's parse (target <= {TARGET_PYARROW_RATIO:g}x)")
+    if "frictionless" in results:
+        checks = results["nbtools"]["seconds"] - results["nbtools fast"]["seconds"]
+        print(f"       the schema checks themselves: about {max(checks, 0):.2f} s column-wise against "
+              f"{results['frictionless']['seconds']:.1f} s for frictionless's row checks")
+    if study:
+        seconds = results["nbtools"]["seconds"]
+        passed = seconds < TARGET_STUDY_SECONDS
+        ok &= passed
+        print(f"{'PASS' if passed else 'MISS'}: default study read with its checks in {seconds:.2f} s (target < {TARGET_STUDY_SECONDS:g} s)")
+    return ok
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", type=int, help="generated observation rows instead of the default study")
+    parser.add_argument("--gzip", action="store_true", help="with --rows: write observations.csv.gz")
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each reader (median time, largest peak)")
+    parser.add_argument("--frictionless", action=argparse.BooleanOptionalAction, default=None,
+                        help=f"time frictionless's row checks too (default: up to {FRICTIONLESS_ROWS:,} rows)")
+    parser.add_argument("--keep", type=Path, help="with --rows: build the package in this folder and keep it (reused)")
+    parser.add_argument("--json", action="store_true", help="also print all figures as one JSON line at the end")
+    parser.add_argument("--child", nargs=2, metavar=("KIND", "PATH"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        child(*args.child)
+        return 0
+    folder, what, temp = _package(args)
+    try:
+        with_frictionless = args.frictionless if args.frictionless is not None else (args.rows or 0) <= FRICTIONLESS_ROWS
+        kinds = [k for k in KINDS if with_frictionless or k != "frictionless"]
+        print(f"{what}; {args.repeat} run(s) of each reader, each in its own process")
+        results = _run(kinds, folder, args.repeat)
+        rows = results["pyarrow"]["rows"]
+        print(f"{rows:,} data rows in the three tables")
+    finally:
+        if temp is not None:
+            temp.cleanup()
+    _print(results, rows)
+    ok = _verdicts(results, study=args.rows is None)
+    if args.json:
+        print(json.dumps({"rows": rows, "what": what, "results": results}))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
