@@ -201,9 +201,12 @@ def read_camtrapdp(
     for 10 million observations; a Camtrap DP CSV has about 180 bytes a row),
     and at most twice that of a plain ``pandas.read_csv`` of the largest
     file. Measured for 10 million observation rows (1.78 GB CSV): peak 9.07 GB
-    (pandas.read_csv: 6.72 GB), 29 minutes, of which about 22 are
-    frictionless's checks; with ``validate=False`` about 6 minutes.
-    ``benchmarks/read_memory.py`` measures it (``--rows`` to scale down).
+    (pandas.read_csv: 6.72 GB), 29 minutes, of which about 22 were
+    frictionless's row checks, since replaced by the column-wise checks
+    (:mod:`nbtools.camtrapdp.constraints`: about 2 s for 1 million
+    observation rows, 60 bytes a row of extra peak); with ``validate=False``
+    about 6 minutes. ``benchmarks/read_memory.py`` measures it (``--rows`` to
+    scale down), ``benchmarks/read.py`` the time against pandas and pyarrow.
 
     Examples
     --------
