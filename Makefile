@@ -18,7 +18,7 @@ STAMP := $(VENV)/.stamp-$(HASH)
 
 ROWS        ?= 100000000
 
-.PHONY: help venv test lab lock data data-large report bench dist clean distclean
+.PHONY: help venv test lab lock data data-large report docs docs-quick bench dist clean distclean
 
 help: ## list the targets
 	@echo "leopard-nbtools: camera-trap ecology in Jupyter"
@@ -58,6 +58,19 @@ data-large: venv ## write ROWS synthetic detections (default 100 million, ~2.5 G
 report: venv ## execute every notebook into reports/*.html (a line per notebook; fails if any fails)
 	$(VPY) -m nbtools report notebooks --out reports
 
+# The documentation site: Sphinx reads the repository (docs/ and notebooks/, see docs/conf.py) and fails on any
+# warning. `make docs` executes the notebooks (cached in docs/_build/.jupyter_cache until a notebook changes);
+# `make docs-quick` renders them without outputs.
+SPHINX := $(VPY) -m sphinx -b html -W --keep-going -q -c docs . docs/_build/html
+
+docs: venv ## build the documentation site into docs/_build/html, notebooks executed (about 10 minutes)
+	NBTOOLS_DOCS_EXECUTE=cache $(SPHINX)
+	@echo "make docs: open docs/_build/html/index.html"
+
+docs-quick: venv ## build the documentation site without executing the notebooks (about 1 minute)
+	NBTOOLS_DOCS_EXECUTE=off $(SPHINX)
+	@echo "make docs-quick: open docs/_build/html/index.html (notebooks without outputs)"
+
 bench: ## run the benchmarks in benchmarks/
 	@if ls benchmarks/*.py >/dev/null 2>&1; then \
 		$(MAKE) --no-print-directory venv && for f in benchmarks/*.py; do echo "== $$f"; $(VPY) $$f || exit 1; done; \
@@ -70,7 +83,7 @@ dist: venv ## build the wheel and the sdist into dist/ (python -m build; the whe
 	$(VPY) -m build --outdir dist .
 
 clean: ## remove caches, build files and generated reports (keeps .venv and .jupyter)
-	rm -rf .pytest_cache .hypothesis build dist *.egg-info reports
+	rm -rf .pytest_cache .hypothesis build dist *.egg-info reports docs/_build docs/api/generated
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 
 distclean: clean ## clean, and remove .venv and the Jupyter state in .jupyter
