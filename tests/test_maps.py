@@ -6,7 +6,7 @@ import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from nbtools.maps import activity_surface, aggregate_points, detection_positions, grid_for, hour_of_day
@@ -112,6 +112,73 @@ def test_missing_coordinates_and_columns_are_reported() -> None:
     with pytest.raises(ValueError, match="categorical"):
         aggregate_points(dd.from_pandas(points.assign(species=points["species"].astype(str)), npartitions=2),
                          grid=GRID, by="species")
+
+
+_SPECIAL = [np.nan, np.inf, -np.inf, 0.0, 1000.0, 800.0, -1e-9, 1000.000001, 333.3, 5000.0]
+
+
+def _plain_accounting(xs: np.ndarray, ys: np.ndarray, grid) -> tuple[int, int, int]:
+    """Rows, rows without coordinates and rows outside the grid, counted plainly with numpy in float64."""
+    xs, ys = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
+    missing = np.isnan(xs) | np.isnan(ys)
+    (x0, x1), (y0, y1) = grid.x_range, grid.y_range
+    inside = (xs >= x0) & (xs <= x1) & (ys >= y0) & (ys <= y1)
+    return len(xs), int(missing.sum()), int((~missing & ~inside).sum())
+
+
+def _attrs(agg) -> tuple[int, int, int]:
+    return agg.attrs["n_points"], agg.attrs["n_missing"], agg.attrs["n_outside"]
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    data=st.lists(st.tuples(st.one_of(st.floats(-100, 1100), st.sampled_from(_SPECIAL)),
+                            st.one_of(st.floats(-100, 900), st.sampled_from(_SPECIAL)),
+                            st.sampled_from(["a", "b", None]),
+                            st.one_of(st.floats(0, 10), st.just(np.nan))), max_size=200),
+    dtype=st.sampled_from(["float64", "float32"]),
+    size=st.sampled_from([50.0, 100.0, 333.3]),
+)
+@example(data=[], dtype="float64", size=100.0)  # an empty frame
+@example(data=[(1000.0, 800.0, "a", 1.0), (np.nan, 5.0, "b", 1.0), (5.0, np.nan, None, np.nan),
+               (np.inf, 5.0, "a", 1.0), (-np.inf, -np.inf, "a", 1.0), (np.nan, np.inf, "b", 2.0)],
+         dtype="float32", size=333.3)  # right and top edges, NaN in x or y only, infinities, a NaN weight
+def test_row_accounting_equals_a_plain_numpy_count(data: list[tuple], dtype: str, size: float) -> None:
+    # the accounting is derived (the aggregate's sum; one NaN count only when a row was not counted): it must
+    # equal counting every row plainly, for counts, counts by category, sums of weights, and dask frames
+    xs, ys, cats, ws = (list(column) for column in zip(*data, strict=True)) if data else ([], [], [], [])
+    points = pd.DataFrame({"x": np.array(xs, dtype=dtype), "y": np.array(ys, dtype=dtype),
+                           "species": pd.Categorical(cats, categories=["a", "b"]).fillna("a"),
+                           "w": np.array(ws, dtype=float)})
+    grid = grid_for((0, 0, 1000, 800), size)
+    expected = _plain_accounting(points["x"], points["y"], grid)
+    frames = [points] + ([dd.from_pandas(points, npartitions=2), dd.from_pandas(points, npartitions=3).map_partitions(
+        lambda part: part)] if len(points) > 1 else [])
+    for frame in frames:
+        for kw in ({}, {"by": "species"}, {"weight": "w"}):
+            agg = aggregate_points(frame, grid=grid, **kw)
+            assert _attrs(agg) == expected, (type(frame), kw)
+            if "weight" not in kw:
+                assert int(agg.sum()) == expected[0] - expected[1] - expected[2]
+
+
+def test_row_accounting_of_large_frames_and_integers() -> None:
+    # above a million rows the weights' pass runs beside datashader; integer coordinates have no NaN
+    rng = np.random.default_rng(3)
+    n = 1_200_000
+    points = pd.DataFrame({"x": rng.uniform(-50, 1050, n), "y": rng.uniform(-50, 850, n), "w": rng.random(n)})
+    points.loc[::97, "x"] = np.nan
+    points.loc[::89, "y"] = np.inf
+    grid = grid_for((0, 0, 1000, 800), 100)
+    expected = _plain_accounting(points["x"], points["y"], grid)
+    assert _attrs(aggregate_points(points, grid=grid)) == expected
+    assert _attrs(aggregate_points(points, grid=grid, weight="w")) == expected
+    whole = pd.DataFrame({"x": rng.integers(-10, 1010, 1000), "y": rng.integers(0, 800, 1000)})
+    assert _attrs(aggregate_points(whole, grid=grid)) == _plain_accounting(whole["x"], whole["y"], grid)
+    # every row counted: nothing missing or outside, without a pass over the coordinates
+    inside = pd.DataFrame({"x": rng.uniform(0, 1000, 1000), "y": rng.uniform(0, 800, 1000)})
+    assert _attrs(aggregate_points(inside, grid=grid)) == (1000, 0, 0)
+    assert _attrs(aggregate_points(dd.from_pandas(inside, npartitions=4), grid=grid)) == (1000, 0, 0)
 
 
 def test_hour_of_day_in_the_study_zone() -> None:
