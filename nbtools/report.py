@@ -61,13 +61,36 @@ def find_notebooks(root: str | Path) -> list[Path]:
     )
 
 
+def _kernel_manager(kernel_name: str) -> object:
+    """A kernel manager whose kernel does not warn "Kernel is running over TCP without encryption".
+
+    ipykernel logs that warning once per kernel started over TCP without CurveZMQ keys, so ``make report``
+    printed it for every notebook. Rather than silencing the kernel's log (which would hide its other
+    warnings), the manager hands the kernel CurveZMQ keys (``transport_encryption="auto"``: only when the
+    kernel spec declares ``supported_encryption: curve``, as ipykernel's does) so its local sockets are
+    encrypted; where pyzmq has no CurveZMQ support, POSIX systems use IPC sockets instead of TCP, over which
+    the kernel does not warn either.
+    """
+    import os
+
+    import zmq
+    from jupyter_client.manager import KernelManager
+
+    if zmq.has("curve"):
+        return KernelManager(kernel_name=kernel_name, transport_encryption="auto")
+    if os.name == "posix":
+        return KernelManager(kernel_name=kernel_name, transport="ipc")
+    return KernelManager(kernel_name=kernel_name)
+
+
 def _execute(path: Path, timeout: float) -> tuple[object, str | None]:
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
     notebook = nbformat.read(path, as_version=4)
-    client = NotebookClient(notebook, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
+    client = NotebookClient(notebook, timeout=timeout, kernel_name="python3", km=_kernel_manager("python3"),
+                            resources={"metadata": {"path": str(path.parent)}})
     try:
         client.execute()
     except CellExecutionError as error:

@@ -72,3 +72,13 @@ def test_cli_validate(tmp_path: Path, edit_cell) -> None:
                          capture_output=True, text=True)
     assert bad.returncode == 1
     assert "observations.csv" in bad.stdout and "count" in bad.stdout
+
+
+def test_cli_report_prints_no_kernel_transport_warning(tmp_path: Path) -> None:
+    """One line per notebook: the kernel gets CurveZMQ keys, so ipykernel does not warn of plain-text TCP."""
+    _notebook(tmp_path / "ok.ipynb", "import sys\nprint('to stderr', file=sys.stderr)")
+    run = subprocess.run([sys.executable, "-m", "nbtools", "report", str(tmp_path / "ok.ipynb"), "--out", str(tmp_path / "r")],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert run.returncode == 0, run.stderr
+    assert "without encryption" not in run.stderr + run.stdout
+    assert "1 of 1 notebooks ran" in run.stdout
