@@ -6,6 +6,7 @@ Every map works offline: no web-map tiles are fetched unless a user asks for the
 from __future__ import annotations
 
 import math
+import re
 from typing import TYPE_CHECKING
 
 import holoviews as hv
@@ -16,6 +17,91 @@ import pandas as pd
 if TYPE_CHECKING:
     import xarray as xr
     from shapely.geometry.base import BaseGeometry
+
+
+# --- axes and labels shared by every map --------------------------------------------------------------------
+
+#: Axis labels of maps in the study's projected coordinates; the data stay in metres, the ticks read in km.
+EASTING_KM, NORTHING_KM = "easting (km)", "northing (km)"
+
+#: The bokeh tick formatter of :func:`map_axes`: metres shown as km with at most three decimals and no
+#: exponent (``652500`` -> ``652.5``); :func:`km_tick_label` is the same rule in Python.
+KM_TICK_JS = 'return (Math.round(tick) / 1000).toFixed(3).replace(/\\.?0+$/, "");'
+
+
+def km_tick_label(value_m: float) -> str:
+    """The tick label a map shows for a coordinate in metres: km, plain digits, at most three decimals.
+
+    The Python twin of :data:`KM_TICK_JS` (the formatter bokeh runs in the browser), so the rule is tested.
+
+    >>> [km_tick_label(v) for v in (650_000, 652_500, 4_825_000.4, -1_250, 0)]
+    ['650', '652.5', '4825', '-1.25', '0']
+    """
+    text = f"{math.floor(value_m + 0.5) / 1000:.3f}"
+    text = re.sub(r"\.?0+$", "", text)
+    return "0" if text in ("", "-", "-0") else text
+
+
+def map_axes(xlabel: str = EASTING_KM, ylabel: str = NORTHING_KM) -> dict[str, object]:
+    """Plot options for a map in projected metres: axes labelled and ticked in km, without scientific notation.
+
+    Every map of :mod:`nbtools.maps` and :mod:`nbtools.plots` uses these (``element.opts(**map_axes())``);
+    the data and the hover stay in metres. A new formatter is made per call (bokeh models belong to one
+    document).
+    """
+    from bokeh.models import CustomJSTickFormatter
+
+    return dict(
+        xlabel=xlabel, ylabel=ylabel,
+        xformatter=CustomJSTickFormatter(code=KM_TICK_JS), yformatter=CustomJSTickFormatter(code=KM_TICK_JS),
+    )
+
+
+def label_with_units(name: str, units: str | None = None) -> str:
+    """``"name (units)"``, with the units once: not repeated when the name already gives them, and left out
+    when they are empty or dimensionless (CF's ``"1"``).
+
+    >>> label_with_units("elevation above sea level", "m")
+    'elevation above sea level (m)'
+    >>> label_with_units("forest cover fraction (0-1)", "1")
+    'forest cover fraction (0-1)'
+    >>> label_with_units("density (animals / ha)", "animals / ha")
+    'density (animals / ha)'
+    """
+    name = str(name).strip()
+    units = str(units or "").strip()
+    if units in ("", "1", "-", "none", "dimensionless") or f"({units})" in name or name.endswith(f" {units}"):
+        return name
+    return f"{name} ({units})"
+
+
+def small_multiples(panels: list, cols: int = 2, colour_scale: str = "panel", unit: str | None = None) -> hv.Layout:
+    """Maps side by side, each with its own colour scale (default) or all on one.
+
+    Parameters
+    ----------
+    panels : list of holoviews elements or overlays
+        The maps (e.g. :func:`aggregate_image` ``* boundary_path(...)``).
+    cols : int, default 2
+    colour_scale : {"panel", "shared"}, default "panel"
+        ``"panel"`` normalises each map's colours on its own range, so that a rare species' surface is not
+        left black beside an abundant one; the colour-bar labels then say "(own scale per map)". ``"shared"``
+        puts all maps on one range, to compare values between maps.
+    unit : str, optional
+        Colour-bar label to use (default the images' own).
+    """
+    if colour_scale not in ("panel", "shared"):
+        raise ValueError(f"colour_scale must be 'panel' or 'shared', not {colour_scale!r}")
+    own = colour_scale == "panel"
+    out = []
+    for panel in panels:
+        def relabel(element: hv.Element) -> hv.Element:
+            base = unit or element.opts.get().kwargs.get("clabel") or element.vdims[0].pprint_label
+            suffix = " (own scale per map)" if own else " (one scale for all maps)"
+            return element.opts(clabel=base + suffix, axiswise=own, framewise=own, clone=True)
+
+        out.append(panel.map(relabel, [hv.Image]))
+    return hv.Layout(out).cols(cols)
 
 
 def deployment_map(
@@ -73,7 +159,7 @@ def deployment_map(
 
 
 def habitat_image(habitat: xr.Dataset, variable: str = "elevation", cmap: str = "fire") -> hv.Image:
-    """One habitat raster as an image in the study's projected coordinates (metres).
+    """One habitat raster as an image in the study's projected coordinates (metres, ticked in km).
 
     Parameters
     ----------
@@ -85,10 +171,10 @@ def habitat_image(habitat: xr.Dataset, variable: str = "elevation", cmap: str = 
         A colorcet or bokeh colour map name.
     """
     data = habitat[variable]
-    label = f"{data.attrs.get('long_name', variable)} ({data.attrs.get('units', '')})"
+    label = label_with_units(data.attrs.get("long_name", variable), data.attrs.get("units"))
     image = hv.Image(data.astype("float32"), kdims=["x", "y"], vdims=[hv.Dimension(variable, label=label)])
-    return image.opts(cmap=cmap, colorbar=True, tools=["hover"], data_aspect=1, frame_width=450,
-                      xlabel="x (m)", ylabel="y (m)", title=label)
+    return image.opts(cmap=cmap, colorbar=True, tools=["hover"], data_aspect=1, frame_width=450, title=label,
+                      **map_axes())
 
 
 def boundary_path(boundary: BaseGeometry, color: str = "white") -> hv.Path:
@@ -156,7 +242,7 @@ def aggregate_image(
     colours = getattr(cc, cmap) if isinstance(cmap, str) and hasattr(cc, cmap) else cmap
     return image.opts(
         cmap=colours, logz=logz, colorbar=True, clabel=name, clipping_colors={"NaN": (0, 0, 0, 0)}, tools=["hover"],
-        data_aspect=1, frame_width=500, xlabel="x (m)", ylabel="y (m)", title=title or "",
+        data_aspect=1, frame_width=500, title=title or "", **map_axes(),
     )
 
 
@@ -181,7 +267,7 @@ def category_image(
     rgba = shaded.to_numpy().view(np.uint8).reshape(*shaded.shape, 4)
     (x0, x1), (y0, y1) = agg.attrs["grid"].x_range, agg.attrs["grid"].y_range
     image = hv.RGB(np.flipud(rgba), bounds=(x0, y0, x1, y1), kdims=["x", "y"], vdims=list("RGBA")).opts(
-        data_aspect=1, frame_width=500, xlabel="x (m)", ylabel="y (m)", title=title or f"detections by {category}"
+        data_aspect=1, frame_width=500, title=title or f"detections by {category}", **map_axes()
     )
     legend = hv.NdOverlay(
         {name: hv.Points([(x0, y0)], kdims=["x", "y"], label=name).opts(color=colour, size=0, alpha=1)
@@ -250,8 +336,8 @@ def activity_map(
     if boundary is not None:
         overlay = overlay * boundary_path(boundary)
     return overlay.opts(hv.opts.Overlay(title=title or "Detections", legend_position="right")).opts(
-        hv.opts.Image(data_aspect=1, frame_width=500, xlabel="x (m)", ylabel="y (m)"),
-        hv.opts.RGB(data_aspect=1, frame_width=500, xlabel="x (m)", ylabel="y (m)"),
+        hv.opts.Image(data_aspect=1, frame_width=500, **map_axes()),
+        hv.opts.RGB(data_aspect=1, frame_width=500, **map_axes()),
     )
 
 
@@ -281,4 +367,4 @@ def track_paths(tracks: pd.DataFrame, x: str = "x", y: str = "y", by: str = "ind
         xy = part[[x, y]].to_numpy()
         layers.append(hv.Path([xy], kdims=[x, y], label=name).opts(color=key[name], line_width=1, alpha=0.7))
         layers.append(hv.Points(xy, kdims=[x, y], label=name).opts(color=key[name], size=2, alpha=0.5))
-    return hv.Overlay(layers).opts(legend_position="right", data_aspect=1, frame_width=500)
+    return hv.Overlay(layers).opts(legend_position="right", data_aspect=1, frame_width=500, **map_axes())

@@ -25,6 +25,9 @@ def setup_plotting(inline: bool = True) -> None:
         stations). Binder users may pass ``False`` for smaller notebooks.
     """
     hv.extension("bokeh", inline=inline, logo=False)
+    # Legends beside the plot, never on the data: an Overlay made by ``*`` keeps no options of the overlays it
+    # was made from, so the default is what places the legends of composed maps.
+    hv.opts.defaults(hv.opts.Overlay(legend_position="right"))
 
 
 def deployment_timeline(deployments: pd.DataFrame, faults: pd.DataFrame | None = None, timezone: str = "UTC") -> hv.Overlay:

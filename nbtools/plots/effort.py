@@ -16,7 +16,7 @@ import holoviews as hv
 import holoviews.plotting.bokeh  # noqa: F401  (registers the bokeh options used below)
 import numpy as np
 import pandas as pd
-from bokeh.models import NumeralTickFormatter
+from ..maps import map_axes
 
 if TYPE_CHECKING:
     from ..indices import DetectionHistory
@@ -290,10 +290,8 @@ def rai_map(
         color=ACCENT, line_color="black", alpha=0.75, size="size", tools=["hover"]
     )
     label = title or f"RAI: {species}"
-    metres = NumeralTickFormatter(format="0,0")
     return (none * some).opts(
-        title=label, data_aspect=1, frame_height=500, xlabel="x (m)", ylabel="y (m)", legend_position="bottom_right",
-        padding=0.05, xticks=4, xformatter=metres, yformatter=metres,
+        title=label, data_aspect=1, frame_height=500, legend_position="right", padding=0.05, **map_axes(),
     )  # fmt: skip
 
 

@@ -19,7 +19,7 @@ import holoviews.plotting.bokeh  # noqa: F401  (registers the bokeh options used
 import numpy as np
 import pandas as pd
 
-from ..maps import boundary_path, station_points
+from ..maps import boundary_path, map_axes, station_points
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -122,8 +122,8 @@ def prediction_map(
         prediction[variable].astype("float32"), kdims=["x", "y"], vdims=[hv.Dimension(variable, label=label)]
     )
     options = dict(
-        cmap=cmap, colorbar=True, tools=["hover"], data_aspect=1, frame_width=420, xlabel="x (m)", ylabel="y (m)",
-        title=title or label, clipping_colors={"NaN": (0, 0, 0, 0)}, xformatter="%d", yformatter="%d",
+        cmap=cmap, colorbar=True, tools=["hover"], data_aspect=1, frame_width=420, title=title or label,
+        clipping_colors={"NaN": (0, 0, 0, 0)}, **map_axes(),
     )  # fmt: skip
     if clim is not None:
         options["clim"] = clim
@@ -182,7 +182,7 @@ def station_values(
     points = hv.Points(frame, kdims=["x", "y"], vdims=[hv.Dimension(value, label=label or value), *others])
     options = dict(
         color=value, cmap=cmap, colorbar=True, size=size, line_color="black", tools=["hover"], data_aspect=1,
-        frame_width=420, xlabel="x (m)", ylabel="y (m)", title=label or value, xformatter="%d", yformatter="%d",
+        frame_width=420, title=label or value, **map_axes(),
     )  # fmt: skip
     if clim is not None:
         options["clim"] = clim

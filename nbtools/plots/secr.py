@@ -17,7 +17,7 @@ import holoviews.plotting.bokeh  # noqa: F401  (registers the bokeh options used
 import numpy as np
 import pandas as pd
 
-from ..maps import boundary_path
+from ..maps import boundary_path, label_with_units, map_axes
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -77,11 +77,11 @@ def density_map(
     """
     units = surface.attrs.get("units", "")
     name = surface.name or "density"
-    label = f"{name} ({units})" if units else str(name)
+    label = label_with_units(str(name), units)
     image = hv.Image(surface.astype("float32"), kdims=["x", "y"], vdims=[hv.Dimension(str(name), label=label)])
     image = image.opts(
-        cmap=cmap, colorbar=True, tools=["hover"], data_aspect=1, frame_width=420, xlabel="x (m)", ylabel="y (m)",
-        clipping_colors={"NaN": (0, 0, 0, 0)}, xformatter="%d", yformatter="%d", bgcolor="#d9e6ee",
+        cmap=cmap, colorbar=True, tools=["hover"], data_aspect=1, frame_width=420, **map_axes(),
+        clipping_colors={"NaN": (0, 0, 0, 0)}, bgcolor="#d9e6ee",
     )  # fmt: skip
     layers: list[hv.Element] = [image]
     if boundary is not None:
@@ -204,8 +204,7 @@ def capture_map(
     n_det = int(det["individualID"].isin(ids).sum())
     text = title or f"{len(ids)} individual{'s' if len(ids) != 1 else ''}: {n_det:,} detections and their moves"
     return hv.Overlay(layers).opts(
-        title=text, data_aspect=1, frame_width=420, xlabel="x (m)", ylabel="y (m)", xformatter="%d",
-        yformatter="%d", show_legend=legend, legend_position="right",
+        title=text, data_aspect=1, frame_width=420, **map_axes(), show_legend=legend, legend_position="right",
     )  # fmt: skip
 
 
