@@ -1,6 +1,7 @@
 """Benchmark: datashader maps through ``nbtools.maps`` from 10 to 100 million detections (issue 8).
 
 Run:  python benchmarks/maps.py [--sizes 10,50,100] [--repeat 3] [--pixel 150] [--parquet DIR | --no-parquet]
+                                [--cores all|one|both]
 
 Data: the synthetic detections of :mod:`nbtools.large` (positions where the default study's animals are;
 x, y float64 metres in EPSG:32652), generated in memory in partitions of 5 million rows with the default
@@ -14,8 +15,18 @@ For each N (``--sizes``, in millions):
 * ``nbtools``  -- ``nbtools.maps.aggregate_points(df, grid=grid)`` on a pandas DataFrame; points per second;
 * ``bare``     -- ``datashader.Canvas(...).points(df, "x", "y", agg=ds.count())`` on the same frame and the
   same canvas; **target: nbtools / bare <= 1.2** (our layer adds no cost);
+* ``no-acct``  -- ``aggregate_points(..., account=False)`` (no row accounting), for reference;
+* ``1% NaN``   -- the same frame with 1% of the rows without x: the accounting then needs its one pass over the
+  coordinates (the default case, every row counted, needs none); ratio against bare datashader on that frame;
+* ``weights``  -- ``aggregate_points(df, grid=grid, weight="w")`` against ``ds.sum("w")``: a sum says nothing
+  of how many points fell in, so the accounting is a pass over the coordinates beside datashader (second core);
 * ``bincount`` -- a hand-written numpy binning (``floor``, bounds mask, ``np.bincount``) in chunks of 10
   million points; the ratio is reported, and whether its counts equal the aggregate's exactly.
+
+The in-memory table is measured twice (``--cores both``, the default): on every core of the machine, and
+in a child process pinned to one core with ``taskset -c`` (``os.sched_setaffinity`` when taskset is missing),
+where nothing can run beside datashader (a busy machine, a one-core Binder); **target: nbtools / bare <= 1.2
+on both**. ``--cores one`` or ``--cores all`` measures only one of them.
 
 Against matplotlib (what a user would otherwise do) at 1 and 10 million points: ``ax.scatter(x, y)`` with
 matplotlib's default marker, drawn by the Agg backend into an image of the grid's size in pixels
@@ -41,6 +52,7 @@ import argparse
 import io
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -149,8 +161,89 @@ def matplotlib_png(fig) -> bytes:
     return buffer.getvalue()
 
 
-def in_memory(sizes: list[int], repeat: int, pixel: float) -> list[dict]:
+def memory_table(x_all: np.ndarray, y_all: np.ndarray, sizes: list[int], repeat: int, grid, label: str) -> list[dict]:
+    """nbtools against bare datashader for each size, on the CPUs this process may use."""
     import datashader as ds
+    import pandas as pd
+
+    from nbtools.maps import aggregate_points
+
+    n_max = max(sizes)
+    w_all = np.random.default_rng(1).exponential(1.0, n_max)
+    x_nan = x_all.copy()
+    x_nan[::100] = np.nan  # 1% of the rows without coordinates
+    warm = pd.DataFrame({"x": x_nan[:1000], "y": y_all[:1000], "w": w_all[:1000]}, copy=False)
+    shaded_image(aggregate_points(warm, grid=grid))  # numba compiles datashader's kernels on first use
+    aggregate_points(warm, grid=grid, weight="w")
+    grid.canvas().points(warm, "x", "y", agg=ds.count())
+    grid.canvas().points(warm, "x", "y", agg=ds.sum("w"))
+
+    rows = []
+    print(f"\n{label}: median of {repeat}, interleaved; ratios are nbtools / bare datashader on the same frame")
+    print(f"{'N':>12} {'nbtools s':>10} {'Mpts/s':>8} {'bare s':>8} {'nbt/bare':>9} {'no-acct':>8} {'1% NaN':>7} "
+          f"{'weights':>8} {'bincount s':>11} {'same counts':>12}")
+    for n in sizes:
+        df = pd.DataFrame({"x": x_all[:n], "y": y_all[:n], "w": w_all[:n]}, copy=False)
+        holed = pd.DataFrame({"x": x_nan[:n], "y": y_all[:n]}, copy=False)
+        canvas = grid.canvas()
+        figures = interleaved({
+            "nbtools": lambda: aggregate_points(df, grid=grid),
+            "bare": lambda: canvas.points(df, "x", "y", agg=ds.count()),
+            "no_acct": lambda: aggregate_points(df, grid=grid, account=False),
+            "nan": lambda: aggregate_points(holed, grid=grid),
+            "nan_bare": lambda: canvas.points(holed, "x", "y", agg=ds.count()),
+            "weights": lambda: aggregate_points(df, grid=grid, weight="w"),
+            "weights_bare": lambda: canvas.points(df, "x", "y", agg=ds.sum("w")),
+            "bincount": lambda: bincount_binning(x_all[:n], y_all[:n], grid),
+        }, repeat)
+        t = {name: value[0] for name, value in figures.items()}
+        agg, bare, binned, nan_agg = (figures[k][2] for k in ("nbtools", "bare", "bincount", "nan"))
+        same = bool(np.array_equal(agg.values, binned) and np.array_equal(agg.values, bare.values)
+                    and agg.attrs["n_outside"] == 0 and agg.attrs["n_missing"] == 0
+                    and nan_agg.attrs["n_missing"] == -(-n // 100) and nan_agg.attrs["n_outside"] == 0)
+        row = {
+            "n": n, "nbtools_s": t["nbtools"], "nbtools_min_s": figures["nbtools"][1], "bare_s": t["bare"],
+            "bare_min_s": figures["bare"][1], "bincount_s": t["bincount"], "points_per_s": n / t["nbtools"],
+            "ratio_bare": t["nbtools"] / t["bare"], "ratio_no_accounting": t["no_acct"] / t["bare"],
+            "ratio_nan": t["nan"] / t["nan_bare"], "ratio_weights": t["weights"] / t["weights_bare"],
+            "ratio_bincount": t["bincount"] / t["nbtools"], "same_counts": same,
+        }
+        rows.append(row)
+        print(f"{n:>12,} {t['nbtools']:>10.3f} {n / t['nbtools'] / 1e6:>8.0f} {t['bare']:>8.3f} {row['ratio_bare']:>9.2f} "
+              f"{row['ratio_no_accounting']:>8.2f} {row['ratio_nan']:>7.2f} {row['ratio_weights']:>8.2f} "
+              f"{t['bincount']:>11.3f} {'yes' if same else 'NO':>12}")
+        del df, holed
+    worst = max(r["ratio_bare"] for r in rows)
+    print(f"target nbtools / bare datashader <= {TARGET_RATIO_BARE}: worst {worst:.2f} -> "
+          f"{'PASS' if worst <= TARGET_RATIO_BARE else 'FAIL'} (min-based worst "
+          f"{max(r['nbtools_min_s'] / r['bare_min_s'] for r in rows):.2f})")
+    return rows
+
+
+def pin_to_one_core() -> int:
+    """Pin this process (and the threads it will start) to one CPU; returns it."""
+    cpu = min(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, {cpu})
+    return cpu
+
+
+def one_core_child(args: argparse.Namespace) -> list[dict]:
+    """The in-memory table in a child process pinned to one core with taskset (its output is passed through)."""
+    cpu = min(os.sched_getaffinity(0))
+    child = [sys.executable, __file__, "--child-memory", "--sizes", args.sizes, "--repeat", str(args.repeat),
+             "--pixel", str(args.pixel)]
+    taskset = shutil.which("taskset")
+    command = [taskset, "-c", str(cpu), *child] if taskset else [*child, "--pin"]
+    proc = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"one-core child failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    lines = proc.stdout.splitlines()
+    print("\n".join(line for line in lines if not line.startswith("ROWS ")))
+    return json.loads([line for line in lines if line.startswith("ROWS ")][-1][5:])
+
+
+def in_memory(sizes: list[int], repeat: int, pixel: float, matplotlib_too: bool = True,
+              label: str = "in memory, all cores") -> list[dict]:
     import pandas as pd
 
     from nbtools.maps import aggregate_points
@@ -160,37 +253,10 @@ def in_memory(sizes: list[int], repeat: int, pixel: float) -> list[dict]:
     start = time.perf_counter()
     x_all, y_all = make_points(n_max)
     print(f"generated {n_max:,} points in {time.perf_counter() - start:.1f} s; grid {grid.width} x {grid.height} "
-          f"pixels of {grid.size:g} m")
-    warm = pd.DataFrame({"x": x_all[:1000], "y": y_all[:1000]}, copy=False)
-    shaded_image(aggregate_points(warm, grid=grid))  # numba compiles datashader's kernels on first use
-    grid.canvas().points(warm, "x", "y", agg=ds.count())
-
-    rows = []
-    print(f"\n{'N':>12} {'nbtools s':>10} {'Mpts/s':>8} {'bare s':>8} {'nbt/bare':>9} {'bincount s':>11} "
-          f"{'bincount/nbt':>13} {'same counts':>12}")
-    for n in sizes:
-        df = pd.DataFrame({"x": x_all[:n], "y": y_all[:n]}, copy=False)
-        figures = interleaved({
-            "nbtools": lambda: aggregate_points(df, grid=grid),
-            "bare": lambda: grid.canvas().points(df, "x", "y", agg=ds.count()),
-            "bincount": lambda: bincount_binning(x_all[:n], y_all[:n], grid),
-        }, repeat)
-        (t_nbt, min_nbt, agg), (t_bare, min_bare, bare), (t_bin, _, binned) = (
-            figures["nbtools"], figures["bare"], figures["bincount"])
-        same = bool(np.array_equal(agg.values, binned) and np.array_equal(agg.values, bare.values))
-        row = {
-            "n": n, "nbtools_s": t_nbt, "nbtools_min_s": min_nbt, "bare_s": t_bare, "bare_min_s": min_bare,
-            "bincount_s": t_bin, "points_per_s": n / t_nbt, "ratio_bare": t_nbt / t_bare,
-            "ratio_bincount": t_bin / t_nbt, "same_counts": same,
-        }
-        rows.append(row)
-        print(f"{n:>12,} {t_nbt:>10.3f} {n / t_nbt / 1e6:>8.0f} {t_bare:>8.3f} {t_nbt / t_bare:>9.2f} "
-              f"{t_bin:>11.3f} {t_bin / t_nbt:>13.2f} {'yes' if same else 'NO':>12}")
-        del df
-    worst = max(r["ratio_bare"] for r in rows)
-    print(f"target nbtools / bare datashader <= {TARGET_RATIO_BARE}: worst {worst:.2f} -> "
-          f"{'PASS' if worst <= TARGET_RATIO_BARE else 'FAIL'} (median of {repeat}; min-based worst "
-          f"{max(r['nbtools_min_s'] / r['bare_min_s'] for r in rows):.2f})")
+          f"pixels of {grid.size:g} m; CPUs usable: {sorted(os.sched_getaffinity(0))}")
+    rows = memory_table(x_all, y_all, sizes, repeat, grid, label)
+    if not matplotlib_too:
+        return rows
 
     print("\nmatplotlib scatter drawn by Agg vs nbtools aggregate + shade (images of the grid's size):")
     try:
@@ -347,7 +413,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="rows to write when no Parquet folder exists (default: the largest --sizes)")
     parser.add_argument("--no-parquet", action="store_true", help="skip the out-of-core measurements")
     parser.add_argument("--no-memory", action="store_true", help="skip the in-memory measurements")
+    parser.add_argument("--no-matplotlib", action="store_true", help="skip the comparison with matplotlib")
+    parser.add_argument("--cores", choices=("all", "one", "both"), default="both",
+                        help="in-memory table on all cores, pinned to one core (taskset), or both (default: both)")
     parser.add_argument("--child-parquet", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--child-memory", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--pin", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--workers", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child_parquet:
@@ -355,10 +426,26 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     sizes = [int(round(float(s) * 1_000_000)) for s in args.sizes.split(",") if s.strip()]
+    if args.child_memory:
+        if args.pin:
+            pin_to_one_core()
+        rows = in_memory(sizes, args.repeat, args.pixel, matplotlib_too=False,
+                         label=f"in memory, pinned to CPU {sorted(os.sched_getaffinity(0))}")
+        print("ROWS " + json.dumps(rows))
+        return 0
     print(f"benchmarks/maps.py: sizes {', '.join(f'{s:,}' for s in sizes)}; {os.cpu_count()} CPUs; "
           f"load average {os.getloadavg()[0]:.1f}")
     if not args.no_memory:
-        in_memory(sizes, args.repeat, args.pixel)
+        both = {}
+        if args.cores in ("all", "both"):
+            both["all cores"] = in_memory(sizes, args.repeat, args.pixel, matplotlib_too=not args.no_matplotlib)
+        if args.cores in ("one", "both"):
+            print("\nthe same table in a child process pinned to one core (nothing can run beside datashader):")
+            both["one core"] = one_core_child(args)
+        print(f"\nnbtools / bare datashader (count map, default accounting; median of {args.repeat}):")
+        print(f"{'N':>12} " + " ".join(f"{name:>10}" for name in both))
+        for i, n in enumerate(sizes):
+            print(f"{n:>12,} " + " ".join(f"{rows[i]['ratio_bare']:>10.2f}" for rows in both.values()))
     if not args.no_parquet:
         path = args.parquet or (DEFAULT_PARQUET if (DEFAULT_PARQUET / "_detections.json").is_file() else None)
         with tempfile.TemporaryDirectory(prefix="nbtools-large-") as scratch:
