@@ -70,8 +70,10 @@ def read_checksums(folder: str | Path) -> dict[str, str]:
     return recorded
 
 
-def verify_file(path: str | Path) -> bool:
+def verify_file(path: str | Path, actual: str | None = None) -> bool:
     """Check one file against the ``SHA256SUMS`` of its folder or a parent folder.
+
+    ``actual`` is the file's SHA-256 when the caller has already computed it (the file is then not read).
 
     Returns
     -------
@@ -89,7 +91,7 @@ def verify_file(path: str | Path) -> bool:
         recorded = read_checksums(folder)
         name = path.relative_to(folder).as_posix()
         if name in recorded:
-            actual = sha256(path)
+            actual = actual or sha256(path)
             if actual != recorded[name]:
                 raise ChecksumError(
                     f"{path.name}: checksum mismatch: the file was changed or damaged since it was recorded in "

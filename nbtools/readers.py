@@ -15,6 +15,10 @@ libraries are imported only when data is read, so importing intake stays fast.
   large detections (``make data-large``, :mod:`nbtools.large`) as a dask
   DataFrame, read lazily out of core.
 
+Camtrap DP packages are read by :func:`nbtools.camtrapdp.read_camtrapdp` through its read cache
+(:mod:`nbtools.camtrapdp.cache`: a typed Parquet copy keyed by the files' SHA-256, ``NBTOOLS_CACHE=off`` to
+turn it off), once per process while the files are unchanged.
+
 Every file is checked against the ``SHA256SUMS`` of its folder when one exists.
 The large detections (gigabytes) are not hashed on each open: their manifest's
 file list and sizes are checked instead.
@@ -68,7 +72,7 @@ def _cached_package(folder: str, stamp: tuple, validate: bool) -> Any:
 
 
 def load_package(folder: str | Path, validate: bool = True) -> Any:
-    """Read a Camtrap DP package once per process while its files are unchanged."""
+    """Read a Camtrap DP package once per process while its files are unchanged (and through the read cache)."""
     root = Path(folder).resolve()
     if not root.is_dir():  # read_camtrapdp says what is missing
         return _cached_package.__wrapped__(str(root), (), validate)

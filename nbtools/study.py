@@ -249,7 +249,10 @@ class Study:
 
         Reads the entries ``deployments``, ``media``, ``observations`` and, when
         present, ``individuals``, ``habitat`` and ``boundary``; the catalog's
-        metadata gives ``crs`` and ``timezone``.
+        metadata gives ``crs`` and ``timezone``. Camtrap DP packages are read
+        through the read cache (:mod:`nbtools.camtrapdp.cache`), as
+        :func:`~nbtools.camtrapdp.read_camtrapdp` reads them: the default
+        study opens in well under a second once cached.
         """
         names = set(catalog.aliases)
         meta = catalog.metadata

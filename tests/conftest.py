@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import os
 import shutil
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,6 +13,48 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "data" / "camtrap-dp-example"
+
+
+# --- the read cache (nbtools.camtrapdp.cache): never the user's own, one temporary folder per test run ---
+_CACHE_ENV = "NBTOOLS_CACHE"
+_RUN_CACHE = "NBTOOLS_TEST_RUN_CACHE"  # the run's folder, inherited by pytest-xdist workers and notebook kernels
+_cache_key = pytest.StashKey[tuple]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Point ``$NBTOOLS_CACHE`` at a temporary folder for the run (before collection: modules may read at import).
+
+    ``NBTOOLS_CACHE=off`` is respected; any other setting is replaced, so tests never write into a real cache.
+    pytest-xdist workers share their controller's folder; notebooks' kernels inherit the environment.
+    """
+    if os.environ.get(_CACHE_ENV, "").strip().lower() in ("off", "0", "false", "no", "none") and os.environ.get(_CACHE_ENV):
+        return
+    shared = os.environ.get(_RUN_CACHE)
+    if shared and Path(shared).is_dir():
+        os.environ[_CACHE_ENV] = shared
+        return
+    folder = tempfile.mkdtemp(prefix="nbtools-test-cache-")
+    config.stash[_cache_key] = (folder, os.environ.get(_CACHE_ENV))
+    os.environ[_CACHE_ENV] = os.environ[_RUN_CACHE] = folder
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _cache_key not in config.stash:
+        return
+    folder, previous = config.stash[_cache_key]
+    shutil.rmtree(folder, ignore_errors=True)
+    os.environ.pop(_RUN_CACHE, None)
+    if previous is None:
+        os.environ.pop(_CACHE_ENV, None)
+    else:
+        os.environ[_CACHE_ENV] = previous
+
+
+@pytest.fixture(scope="session", autouse=True)
+def nbtools_run_cache() -> Path | None:
+    """The run's read-cache folder (``None`` when ``NBTOOLS_CACHE=off``); set in ``pytest_configure``."""
+    setting = os.environ.get(_CACHE_ENV, "")
+    return None if setting.strip().lower() in ("", "off", "0", "false", "no", "none") else Path(setting)
 
 
 @pytest.fixture(scope="session")

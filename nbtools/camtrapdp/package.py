@@ -10,6 +10,9 @@ from typing import Any
 import pandas as pd
 
 from ..checksums import verify_file
+from .cache import cache_dir, package_key, verify_recorded
+from .cache import load as load_entry
+from .cache import store as store_entry
 from ..timezones import ZoneChoice, choose_timezone
 from .offsets import OFFSET_COLUMNS, check_offsets, written_offsets
 from .report import CamtrapDPError, ValidationReport
@@ -111,7 +114,8 @@ class CamtrapDP:
 
 
 def read_camtrapdp(
-    path: str | Path, strict: bool = False, validate: bool = True, timezone: str | None = None
+    path: str | Path, strict: bool = False, validate: bool = True, timezone: str | None = None,
+    cache: bool | None = None,
 ) -> CamtrapDP:
     """Read a Camtrap DP 1.0 package into typed tables, validating it.
 
@@ -139,6 +143,12 @@ def read_camtrapdp(
         ``timezone`` property, as nbtools writes), else the IANA zone at the
         deployments' coordinates (offline, ``timezonefinder``); the report's
         ``notes`` say which and why.
+    cache : bool, optional
+        Keep a validated, typed copy of the result (Parquet and JSON, never
+        pickle) in the cache folder, and reopen it while the files read, the
+        options and nbtools are unchanged (:mod:`nbtools.camtrapdp.cache`;
+        keyed by the SHA-256 of every file read). By default on unless
+        ``$NBTOOLS_CACHE`` is ``off``; ``False`` reads the CSV files.
 
     Returns
     -------
@@ -215,6 +225,8 @@ def read_camtrapdp(
     >>> len(pkg.deployments), len(pkg.media), len(pkg.observations)  # doctest: +SKIP
     (4, 423, 549)
     """
+    if cache is not False and (base := cache_dir()) is not None:
+        return _read_through_cache(base, path, strict, validate, timezone)
     root, descriptor = _read_descriptor(Path(path))
     verify_file(root / DESCRIPTOR)
     report = ValidationReport()
@@ -292,10 +304,35 @@ def read_camtrapdp(
         **tables, metadata=metadata, resources=extras, report=report, path=root, utc_offset=utc_offset,
         timezone=choice.zone, timezone_choice=choice, offsets=written, upgraded_from=upgraded_from,
     )
-    if strict and report.errors:
+    if strict:
+        _raise_if_errors(package)
+    return package
+
+
+def _raise_if_errors(package: CamtrapDP) -> None:
+    """``strict``: raise :class:`CamtrapDPError` listing the first errors, if the report has any."""
+    report = package.report
+    if report.errors:
         first = "\n".join(f"  {p}" for p in report.errors[:20])
         more = f"\n  ... and {len(report.errors) - 20} more" if len(report.errors) > 20 else ""
-        raise CamtrapDPError(f"{root}: {len(report.errors)} validation errors:\n{first}{more}", report.errors)
+        raise CamtrapDPError(f"{package.path}: {len(report.errors)} validation errors:\n{first}{more}", report.errors)
+
+
+def _read_through_cache(base: Path, path: str | Path, strict: bool, validate: bool, timezone: str | None) -> CamtrapDP:
+    """``read_camtrapdp`` through the cache (:mod:`nbtools.camtrapdp.cache`): reopen an entry, else read and store one."""
+    keyed = package_key(path, {"validate": bool(validate), "strict": bool(strict), "timezone": timezone})
+    if keyed is None:  # no readable descriptor: the reader says what is wrong
+        return read_camtrapdp(path, strict=strict, validate=validate, timezone=timezone, cache=False)
+    key, root, digests = keyed
+    fields = load_entry(base, key)
+    if fields is not None:
+        verify_recorded(root, digests)  # SHA256SUMS, as a read of the CSV files checks it
+        package = CamtrapDP(**fields, path=root)
+    else:
+        package = read_camtrapdp(path, strict=False, validate=validate, timezone=timezone, cache=False)
+        store_entry(base, key, package)
+    if strict:
+        _raise_if_errors(package)
     return package
 
 
