@@ -1,6 +1,7 @@
 """Benchmark: reading a Camtrap DP package, with and without its checks, against plain CSV parsers.
 
 Run:  python benchmarks/read.py [--rows N] [--gzip] [--repeat 3] [--frictionless | --no-frictionless] [--keep DIR]
+                                [--no-cache]
 
 Without ``--rows`` the files are the default study's (``data/leopard-study/``: 1,317 deployments, 157,933
 media, 194,396 observations, three gzipped CSV tables). With ``--rows N`` they are a package with N
@@ -21,7 +22,21 @@ On the same files, each reader in a fresh CHILD process (time inside the child, 
 
 Printed: seconds (median of ``--repeat`` runs, the runs interleaved), peak RSS, and the ratios of time to
 pyarrow's and pandas' and of peak memory to pandas', then the issue's targets: full validation at most 2x
-pyarrow's parse, and the default study read with its checks in under 2 s.
+pyarrow's parse, and the default study read with its checks in under 2 s. The readers above never use the
+read cache (``cache=False``).
+
+Then the read cache (``nbtools.camtrapdp.cache``, issue 18 point 4; ``--no-cache`` skips it), each in its
+own process with ``NBTOOLS_CACHE`` pointing at a fresh temporary folder (never the user's own cache):
+
+* ``read cold`` / ``read warm`` -- ``read_camtrapdp(path)`` with its checks: the first read fills the cache
+  (read the CSV files, then write the Parquet entry), the second reopens it;
+* ``study nocache`` / ``study cold`` / ``study warm`` -- with the default study only:
+  ``Study.from_catalog(open_catalog("leopard"))`` as a notebook's first cell does (``validate=False``,
+  habitat and boundary included), with ``NBTOOLS_CACHE=off``, then on an empty cache, then on a full one,
+  the libraries the catalog's readers import lazily (xarray, dask, intake, h5netcdf, pyarrow.parquet) being
+  imported beforehand as a notebook's import cell does; ``study warm+imports`` times their first import too;
+
+with the size of the cache entries on disk, and the target: ``Study.from_catalog`` under 1 s on a warm cache.
 
 Measured on the project's 2-core machine (shared with other sessions; absolute times vary 2x with the load,
 the ratios much less), see the README's benchmark table.
@@ -42,10 +57,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 STUDY = ROOT / "data" / "leopard-study"
 KINDS = ("pandas", "pyarrow", "nbtools fast", "nbtools", "frictionless")
+#: The read cache's section: (kind, the cache folder it uses: "read", "study" or "off").
+CACHE_RUNS = (("read cold", "read"), ("read warm", "read"), ("study nocache", "off"), ("study cold", "study"),
+              ("study warm", "study"), ("study warm+imports", "study"))
+#: What a notebook's import cell has loaded before ``Study.from_catalog`` (the catalog readers import them lazily).
+STUDY_IMPORTS = ("intake", "xarray", "dask", "h5netcdf", "pyarrow.parquet", "shapely", "pyproj")
 
 #: Targets of issue 18 (benchmark, not timed tests).
 TARGET_PYARROW_RATIO = 2.0
 TARGET_STUDY_SECONDS = 2.0
+TARGET_CATALOG_SECONDS = 1.0
 #: Above this many rows frictionless is left out unless --frictionless is given.
 FRICTIONLESS_ROWS = 1_000_000
 
@@ -91,16 +112,33 @@ def _read(kind: str, folder: Path) -> dict:
         report = ValidationReport()
         check_tables_with_frictionless(root, tables, report)
         return {"rows": None, "problems": len(report.problems)}
+    if kind.startswith("study"):
+        from nbtools.catalog import open_catalog
+        from nbtools.study import Study
+
+        study = Study.from_catalog(open_catalog("leopard"))
+        return {"rows": sum(len(t) for t in (study.deployments, study.media, study.observations))}
     from nbtools.camtrapdp import read_camtrapdp
 
-    package = read_camtrapdp(folder, validate=(kind == "nbtools"))
+    if kind.startswith("read"):  # through the cache ($NBTOOLS_CACHE set by the parent)
+        package = read_camtrapdp(folder)
+    else:
+        package = read_camtrapdp(folder, validate=(kind == "nbtools"), cache=False)
     return {"rows": sum(len(t) for t in package.tables().values()), "problems": len(package.report.problems),
             "summary": package.report.summary()}
 
 
 def child(kind: str, folder: str) -> None:
     """Run one measurement in this (child) process and print its figures as JSON."""
-    if kind.startswith("nbtools") or kind == "frictionless":
+    if kind.startswith("study"):
+        import importlib
+
+        import nbtools.catalog  # noqa: F401 -- imports are not timed
+        import nbtools.study  # noqa: F401
+
+        for module in STUDY_IMPORTS if not kind.endswith("+imports") else ():
+            importlib.import_module(module)
+    elif kind.startswith(("nbtools", "read")) or kind == "frictionless":
         import nbtools.camtrapdp  # noqa: F401 -- imports are not timed
     elif kind == "pandas":
         import pandas  # noqa: F401
@@ -113,10 +151,10 @@ def child(kind: str, folder: str) -> None:
     print(json.dumps(out))
 
 
-def measure(kind: str, folder: Path) -> dict:
-    """Run ``child`` in a fresh process; its peak RSS comes from ``os.wait4``."""
+def measure(kind: str, folder: Path, cache: str = "off") -> dict:
+    """Run ``child`` in a fresh process; its peak RSS comes from ``os.wait4``. ``cache``: its NBTOOLS_CACHE."""
     command = [sys.executable, __file__, "--child", kind, str(folder)]
-    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""), NBTOOLS_CACHE=cache)
     with tempfile.TemporaryFile("w+") as out:
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
         _, status, usage = os.wait4(process.pid, 0)
@@ -196,6 +234,47 @@ def _verdicts(results: dict[str, dict], study: bool) -> bool:
     return ok
 
 
+def _folder_size(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def _run_cache(folder: Path, study: bool, repeat: int) -> dict[str, dict]:
+    """The cache's section: cold and warm, each repetition on fresh temporary cache folders; median seconds."""
+    runs: dict[str, list[dict]] = {}
+    for _ in range(repeat):
+        with tempfile.TemporaryDirectory(prefix="nbtools-bench-cache-") as temp:
+            folders = {"read": Path(temp) / "read", "study": Path(temp) / "study", "off": "off"}
+            for kind, which in CACHE_RUNS:
+                if kind.startswith("study") and not study:
+                    continue
+                result = measure(kind, folder, str(folders[which]))
+                if which != "off":
+                    result["cache_bytes"] = _folder_size(folders[which])
+                runs.setdefault(kind, []).append(result)
+    return {kind: dict(results[-1], seconds=statistics.median(r["seconds"] for r in results),
+                       peak=max(r["peak"] for r in results)) for kind, results in runs.items()}
+
+
+def _print_cache(results: dict[str, dict]) -> bool:
+    print()
+    print("read cache (nbtools.camtrapdp.cache; NBTOOLS_CACHE a fresh temporary folder, each run its own process)")
+    print(f"{'run':18s} {'seconds':>8s} {'peak RSS':>9s} {'cache on disk':>13s}")
+    for kind, r in results.items():
+        size = f"{r['cache_bytes'] / 1e6:11.1f}MB" if "cache_bytes" in r else f"{'-':>13s}"
+        print(f"{kind:18s} {r['seconds']:8.2f} {r['peak'] / 1e9:7.2f}GB {size}")
+    if "read warm" in results:
+        print(f"read_camtrapdp with its checks: {results['read cold']['seconds'] / results['read warm']['seconds']:.0f}x "
+              "faster from the cache")
+    if "study warm" not in results:
+        return True
+    seconds = results["study warm"]["seconds"]
+    passed = seconds < TARGET_CATALOG_SECONDS
+    print(f"{'PASS' if passed else 'MISS'}: Study.from_catalog on a warm cache in {seconds:.2f} s "
+          f"(target < {TARGET_CATALOG_SECONDS:g} s; {results['study nocache']['seconds']:.2f} s without the cache, "
+          f"{results['study cold']['seconds']:.2f} s filling it)")
+    return passed
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, help="generated observation rows instead of the default study")
@@ -204,6 +283,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--frictionless", action=argparse.BooleanOptionalAction, default=None,
                         help=f"time frictionless's row checks too (default: up to {FRICTIONLESS_ROWS:,} rows)")
     parser.add_argument("--keep", type=Path, help="with --rows: build the package in this folder and keep it (reused)")
+    parser.add_argument("--cache", action=argparse.BooleanOptionalAction, default=True,
+                        help="time the read cache too: cold and warm (default: yes)")
     parser.add_argument("--json", action="store_true", help="also print all figures as one JSON line at the end")
     parser.add_argument("--child", nargs=2, metavar=("KIND", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -218,13 +299,16 @@ def main(argv: list[str] | None = None) -> int:
         results = _run(kinds, folder, args.repeat)
         rows = results["pyarrow"]["rows"]
         print(f"{rows:,} data rows in the three tables")
+        cached = _run_cache(folder, study=args.rows is None, repeat=args.repeat) if args.cache else {}
     finally:
         if temp is not None:
             temp.cleanup()
     _print(results, rows)
     ok = _verdicts(results, study=args.rows is None)
+    if cached:
+        ok &= _print_cache(cached)
     if args.json:
-        print(json.dumps({"rows": rows, "what": what, "results": results}))
+        print(json.dumps({"rows": rows, "what": what, "results": results, "cache": cached}))
     return 0 if ok else 1
 
 
