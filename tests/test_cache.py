@@ -120,7 +120,7 @@ def test_a_changed_cell_is_seen(cache: Path, edit_cell) -> None:
     edit_cell("observations.csv", 2, "count", "7")
     after = read_camtrapdp(folder)
     assert before.observations["count"].iloc[0] == 1 and after.observations["count"].iloc[0] == 7
-    assert len(entries(cache)) == 2
+    assert len(entries(cache)) == 1  # the newer entry replaced the older one of the same folder and options
     edit_cell("observations.csv", 2, "count", "-3")  # against the schema's minimum: a new problem
     assert len(read_camtrapdp(folder).report.errors) == len(before.report.errors) + 1
 
@@ -229,3 +229,20 @@ def test_the_catalog_and_study_read_through_the_cache(cache: Path) -> None:
     for name in ("deployments", "media", "observations", "individuals"):
         pd.testing.assert_frame_equal(getattr(study, name), getattr(again, name), check_exact=True)
     _cached_package.cache_clear()
+
+
+def test_a_file_changed_during_the_read_is_not_stored(cache: Path, monkeypatch: pytest.MonkeyPatch, edit_cell) -> None:
+    folder = edit_cell("observations.csv", 2, "count", "1")
+    original = package_module.convert_columns
+    changed = []
+
+    def convert_then_edit(*args, **kwargs):
+        if not changed:  # another program saves the file while the tables are being typed
+            changed.append(edit_cell("observations.csv", 2, "count", "5"))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(package_module, "convert_columns", convert_then_edit)
+    read_camtrapdp(folder)
+    assert changed and entries(cache) == []
+    monkeypatch.setattr(package_module, "convert_columns", original)
+    assert read_camtrapdp(folder).observations["count"].iloc[0] == 5

@@ -22,6 +22,9 @@ from there while none of them changes:
 * **Where.** ``$NBTOOLS_CACHE`` if set, else the platform's user cache folder (``~/.cache/nbtools`` on Linux,
   ``$XDG_CACHE_HOME/nbtools`` when that is set). ``NBTOOLS_CACHE=off`` (or ``0``, ``false``, ``no``, ``none``)
   turns the cache off, as does ``read_camtrapdp(path, cache=False)``. Delete the folder to empty it.
+* **Size.** One entry per package folder and set of options: a new entry (the data or nbtools changed)
+  replaces the older ones of the same folder and options. The default study's entry is about 8 MB.
+  A read during which a file changes is not stored.
 
 Files recorded in a ``SHA256SUMS`` are checked against the digests computed for the key, so a package read
 from the cache is checked exactly as one read from its CSV files.
@@ -146,6 +149,9 @@ def files_used(descriptor: dict[str, Any]) -> dict[str, bool]:
 def package_key(path: str | Path, options: dict[str, Any]) -> tuple[str, Path, dict[str, str]] | None:
     """The cache key of a read, the package folder and the SHA-256 of each file used (``None``: do not cache).
 
+    The key is ``<group>-<digest>``: the group names the package folder and options, the digest everything
+    (so a new entry of a group replaces the older ones: the cache holds one entry per folder and options).
+
     ``None`` when the descriptor is missing or not a JSON object: the reader then raises its own error.
     A file named by the descriptor that is absent or outside the folder enters the key as such, so the
     key changes when it appears.
@@ -176,12 +182,10 @@ def package_key(path: str | Path, options: dict[str, Any]) -> tuple[str, Path, d
                 return None
             if used[name]:
                 checked[name] = digests[name]
-    text = json.dumps(
-        {"format": FORMAT, "code": code_fingerprint(), "root": str(root.resolve()), "descriptor": descriptor_file.name,
-         "options": options, "files": digests},
-        sort_keys=True,
-    )
-    return hashlib.sha256(text.encode()).hexdigest(), root, checked
+    where = {"root": str(root.resolve()), "descriptor": descriptor_file.name, "options": options}
+    text = json.dumps({"format": FORMAT, "code": code_fingerprint(), "files": digests, **where}, sort_keys=True, default=str)
+    group = hashlib.sha256(json.dumps(where, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    return f"{group}-{hashlib.sha256(text.encode()).hexdigest()}", root, checked
 
 
 def verify_recorded(root: Path, digests: dict[str, str]) -> None:
@@ -401,7 +405,8 @@ def store(base: Path, key: str, package: Any) -> Path | None:
 
     A package holding something the cache cannot write exactly (an extra resource of mixed objects, say)
     is simply not cached. An existing entry under the key (written meanwhile by another process, or a
-    damaged one being replaced) is handled without a reader ever seeing half an entry.
+    damaged one being replaced) is handled without a reader ever seeing half an entry. Older entries of
+    the same group (the same folder and options, other file contents or another nbtools) are removed.
     """
     entries = base / f"camtrapdp-{FORMAT}"
     temporary = entries / f".tmp-{key[:16]}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
@@ -415,16 +420,32 @@ def store(base: Path, key: str, package: Any) -> Path | None:
             try:
                 read_entry(target)
             except CacheMiss:
-                trash = entries / f".old-{key[:16]}-{uuid.uuid4().hex[:8]}"
-                os.rename(target, trash)
-                shutil.rmtree(trash, ignore_errors=True)
+                _remove(entries, target)
                 os.rename(temporary, target)
+        _prune(entries, key)
         return target
     except Exception:  # noqa: BLE001 -- a full disk, a column pyarrow refuses (ArrowInvalid...): not cached, still read
         return None
     finally:
         if temporary.exists():
             shutil.rmtree(temporary, ignore_errors=True)
+
+
+def _remove(entries: Path, folder: Path) -> None:
+    """Remove an entry: renamed out of the way first, so no reader sees it half deleted."""
+    trash = entries / f".old-{folder.name[:16]}-{uuid.uuid4().hex[:8]}"
+    try:
+        os.rename(folder, trash)
+    except OSError:  # gone already (another process pruned it)
+        return
+    shutil.rmtree(trash, ignore_errors=True)
+
+
+def _prune(entries: Path, key: str) -> None:
+    group = key.split("-", 1)[0] + "-"
+    for folder in entries.iterdir():
+        if folder.name.startswith(group) and folder.name != key:
+            _remove(entries, folder)
 
 
 def load(base: Path, key: str) -> dict[str, Any] | None:

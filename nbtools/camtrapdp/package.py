@@ -320,7 +320,8 @@ def _raise_if_errors(package: CamtrapDP) -> None:
 
 def _read_through_cache(base: Path, path: str | Path, strict: bool, validate: bool, timezone: str | None) -> CamtrapDP:
     """``read_camtrapdp`` through the cache (:mod:`nbtools.camtrapdp.cache`): reopen an entry, else read and store one."""
-    keyed = package_key(path, {"validate": bool(validate), "strict": bool(strict), "timezone": timezone})
+    options = {"validate": bool(validate), "strict": bool(strict), "timezone": timezone}
+    keyed = package_key(path, options)
     if keyed is None:  # no readable descriptor: the reader says what is wrong
         return read_camtrapdp(path, strict=strict, validate=validate, timezone=timezone, cache=False)
     key, root, digests = keyed
@@ -330,7 +331,9 @@ def _read_through_cache(base: Path, path: str | Path, strict: bool, validate: bo
         package = CamtrapDP(**fields, path=root)
     else:
         package = read_camtrapdp(path, strict=False, validate=validate, timezone=timezone, cache=False)
-        store_entry(base, key, package)
+        again = package_key(path, options)
+        if again is not None and again[0] == key:  # not stored if a file changed while it was read
+            store_entry(base, key, package)
     if strict:
         _raise_if_errors(package)
     return package
