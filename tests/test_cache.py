@@ -246,3 +246,22 @@ def test_a_file_changed_during_the_read_is_not_stored(cache: Path, monkeypatch: 
     assert changed and entries(cache) == []
     monkeypatch.setattr(package_module, "convert_columns", original)
     assert read_camtrapdp(folder).observations["count"].iloc[0] == 5
+
+
+BAD = sorted(p.parent for p in (ROOT / "tests" / "data" / "bad").glob("*/datapackage.json"))
+
+
+@pytest.mark.parametrize("path", BAD, ids=[p.name for p in BAD])
+def test_every_bad_input_comes_back_the_same(cache: Path, monkeypatch: pytest.MonkeyPatch, path: Path) -> None:
+    """Problems, rows set aside, odd dtypes: whatever a package holds, its cached copy holds the same;
+    a package that cannot be read raises the same error with the cache, and nothing is stored."""
+    try:
+        read = read_camtrapdp(path)
+    except (CamtrapDPError, ChecksumError) as error:
+        with pytest.raises(type(error)) as uncached:
+            read_camtrapdp(path, cache=False)
+        assert str(uncached.value) == str(error) and entries(cache) == []
+        return
+    assert len(entries(cache)) == 1
+    no_csv(monkeypatch)
+    assert_same(read, read_camtrapdp(path))

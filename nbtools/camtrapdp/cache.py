@@ -35,6 +35,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import logging
 import os
 import shutil
 import sys
@@ -49,6 +50,8 @@ import pandas as pd
 from ..checksums import sha256
 from ..timezones import ZoneChoice
 from .report import Problem, ValidationReport
+
+log = logging.getLogger(__name__)
 
 #: Environment variable naming the cache folder; ``off`` turns the cache off.
 CACHE_ENV = "NBTOOLS_CACHE"
@@ -356,7 +359,8 @@ def write_entry(folder: Path, package: Any) -> None:
         "timezone": package.timezone,
         "upgraded_from": package.upgraded_from,
         "timezone_choice": None if choice is None else _json_text(dataclasses.asdict(choice)),
-        "problems": [[p.severity, p.file, p.row, p.field, p.value, p.message, p.check] for p in report.problems],
+        "problems": [[p.severity, p.file, int(p.row) if isinstance(p.row, np.integer) else p.row, p.field, p.value,
+                      p.message, p.check] for p in report.problems],
         "rows_read": _json_text(dict(report.rows_read)),
         "notes": _json_text(list(report.notes)),
     }
@@ -424,7 +428,8 @@ def store(base: Path, key: str, package: Any) -> Path | None:
                 os.rename(temporary, target)
         _prune(entries, key)
         return target
-    except Exception:  # noqa: BLE001 -- a full disk, a column pyarrow refuses (ArrowInvalid...): not cached, still read
+    except Exception as error:  # noqa: BLE001 -- a full disk, a column pyarrow refuses (ArrowInvalid...): not cached
+        log.info("read cache: %s not stored (%s: %s)", key, type(error).__name__, error)
         return None
     finally:
         if temporary.exists():
@@ -455,5 +460,6 @@ def load(base: Path, key: str) -> dict[str, Any] | None:
         return None
     try:
         return read_entry(folder)
-    except CacheMiss:
+    except CacheMiss as miss:
+        log.info("read cache: entry ignored and read again: %s", miss)
         return None
