@@ -90,13 +90,6 @@ def cache_dir() -> Path | None:
     return Path(user_cache_dir("nbtools", appauthor=False))
 
 
-def enabled(cache: bool | None = None) -> bool:
-    """Whether a read uses the cache: ``cache`` unless ``None``, then whether ``$NBTOOLS_CACHE`` allows it."""
-    if cache is False:
-        return False
-    return cache_dir() is not None
-
-
 # --------------------------------------------------------------------------------------------- key
 @lru_cache(maxsize=1)
 def code_fingerprint() -> str:
