@@ -32,7 +32,7 @@ KM_TICK_JS = 'return (Math.round(tick) / 1000).toFixed(3).replace(/\\.?0+$/, "")
 def km_tick_label(value_m: float) -> str:
     """The tick label a map shows for a coordinate in metres: km, plain digits, at most three decimals.
 
-    The Python twin of :data:`KM_TICK_JS` (the formatter bokeh runs in the browser), so the rule is tested.
+    The Python twin of ``KM_TICK_JS`` (the formatter bokeh runs in the browser), so the rule is tested.
 
     >>> [km_tick_label(v) for v in (650_000, 652_500, 4_825_000.4, -1_250, 0)]
     ['650', '652.5', '4825', '-1.25', '0']
