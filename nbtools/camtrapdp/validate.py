@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .constraints import constraint_message
 from .report import ValidationReport
 from .schemas import (
     BUNDLED_VERSION,
@@ -325,14 +326,7 @@ def _message(error: Any) -> str:
     if error.type == "constraint-error":
         match = _CONSTRAINT.search(note)
         if match:
-            name, value = match["name"], match["value"]
-            return {
-                "required": "is required but empty",
-                "minimum": f"must be at least {value}",
-                "maximum": f"must be at most {value}",
-                "enum": f"must be one of {value}",
-                "pattern": f"must match the pattern {value}",
-            }.get(name, f"breaks the constraint {name} = {value}")
+            return constraint_message(match["name"], match["value"])
     return error.message
 
 
