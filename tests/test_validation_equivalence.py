@@ -261,7 +261,7 @@ EDGES = {
 def _violation(field: dict[str, Any]) -> st.SearchStrategy[str]:
     """Values that may break a field's constraints or type, near the edges of its rule."""
     constraints = field.get("constraints", {})
-    options = [st.sampled_from(EDGES.get(field["type"], EDGES["string"])), st.text(max_size=8)]
+    options = [st.sampled_from(EDGES.get(field["type"], EDGES["string"])), st.text(st.characters(blacklist_characters="\r"), max_size=8)]  # a bare CR: the parsers split differently (difference 3)
     if "enum" in constraints:
         options.append(st.sampled_from(constraints["enum"]).flatmap(
             lambda v: st.sampled_from([v, v.upper(), v.capitalize(), f" {v}", f"{v}\n", v[:-1]])))
