@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from .camtrapdp.columns import empty_column_message
+from .camtrapdp.select import select_records
 
 __all__ = [
     "DEFAULT_THRESHOLD",
@@ -419,7 +420,9 @@ def group_events(
     missing = ts == _NAT
     if missing.any():  # NaT would sort as the earliest moment and form events of its own
         rows = np.flatnonzero(missing)
-        raise ValueError(f"timestamps hold {rows.size} NaT (missing) values, rows {rows[:5].tolist()}: every record needs a time")
+        raise ValueError(
+            f"timestamps hold {rows.size} NaT (missing) values, rows {rows[:5].tolist()}: every record needs a time"
+        )
     g = _group(keys, ts, thr, nkeys, compare_to == "last_independent_record")
     return g.event, g.key, g.start, g.delta
 
@@ -431,7 +434,9 @@ def group_events(
 
 def _as_threshold(value: object, what: str) -> pd.Timedelta:
     # np.timedelta64 is a numpy integer type, but a duration, not a bare number
-    if isinstance(value, bool) or (isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, np.timedelta64)):
+    if isinstance(value, bool) or (
+        isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, np.timedelta64)
+    ):
         raise TypeError(
             f"{what} must be a duration such as '30min', pd.Timedelta(minutes=30) or datetime.timedelta; "
             f"got the bare number {value!r} (minutes? seconds?)"
@@ -494,62 +499,6 @@ def _utc_ns(values: pd.Series, column: str) -> np.ndarray:
         rows = list(s.index[s.isna()][:5])
         raise ValueError(f"column {column!r} has {int(s.isna().sum())} missing timestamps (rows {rows} ...)")
     return s.array.as_unit("ns").asi8  # timezone-aware values are stored as UTC nanoseconds
-
-
-def select_records(
-    observations: pd.DataFrame,
-    level: Literal["auto", "media", "event"] = "auto",
-    observation_type: str | Sequence[str] | None = "animal",
-) -> pd.DataFrame:
-    """The observation rows that count as records, never counting one sighting twice.
-
-    Parameters
-    ----------
-    observations : DataFrame
-        Camtrap DP observations (``deploymentID``, ``observationLevel``, ``observationType``, ...).
-    level : {"auto", "media", "event"}
-        Which ``observationLevel`` to use. ``"auto"`` (default) decides per deployment: a deployment
-        with any event-level observation contributes only its event-level rows (they summarise the
-        same sequences as its media-level rows, so using both would double count); a deployment with
-        only media-level rows contributes those. Rows without ``observationLevel`` are records. The
-        choice is made from the rows given: pass all observations and keep the species you want
-        afterwards, because a table cut to one species first can make a deployment look media-only (for
-        example where a machine labelled images a leopard but the people's event-level rows did not).
-    observation_type : str, sequence of str or None
-        Keep only these ``observationType`` values (default ``"animal"``); ``None`` keeps all. A table
-        without an ``observationType`` column (e.g. a camtrapR record table) is all records.
-
-    Returns
-    -------
-    DataFrame
-        The selected rows (same columns and index).
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> obs = pd.DataFrame({"deploymentID": ["d1", "d1", "d2"], "observationLevel": ["event", "media", "media"],
-    ...                     "observationType": ["animal"] * 3})
-    >>> select_records(obs).index.tolist()
-    [0, 2]
-    """
-    if level not in ("auto", "media", "event"):
-        raise ValueError(f"level must be 'auto', 'media' or 'event', got {level!r}")
-    keep = np.ones(len(observations), dtype=bool)
-    if observation_type is not None and "observationType" in observations.columns:
-        wanted = [observation_type] if isinstance(observation_type, str) else list(observation_type)
-        keep &= observations["observationType"].astype("object").isin(wanted).to_numpy()
-    if "observationLevel" in observations.columns:
-        lev = observations["observationLevel"].astype("object")
-        if level == "auto":
-            if "deploymentID" not in observations.columns:
-                raise ValueError("observations need 'deploymentID' to choose the observation level per deployment")
-            deployment = observations["deploymentID"].astype("object")
-            has_event = (lev == "event").groupby(deployment, sort=False).transform("any")
-            use = np.where(has_event.to_numpy(dtype=bool), "event", "media")
-            keep &= (lev.to_numpy() == use) | lev.isna().to_numpy()
-        else:
-            keep &= (lev == level).to_numpy()
-    return observations if keep.all() else observations.loc[keep]
 
 
 def _thresholds_per_species(threshold: object, species: pd.Index) -> np.ndarray:

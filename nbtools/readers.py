@@ -76,9 +76,7 @@ def load_package(folder: str | Path, validate: bool = True) -> Any:
     root = Path(folder).resolve()
     if not root.is_dir():  # read_camtrapdp says what is missing
         return _cached_package.__wrapped__(str(root), (), validate)
-    stamp = tuple(
-        (p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(root.iterdir()) if p.is_file()
-    )
+    stamp = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(root.iterdir()) if p.is_file())
     return _cached_package(str(root), stamp, validate)
 
 
@@ -125,7 +123,7 @@ class CamtrapDPTableReader(readers.BaseReader):
         timezone: str = "UTC",
         **kwargs: Any,
     ) -> Any:
-        from nbtools.study import filter_table
+        from nbtools.camtrapdp.select import filter_table
 
         package = load_package(local_path(data.url), validate=validate)
         if table in ("deployments", "media", "observations"):
@@ -133,8 +131,10 @@ class CamtrapDPTableReader(readers.BaseReader):
         elif table in package.resources:
             frame = package.resources[table]
         else:
-            raise KeyError(f"{data.url}: no table {table!r}; it has deployments, media, observations"
-                           + "".join(f", {name}" for name in package.resources))
+            raise KeyError(
+                f"{data.url}: no table {table!r}; it has deployments, media, observations"
+                + "".join(f", {name}" for name in package.resources)
+            )
         return filter_table(
             frame, table, species=scientific_name, start=period_start, end=period_end, timezone=timezone
         )

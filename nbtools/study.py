@@ -16,74 +16,22 @@ import numpy as np
 import pandas as pd
 
 from .camtrapdp import CamtrapDP, ValidationReport, read_camtrapdp
+
+# moved down to the readers layer (issue #19); still importable from here under the old names
+from .camtrapdp.select import TIME_COLUMN as TIME_COLUMN
+from .camtrapdp.select import filter_table as filter_table
+from .camtrapdp.select import select_records, to_timestamp
 from .timezones import choose_timezone
 
 if TYPE_CHECKING:
     import xarray as xr
     from shapely.geometry.base import BaseGeometry
 
-#: The time column of each table, used to filter by date.
-TIME_COLUMN = {"media": "timestamp", "observations": "eventStart"}
-
-
-def to_timestamp(value: str | pd.Timestamp | None, timezone: str = "UTC") -> pd.Timestamp | None:
-    """A timezone-aware timestamp; naive dates and times are taken in ``timezone``."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    stamp = pd.Timestamp(value)
-    if stamp.tzinfo is None:
-        stamp = stamp.tz_localize(timezone)
-    return stamp.tz_convert("UTC")
-
-
-def filter_table(
-    frame: pd.DataFrame,
-    table: str,
-    species: str | list[str] | None = None,
-    start: str | pd.Timestamp | None = None,
-    end: str | pd.Timestamp | None = None,
-    timezone: str = "UTC",
-) -> pd.DataFrame:
-    """Rows of one Camtrap DP table by species and by time.
-
-    Parameters
-    ----------
-    frame : pandas.DataFrame
-        A Camtrap DP table.
-    table : str
-        Which table it is: ``observations`` are filtered by ``scientificName``
-        and ``eventStart``, ``media`` by ``timestamp``, ``deployments`` keep
-        the deployments that overlap the period; other tables are returned whole.
-    species : str or list of str, optional
-        Scientific name(s) to keep; ``None``, ``""`` or ``"all"`` keeps all.
-    start, end : str or pandas.Timestamp, optional
-        The period ``[start, end)``; naive values are in ``timezone``.
-    timezone : str, default "UTC"
-        Zone of naive ``start`` and ``end``.
-    """
-    keep = pd.Series(True, index=frame.index)
-    if table == "observations" and species not in (None, "", "all"):
-        names = [species] if isinstance(species, str) else list(species)
-        keep &= frame["scientificName"].isin(names).fillna(False).astype(bool)
-    first, last = to_timestamp(start, timezone), to_timestamp(end, timezone)
-    if table in TIME_COLUMN:
-        times = frame[TIME_COLUMN[table]]
-        if first is not None:
-            keep &= (times >= first).fillna(False).astype(bool)
-        if last is not None:
-            keep &= (times < last).fillna(False).astype(bool)
-    elif table == "deployments":
-        if first is not None:
-            keep &= (frame["deploymentEnd"] > first).fillna(False).astype(bool)
-        if last is not None:
-            keep &= (frame["deploymentStart"] < last).fillna(False).astype(bool)
-    return frame[keep]
-
 
 def species_records(observations: pd.DataFrame) -> pd.DataFrame:
     """Observations without the media-level rows that their deployment's event-level rows supersede.
 
-    :func:`nbtools.events.select_records` (``level="auto"``) counts only the event-level rows of a
+    :func:`nbtools.camtrapdp.select.select_records` (``level="auto"``) counts only the event-level rows of a
     deployment that has any, and decides from the rows it is given. Cut to one species first, a deployment
     can look media-only, and machine labels that the people's event-level rows overrule would count (in the
     default study, 2,023 leopard events instead of 1,974). Cut this table instead: the choice is made on
@@ -101,8 +49,6 @@ def species_records(observations: pd.DataFrame) -> pd.DataFrame:
     """
     if not {"observationLevel", "deploymentID"} <= set(observations.columns):
         return observations
-    from .events import select_records
-
     return select_records(observations, level="auto", observation_type=None)
 
 
@@ -206,7 +152,9 @@ class Study:
             pkg, choice = package, pkg_choice
         else:  # built in memory, or a zone given now
             pkg = package
-            choice = choose_timezone(pkg.deployments, given=timezone, stated=pkg.timezone, written_offset=pkg.utc_offset)
+            choice = choose_timezone(
+                pkg.deployments, given=timezone, stated=pkg.timezone, written_offset=pkg.utc_offset
+            )
         return cls.from_tables(
             pkg.deployments,
             pkg.media,
@@ -241,7 +189,9 @@ class Study:
         if crs is None:
             crs = utm_crs(float(deployments["longitude"].mean()), float(deployments["latitude"].mean()))
         deployments["x"], deployments["y"] = project(deployments["longitude"], deployments["latitude"], crs)
-        return cls(deployments=deployments, media=media, observations=observations, crs=crs, timezone=timezone, **others)
+        return cls(
+            deployments=deployments, media=media, observations=observations, crs=crs, timezone=timezone, **others
+        )
 
     @classmethod
     def from_catalog(cls, catalog: Any) -> Study:
@@ -271,8 +221,9 @@ class Study:
             crs=crs,
             timezone=meta.get("timezone", "UTC"),
             timezone_reason=(
-                f"time zone {meta['timezone']}: stated by the catalog" if meta.get("timezone") else "time zone UTC: "
-                "the catalog states none"
+                f"time zone {meta['timezone']}: stated by the catalog"
+                if meta.get("timezone")
+                else "time zone UTC: the catalog states none"
             ),
             metadata=dict(meta),
             **optional,
@@ -317,7 +268,11 @@ class Study:
         media = filter_table(self.media, "media", start=start, end=end, timezone=zone)
         observations = filter_table(
             species_records(self.observations) if species not in (None, "", "all") else self.observations,
-            "observations", species=species, start=start, end=end, timezone=zone,
+            "observations",
+            species=species,
+            start=start,
+            end=end,
+            timezone=zone,
         )
         return replace(
             self,
