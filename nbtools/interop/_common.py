@@ -60,8 +60,17 @@ class ImportReport(ValidationReport):
         rows = {p.row for p in self.problems if p.file == file and p.row is not None and p.row >= first}
         return sorted(rows - aside)
 
-    def set_aside_entry(self, file: str, row: int, raw: str, reason: str, severity: str = "error",
-                        field_name: str | None = None, check: str = "set-aside", value: object = _RAW) -> None:
+    def set_aside_entry(
+        self,
+        file: str,
+        row: int,
+        raw: str,
+        reason: str,
+        severity: str = "error",
+        field_name: str | None = None,
+        check: str = "set-aside",
+        value: object = _RAW,
+    ) -> None:
         """Set one entry aside: record it (raw text and reason) and report it as a problem.
 
         The problem's ``value`` is ``value`` when given (the cell at fault, e.g. an unreadable
@@ -131,8 +140,10 @@ def conform(table: pd.DataFrame, name: str) -> pd.DataFrame:
         if spec.enum is not None:
             present = values.dropna().unique()
             extra = sorted(str(v) for v in present if v not in spec.enum)
-            values = values.astype(object).where(values.notna(), np.nan).astype(
-                pd.CategoricalDtype(categories=list(spec.enum) + extra)
+            values = (
+                values.astype(object)
+                .where(values.notna(), np.nan)
+                .astype(pd.CategoricalDtype(categories=list(spec.enum) + extra))
             )
         columns[spec.name] = values
     for label in table.columns:
@@ -309,8 +320,15 @@ def match_media(
     records = []
     taken: dict[int, int] = {}
     for number, (file, parts) in enumerate(zip(files, file_parts)):
-        record = {"file": file, "mediaID": None, "deploymentID": None, "matched_on": None,
-                  "suffix_length": 0, "status": "unmatched", "candidates": None}
+        record = {
+            "file": file,
+            "mediaID": None,
+            "deploymentID": None,
+            "matched_on": None,
+            "suffix_length": 0,
+            "status": "unmatched",
+            "candidates": None,
+        }
         for k in range(len(parts), 0, -1):  # the longest suffix shared with some media path
             codes = index.get(parts[-k:])
             if codes is None:
@@ -391,7 +409,9 @@ def parse_speciesnet_label(label: str) -> Taxon | None:
     return Taxon("unknown", taxon_id=uid or None)  # pragma: no cover - unreachable
 
 
-def resolve_label(label: str | None, taxa: Mapping[str, str | None] | None, description: str | None = None) -> Taxon | None:
+def resolve_label(
+    label: str | None, taxa: Mapping[str, str | None] | None, description: str | None = None
+) -> Taxon | None:
     """The taxon of a classifier label: ``taxa`` first (by label, description or derived name,
     case-insensitively), then a SpeciesNet label in ``label`` or ``description``; None if unknown."""
     parsed = None
@@ -413,8 +433,13 @@ def resolve_label(label: str | None, taxa: Mapping[str, str | None] | None, desc
                 if name.casefold() == "homo sapiens":
                     return Taxon("human", "Homo sapiens", "species")
                 rank = "species" if len(name.split()) == 2 else ("subspecies" if len(name.split()) == 3 else None)
-                return Taxon("animal", name, rank, parsed.vernacular_name if parsed else label,
-                             parsed.taxon_id if parsed else None)
+                return Taxon(
+                    "animal",
+                    name,
+                    rank,
+                    parsed.vernacular_name if parsed else label,
+                    parsed.taxon_id if parsed else None,
+                )
     return parsed
 
 
@@ -537,9 +562,23 @@ class MachineImport:
 
 def detections_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     """The long table of detections (see :class:`MachineImport`)."""
-    columns = ["entry", "file", "mediaID", "deploymentID", "timestamp", "category", "label", "conf",
-               "bboxX", "bboxY", "bboxWidth", "bboxHeight", "above_threshold", "classification",
-               "classification_conf"]
+    columns = [
+        "entry",
+        "file",
+        "mediaID",
+        "deploymentID",
+        "timestamp",
+        "category",
+        "label",
+        "conf",
+        "bboxX",
+        "bboxY",
+        "bboxWidth",
+        "bboxHeight",
+        "above_threshold",
+        "classification",
+        "classification_conf",
+    ]
     frame = pd.DataFrame.from_records(rows, columns=columns)
     frame["entry"] = frame["entry"].astype("int64")
     for column in ("conf", "bboxX", "bboxY", "bboxWidth", "bboxHeight", "classification_conf"):

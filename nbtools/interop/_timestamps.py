@@ -60,9 +60,7 @@ def candidate_formats(order: Order) -> tuple[str, ...]:
     20
     """
     first, second = _DATE_FIELDS[order]
-    return tuple(
-        f"{first}{sep}{second}{sep}{year}{time}" for sep in _SEPARATORS for year in _YEARS for time in _TIMES
-    )
+    return tuple(f"{first}{sep}{second}{sep}{year}{time}" for sep in _SEPARATORS for year in _YEARS for time in _TIMES)
 
 
 @dataclass(frozen=True)
@@ -125,8 +123,9 @@ class TimestampFormat:
         ISO 8601
         """
         if self.order == "given":
-            return ", ".join(f"{f} (given)" if i == 0 else ("ISO 8601" if f == ISO8601 else f)
-                             for i, f in enumerate(self.formats))
+            return ", ".join(
+                f"{f} (given)" if i == 0 else ("ISO 8601" if f == ISO8601 else f) for i, f in enumerate(self.formats)
+            )
         if self.order not in _DATE_FIELDS:
             return "ISO 8601"
         first, second = _DATE_FIELDS[self.order]

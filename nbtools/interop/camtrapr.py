@@ -102,8 +102,15 @@ def camtrapr_record_table(
     observations = tables_of(package, "observations")
     media = getattr(package, "media", None)
     events = independent_events(
-        observations, threshold, compare_to, by="locationID", cameras_independent=cameras_independent,
-        deployments=deployments, individual=individual, level=level, media=media,
+        observations,
+        threshold,
+        compare_to,
+        by="locationID",
+        cameras_independent=cameras_independent,
+        deployments=deployments,
+        individual=individual,
+        level=level,
+        media=media,
     )
     if species is not None:
         wanted = [species] if isinstance(species, str) else list(species)
@@ -118,23 +125,30 @@ def camtrapr_record_table(
     out["Species"] = events["scientificName"].astype(object)
     if individual:
         out["Individual"] = events["individualID"].astype(object)
-    out.update({
-        "DateTimeOriginal": _local_text(events["eventStart"], zone),
-        "Date": _local_text(events["eventStart"], zone, "%Y-%m-%d"),
-        "Time": _local_text(events["eventStart"], zone, "%H:%M:%S"),
-        "delta.time.secs": secs,
-        "delta.time.mins": mins,
-        "delta.time.hours": hours,
-        "delta.time.days": days,
-    })
+    out.update(
+        {
+            "DateTimeOriginal": _local_text(events["eventStart"], zone),
+            "Date": _local_text(events["eventStart"], zone, "%Y-%m-%d"),
+            "Time": _local_text(events["eventStart"], zone, "%H:%M:%S"),
+            "delta.time.secs": secs,
+            "delta.time.mins": mins,
+            "delta.time.hours": hours,
+            "delta.time.days": days,
+        }
+    )
     directory, name = _first_files(events, media)
     out["Directory"], out["FileName"] = directory, name
     n_images = events["n_media"].astype("Float64").fillna(events["n_observations"].astype("Float64"))
     out["n_images"] = n_images.astype("Int64")
     out["count"] = events["count"]
     table = pd.DataFrame(out, index=events.index)
-    order = ["Station"] + (["Camera"] if cameras_independent else []) + ["Species"] + (
-        ["Individual"] if individual else []) + ["DateTimeOriginal"]
+    order = (
+        ["Station"]
+        + (["Camera"] if cameras_independent else [])
+        + ["Species"]
+        + (["Individual"] if individual else [])
+        + ["DateTimeOriginal"]
+    )
     table = table.sort_values(order, kind="stable").reset_index(drop=True)
     table.attrs.update({"tz": zone, **events.attrs})
     return table
@@ -145,20 +159,24 @@ def _first_files(events: pd.DataFrame, media: pd.DataFrame | None) -> tuple[list
     none: list[Any] = [None] * len(events)
     if media is None or media.empty or "timestamp" not in media.columns or len(events) == 0:
         return none, list(none)
-    left = pd.DataFrame({
-        "_pos": np.arange(len(events)),
-        "deploymentID": events["deploymentID"].astype(str).to_numpy(),
-        "t": events["eventStart"].array,
-        "end": events["eventEnd"].array,
-    }).sort_values("t", kind="stable")
+    left = pd.DataFrame(
+        {
+            "_pos": np.arange(len(events)),
+            "deploymentID": events["deploymentID"].astype(str).to_numpy(),
+            "t": events["eventStart"].array,
+            "end": events["eventEnd"].array,
+        }
+    ).sort_values("t", kind="stable")
     path = media["filePath"] if "filePath" in media.columns else pd.Series(None, index=media.index, dtype=object)
     name = media["fileName"] if "fileName" in media.columns else pd.Series(None, index=media.index, dtype=object)
-    right = pd.DataFrame({
-        "deploymentID": media["deploymentID"].astype(str).to_numpy(),
-        "t": media["timestamp"].array,
-        "path": path.astype(object).to_numpy(),
-        "name": name.astype(object).to_numpy(),
-    }).dropna(subset=["t"])
+    right = pd.DataFrame(
+        {
+            "deploymentID": media["deploymentID"].astype(str).to_numpy(),
+            "t": media["timestamp"].array,
+            "path": path.astype(object).to_numpy(),
+            "name": name.astype(object).to_numpy(),
+        }
+    ).dropna(subset=["t"])
     right["mt"] = right["t"]
     merged = pd.merge_asof(left, right.sort_values("t", kind="stable"), on="t", by="deploymentID", direction="forward")
     found = (merged["mt"] <= merged["end"]).to_numpy()
@@ -304,9 +322,12 @@ def write_camtrapr(
     target.mkdir(parents=True, exist_ok=True)
     paths = {name: target / f"{name}.csv" for name in ("record_table", "camtraps", "camera_operation")}
     camtrapr_record_table(package, tz=tz, **record_options).to_csv(
-        paths["record_table"], index=False, na_rep="NA", lineterminator="\n")
+        paths["record_table"], index=False, na_rep="NA", lineterminator="\n"
+    )
     camtrapr_station_table(package, tz=tz, camera=camera).to_csv(
-        paths["camtraps"], index=False, na_rep="NA", lineterminator="\n")
+        paths["camtraps"], index=False, na_rep="NA", lineterminator="\n"
+    )
     camtrapr_camera_operation(package, tz=tz).to_csv(
-        paths["camera_operation"], na_rep="NA", lineterminator="\n", float_format="%.6g")
+        paths["camera_operation"], na_rep="NA", lineterminator="\n", float_format="%.6g"
+    )
     return paths

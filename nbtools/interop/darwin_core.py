@@ -49,26 +49,76 @@ __all__ = [
 
 #: Columns of the occurrence table, in order (camtrapdp's ``write_dwc()`` plus informationWithheld).
 DWC_TERMS = (
-    "type", "license", "rightsHolder", "datasetID", "collectionCode", "datasetName", "basisOfRecord",
-    "informationWithheld", "dataGeneralizations", "occurrenceID", "individualCount", "sex", "lifeStage",
-    "behavior", "occurrenceStatus", "occurrenceRemarks", "organismID", "eventID", "parentEventID",
-    "eventDate", "habitat", "samplingProtocol", "samplingEffort", "eventRemarks", "locationID", "locality",
-    "minimumDepthInMeters", "maximumDepthInMeters", "minimumDistanceAboveSurfaceInMeters",
-    "maximumDistanceAboveSurfaceInMeters", "decimalLatitude", "decimalLongitude", "geodeticDatum",
-    "coordinateUncertaintyInMeters", "coordinatePrecision", "identifiedBy", "dateIdentified",
-    "identificationVerificationStatus", "identificationRemarks", "taxonID", "scientificName", "kingdom",
+    "type",
+    "license",
+    "rightsHolder",
+    "datasetID",
+    "collectionCode",
+    "datasetName",
+    "basisOfRecord",
+    "informationWithheld",
+    "dataGeneralizations",
+    "occurrenceID",
+    "individualCount",
+    "sex",
+    "lifeStage",
+    "behavior",
+    "occurrenceStatus",
+    "occurrenceRemarks",
+    "organismID",
+    "eventID",
+    "parentEventID",
+    "eventDate",
+    "habitat",
+    "samplingProtocol",
+    "samplingEffort",
+    "eventRemarks",
+    "locationID",
+    "locality",
+    "minimumDepthInMeters",
+    "maximumDepthInMeters",
+    "minimumDistanceAboveSurfaceInMeters",
+    "maximumDistanceAboveSurfaceInMeters",
+    "decimalLatitude",
+    "decimalLongitude",
+    "geodeticDatum",
+    "coordinateUncertaintyInMeters",
+    "coordinatePrecision",
+    "identifiedBy",
+    "dateIdentified",
+    "identificationVerificationStatus",
+    "identificationRemarks",
+    "taxonID",
+    "scientificName",
+    "kingdom",
 )
 
 #: Terms GBIF needs (or strongly recommends) for an occurrence; never empty in the output.
 REQUIRED_TERMS = (
-    "occurrenceID", "basisOfRecord", "eventDate", "scientificName", "kingdom", "decimalLatitude",
-    "decimalLongitude", "geodeticDatum", "coordinateUncertaintyInMeters", "occurrenceStatus",
+    "occurrenceID",
+    "basisOfRecord",
+    "eventDate",
+    "scientificName",
+    "kingdom",
+    "decimalLatitude",
+    "decimalLongitude",
+    "geodeticDatum",
+    "coordinateUncertaintyInMeters",
+    "occurrenceStatus",
 )
 
 #: Terms emptied for generalised (sensitive) occurrences: they would lead back to the exact place.
 WITHHELD_TERMS = (
-    "locationID", "locality", "eventID", "parentEventID", "habitat", "samplingEffort", "eventRemarks",
-    "minimumDistanceAboveSurfaceInMeters", "maximumDistanceAboveSurfaceInMeters", "minimumDepthInMeters",
+    "locationID",
+    "locality",
+    "eventID",
+    "parentEventID",
+    "habitat",
+    "samplingEffort",
+    "eventRemarks",
+    "minimumDistanceAboveSurfaceInMeters",
+    "maximumDistanceAboveSurfaceInMeters",
+    "minimumDepthInMeters",
     "maximumDepthInMeters",
 )
 
@@ -77,10 +127,19 @@ _DWC = "http://rs.tdwg.org/dwc/terms/"
 _DC_TERMS = {"type", "license", "rightsHolder"}
 
 _FEATURES = {
-    "roadPaved": "paved road", "roadDirt": "dirt road", "trailHiking": "hiking trail", "trailGame": "game trail",
-    "roadUnderpass": "road underpass", "roadOverpass": "road overpass", "roadBridge": "road bridge",
-    "culvert": "culvert", "burrow": "burrow", "nestSite": "nest site", "carcass": "carcass",
-    "waterSource": "water source", "fruitingTree": "fruiting tree",
+    "roadPaved": "paved road",
+    "roadDirt": "dirt road",
+    "trailHiking": "hiking trail",
+    "trailGame": "game trail",
+    "roadUnderpass": "road underpass",
+    "roadOverpass": "road overpass",
+    "roadBridge": "road bridge",
+    "culvert": "culvert",
+    "burrow": "burrow",
+    "nestSite": "nest site",
+    "carcass": "carcass",
+    "waterSource": "water source",
+    "fruitingTree": "fruiting tree",
 }
 
 #: Uncertainty added by rounding to 1 degree (m): the diagonal of a 1 x 1 degree cell at the equator,
@@ -274,8 +333,10 @@ def darwin_core_occurrences(
     dep = dep.set_index(dep["deploymentID"].astype(object))
     unknown = ~selected["deploymentID"].astype(object).isin(dep.index)
     if unknown.any():
-        raise InteropError(f"{int(unknown.sum())} observations name deployments that are not in the package: "
-                           f"{sorted(set(selected.loc[unknown, 'deploymentID'].astype(str)))[:5]}")
+        raise InteropError(
+            f"{int(unknown.sum())} observations name deployments that are not in the package: "
+            f"{sorted(set(selected.loc[unknown, 'deploymentID'].astype(str)))[:5]}"
+        )
     no_name = selected["scientificName"].isna()
     if no_name.any():
         raise InteropError(
@@ -294,58 +355,65 @@ def darwin_core_occurrences(
     def col(name: str) -> pd.Series:
         return rows[name] if name in rows.columns else pd.Series([None] * n, index=rows.index, dtype=object)
 
-    start, end = _utc_text(rows["eventStart"]), _utc_text(rows["eventEnd"] if "eventEnd" in rows else rows["eventStart"])
+    start, end = (
+        _utc_text(rows["eventStart"]),
+        _utc_text(rows["eventEnd"] if "eventEnd" in rows else rows["eventStart"]),
+    )
     event_date = start.where(start == end, start + "/" + end)
     effort = _utc_text(rows["deploymentStart"]) + "/" + _utc_text(rows["deploymentEnd"])
     method, probability = col("classificationMethod"), pd.to_numeric(col("classificationProbability"), errors="coerce")
     verified = (method.astype(object) == "human") & (probability == 1)
     uncertainty = pd.to_numeric(col("coordinateUncertainty"), errors="coerce").astype("Float64")
     generalisation = None if precision is None else f"coordinates rounded to {precision:g} degree"
-    out = pd.DataFrame({
-        "type": "Image",
-        "license": _license(metadata),
-        "rightsHolder": _rights_holder(metadata),
-        "datasetID": metadata.get("id"),
-        "collectionCode": ((metadata.get("sources") or [{}])[0] or {}).get("title"),
-        "datasetName": metadata.get("title"),
-        "basisOfRecord": "MachineObservation",
-        "informationWithheld": None,
-        "dataGeneralizations": generalisation,
-        "occurrenceID": col("observationID").astype(object),
-        "individualCount": pd.to_numeric(col("count"), errors="coerce").astype("Int64"),
-        "sex": col("sex").astype(object),
-        "lifeStage": col("lifeStage").astype(object),
-        "behavior": col("behavior").astype(object),
-        "occurrenceStatus": "present",
-        "occurrenceRemarks": col("observationComments").astype(object),
-        "organismID": col("individualID").astype(object),
-        "eventID": col("eventID").astype(object),
-        "parentEventID": col("deploymentID").astype(object),
-        "eventDate": event_date,
-        "habitat": col("habitat").astype(object),
-        "samplingProtocol": "camera trap",
-        "samplingEffort": effort,
-        "eventRemarks": _event_remarks(rows),
-        "locationID": col("locationID").astype(object),
-        "locality": col("locationName").astype(object),
-        "minimumDepthInMeters": pd.to_numeric(col("cameraDepth"), errors="coerce"),
-        "maximumDepthInMeters": pd.to_numeric(col("cameraDepth"), errors="coerce"),
-        "minimumDistanceAboveSurfaceInMeters": pd.to_numeric(col("cameraHeight"), errors="coerce"),
-        "maximumDistanceAboveSurfaceInMeters": pd.to_numeric(col("cameraHeight"), errors="coerce"),
-        "decimalLatitude": rows["latitude"].astype(float),
-        "decimalLongitude": rows["longitude"].astype(float),
-        "geodeticDatum": "EPSG:4326",
-        "coordinateUncertaintyInMeters": uncertainty,
-        "coordinatePrecision": precision,
-        "identifiedBy": col("classifiedBy").astype(object),
-        "dateIdentified": _utc_text(rows["classificationTimestamp"]) if "classificationTimestamp" in rows else None,
-        "identificationVerificationStatus": np.where(
-            verified.fillna(False).to_numpy(dtype=bool), "verified using recorded media", None),
-        "identificationRemarks": _identification_remarks(method, probability),
-        "taxonID": col("scientificName").astype(object).map(_taxon_ids(metadata)),
-        "scientificName": rows["scientificName"].astype(object),
-        "kingdom": "Animalia",
-    }, index=rows.index)
+    out = pd.DataFrame(
+        {
+            "type": "Image",
+            "license": _license(metadata),
+            "rightsHolder": _rights_holder(metadata),
+            "datasetID": metadata.get("id"),
+            "collectionCode": ((metadata.get("sources") or [{}])[0] or {}).get("title"),
+            "datasetName": metadata.get("title"),
+            "basisOfRecord": "MachineObservation",
+            "informationWithheld": None,
+            "dataGeneralizations": generalisation,
+            "occurrenceID": col("observationID").astype(object),
+            "individualCount": pd.to_numeric(col("count"), errors="coerce").astype("Int64"),
+            "sex": col("sex").astype(object),
+            "lifeStage": col("lifeStage").astype(object),
+            "behavior": col("behavior").astype(object),
+            "occurrenceStatus": "present",
+            "occurrenceRemarks": col("observationComments").astype(object),
+            "organismID": col("individualID").astype(object),
+            "eventID": col("eventID").astype(object),
+            "parentEventID": col("deploymentID").astype(object),
+            "eventDate": event_date,
+            "habitat": col("habitat").astype(object),
+            "samplingProtocol": "camera trap",
+            "samplingEffort": effort,
+            "eventRemarks": _event_remarks(rows),
+            "locationID": col("locationID").astype(object),
+            "locality": col("locationName").astype(object),
+            "minimumDepthInMeters": pd.to_numeric(col("cameraDepth"), errors="coerce"),
+            "maximumDepthInMeters": pd.to_numeric(col("cameraDepth"), errors="coerce"),
+            "minimumDistanceAboveSurfaceInMeters": pd.to_numeric(col("cameraHeight"), errors="coerce"),
+            "maximumDistanceAboveSurfaceInMeters": pd.to_numeric(col("cameraHeight"), errors="coerce"),
+            "decimalLatitude": rows["latitude"].astype(float),
+            "decimalLongitude": rows["longitude"].astype(float),
+            "geodeticDatum": "EPSG:4326",
+            "coordinateUncertaintyInMeters": uncertainty,
+            "coordinatePrecision": precision,
+            "identifiedBy": col("classifiedBy").astype(object),
+            "dateIdentified": _utc_text(rows["classificationTimestamp"]) if "classificationTimestamp" in rows else None,
+            "identificationVerificationStatus": np.where(
+                verified.fillna(False).to_numpy(dtype=bool), "verified using recorded media", None
+            ),
+            "identificationRemarks": _identification_remarks(method, probability),
+            "taxonID": col("scientificName").astype(object).map(_taxon_ids(metadata)),
+            "scientificName": rows["scientificName"].astype(object),
+            "kingdom": "Animalia",
+        },
+        index=rows.index,
+    )
     out["coordinatePrecision"] = out["coordinatePrecision"].astype(float)
 
     used: dict[str, float] = {}
@@ -353,10 +421,13 @@ def darwin_core_occurrences(
         grid = _sensitive_precision(out["scientificName"], sensitive)
         for size in sorted(set(grid.dropna())):
             if precision is not None and size < precision:
-                raise InteropError(f"cannot round to {size:g} degree: the package's coordinates are already "
-                                   f"rounded to {precision:g}")
+                raise InteropError(
+                    f"cannot round to {size:g} degree: the package's coordinates are already rounded to {precision:g}"
+                )
             which = (grid == size).to_numpy()
-            lat, lon = generalise_coordinates(out.loc[which, "decimalLatitude"], out.loc[which, "decimalLongitude"], size)
+            lat, lon = generalise_coordinates(
+                out.loc[which, "decimalLatitude"], out.loc[which, "decimalLongitude"], size
+            )
             out.loc[which, "decimalLatitude"] = lat
             out.loc[which, "decimalLongitude"] = lon
             original = out.loc[which, "coordinateUncertaintyInMeters"].fillna(30)
@@ -364,7 +435,9 @@ def darwin_core_occurrences(
                 original = original - rounding_uncertainty_m(precision)
             out.loc[which, "coordinateUncertaintyInMeters"] = original + rounding_uncertainty_m(size)
             out.loc[which, "coordinatePrecision"] = size
-            out.loc[which, "dataGeneralizations"] = f"coordinates rounded to {size:g} degree to protect a sensitive species"
+            out.loc[which, "dataGeneralizations"] = (
+                f"coordinates rounded to {size:g} degree to protect a sensitive species"
+            )
             out.loc[which, "informationWithheld"] = (
                 "exact location withheld to protect a sensitive species: " + ", ".join(WITHHELD_TERMS) + " not given"
             )

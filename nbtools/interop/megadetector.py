@@ -135,11 +135,25 @@ def read_megadetector(
     report.rows_read[file] = len(images)
     version = str(info.get("format_version", ""))
     if not version:
-        report.add("warning", file, None, "info/format_version", None, "no format_version; read as format 1.x",
-                   "format-version")
+        report.add(
+            "warning",
+            file,
+            None,
+            "info/format_version",
+            None,
+            "no format_version; read as format 1.x",
+            "format-version",
+        )
     elif not version.startswith("1"):
-        report.add("warning", file, None, "info/format_version", version,
-                   "not a 1.x format version; read as 1.x", "format-version")
+        report.add(
+            "warning",
+            file,
+            None,
+            "info/format_version",
+            version,
+            "not a 1.x format version; read as 1.x",
+            "format-version",
+        )
     if threshold is None:
         metadata = info.get("detector_metadata") if isinstance(info.get("detector_metadata"), dict) else {}
         threshold = float(metadata.get("typical_detection_threshold", DEFAULT_THRESHOLD))
@@ -155,8 +169,9 @@ def read_megadetector(
     for i, entry in enumerate(images):
         if i not in valid_set:
             report.set_aside_entry(file, i + 1, str(entry)[:200], "entry has no 'file' path", field_name="file")
-    matches = match_media([images[i]["file"] for i in valid], table, case_sensitive=case_sensitive,
-                          deployment_id=deployment_id)
+    matches = match_media(
+        [images[i]["file"] for i in valid], table, case_sensitive=case_sensitive, deployment_id=deployment_id
+    )
     matches.index = pd.Index([i + 1 for i in valid], name="entry")
     lookup = media_lookup(table, matches.loc[matches["status"] == "matched", "mediaID"])
 
@@ -167,8 +182,8 @@ def read_megadetector(
     unknown_labels: set[str] = set()
     for entry_no, match in zip(matches.index, matches.to_dict("records")):
         entry = images[entry_no - 1]
-        if not _matched(report, file, entry_no, match):
-            _collect_detections(detections, entry, entry_no, match, None, categories, class_names, threshold)
+        if not entry_matched(report, file, entry_no, match):
+            collect_detections(detections, entry, entry_no, match, None, categories, class_names, threshold)
             continue
         deployment, timestamp = lookup[match["mediaID"]]
         base = {
@@ -182,20 +197,38 @@ def read_megadetector(
         }
         failure = entry.get("failure")
         if failure:
-            report.add("warning", file, entry_no, "failure", failure,
-                       "MegaDetector failed on this image; recorded as unclassified", "failure")
-            observations.append({**base, "observationType": "unclassified",
-                                 "observationComments": f"MegaDetector failure: {failure}"})
+            report.add(
+                "warning",
+                file,
+                entry_no,
+                "failure",
+                failure,
+                "MegaDetector failed on this image; recorded as unclassified",
+                "failure",
+            )
+            observations.append(
+                {**base, "observationType": "unclassified", "observationComments": f"MegaDetector failure: {failure}"}
+            )
             continue
         if "detections" not in entry:
-            report.add("warning", file, entry_no, "detections", None,
-                       "no 'detections' for a processed image; read as no detection (blank)", "no-detections")
+            report.add(
+                "warning",
+                file,
+                entry_no,
+                "detections",
+                None,
+                "no 'detections' for a processed image; read as no detection (blank)",
+                "no-detections",
+            )
         raw = entry.get("detections") or []
         if not isinstance(raw, list):
-            report.set_aside_entry(file, entry_no, str(raw)[:200], "'detections' is not a list", field_name="detections")
+            report.set_aside_entry(
+                file, entry_no, str(raw)[:200], "'detections' is not a list", field_name="detections"
+            )
             continue
-        kept = _collect_detections(detections, entry, entry_no, match, timestamp, categories,
-                                   class_names, threshold, report, file)
+        kept = collect_detections(
+            detections, entry, entry_no, match, timestamp, categories, class_names, threshold, report, file
+        )
         if "frame_rate" in entry:  # a video: the most confident detection of each category
             best: dict[str, dict[str, Any]] = {}
             for det in kept:
@@ -213,24 +246,60 @@ def read_megadetector(
                 **base,
                 "observationType": CATEGORY_TYPES.get(det["label"].casefold(), "unknown"),
                 "count": 1,
-                "bboxX": det["bboxX"], "bboxY": det["bboxY"],
-                "bboxWidth": det["bboxWidth"], "bboxHeight": det["bboxHeight"],
+                "bboxX": det["bboxX"],
+                "bboxY": det["bboxY"],
+                "bboxWidth": det["bboxWidth"],
+                "bboxHeight": det["bboxHeight"],
                 "classificationProbability": det["conf"],
             }
             if det["classification"] is not None and record["observationType"] == "animal":
-                _classify(record, det, class_descriptions, taxa, classification_threshold, classifier,
-                          detector, unknown_labels)
+                _classify(
+                    record,
+                    det,
+                    class_descriptions,
+                    taxa,
+                    classification_threshold,
+                    classifier,
+                    detector,
+                    unknown_labels,
+                )
             observations.append(record)
     for label in sorted(unknown_labels):
-        report.add("warning", file, None, "classification_categories", label,
-                   f"classifier label {label!r} has no scientific name; give taxa={{{label!r}: '<scientific name>'}}",
-                   "unknown-label")
+        report.add(
+            "warning",
+            file,
+            None,
+            "classification_categories",
+            label,
+            f"classifier label {label!r} has no scientific name; give taxa={{{label!r}: '<scientific name>'}}",
+            "unknown-label",
+        )
     frame = _observations_frame(observations, id_prefix)
     return MachineImport(frame, detections_frame(detections), matches.reset_index(), report, threshold, info)
 
 
-def _matched(report: ImportReport, file: str, entry_no: int, match: pd.Series) -> bool:
-    """Set aside an entry whose path did not match exactly one media row; True when it matched."""
+def entry_matched(report: ImportReport, file: str, entry_no: int, match: pd.Series) -> bool:
+    """Set aside an entry whose path did not match exactly one media row; True when it matched.
+
+    Shared by the MegaDetector and SpeciesNet readers of this package.
+
+    Parameters
+    ----------
+    report : ImportReport
+        The import's report; an entry that did not match is set aside there with the reason.
+    file : str
+        Name of the file read (for the report).
+    entry_no : int
+        Number of the entry in the file (1-based).
+    match : pandas.Series
+        The entry's row of :func:`nbtools.interop.match_media` (``status``, ``file``, ``candidates``,
+        ``suffix_length``).
+
+    Returns
+    -------
+    bool
+        True when the entry matched exactly one media row.
+    """
     status = match["status"]
     if status == "matched":
         return True
@@ -238,8 +307,10 @@ def _matched(report: ImportReport, file: str, entry_no: int, match: pd.Series) -
         reason = "no media row has this file name"
     elif status == "ambiguous":
         count = len(str(match["candidates"]).split(", "))
-        reason = (f"matches {count} media rows equally well ({match['suffix_length']} path components: "
-                  f"{_shorten(match['candidates'])}); give longer paths or deployment_id=")
+        reason = (
+            f"matches {count} media rows equally well ({match['suffix_length']} path components: "
+            f"{_shorten(match['candidates'])}); give longer paths or deployment_id="
+        )
     else:
         reason = f"its media row {match['candidates']} is already matched by an earlier entry"
     report.set_aside_entry(file, entry_no, match["file"], reason, field_name="file", check=f"path-{status}")
@@ -251,7 +322,7 @@ def _shorten(text: str, n: int = 5) -> str:
     return ", ".join(items[:n]) + (f", ... ({len(items) - n} more)" if len(items) > n else "")
 
 
-def _collect_detections(
+def collect_detections(
     rows: list[dict[str, Any]],
     entry: dict[str, Any],
     entry_no: int,
@@ -263,7 +334,39 @@ def _collect_detections(
     report: ImportReport | None = None,
     file: str = "",
 ) -> list[dict[str, Any]]:
-    """Append the entry's detections to ``rows``; return those that are well formed."""
+    """Append the entry's detections to ``rows``; return those that are well formed.
+
+    Shared by the MegaDetector and SpeciesNet readers of this package.
+
+    Parameters
+    ----------
+    rows : list of dict
+        Detections collected so far; the entry's well-formed ones are appended.
+    entry : dict
+        One ``images`` entry of the file (``file``, ``detections``).
+    entry_no : int
+        Number of the entry in the file (1-based).
+    match : pandas.Series
+        The entry's media match (``mediaID``, ``deploymentID``).
+    timestamp : object
+        The medium's timestamp (or None).
+    categories : dict of str to str
+        Detection category id -> label (``"1"`` -> ``"animal"``).
+    class_names : dict of str to str
+        Classification id -> name.
+    threshold : float
+        Confidence (0-1) from which a detection counts (``above_threshold``).
+    report : ImportReport, optional
+        Where malformed and clipped boxes are reported.
+    file : str, default ""
+        Name of the file read (for the report).
+
+    Returns
+    -------
+    list of dict
+        The detections of this entry that were well formed (also appended to ``rows``); boxes in image
+        fractions, clipped to the image.
+    """
     raw = entry.get("detections") or []
     kept = []
     if not isinstance(raw, list):
@@ -275,23 +378,45 @@ def _collect_detections(
             category = str(det["category"])
         except (KeyError, TypeError, ValueError):
             if report is not None:
-                report.add("warning", file, entry_no, "detections", str(det)[:120],
-                           f"detection {number} lacks a numeric conf, a 4-number bbox or a category; ignored",
-                           "malformed-detection")
+                report.add(
+                    "warning",
+                    file,
+                    entry_no,
+                    "detections",
+                    str(det)[:120],
+                    f"detection {number} lacks a numeric conf, a 4-number bbox or a category; ignored",
+                    "malformed-detection",
+                )
             continue
         (cx, cy, cw, ch), clipped = clip_box(x, y, w, h)
         if clipped and report is not None and conf >= threshold:
-            report.add("warning", file, entry_no, "bbox", f"{[x, y, w, h]}",
-                       f"detection {number}: box leaves the image; clipped to it", "bbox-clipped")
+            report.add(
+                "warning",
+                file,
+                entry_no,
+                "bbox",
+                f"{[x, y, w, h]}",
+                f"detection {number}: box leaves the image; clipped to it",
+                "bbox-clipped",
+            )
         top = None
         classes = det.get("classifications")
         if isinstance(classes, list) and classes and isinstance(classes[0], list | tuple) and len(classes[0]) == 2:
             top = (str(classes[0][0]), float(classes[0][1]))
         label = categories.get(category)
         row = {
-            "entry": entry_no, "file": entry.get("file"), "mediaID": match["mediaID"],
-            "deploymentID": match["deploymentID"], "timestamp": timestamp, "category": category,
-            "label": label, "conf": conf, "bboxX": cx, "bboxY": cy, "bboxWidth": cw, "bboxHeight": ch,
+            "entry": entry_no,
+            "file": entry.get("file"),
+            "mediaID": match["mediaID"],
+            "deploymentID": match["deploymentID"],
+            "timestamp": timestamp,
+            "category": category,
+            "label": label,
+            "conf": conf,
+            "bboxX": cx,
+            "bboxY": cy,
+            "bboxWidth": cw,
+            "bboxHeight": ch,
             "above_threshold": conf >= threshold,
             "classification": None if top is None else class_names.get(top[0], top[0]),
             "classification_conf": None if top is None else top[1],
@@ -364,8 +489,17 @@ def _description(name: str, taxonomic: dict[str, dict[str, Any]]) -> str:
             ranks[slot] = name
     names = entry.get("vernacularNames") or {}
     common = names.get("eng", next(iter(names.values()), "")) if isinstance(names, dict) else ""
-    return ";".join(["", ranks["class"].lower(), ranks["order"].lower(), ranks["family"].lower(),
-                     genus.lower(), species.lower(), str(common)])
+    return ";".join(
+        [
+            "",
+            ranks["class"].lower(),
+            ranks["order"].lower(),
+            ranks["family"].lower(),
+            genus.lower(),
+            species.lower(),
+            str(common),
+        ]
+    )
 
 
 def write_megadetector(
@@ -416,10 +550,16 @@ def write_megadetector(
     rows = observations[(level == "media") if level is not None else observations["mediaID"].notna()]
     rows = rows[rows["mediaID"].notna()]
     metadata = getattr(package, "metadata", {}) or {}
-    taxonomic = {t["scientificName"]: t for t in metadata.get("taxonomic", [])
-                 if isinstance(t, dict) and "scientificName" in t}
-    names = sorted({str(n) for n, t in zip(rows["scientificName"], rows["observationType"].astype(object))
-                    if isinstance(n, str) and t == "animal"})
+    taxonomic = {
+        t["scientificName"]: t for t in metadata.get("taxonomic", []) if isinstance(t, dict) and "scientificName" in t
+    }
+    names = sorted(
+        {
+            str(n)
+            for n, t in zip(rows["scientificName"], rows["observationType"].astype(object))
+            if isinstance(n, str) and t == "animal"
+        }
+    )
     class_ids = {name: str(i) for i, name in enumerate(names, start=1)}
     first = media.drop_duplicates("mediaID")
     files = dict(zip(first["mediaID"].astype(object), first[path_column].astype(object)))
@@ -473,7 +613,9 @@ def write_megadetector(
     }
     if class_ids:
         data["classification_categories"] = {i: name for name, i in class_ids.items()}
-        data["classification_category_descriptions"] = {i: _description(name, taxonomic) for name, i in class_ids.items()}
+        data["classification_category_descriptions"] = {
+            i: _description(name, taxonomic) for name, i in class_ids.items()
+        }
     data["images"] = images
     target = Path(path)
     target.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

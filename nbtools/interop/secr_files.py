@@ -64,22 +64,30 @@ class SecrFiles:
         """The R call that reads the files with secr."""
         cov = f", covnames = c({', '.join(repr(c) for c in self.covnames)})".replace("'", '"') if self.covnames else ""
         usage = "" if self.binary_usage else ", binary.usage = FALSE"
-        return (f'read.capthist("{self.captfile.name}", "{self.trapfile.name}", detector = "{self.detector}"'
-                f"{usage}{cov})")
+        return (
+            f'read.capthist("{self.captfile.name}", "{self.trapfile.name}", detector = "{self.detector}"{usage}{cov})'
+        )
 
     def read(self) -> CaptureHistory:
         """Read the files back with :func:`nbtools.secr.read_capthist`."""
         from ..secr import read_capthist
 
-        return read_capthist(self.captfile, self.trapfile, detector=self.detector, binary_usage=self.binary_usage,
-                             covnames=list(self.covnames) or None)
+        return read_capthist(
+            self.captfile,
+            self.trapfile,
+            detector=self.detector,
+            binary_usage=self.binary_usage,
+            covnames=list(self.covnames) or None,
+        )
 
 
 def _station_xy(traps: Any, ids: pd.Index, station_col: str) -> pd.DataFrame:
     """x/y (m) per detector ID from a trap table or deployments with a station column."""
     if traps is None:
-        raise InteropError("give traps= (a table of detector x/y in metres, or deployments with x, y and "
-                           f"{station_col}) for a spatial capture history")
+        raise InteropError(
+            "give traps= (a table of detector x/y in metres, or deployments with x, y and "
+            f"{station_col}) for a spatial capture history"
+        )
     table = getattr(traps, "deployments", traps)
     if not isinstance(table, pd.DataFrame) or not {"x", "y"} <= set(table.columns):
         raise InteropError("traps must have columns 'x' and 'y' (metres in a projected CRS)")
@@ -104,8 +112,9 @@ def _token(value: str, what: str, space: str | None) -> str:
     if space is not None:
         text = re.sub(r"\s+", space, text.strip())
     if not text or re.search(r"\s|#|/", text):
-        raise InteropError(f"{what} {value!r} cannot be written to secr's text format (no spaces, '#' or '/'); "
-                           "rename it")
+        raise InteropError(
+            f"{what} {value!r} cannot be written to secr's text format (no spaces, '#' or '/'); rename it"
+        )
     return text
 
 
@@ -114,8 +123,10 @@ def _tokens(values: pd.Index, what: str, space: str | None) -> dict[str, str]:
     mapping = {str(v): _token(str(v), what, space) for v in values}
     written = pd.Series(list(mapping.values()))
     if written.duplicated().any():
-        raise InteropError(f"{what}s {sorted(k for k, v in mapping.items() if (written == v).sum() > 1)[:5]} "
-                           f"would be written alike; rename them")
+        raise InteropError(
+            f"{what}s {sorted(k for k, v in mapping.items() if (written == v).sum() > 1)[:5]} "
+            f"would be written alike; rename them"
+        )
     return mapping
 
 
@@ -208,8 +219,10 @@ def write_secr(
         lines.extend([f"{label} {id_map[ids[i]]} {j + 1} {trap_map[trap_ids[t]]}{cov}"] * int(counts[i, j, t]))
     captfile.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
-    trap_lines = [f"# Detector X Y usage({s} occasions{'' if binary else ', trap-days'})"
-                  + (f" / {' '.join(map(str, extra.columns))}" if len(extra.columns) else "")]
+    trap_lines = [
+        f"# Detector X Y usage({s} occasions{'' if binary else ', trap-days'})"
+        + (f" / {' '.join(map(str, extra.columns))}" if len(extra.columns) else "")
+    ]
     for t, trap in enumerate(trap_ids):
         x, y = xy.iloc[t]
         codes = "".join(str(int(u)) for u in usage[t]) if binary else " ".join(f"{u:.6g}" for u in usage[t])

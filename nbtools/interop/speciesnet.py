@@ -41,7 +41,7 @@ from ._common import (
     resolve_label,
     tables_of,
 )
-from .megadetector import _collect_detections, _matched
+from .megadetector import collect_detections, entry_matched
 
 __all__ = ["read_speciesnet"]
 
@@ -127,8 +127,9 @@ def read_speciesnet(
     for i, entry in enumerate(predictions):
         if i not in valid_set:
             report.set_aside_entry(file, i + 1, str(entry)[:200], "entry has no 'filepath'", field_name="filepath")
-    matches = match_media([predictions[i]["filepath"] for i in valid], table, case_sensitive=case_sensitive,
-                          deployment_id=deployment_id)
+    matches = match_media(
+        [predictions[i]["filepath"] for i in valid], table, case_sensitive=case_sensitive, deployment_id=deployment_id
+    )
     matches.index = pd.Index([i + 1 for i in valid], name="entry")
     lookup = media_lookup(table, matches.loc[matches["status"] == "matched", "mediaID"])
 
@@ -137,10 +138,20 @@ def read_speciesnet(
     for entry_no, match in zip(matches.index, matches.to_dict("records")):
         entry = dict(predictions[entry_no - 1])
         entry["file"] = entry["filepath"]
-        ok = _matched(report, file, entry_no, match)
+        ok = entry_matched(report, file, entry_no, match)
         deployment, timestamp = lookup[match["mediaID"]] if ok else (None, None)
-        boxes = _collect_detections(detections, entry, entry_no, match, timestamp, _CATEGORIES, {},
-                                    detection_threshold, report if ok else None, file)
+        boxes = collect_detections(
+            detections,
+            entry,
+            entry_no,
+            match,
+            timestamp,
+            _CATEGORIES,
+            {},
+            detection_threshold,
+            report if ok else None,
+            file,
+        )
         prediction, score, source = _prediction(entry, boxes, detection_threshold)
         for box in boxes:
             box["classification"] = prediction
@@ -148,9 +159,12 @@ def read_speciesnet(
         if not ok:
             continue
         base = {
-            "deploymentID": deployment, "mediaID": match["mediaID"],
-            "eventStart": timestamp, "eventEnd": timestamp,
-            "observationLevel": "media", "classificationMethod": "machine",
+            "deploymentID": deployment,
+            "mediaID": match["mediaID"],
+            "eventStart": timestamp,
+            "eventEnd": timestamp,
+            "observationLevel": "media",
+            "classificationMethod": "machine",
             "classifiedBy": "SpeciesNet" + (f" {entry['model_version']}" if entry.get("model_version") else ""),
         }
         failures = entry.get("failures") or entry.get("failure")
@@ -158,22 +172,50 @@ def read_speciesnet(
         if failures:
             message = f"SpeciesNet failure: {', '.join(map(str, failures))}"
             if prediction is None:
-                report.add("warning", file, entry_no, "failures", ", ".join(map(str, failures)),
-                           "SpeciesNet failed on this image; recorded as unclassified", "failure")
+                report.add(
+                    "warning",
+                    file,
+                    entry_no,
+                    "failures",
+                    ", ".join(map(str, failures)),
+                    "SpeciesNet failed on this image; recorded as unclassified",
+                    "failure",
+                )
                 observations.append({**base, "observationType": "unclassified", "observationComments": message})
                 continue
-            report.add("warning", file, entry_no, "failures", ", ".join(map(str, failures)),
-                       "a SpeciesNet component failed but a prediction was made; kept", "failure")
+            report.add(
+                "warning",
+                file,
+                entry_no,
+                "failures",
+                ", ".join(map(str, failures)),
+                "a SpeciesNet component failed but a prediction was made; kept",
+                "failure",
+            )
             base["observationComments"] = message
         if prediction is None:
-            report.add("warning", file, entry_no, "prediction", None,
-                       "no prediction, classification or detection; recorded as unclassified", "no-prediction")
+            report.add(
+                "warning",
+                file,
+                entry_no,
+                "prediction",
+                None,
+                "no prediction, classification or detection; recorded as unclassified",
+                "no-prediction",
+            )
             observations.append({**base, "observationType": "unclassified"})
             continue
         taxon: Taxon | None = resolve_label(prediction, taxa)
         if taxon is None:
-            report.add("warning", file, entry_no, "prediction", prediction,
-                       "not a SpeciesNet label and not in taxa=; recorded as unknown", "unknown-label")
+            report.add(
+                "warning",
+                file,
+                entry_no,
+                "prediction",
+                prediction,
+                "not a SpeciesNet label and not in taxa=; recorded as unknown",
+                "unknown-label",
+            )
             taxon = Taxon("unknown")
         tags = [f"prediction:{taxon.scientific_name or taxon.vernacular_name or taxon.observation_type}"]
         if source:
@@ -191,8 +233,13 @@ def read_speciesnet(
             same = [b for b in boxes if b["label"] == kind and b["above_threshold"]]
             if same and kind in ("animal", "human", "vehicle"):
                 top = max(same, key=lambda b: b["conf"])
-                record.update(count=len(same), bboxX=top["bboxX"], bboxY=top["bboxY"],
-                              bboxWidth=top["bboxWidth"], bboxHeight=top["bboxHeight"])
+                record.update(
+                    count=len(same),
+                    bboxX=top["bboxX"],
+                    bboxY=top["bboxY"],
+                    bboxWidth=top["bboxWidth"],
+                    bboxHeight=top["bboxHeight"],
+                )
         record["observationTags"] = " | ".join(tags)
         observations.append(record)
     frame = pd.DataFrame.from_records(observations)
@@ -201,10 +248,19 @@ def read_speciesnet(
     else:
         frame.insert(0, "observationID", id_prefix + "-" + frame["mediaID"].astype(str) + "-1")
     frame.index = pd.RangeIndex(len(frame), name="row")
-    info = {"model_version": sorted({str(p.get("model_version")) for p in predictions
-                                     if isinstance(p, dict) and p.get("model_version")})}
-    return MachineImport(conform(frame, "observations"), detections_frame(detections),
-                         matches.reset_index(), report, float(threshold), info)
+    info = {
+        "model_version": sorted(
+            {str(p.get("model_version")) for p in predictions if isinstance(p, dict) and p.get("model_version")}
+        )
+    }
+    return MachineImport(
+        conform(frame, "observations"),
+        detections_frame(detections),
+        matches.reset_index(),
+        report,
+        float(threshold),
+        info,
+    )
 
 
 def _prediction(

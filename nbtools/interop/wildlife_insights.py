@@ -45,32 +45,65 @@ from ._timestamps import TimestampFormat, clock_to_utc, detect_timestamp_format,
 __all__ = ["read_wildlife_insights"]
 
 #: WI classes that are animals (camtraptor's list).
-ANIMAL_CLASSES = frozenset({
-    "Mammalia", "Aves", "Reptilia", "Amphibia", "Arachnida", "Gastropoda", "Malacostraca", "Clitellata",
-    "Chilopoda", "Diplopoda", "Insecta",
-})
+ANIMAL_CLASSES = frozenset(
+    {
+        "Mammalia",
+        "Aves",
+        "Reptilia",
+        "Amphibia",
+        "Arachnida",
+        "Gastropoda",
+        "Malacostraca",
+        "Clitellata",
+        "Chilopoda",
+        "Diplopoda",
+        "Insecta",
+    }
+)
 #: WI classes of images the AI has not (yet) classified.
 UNCLASSIFIED_CLASSES = frozenset({"CV Needed", "CV Failed", "No CV Result"})
 
 _SAMPLING_DESIGN = {
-    "systematic": "systematicRandom", "randomized": "simpleRandom", "random": "simpleRandom",
-    "clustered": "clusteredRandom", "convenience": "opportunistic", "opportunistic": "opportunistic",
-    "targeted": "targeted", "experimental": "experimental",
+    "systematic": "systematicRandom",
+    "randomized": "simpleRandom",
+    "random": "simpleRandom",
+    "clustered": "clusteredRandom",
+    "convenience": "opportunistic",
+    "opportunistic": "opportunistic",
+    "targeted": "targeted",
+    "experimental": "experimental",
 }
 _CAPTURE_METHOD = {
-    "sensordetection": ["activityDetection"], "motiondetection": ["activityDetection"],
-    "timelapse": ["timeLapse"], "both": ["activityDetection", "timeLapse"],
+    "sensordetection": ["activityDetection"],
+    "motiondetection": ["activityDetection"],
+    "timelapse": ["timeLapse"],
+    "both": ["activityDetection", "timeLapse"],
 }
 _FEATURE_TYPES = {
-    "roadpaved": "roadPaved", "roaddirt": "roadDirt", "trailhiking": "trailHiking", "trailgame": "trailGame",
-    "roadunderpass": "roadUnderpass", "roadoverpass": "roadOverpass", "roadbridge": "roadBridge",
-    "culvert": "culvert", "burrow": "burrow", "nestsite": "nestSite", "carcass": "carcass",
-    "watersource": "waterSource", "fruitingtree": "fruitingTree",
+    "roadpaved": "roadPaved",
+    "roaddirt": "roadDirt",
+    "trailhiking": "trailHiking",
+    "trailgame": "trailGame",
+    "roadunderpass": "roadUnderpass",
+    "roadoverpass": "roadOverpass",
+    "roadbridge": "roadBridge",
+    "culvert": "culvert",
+    "burrow": "burrow",
+    "nestsite": "nestSite",
+    "carcass": "carcass",
+    "watersource": "waterSource",
+    "fruitingtree": "fruitingTree",
 }
 _HEIGHTS = {"chestheight": 1.5, "kneeheight": 0.5}
 _TILTS = {"parallel": 0, "pointeddownward": -90}
-_MEDIATYPES = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "mp4": "video/mp4",
-               "avi": "video/x-msvideo", "mov": "video/quicktime"}
+_MEDIATYPES = {
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+    "mp4": "video/mp4",
+    "avi": "video/x-msvideo",
+    "mov": "video/quicktime",
+}
 _MISSING = ("", "NA", "N/A", "NaN", "nan", "NULL", "null")
 
 
@@ -155,9 +188,13 @@ def read_wildlife_insights(
     if pid and "project_id" in deployments.columns:
         other = ~deployments["project_id"].isin(["", pid])
         for row in deployments.index[other]:
-            report.set_aside_entry("deployments.csv", int(row), ",".join(deployments.loc[row].tolist()),
-                                   f"belongs to project {deployments.loc[row, 'project_id']!r}, not {pid!r}",
-                                   field_name="project_id")
+            report.set_aside_entry(
+                "deployments.csv",
+                int(row),
+                ",".join(deployments.loc[row].tolist()),
+                f"belongs to project {deployments.loc[row, 'project_id']!r}, not {pid!r}",
+                field_name="project_id",
+            )
         deployments = deployments[~other]
     cameras = _read(folder, "cameras.csv", None, report, required=False)
     image_files = sorted(p.name for p in folder.glob("images*.csv"))
@@ -167,9 +204,15 @@ def read_wildlife_insights(
     images["_row"] = images.index
     images = images.reset_index(drop=True)
     if (folder / "sequences.csv").exists():
-        report.add("error", "sequences.csv", None, None, None,
-                   "sequence-based projects are not supported: identifications in sequences.csv are not imported",
-                   "unsupported")
+        report.add(
+            "error",
+            "sequences.csv",
+            None,
+            None,
+            None,
+            "sequence-based projects are not supported: identifications in sequences.csv are not imported",
+            "unsupported",
+        )
     for name, table, columns in (
         ("deployments.csv", deployments, ("deployment_id", "longitude", "latitude", "start_date", "end_date")),
         (image_files[0], images, ("deployment_id", "image_id", "timestamp")),
@@ -191,8 +234,17 @@ def read_wildlife_insights(
     )
     checked = _check(package, zone, validate)
     for problem in checked.report.problems:
-        report.problems.append(type(problem)(problem.severity, f"camtrapdp:{problem.file}", problem.row,
-                                             problem.field, problem.value, problem.message, problem.check))
+        report.problems.append(
+            type(problem)(
+                problem.severity,
+                f"camtrapdp:{problem.file}",
+                problem.row,
+                problem.field,
+                problem.value,
+                problem.message,
+                problem.check,
+            )
+        )
     checked.report = report
     return checked
 
@@ -222,7 +274,9 @@ def _read(folder: Path, name: str, key: str | None, report: ImportReport, requir
     if not path.exists():
         if required:
             raise InteropError(f"{folder}: {name} is missing from the Wildlife Insights export")
-        report.add("warning", name, None, None, None, "file missing; camera makes and models are unknown", "missing-file")
+        report.add(
+            "warning", name, None, None, None, "file missing; camera makes and models are unknown", "missing-file"
+        )
         return pd.DataFrame()
     try:
         cells, too_long = read_text_table(path, name)
@@ -282,16 +336,23 @@ def _number(text: pd.Series) -> pd.Series:
 
 def _zone(deployments: pd.DataFrame, timezone: str | None, report: ImportReport) -> str:
     """The cameras' zone: ``timezone`` if given, else the zone where the deployments stand (reported)."""
-    coordinates = pd.DataFrame({"latitude": _number(_column(deployments, "latitude")),
-                                "longitude": _number(_column(deployments, "longitude"))})
+    coordinates = pd.DataFrame(
+        {"latitude": _number(_column(deployments, "latitude")), "longitude": _number(_column(deployments, "longitude"))}
+    )
     try:
         choice = choose_timezone(coordinates, given=timezone)
     except ValueError as error:
         raise InteropError(str(error)) from error
     if choice.source != "given":
-        report.add("warning", "deployments.csv", None, None, choice.zone,
-                   f"{choice.reason}; the cameras' clocks are read in this zone (pass timezone= to choose another)",
-                   "timezone")
+        report.add(
+            "warning",
+            "deployments.csv",
+            None,
+            None,
+            choice.zone,
+            f"{choice.reason}; the cameras' clocks are read in this zone (pass timezone= to choose another)",
+            "timezone",
+        )
     return choice.zone
 
 
@@ -306,12 +367,27 @@ def _time_formats(
     if given is not None and "%" not in given:
         raise InteropError(f"timestamp_format {given!r} is not a strptime format such as '%d/%m/%y %H:%M'")
     columns = [
-        ("deployments.csv", "start_date", _column(deployments, "start_date"),
-         np.full(len(deployments), "deployments.csv", dtype=object), deployments.index.to_numpy()),
-        ("deployments.csv", "end_date", _column(deployments, "end_date"),
-         np.full(len(deployments), "deployments.csv", dtype=object), deployments.index.to_numpy()),
-        (str(images["_file"].iloc[0]) if len(images) else "images.csv", "timestamp", _column(images, "timestamp"),
-         images["_file"].to_numpy(dtype=object), images["_row"].to_numpy()),
+        (
+            "deployments.csv",
+            "start_date",
+            _column(deployments, "start_date"),
+            np.full(len(deployments), "deployments.csv", dtype=object),
+            deployments.index.to_numpy(),
+        ),
+        (
+            "deployments.csv",
+            "end_date",
+            _column(deployments, "end_date"),
+            np.full(len(deployments), "deployments.csv", dtype=object),
+            deployments.index.to_numpy(),
+        ),
+        (
+            str(images["_file"].iloc[0]) if len(images) else "images.csv",
+            "timestamp",
+            _column(images, "timestamp"),
+            images["_file"].to_numpy(dtype=object),
+            images["_row"].to_numpy(),
+        ),
     ]
     found = []
     for name, field, text, files, rows in columns:
@@ -319,8 +395,11 @@ def _time_formats(
         if fmt.conflict:
             raise InteropError(_mixed_orders(name, field, text.reset_index(drop=True), files, rows, fmt))
         found.append(fmt)
-    proven = {fmt.order: f"{name}'s {field}" for (name, field, *_), fmt in zip(columns, found)
-              if fmt.order in ("month-first", "day-first") and not fmt.assumed}
+    proven = {
+        fmt.order: f"{name}'s {field}"
+        for (name, field, *_), fmt in zip(columns, found)
+        if fmt.order in ("month-first", "day-first") and not fmt.assumed
+    }
     out = []
     for (name, field, *_), fmt in zip(columns, found):
         if fmt.assumed:
@@ -333,7 +412,11 @@ def _time_formats(
             other = "day-first" if order == "month-first" else "month-first"
             example = read_clock_times([fmt.example], fmt).iloc[0]
             report.add(
-                "warning", name, None, field, fmt.example,
+                "warning",
+                name,
+                None,
+                field,
+                fmt.example,
                 f"the order of the dates in {field} was assumed: no date has a first or second field above 12 "
                 f"to tell month-first from day-first, so they were read {order}, {why} ({fmt.example!r} read "
                 f"as {example:%d %B %Y}); if they are {other}, pass timestamp_format={fmt.other_order_format()!r}",
@@ -343,9 +426,11 @@ def _time_formats(
     return out
 
 
-def _mixed_orders(name: str, field: str, text: pd.Series, files: np.ndarray, rows: np.ndarray,
-                  fmt: TimestampFormat) -> str:
+def _mixed_orders(
+    name: str, field: str, text: pd.Series, files: np.ndarray, rows: np.ndarray, fmt: TimestampFormat
+) -> str:
     """The error for a column with both proven orders, naming rows and their cells."""
+
     def where(labels: tuple[Any, ...]) -> str:
         shown = ", ".join(f"{files[i]} row {rows[i]} ({text.iloc[i]!r})" for i in labels[:5])
         more = f" and {len(labels) - 5} more" if len(labels) > 5 else ""
@@ -372,7 +457,10 @@ def _unreadable(field: str, cell: Any, fmt: TimestampFormat) -> str:
 
 
 def _deployments(
-    wi: pd.DataFrame, cameras: pd.DataFrame, timezone: str, formats: tuple[TimestampFormat, TimestampFormat],
+    wi: pd.DataFrame,
+    cameras: pd.DataFrame,
+    timezone: str,
+    formats: tuple[TimestampFormat, TimestampFormat],
     report: ImportReport,
 ) -> pd.DataFrame:
     file = "deployments.csv"
@@ -381,8 +469,9 @@ def _deployments(
     start = clock_to_utc(start_text, read_clock_times(start_text, formats[0]), timezone)
     end_clock = read_clock_times(end_text, formats[1])
     # an end at midnight (or a date alone): the camera ran that whole day
-    end_clock = end_clock.where(end_clock != end_clock.dt.normalize(),
-                                end_clock + pd.Timedelta(days=1) - pd.Timedelta(seconds=1))
+    end_clock = end_clock.where(
+        end_clock != end_clock.dt.normalize(), end_clock + pd.Timedelta(days=1) - pd.Timedelta(seconds=1)
+    )
     end = clock_to_utc(end_text, end_clock, timezone)
     keep = pd.Series(True, index=wi.index)
     for row in wi.index:
@@ -411,35 +500,48 @@ def _deployments(
     bait = _apply(_column(wi, "bait_type"), _key)
     feature = _column(wi, "feature_type")
     feature_key = _apply(feature, _key)
-    unknown_features = sorted({f for f, k in zip(feature, feature_key)
-                               if k and k not in _FEATURE_TYPES and k not in ("none", "other")})
+    unknown_features = sorted(
+        {f for f, k in zip(feature, feature_key) if k and k not in _FEATURE_TYPES and k not in ("none", "other")}
+    )
     if unknown_features:
-        report.add("warning", file, None, "feature_type", ", ".join(unknown_features),
-                   "feature types without a Camtrap DP equivalent; left empty", "feature-type")
+        report.add(
+            "warning",
+            file,
+            None,
+            "feature_type",
+            ", ".join(unknown_features),
+            "feature types without a Camtrap DP equivalent; left empty",
+            "feature-type",
+        )
     placename = _column(wi, "placename")
     subproject = _column(wi, "subproject_name")
-    comments = [" | ".join(str(v) for v in values if v) or None
-                for values in zip(_column(wi, "event_description"), _column(wi, "remarks"))]
-    out = pd.DataFrame({
-        "deploymentID": _column(wi, "deployment_id"),
-        "locationID": placename.where(placename.notna(), _column(wi, "deployment_id")),
-        "locationName": placename,
-        "latitude": lat,
-        "longitude": lon,
-        "deploymentStart": start,
-        "deploymentEnd": end,
-        "setupBy": _column(wi, "recorded_by"),
-        "cameraID": camera,
-        "cameraModel": _apply(camera, make_model),
-        "cameraDelay": _number(_column(wi, "quiet_period")).round().astype("Int64"),
-        "cameraHeight": _apply(_apply(_column(wi, "sensor_height"), _key), _HEIGHTS),
-        "cameraTilt": _apply(_apply(_column(wi, "sensor_orientation"), _key), _TILTS).astype("Int64"),
-        "detectionDistance": _number(_column(wi, "detection_distance")),
-        "baitUse": _apply(bait, lambda k: None if k is None else k not in ("none", "nobait", "no")),
-        "featureType": _apply(feature_key, _FEATURE_TYPES),
-        "deploymentGroups": _apply(subproject, lambda s: None if s is None else f"subproject:{s}"),
-        "deploymentComments": comments,
-    }, index=wi.index)
+    comments = [
+        " | ".join(str(v) for v in values if v) or None
+        for values in zip(_column(wi, "event_description"), _column(wi, "remarks"))
+    ]
+    out = pd.DataFrame(
+        {
+            "deploymentID": _column(wi, "deployment_id"),
+            "locationID": placename.where(placename.notna(), _column(wi, "deployment_id")),
+            "locationName": placename,
+            "latitude": lat,
+            "longitude": lon,
+            "deploymentStart": start,
+            "deploymentEnd": end,
+            "setupBy": _column(wi, "recorded_by"),
+            "cameraID": camera,
+            "cameraModel": _apply(camera, make_model),
+            "cameraDelay": _number(_column(wi, "quiet_period")).round().astype("Int64"),
+            "cameraHeight": _apply(_apply(_column(wi, "sensor_height"), _key), _HEIGHTS),
+            "cameraTilt": _apply(_apply(_column(wi, "sensor_orientation"), _key), _TILTS).astype("Int64"),
+            "detectionDistance": _number(_column(wi, "detection_distance")),
+            "baitUse": _apply(bait, lambda k: None if k is None else k not in ("none", "nobait", "no")),
+            "featureType": _apply(feature_key, _FEATURE_TYPES),
+            "deploymentGroups": _apply(subproject, lambda s: None if s is None else f"subproject:{s}"),
+            "deploymentComments": comments,
+        },
+        index=wi.index,
+    )
     out.loc[out["cameraDelay"] < 0, "cameraDelay"] = pd.NA
     return out[keep]
 
@@ -450,7 +552,11 @@ def _deployments(
 
 
 def _images(
-    wi: pd.DataFrame, deployments: pd.DataFrame, project: dict[str, Any], timezone: str, fmt: TimestampFormat,
+    wi: pd.DataFrame,
+    deployments: pd.DataFrame,
+    project: dict[str, Any],
+    timezone: str,
+    fmt: TimestampFormat,
     report: ImportReport,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     files = wi["_file"].to_numpy()
@@ -469,8 +575,11 @@ def _images(
             field, value = "timestamp", stamp.iloc[i]
             reason = _unreadable(field, value, fmt)
         elif dep_id.iloc[i] not in known:
-            reason, field, value = (f"deployment {dep_id.iloc[i]!r} is not in deployments.csv or was set aside",
-                                    "deployment_id", dep_id.iloc[i])
+            reason, field, value = (
+                f"deployment {dep_id.iloc[i]!r} is not in deployments.csv or was set aside",
+                "deployment_id",
+                dep_id.iloc[i],
+            )
         if reason:
             keep[i] = False
             raw = ",".join(str(v) for v in wi.iloc[i].drop(["_file", "_row"]).tolist())
@@ -483,43 +592,72 @@ def _images(
     groups = pd.DataFrame({"image": image_id.to_numpy(), "dep": dep_id.to_numpy(), "when": when.to_numpy()})
     conflicts = groups.groupby("image", sort=False).agg(dep=("dep", "nunique"), when=("when", "nunique"))
     for image in conflicts.index[(conflicts["dep"] > 1) | (conflicts["when"] > 1)]:
-        report.add("warning", str(wi["_file"].iloc[0]), None, "image_id", image,
-                   "rows of this image disagree on deployment or timestamp; the first row's are used", "image-conflict")
+        report.add(
+            "warning",
+            str(wi["_file"].iloc[0]),
+            None,
+            "image_id",
+            image,
+            "rows of this image disagree on deployment or timestamp; the first row's are used",
+            "image-conflict",
+        )
     location = _column(wi, "location")
     filename = _column(wi, "filename")
     method = _CAPTURE_METHOD.get(_key(project.get("project_sensor_method")) or "", [None])
-    media = pd.DataFrame({
-        "mediaID": image_id,
-        "deploymentID": dep_id,
-        "captureMethod": method[0] if len(method) == 1 else None,
-        "timestamp": when,
-        "filePath": location.where(location.notna(), filename),
-        "filePublic": False,
-        "fileName": filename,
-        "fileMediatype": _apply(location.where(location.notna(), filename), _mediatype),
-        "favorite": _apply(_column(wi, "highlighted"),
-                           lambda v: None if v is None else str(v).lower() in ("true", "1", "yes")),
-    }, index=wi.index)[first]
+    media = pd.DataFrame(
+        {
+            "mediaID": image_id,
+            "deploymentID": dep_id,
+            "captureMethod": method[0] if len(method) == 1 else None,
+            "timestamp": when,
+            "filePath": location.where(location.notna(), filename),
+            "filePublic": False,
+            "fileName": filename,
+            "fileMediatype": _apply(location.where(location.notna(), filename), _mediatype),
+            "favorite": _apply(
+                _column(wi, "highlighted"), lambda v: None if v is None else str(v).lower() in ("true", "1", "yes")
+            ),
+        },
+        index=wi.index,
+    )[first]
     no_path = media["filePath"].isna()
     if no_path.any():
         media.loc[no_path, "filePath"] = media.loc[no_path, "mediaID"]
-        report.add("warning", str(wi["_file"].iloc[0]), None, "location", None,
-                   f"{int(no_path.sum())} images have neither location nor filename; filePath set to image_id", "file-path")
+        report.add(
+            "warning",
+            str(wi["_file"].iloc[0]),
+            None,
+            "location",
+            None,
+            f"{int(no_path.sum())} images have neither location nor filename; filePath set to image_id",
+            "file-path",
+        )
 
     # observations: one per identification row
     genus, species = _column(wi, "genus"), _column(wi, "species")
     cls, common = _column(wi, "class"), _column(wi, "common_name")
-    blank = _apply(_column(wi, "is_blank"), lambda v: v is not None and str(v).lower() in ("1", "true", "yes")).astype(bool)
-    human = (_apply(genus, _key) == "homo") & (_apply(species, _key) == "sapiens")
-    vehicle = (_apply(common, lambda v: v is not None and "vehicle" in str(v).lower()).astype(bool)
-               | (_apply(cls, _key) == "vehicle"))
-    kind = np.select(
-        [human.to_numpy(), blank.to_numpy(), cls.isin(ANIMAL_CLASSES).to_numpy(),
-         cls.isin(UNCLASSIFIED_CLASSES).to_numpy(), vehicle.to_numpy()],
-        ["human", "blank", "animal", "unclassified", "vehicle"], default="unknown",
+    blank = _apply(_column(wi, "is_blank"), lambda v: v is not None and str(v).lower() in ("1", "true", "yes")).astype(
+        bool
     )
-    names = [_scientific_name(g, s, f, o, c) if k in ("animal", "human") else None
-             for g, s, f, o, c, k in zip(genus, species, _column(wi, "family"), _column(wi, "order"), cls, kind)]
+    human = (_apply(genus, _key) == "homo") & (_apply(species, _key) == "sapiens")
+    vehicle = _apply(common, lambda v: v is not None and "vehicle" in str(v).lower()).astype(bool) | (
+        _apply(cls, _key) == "vehicle"
+    )
+    kind = np.select(
+        [
+            human.to_numpy(),
+            blank.to_numpy(),
+            cls.isin(ANIMAL_CLASSES).to_numpy(),
+            cls.isin(UNCLASSIFIED_CLASSES).to_numpy(),
+            vehicle.to_numpy(),
+        ],
+        ["human", "blank", "animal", "unclassified", "vehicle"],
+        default="unknown",
+    )
+    names = [
+        _scientific_name(g, s, f, o, c) if k in ("animal", "human") else None
+        for g, s, f, o, c, k in zip(genus, species, _column(wi, "family"), _column(wi, "order"), cls, kind)
+    ]
     confidence = _number(_column(wi, "cv_confidence"))
     if confidence.max(skipna=True) > 1:
         confidence = confidence / 100
@@ -528,29 +666,38 @@ def _images(
         identified_by.isna() & confidence.notna()
     )
     count = _number(_column(wi, "number_of_objects"))
-    notes = [" | ".join(str(v) for v in values if v) or None
-             for values in zip(_column(wi, "uncertainty"), _column(wi, "individual_animal_notes"))]
+    notes = [
+        " | ".join(str(v) for v in values if v) or None
+        for values in zip(_column(wi, "uncertainty"), _column(wi, "individual_animal_notes"))
+    ]
     k = image_id.groupby(image_id.to_numpy()).cumcount() + 1
-    obs = pd.DataFrame({
-        "observationID": image_id + ":" + k.astype(str),
-        "deploymentID": dep_id,
-        "mediaID": image_id,
-        "eventStart": when,
-        "eventEnd": when,
-        "observationLevel": "media",
-        "observationType": kind,
-        "scientificName": names,
-        "count": count.where((count >= 1) & (count % 1 == 0) & pd.Series(kind != "blank", index=wi.index)).astype("Int64"),
-        "lifeStage": _apply(_column(wi, "age"),
-                            lambda v: {"adult": "adult", "juvenile": "juvenile", "subadult": "subadult"}.get(_key(v) or "")),
-        "sex": _apply(_column(wi, "sex"), lambda v: {"female": "female", "male": "male"}.get(_key(v) or "")),
-        "behavior": _column(wi, "behavior"),
-        "individualID": _column(wi, "individual_id"),
-        "classificationMethod": np.where(machine.to_numpy(), "machine", "human"),
-        "classifiedBy": identified_by,
-        "classificationProbability": confidence.where(machine),
-        "observationComments": notes,
-    }, index=wi.index)
+    obs = pd.DataFrame(
+        {
+            "observationID": image_id + ":" + k.astype(str),
+            "deploymentID": dep_id,
+            "mediaID": image_id,
+            "eventStart": when,
+            "eventEnd": when,
+            "observationLevel": "media",
+            "observationType": kind,
+            "scientificName": names,
+            "count": count.where((count >= 1) & (count % 1 == 0) & pd.Series(kind != "blank", index=wi.index)).astype(
+                "Int64"
+            ),
+            "lifeStage": _apply(
+                _column(wi, "age"),
+                lambda v: {"adult": "adult", "juvenile": "juvenile", "subadult": "subadult"}.get(_key(v) or ""),
+            ),
+            "sex": _apply(_column(wi, "sex"), lambda v: {"female": "female", "male": "male"}.get(_key(v) or "")),
+            "behavior": _column(wi, "behavior"),
+            "individualID": _column(wi, "individual_id"),
+            "classificationMethod": np.where(machine.to_numpy(), "machine", "human"),
+            "classifiedBy": identified_by,
+            "classificationProbability": confidence.where(machine),
+            "observationComments": notes,
+        },
+        index=wi.index,
+    )
     return media, obs
 
 
@@ -577,7 +724,11 @@ def _mediatype(path: Any) -> str:
 
 
 def _metadata(
-    project: dict[str, Any], dep: pd.DataFrame, media: pd.DataFrame, obs: pd.DataFrame, images: pd.DataFrame,
+    project: dict[str, Any],
+    dep: pd.DataFrame,
+    media: pd.DataFrame,
+    obs: pd.DataFrame,
+    images: pd.DataFrame,
     timezone: str,
 ) -> dict[str, Any]:
     title = project.get("project_name") or project.get("project_short_name") or "Wildlife Insights project"
@@ -593,7 +744,9 @@ def _metadata(
     if project.get("project_admin_organization"):
         contributors.append({"title": project["project_admin_organization"], "role": "rightsHolder"})
     if not contributors:
-        contributors.append({"title": "Wildlife Insights", "path": "https://www.wildlifeinsights.org/", "role": "publisher"})
+        contributors.append(
+            {"title": "Wildlife Insights", "path": "https://www.wildlifeinsights.org/", "role": "publisher"}
+        )
     licenses = []
     if project.get("metadata_license"):
         licenses.append({"name": project["metadata_license"], "scope": "data"})
@@ -607,8 +760,11 @@ def _metadata(
     capture = _CAPTURE_METHOD.get(_key(project.get("project_sensor_method")) or "", ["activityDetection"])
     individual = _key(project.get("project_individual_animals")) in ("yes", "true", "1")
     project_meta: dict[str, Any] = {
-        "title": title, "samplingDesign": design, "captureMethod": capture,
-        "individualAnimals": individual, "observationLevel": ["media"],
+        "title": title,
+        "samplingDesign": design,
+        "captureMethod": capture,
+        "individualAnimals": individual,
+        "observationLevel": ["media"],
     }
     for key, source in (("id", "project_id"), ("acronym", "project_short_name"), ("description", "project_objectives")):
         if project.get(source):
@@ -643,8 +799,14 @@ def _metadata(
                 if value:
                     entry[level] = value.capitalize()
             if rank is None:
-                rank = next((lv for lv in ("genus", "family", "order", "class")
-                             if _value(source.get(lv)) and _value(source.get(lv)).capitalize() == name), None)
+                rank = next(
+                    (
+                        lv
+                        for lv in ("genus", "family", "order", "class")
+                        if _value(source.get(lv)) and _value(source.get(lv)).capitalize() == name
+                    ),
+                    None,
+                )
             if _value(source.get("wi_taxon_id")):
                 entry["taxonID"] = _value(source.get("wi_taxon_id"))
             if _value(source.get("common_name")):
