@@ -195,9 +195,7 @@ def test_read_capthist_text_formats(tmp_path, captdata):
     lines = ["# Detector X Y"] + [f"{t} {x} {y}" for t, x, y in traps.itertuples(index=False)]
     trapfile.write_text("\n".join(lines) + "\n")
     captfile = tmp_path / "capt.txt"
-    lines = ["# Session ID Occasion Detector"] + [
-        f"{s} {i} {o} {t}" for s, i, o, t in captures.itertuples(index=False)
-    ]
+    lines = ["# Session ID Occasion Detector"] + [f"{s} {i} {o} {t}" for s, i, o, t in captures.itertuples(index=False)]
     captfile.write_text("\n".join(lines) + "\n")
     ch = read_capthist(captfile, trapfile, detector="single")
     assert ch.n == 76 and ch.detections == 235
@@ -208,9 +206,7 @@ def test_read_capthist_text_formats(tmp_path, captdata):
     xy = traps.set_index("trapID").loc[captures["trap"]]
     captxy = tmp_path / "captxy.txt"
     captxy.write_text(
-        "\n".join(
-            f"1 {i} {o} {x} {y}" for i, o, x, y in zip(captures["ID"], captures["occasion"], xy["x"], xy["y"])
-        )
+        "\n".join(f"1 {i} {o} {x} {y}" for i, o, x, y in zip(captures["ID"], captures["occasion"], xy["x"], xy["y"]))
     )
     ch2 = read_capthist(captxy, trapfile, detector="multi", fmt="XY")
     assert np.array_equal(ch2.counts, captdata.counts)
@@ -676,6 +672,7 @@ def test_capthist_from_study_screen_and_errors(small_study):
 
 def test_mask_from_study_habitat_boundary_and_buffer(grid):
     import shapely
+
     from nbtools.study import Study
 
     x = np.arange(-300.0, 401.0, 10.0)
@@ -787,7 +784,7 @@ def test_aic_table_truth_comparison_and_posterior_region(grid):
 def test_sparse_multinomial_and_autoini_rate_match_direct_formulas(grid):
     from scipy.special import gammaln
 
-    from nbtools.secr.fit import _expected_per_animal
+    from nbtools.secr.start import _expected_per_animal
 
     counts = np.zeros((5, 3, 36), int)
     counts[0, 0, 0] = counts[1, 0, 0] = counts[2, 0, 0] = 1  # three identical histories

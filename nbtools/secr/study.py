@@ -39,8 +39,9 @@ import pandas as pd
 from scipy.sparse.csgraph import connected_components
 
 from .capthist import CaptureHistory
-from .fit import SECRFit, _rpsv_counts, rpsv
 from .mask import Mask, make_mask
+from .result import SECRFit
+from .start import _rpsv_counts, rpsv
 
 if TYPE_CHECKING:
     from nbtools.study import Study
@@ -330,66 +331,127 @@ def capthist_from_study(
     """
     from nbtools.effort import camera_operation
     from nbtools.events import independent_events, select_records
-    from nbtools.indices import spatial_capture_history
 
     if detector not in ("count", "proximity"):
         raise ValueError(f"detector must be 'count' or 'proximity', got {detector!r}")
     if by not in ("locationID", "deploymentID"):
         raise ValueError(f"by must be 'locationID' or 'deploymentID', got {by!r}")
-    deployments = study.deployments
-    if not {"x", "y"} <= set(deployments.columns):
-        raise ValueError(
-            "the study's deployments have no x/y (m); build the study with Study.from_tables or from_catalog"
-        )
-    observations = study.observations
-    if "individualID" not in observations.columns:
-        raise ValueError("the study's observations have no 'individualID' column: no individuals were identified")
-    if deployment_groups is not None:
-        if "deploymentGroups" not in deployments.columns:
-            raise ValueError("deployment_groups given but the deployments have no 'deploymentGroups' column")
-        keep = deployments["deploymentGroups"].astype("string").str.contains(deployment_groups, regex=False)
-        deployments = deployments[keep.fillna(False).to_numpy(bool)]
-        if len(deployments) == 0:
-            raise ValueError(f"no deployment has {deployment_groups!r} in its deploymentGroups")
-    kept_deps = set(deployments["deploymentID"].astype("object"))
-
-    # effort
-    if isinstance(problems, str):
-        if problems != "media":
-            raise ValueError(f"problems must be 'media', a DataFrame or None, got {problems!r}")
-        problem_table = recording_gaps(deployments, study.media)
-    elif problems is None:
-        problem_table = pd.DataFrame(columns=["deploymentID", "start", "end"])
-    else:
-        problem_table = problems
-    problem_table = problem_table[problem_table["deploymentID"].astype("object").isin(kept_deps)]
+    deployments = _array_deployments(study, deployment_groups)
+    problem_table = _problem_table(study, deployments, problems)
     operation = camera_operation(
         deployments, by=by, problems=problem_table if len(problem_table) else None, tz=study.timezone
     )
 
     # records of the species: the observation level is chosen per deployment over all species
     # (select_records), so machine-made media-level rows never double an event-level record
-    at_kept = observations[observations["deploymentID"].astype("object").isin(kept_deps).to_numpy()]
+    kept_deps = set(deployments["deploymentID"].astype("object"))
+    at_kept = study.observations[study.observations["deploymentID"].astype("object").isin(kept_deps).to_numpy()]
     records = select_records(at_kept)
     sp = records[(records["scientificName"].astype("object") == species).to_numpy()]
     if len(sp) == 0:
         raise ValueError(f"no observations of {species!r} at the kept deployments")
     identified = sp["individualID"].notna().to_numpy()
-    dropped: list[pd.DataFrame] = []
-    unidentified = sp[~identified]
-    if len(unidentified):
-        stage_of = unidentified["lifeStage"].astype("object").fillna("unknown") if "lifeStage" in sp.columns else None
-        groups = [("unknown", unidentified)] if stage_of is None else list(unidentified.groupby(stage_of.to_numpy()))
-        for stage, rows in groups:
-            ev_u = independent_events(rows, threshold, by=by, deployments=deployments)
-            reason = NOT_IDENTIFIED if stage == "adult" else f"not identified ({stage})"
-            dropped.append(_event_records(ev_u, by, reason))
+    dropped = _unidentified_events(sp[~identified], threshold, by, deployments)
     if not identified.any():
         raise ValueError(f"no observation of {species!r} has an individualID")
     events = independent_events(sp[identified], threshold, by=by, deployments=deployments, individual=True)
     events = events.assign(individualID=events["individualID"].astype("object").astype(str))
+    info = _individual_info(study, events, sp[identified])
+    events = _keep_life_stages(events, info, life_stage, by, dropped)
+    if len(events) == 0:
+        raise ValueError(f"no identified {species!r} records are left (life_stage={life_stage!r})")
 
-    # individuals: sex and life stage
+    traps = _stations(deployments, by).loc[operation.index.astype(str)]
+    sch, events = _count_detections(
+        events, operation, traps, species, occasion_length, day1, detector, by, max_gap_m, dropped
+    )
+    outside = sch.records[~sch.records["counted"].to_numpy()]
+    if len(outside):
+        dropped.append(_outside_operation(outside))
+    used = sch.records[sch.records["counted"].to_numpy()].drop(columns=["counted", "reason"])
+
+    ids = pd.Index([str(i) for i in sch.individuals], name="ID")
+    covariates = info.reindex(ids)[["sex", "lifeStage"]]
+    covariates.index.name = "ID"
+    return CaptureHistory(
+        counts=np.rint(sch.counts).astype(np.int64),
+        traps=traps.loc[sch.traps.astype(str)],
+        detector=detector,
+        usage=sch.usage.to_numpy(float),
+        ids=ids,
+        covariates=covariates,
+        session=species,
+        dropped=_dropped_table(dropped, by),
+        details={
+            "species": species,
+            "occasion_length": int(occasion_length),
+            "by": by,
+            "threshold": str(threshold),
+            "problems": problem_table.reset_index(drop=True),
+            "operation": operation,
+            "occasion_start": sch.occasion_start,
+            "events": used.reset_index(drop=True),
+        },
+    )
+
+
+def _array_deployments(study: Study, deployment_groups: str | None) -> pd.DataFrame:
+    """The study's deployments that form the detector array (checked for x/y and identifications)."""
+    deployments = study.deployments
+    if not {"x", "y"} <= set(deployments.columns):
+        raise ValueError(
+            "the study's deployments have no x/y (m); build the study with Study.from_tables or from_catalog"
+        )
+    if "individualID" not in study.observations.columns:
+        raise ValueError("the study's observations have no 'individualID' column: no individuals were identified")
+    if deployment_groups is None:
+        return deployments
+    if "deploymentGroups" not in deployments.columns:
+        raise ValueError("deployment_groups given but the deployments have no 'deploymentGroups' column")
+    keep = deployments["deploymentGroups"].astype("string").str.contains(deployment_groups, regex=False)
+    deployments = deployments[keep.fillna(False).to_numpy(bool)]
+    if len(deployments) == 0:
+        raise ValueError(f"no deployment has {deployment_groups!r} in its deploymentGroups")
+    return deployments
+
+
+def _problem_table(study: Study, deployments: pd.DataFrame, problems: Any) -> pd.DataFrame:
+    """Periods without recording at the kept deployments (``problems`` of camera_operation)."""
+    if isinstance(problems, str):
+        if problems != "media":
+            raise ValueError(f"problems must be 'media', a DataFrame or None, got {problems!r}")
+        table = recording_gaps(deployments, study.media)
+    elif problems is None:
+        table = pd.DataFrame(columns=["deploymentID", "start", "end"])
+    else:
+        table = problems
+    kept = set(deployments["deploymentID"].astype("object"))
+    return table[table["deploymentID"].astype("object").isin(kept)]
+
+
+def _unidentified_events(
+    unidentified: pd.DataFrame, threshold: Any, by: str, deployments: pd.DataFrame
+) -> list[pd.DataFrame]:
+    """Independent events of the records without an individualID (per life stage), as dropped records."""
+    from nbtools.events import independent_events
+
+    dropped: list[pd.DataFrame] = []
+    if not len(unidentified):
+        return dropped
+    if "lifeStage" in unidentified.columns:
+        stage_of = unidentified["lifeStage"].astype("object").fillna("unknown")
+        groups = list(unidentified.groupby(stage_of.to_numpy()))
+    else:
+        groups = [("unknown", unidentified)]
+    for stage, rows in groups:
+        ev_u = independent_events(rows, threshold, by=by, deployments=deployments)
+        reason = NOT_IDENTIFIED if stage == "adult" else f"not identified ({stage})"
+        dropped.append(_event_records(ev_u, by, reason))
+    return dropped
+
+
+def _individual_info(study: Study, events: pd.DataFrame, identified: pd.DataFrame) -> pd.DataFrame:
+    """Sex and life stage of each individual: the individuals table, else the commonest value observed."""
     ind_ids = pd.Index(sorted(events["individualID"].unique()))
     info = pd.DataFrame(index=ind_ids, columns=["sex", "lifeStage"], dtype=object)
     table = study.individuals
@@ -402,27 +464,47 @@ def capthist_from_study(
             if col in tab.columns:
                 info[col] = tab[col].astype("object").reindex(ind_ids).to_numpy()
     for col in ("sex", "lifeStage"):  # fall back on the observations
-        if col in sp.columns and info[col].isna().any():
+        if col in identified.columns and info[col].isna().any():
             obs_val = (
-                sp[identified]
-                .assign(individualID=sp.loc[identified, "individualID"].astype("object").astype(str))
+                identified.assign(individualID=identified["individualID"].astype("object").astype(str))
                 .dropna(subset=[col])
                 .groupby("individualID")[col]
                 .agg(lambda v: v.astype("object").mode().iloc[0])
             )
             info[col] = info[col].fillna(obs_val.reindex(ind_ids).astype(object))
-    info = info.astype(object).where(info.notna(), None)
-    if life_stage is not None:
-        stages = [life_stage] if isinstance(life_stage, str) else list(life_stage)
-        wrong = info["lifeStage"].notna() & ~info["lifeStage"].isin(stages)  # unknown life stages are kept
-        bad = events["individualID"].isin(info.index[wrong]).to_numpy()
-        if bad.any():
-            dropped.append(_event_records(events[bad], by, NOT_ADULT if stages == ["adult"] else "lifeStage not kept"))
-            events = events[~bad]
-    if len(events) == 0:
-        raise ValueError(f"no identified {species!r} records are left (life_stage={life_stage!r})")
+    return info.astype(object).where(info.notna(), None)
 
-    traps = _stations(deployments, by).loc[operation.index.astype(str)]
+
+def _keep_life_stages(
+    events: pd.DataFrame, info: pd.DataFrame, life_stage: Any, by: str, dropped: list[pd.DataFrame]
+) -> pd.DataFrame:
+    """Events of individuals with a kept (or unknown) life stage; the others are appended to ``dropped``."""
+    if life_stage is None:
+        return events
+    stages = [life_stage] if isinstance(life_stage, str) else list(life_stage)
+    wrong = info["lifeStage"].notna() & ~info["lifeStage"].isin(stages)  # unknown life stages are kept
+    bad = events["individualID"].isin(info.index[wrong]).to_numpy()
+    if bad.any():
+        dropped.append(_event_records(events[bad], by, NOT_ADULT if stages == ["adult"] else "lifeStage not kept"))
+        events = events[~bad]
+    return events
+
+
+def _count_detections(
+    events: pd.DataFrame,
+    operation: pd.DataFrame,
+    traps: pd.DataFrame,
+    species: str,
+    occasion_length: int,
+    day1: Any,
+    detector: str,
+    by: str,
+    max_gap_m: float | None,
+    dropped: list[pd.DataFrame],
+) -> tuple[Any, pd.DataFrame]:
+    """The spatial capture history of the events, after the optional screen of suspect identifications."""
+    from nbtools.indices import spatial_capture_history
+
     output = "count" if detector == "count" else "binary"
 
     def history(ev: pd.DataFrame) -> Any:
@@ -439,47 +521,29 @@ def capthist_from_study(
             dropped.append(_event_records(events[suspect], by, SUSPECT))
             events = events[~suspect]
             sch = history(events)
-    outside = sch.records[~sch.records["counted"].to_numpy()]
-    if len(outside):
-        rec = outside.drop(columns=["occasion", "counted"])
-        for col in rec.columns:
-            if col != "eventStart" and col != "reason":
-                rec[col] = rec[col].astype("object")
-        rec["reason"] = rec["reason"].astype(object)
-        dropped.append(rec)
-    used = sch.records[sch.records["counted"].to_numpy()].drop(columns=["counted", "reason"])
+    return sch, events
 
-    ids = pd.Index([str(i) for i in sch.individuals], name="ID")
-    covariates = info.reindex(ids)[["sex", "lifeStage"]]
-    covariates.index.name = "ID"
-    traps = traps.loc[sch.traps.astype(str)]
+
+def _outside_operation(outside: pd.DataFrame) -> pd.DataFrame:
+    """Records outside camera operation, as dropped records (object columns, like the others)."""
+    rec = outside.drop(columns=["occasion", "counted"])
+    for col in rec.columns:
+        if col != "eventStart" and col != "reason":
+            rec[col] = rec[col].astype("object")
+    rec["reason"] = rec["reason"].astype(object)
+    return rec
+
+
+def _dropped_table(dropped: list[pd.DataFrame], by: str) -> pd.DataFrame:
+    """Every record set aside, one table with its reason."""
     columns = [by, "scientificName", "individualID", "eventStart", "reason"]
-    dropped_table = (
+    table = (
         pd.concat([d.reindex(columns=columns) for d in dropped], ignore_index=True)
         if dropped
         else pd.DataFrame(columns=columns)
     )
-    dropped_table["reason"] = dropped_table["reason"].astype("string")
-    return CaptureHistory(
-        counts=np.rint(sch.counts).astype(np.int64),
-        traps=traps,
-        detector=detector,
-        usage=sch.usage.to_numpy(float),
-        ids=ids,
-        covariates=covariates,
-        session=species,
-        dropped=dropped_table,
-        details={
-            "species": species,
-            "occasion_length": int(occasion_length),
-            "by": by,
-            "threshold": str(threshold),
-            "problems": problem_table.reset_index(drop=True),
-            "operation": operation,
-            "occasion_start": sch.occasion_start,
-            "events": used.reset_index(drop=True),
-        },
-    )
+    table["reason"] = table["reason"].astype("string")
+    return table
 
 
 def capture_summary(capthist: CaptureHistory, group: str | None = "sex") -> pd.Series:
@@ -609,9 +673,13 @@ def mask_from_study(
             if absent:
                 raise KeyError(f"habitat has no variable(s) {absent}; variables: {sorted(habitat.data_vars)}")
         mask = make_mask(
-            traps, buffer=buffer, spacing=spacing, habitat=habitat,
-            habitat_variable=habitat_variable, covariates=None if covariates is None else list(covariates),
-        )  # fmt: skip
+            traps,
+            buffer=buffer,
+            spacing=spacing,
+            habitat=habitat,
+            habitat_variable=habitat_variable,
+            covariates=None if covariates is None else list(covariates),
+        )
     else:
         mask = make_mask(traps, buffer=buffer, spacing=spacing)
     if region is not None and study.boundary is not None:
