@@ -339,10 +339,19 @@ def _group(
             "first_code": np.full(ne, np.iinfo(np.int64).max, np.int64),
         }
         _aggregate_kernel(
-            event_s, ts_s, ts_s if te is None else take(te), take(count).astype(np.float64, copy=False),
-            take(media).astype(np.float64, copy=False), take(codes).astype(np.int64, copy=False), ev_start,
-            extra["end"], extra["n_rows"], extra["count_max"], extra["media_sum"], extra["first_code"],
-        )  # fmt: skip
+            event_s,
+            ts_s,
+            ts_s if te is None else take(te),
+            take(count).astype(np.float64, copy=False),
+            take(media).astype(np.float64, copy=False),
+            take(codes).astype(np.int64, copy=False),
+            ev_start,
+            extra["end"],
+            extra["n_rows"],
+            extra["count_max"],
+            extra["media_sum"],
+            extra["first_code"],
+        )
     if order is None:
         event = event_s
     else:
@@ -699,156 +708,18 @@ def independent_events(
     >>> len(independent_events(obs, "1h")), len(independent_events(obs, "1h", "last_independent_record"))
     (1, 2)
     """
-    if by not in ("locationID", "deploymentID"):
-        raise ValueError(f"by must be 'locationID' or 'deploymentID', got {by!r}")
-    if compare_to not in ("last_record", "last_independent_record"):
-        raise ValueError(f"compare_to must be 'last_record' or 'last_independent_record', got {compare_to!r}")
-    for col in ("scientificName",):
-        if col not in observations.columns:
-            raise ValueError(f"observations have no {col!r} column")
-    if "eventStart" in observations.columns:
-        time_col = "eventStart"
-    elif "timestamp" in observations.columns:
-        time_col = "timestamp"
-    else:
-        raise ValueError("observations need an 'eventStart' (or 'timestamp') column")
-
+    time_col = _check_arguments(observations, by, compare_to)
     records = select_records(observations, level=level, observation_type=observation_type)
-    n = len(records)
-
-    # station (and camera) of every record, as codes into small tables of names
-    need_deployments = (by == "locationID" and "locationID" not in records.columns) or cameras_independent
-    key_parts: list[tuple[str, np.ndarray, pd.Index]] = []
-    dep_codes = dep_ids = None
-    if deployments is not None or need_deployments:
-        if deployments is None:
-            raise ValueError(
-                "observations have no 'locationID'; pass deployments= (Camtrap DP deployments) to look it up"
-                if by == "locationID"
-                else "cameras_independent=True needs deployments= for cameraID"
-            )
-        if "deploymentID" not in records.columns:
-            raise ValueError("observations have no 'deploymentID' column")
-        dep = deployments.drop_duplicates("deploymentID").set_index("deploymentID")
-        dep_codes, dep_ids = _codes(records["deploymentID"])
-        missing = [d for d in dep_ids if pd.isna(d) or d not in dep.index]
-        if missing:
-            raise ValueError(
-                f"{len(missing)} deploymentID(s) of the observations are not in deployments: {missing[:10]}"
-            )
-        table = dep.reindex(dep_ids)
-        if by == "locationID":
-            if table["locationID"].isna().any():
-                bad = [str(d) for d in table.index[table["locationID"].isna()]]
-                raise ValueError(f"deployments without locationID: {bad[:10]} (use by='deploymentID')")
-            loc_codes, loc_names = _codes(table["locationID"].astype("object"))
-            key_parts.append((by, loc_codes[dep_codes], loc_names))
-        else:
-            key_parts.append((by, dep_codes, dep_ids))
-        if cameras_independent and by == "locationID":
-            if "cameraID" in table.columns:
-                cam = table["cameraID"].astype("object")
-            else:
-                cam = pd.Series(np.nan, index=table.index, dtype=object)
-            cam = cam.where(cam.notna(), pd.Series(table.index.astype(str), index=table.index))
-            cam_codes, cam_names = _codes(cam)
-            key_parts.append(("cameraID", cam_codes[dep_codes], cam_names))
-    else:
-        if by not in records.columns:
-            raise ValueError(f"observations have no {by!r} column")
-        key_parts.append((by, *_codes(records[by])))
-    if pd.isna(key_parts[0][2]).any():
-        raise ValueError(f"{int((key_parts[0][1] == len(key_parts[0][2]) - 1).sum())} observations have no {by}")
-    sp_codes, sp_names = _codes(records["scientificName"])
-    key_parts.append(("scientificName", sp_codes, sp_names))
+    parts = _station_parts(records, by, deployments, cameras_independent)
+    parts.keys.append(("scientificName", *_codes(records["scientificName"])))
     if individual:
         if "individualID" not in records.columns:
             raise ValueError("individual=True needs an 'individualID' column")
-        i_codes, i_names = _codes(records["individualID"])
-        key_parts.append(("individualID", i_codes, i_names))
-
-    # combined key, lexicographic in the parts' sorted codes
-    sizes = [max(len(names), 1) for _, _, names in key_parts]
-    if float(np.prod(sizes, dtype=float)) <= 4_000_000:
-        keys = key_parts[0][1].astype(np.int64, copy=True)
-        for (_, codes, _), size in zip(key_parts[1:], sizes[1:]):
-            keys *= size
-            keys += codes
-        nkeys = int(np.prod(sizes))
-        key_index = None
-    else:  # too many combinations for dense state arrays: compact them
-        stacked = np.zeros(n, np.int64)
-        for (_, codes, _), size in zip(key_parts, sizes):
-            stacked = stacked * size + codes
-        key_index, keys = np.unique(stacked, return_inverse=True)
-        keys = keys.astype(np.int64)
-        nkeys = len(key_index)
-
-    # species of every key -> threshold per key
-    thr_species = _thresholds_per_species(threshold, sp_names)
-    all_keys = np.arange(nkeys, dtype=np.int64) if key_index is None else key_index
-    sp_pos = [name for name, _, _ in key_parts].index("scientificName")
-    after = int(np.prod(sizes[sp_pos + 1 :], dtype=np.int64))
-    key_species = (all_keys // after) % sizes[sp_pos]
-    thr_key = thr_species[key_species] if len(sp_names) else np.full(nkeys, 1, np.int64)
-
-    ts = _utc_ns(records[time_col], time_col)
-    end_col = "eventEnd" if time_col == "eventStart" and "eventEnd" in records.columns else time_col
-    te = None if end_col == time_col else _utc_ns(records[end_col].fillna(records[time_col]), end_col)
-    count = None
-    if "count" in records.columns:
-        count = pd.to_numeric(records["count"], errors="raise").astype("float64").to_numpy(na_value=np.nan)
-    unit, unit_media = _sighting_units(records, media)
-    d_codes = d_names = None
-    if by == "locationID" and "deploymentID" in records.columns:
-        d_codes, d_names = (dep_codes, dep_ids) if deployments is not None else _codes(records["deploymentID"])
-    if n == 0:
-        none = np.empty(0, np.int64)
-        g = _Grouped(none, none, none, none, end=none, n_rows=none, count_max=np.empty(0), media_sum=np.empty(0),
-                     first_code=none)  # fmt: skip
-    else:
-        media_known = unit_media is not None and not np.isnan(unit_media).all()
-        g = _group(
-            keys, ts, thr_key, nkeys, compare_to == "last_independent_record", aggregate=True,
-            te=te, count=count, media=unit_media if media_known else None, codes=d_codes,
-        )  # fmt: skip
-        if not media_known:
-            g = dataclasses.replace(g, media_sum=np.full(len(g.key), np.nan))
-    event, ev_key, ev_start, ev_delta, ev_end, n_obs = g.event, g.key, g.start, g.delta, g.end, g.n_rows
-    nevents = len(ev_key)
-    cmax, n_media = g.count_max, g.media_sum
-    if unit is not None and count is not None:
-        cmax, n_media = _summarise_units(event, unit, count, unit_media, nevents, cmax, n_media)
-
-    # output columns: decode the key of every event
-    rem = all_keys[ev_key] if key_index is not None else ev_key.copy()
-    decoded: dict[str, np.ndarray] = {}
-    for (name, _, _), size in zip(reversed(key_parts), reversed(sizes)):
-        decoded[name] = rem % size
-        rem = rem // size
-    names_of = {name: names for name, _, names in key_parts}
-
-    def column(name: str) -> pd.Categorical:
-        return _categorical(decoded[name], names_of[name])
-
-    cols: dict[str, object] = {"event": np.arange(nevents, dtype=np.int64), by: column(by)}
-    if by == "locationID" and "deploymentID" in records.columns:
-        # deployment of the event's first record (ties at the start: the smallest deploymentID)
-        cols["deploymentID"] = _categorical(g.first_code, d_names)
-    if cameras_independent and by == "locationID":
-        cols["cameraID"] = column("cameraID")
-    cols["scientificName"] = column("scientificName")
-    if individual:
-        cols["individualID"] = column("individualID")
-    cols["eventStart"] = _utc_times(ev_start)
-    cols["eventEnd"] = _utc_times(ev_end)
-    cols["delta_time"] = pd.Series(ev_delta.view("timedelta64[ns]"), copy=False).array
-    cols["n_observations"] = n_obs
-    cols["n_media"] = _int_or_na(n_media)
-    cols["count"] = _int_or_na(cmax)
-    if "individualID" in records.columns:
-        cols["n_individuals"], cols["individualIDs"] = _individuals(records, event, nevents)
-    frame = pd.DataFrame(cols, copy=False)
+        parts.keys.append(("individualID", *_codes(records["individualID"])))
+    keys = _combined_keys(parts.keys, len(records))
+    thresholds = _thresholds_per_key(threshold, keys)
+    grouped = _group_records(records, time_col, keys, thresholds, compare_to, media, by, parts)
+    frame = _event_table(records, grouped, keys, by, cameras_independent, individual)
     frame.attrs.update(
         {
             "threshold": (
@@ -860,10 +731,260 @@ def independent_events(
             "by": by,
             "cameras_independent": cameras_independent,
             "individual": individual,
-            "n_records": n,
+            "n_records": len(records),
         }
     )
     return frame
+
+
+# the steps of independent_events, in the order it takes them
+
+
+def _check_arguments(observations: pd.DataFrame, by: str, compare_to: str) -> str:
+    """Check the options and the columns every call needs; return the time column (``eventStart`` or ``timestamp``)."""
+    if by not in ("locationID", "deploymentID"):
+        raise ValueError(f"by must be 'locationID' or 'deploymentID', got {by!r}")
+    if compare_to not in ("last_record", "last_independent_record"):
+        raise ValueError(f"compare_to must be 'last_record' or 'last_independent_record', got {compare_to!r}")
+    for col in ("scientificName",):
+        if col not in observations.columns:
+            raise ValueError(f"observations have no {col!r} column")
+    if "eventStart" in observations.columns:
+        return "eventStart"
+    if "timestamp" in observations.columns:
+        return "timestamp"
+    raise ValueError("observations need an 'eventStart' (or 'timestamp') column")
+
+
+#: One part of the grouping key: its output column, the sorted-factorisation code of every record
+#: and the names of the codes (see :func:`_codes`).
+_KeyPart = tuple[str, np.ndarray, pd.Index]
+
+
+@dataclass
+class _StationParts:
+    """The station (and camera) parts of the grouping key, and the deployment codes when looked up."""
+
+    keys: list[_KeyPart]
+    dep_codes: np.ndarray | None = None  # code of every record's deploymentID (when deployments were given)
+    dep_ids: pd.Index | None = None  # the deploymentIDs of those codes
+
+
+def _station_parts(
+    records: pd.DataFrame,
+    by: str,
+    deployments: pd.DataFrame | None,
+    cameras_independent: bool,
+) -> _StationParts:
+    """Station (and, with ``cameras_independent``, camera) of every record as codes into small tables of names.
+
+    The station is the records' own ``by`` column, or (when the deployments are given or needed) looked
+    up in ``deployments`` by ``deploymentID``; a camera is the deployment's ``cameraID``, else the
+    deployment itself. Raises naming what is missing: the column, deployments not listed, deployments
+    without ``locationID``, records without a station.
+    """
+    need_deployments = (by == "locationID" and "locationID" not in records.columns) or cameras_independent
+    if deployments is None and not need_deployments:
+        if by not in records.columns:
+            raise ValueError(f"observations have no {by!r} column")
+        parts = _StationParts([(by, *_codes(records[by]))])
+    else:
+        parts = _looked_up_stations(records, by, deployments, cameras_independent)
+    _, codes, names = parts.keys[0]
+    if pd.isna(names).any():
+        raise ValueError(f"{int((codes == len(names) - 1).sum())} observations have no {by}")
+    return parts
+
+
+def _looked_up_stations(
+    records: pd.DataFrame,
+    by: str,
+    deployments: pd.DataFrame | None,
+    cameras_independent: bool,
+) -> _StationParts:
+    """Station and camera key parts of the records from the deployments table (see :func:`_station_parts`)."""
+    if deployments is None:
+        raise ValueError(
+            "observations have no 'locationID'; pass deployments= (Camtrap DP deployments) to look it up"
+            if by == "locationID"
+            else "cameras_independent=True needs deployments= for cameraID"
+        )
+    if "deploymentID" not in records.columns:
+        raise ValueError("observations have no 'deploymentID' column")
+    dep = deployments.drop_duplicates("deploymentID").set_index("deploymentID")
+    dep_codes, dep_ids = _codes(records["deploymentID"])
+    missing = [d for d in dep_ids if pd.isna(d) or d not in dep.index]
+    if missing:
+        raise ValueError(f"{len(missing)} deploymentID(s) of the observations are not in deployments: {missing[:10]}")
+    table = dep.reindex(dep_ids)
+    parts = _StationParts([], dep_codes, dep_ids)
+    if by == "locationID":
+        if table["locationID"].isna().any():
+            bad = [str(d) for d in table.index[table["locationID"].isna()]]
+            raise ValueError(f"deployments without locationID: {bad[:10]} (use by='deploymentID')")
+        loc_codes, loc_names = _codes(table["locationID"].astype("object"))
+        parts.keys.append((by, loc_codes[dep_codes], loc_names))
+    else:
+        parts.keys.append((by, dep_codes, dep_ids))
+    if cameras_independent and by == "locationID":
+        if "cameraID" in table.columns:
+            cam = table["cameraID"].astype("object")
+        else:
+            cam = pd.Series(np.nan, index=table.index, dtype=object)
+        cam = cam.where(cam.notna(), pd.Series(table.index.astype(str), index=table.index))
+        cam_codes, cam_names = _codes(cam)
+        parts.keys.append(("cameraID", cam_codes[dep_codes], cam_names))
+    return parts
+
+
+@dataclass(frozen=True)
+class _Keys:
+    """The grouping key of every record, one integer lexicographic in the key parts' sorted codes."""
+
+    parts: list[_KeyPart]
+    sizes: list[int]  # number of names of every part (at least 1)
+    codes: np.ndarray  # key of every record: 0 .. n_keys - 1
+    n_keys: int
+    index: np.ndarray | None  # the dense key of every compact key, when the keys were compacted
+
+    @property
+    def dense(self) -> np.ndarray:
+        """The dense (uncompacted) value of every key ``0 .. n_keys - 1``."""
+        return np.arange(self.n_keys, dtype=np.int64) if self.index is None else self.index
+
+    def decode(self, keys: np.ndarray) -> dict[str, np.ndarray]:
+        """The code of every part for the given keys."""
+        rem = self.index[keys] if self.index is not None else keys.copy()
+        decoded: dict[str, np.ndarray] = {}
+        for (name, _, _), size in zip(reversed(self.parts), reversed(self.sizes)):
+            decoded[name] = rem % size
+            rem = rem // size
+        return decoded
+
+
+def _combined_keys(parts: list[_KeyPart], n: int) -> _Keys:
+    """One integer key per record from the key parts; compacted when the combinations are too many (> 4 million)."""
+    sizes = [max(len(names), 1) for _, _, names in parts]
+    if float(np.prod(sizes, dtype=float)) <= 4_000_000:
+        keys = parts[0][1].astype(np.int64, copy=True)
+        for (_, codes, _), size in zip(parts[1:], sizes[1:]):
+            keys *= size
+            keys += codes
+        return _Keys(parts, sizes, keys, int(np.prod(sizes)), None)
+    # too many combinations for dense state arrays: compact them
+    stacked = np.zeros(n, np.int64)
+    for (_, codes, _), size in zip(parts, sizes):
+        stacked = stacked * size + codes
+    key_index, keys = np.unique(stacked, return_inverse=True)
+    return _Keys(parts, sizes, keys.astype(np.int64), len(key_index), key_index)
+
+
+def _thresholds_per_key(threshold: object, keys: _Keys) -> np.ndarray:
+    """Threshold (ns) of every key, from its species."""
+    names = [name for name, _, _ in keys.parts]
+    sp_pos = names.index("scientificName")
+    sp_names = keys.parts[sp_pos][2]
+    thr_species = _thresholds_per_species(threshold, sp_names)
+    after = int(np.prod(keys.sizes[sp_pos + 1 :], dtype=np.int64))
+    key_species = (keys.dense // after) % keys.sizes[sp_pos]
+    return thr_species[key_species] if len(sp_names) else np.full(keys.n_keys, 1, np.int64)
+
+
+@dataclass(frozen=True)
+class _Events:
+    """Events of the records: the grouping (:class:`_Grouped`) and the counts and media per event."""
+
+    grouped: _Grouped
+    count_max: np.ndarray  # the largest count of a sighting unit, per event (NaN: unknown)
+    n_media: np.ndarray  # distinct media per event (NaN: unknown)
+    deployment_names: pd.Index | None  # names of ``grouped.first_code`` (by="locationID")
+
+
+def _group_records(
+    records: pd.DataFrame,
+    time_col: str,
+    keys: _Keys,
+    thresholds: np.ndarray,
+    compare_to: str,
+    media: pd.DataFrame | None,
+    by: str,
+    parts: _StationParts,
+) -> _Events:
+    """Group the records into events and summarise each: end, rows, largest count, media, first deployment."""
+    ts = _utc_ns(records[time_col], time_col)
+    end_col = "eventEnd" if time_col == "eventStart" and "eventEnd" in records.columns else time_col
+    te = None if end_col == time_col else _utc_ns(records[end_col].fillna(records[time_col]), end_col)
+    count = None
+    if "count" in records.columns:
+        count = pd.to_numeric(records["count"], errors="raise").astype("float64").to_numpy(na_value=np.nan)
+    unit, unit_media = _sighting_units(records, media)
+    d_codes = d_names = None
+    if by == "locationID" and "deploymentID" in records.columns:
+        d_codes, d_names = (
+            (parts.dep_codes, parts.dep_ids) if parts.dep_codes is not None else _codes(records["deploymentID"])
+        )
+    if len(records) == 0:
+        none = np.empty(0, np.int64)
+        g = _Grouped(
+            none, none, none, none, end=none, n_rows=none, count_max=np.empty(0), media_sum=np.empty(0), first_code=none
+        )
+    else:
+        media_known = unit_media is not None and not np.isnan(unit_media).all()
+        g = _group(
+            keys.codes,
+            ts,
+            thresholds,
+            keys.n_keys,
+            compare_to == "last_independent_record",
+            aggregate=True,
+            te=te,
+            count=count,
+            media=unit_media if media_known else None,
+            codes=d_codes,
+        )
+        if not media_known:
+            g = dataclasses.replace(g, media_sum=np.full(len(g.key), np.nan))
+    cmax, n_media = g.count_max, g.media_sum
+    if unit is not None and count is not None:
+        cmax, n_media = _summarise_units(g.event, unit, count, unit_media, len(g.key), cmax, n_media)
+    return _Events(g, cmax, n_media, d_names)
+
+
+def _event_table(
+    records: pd.DataFrame,
+    events: _Events,
+    keys: _Keys,
+    by: str,
+    cameras_independent: bool,
+    individual: bool,
+) -> pd.DataFrame:
+    """The output table: one row per event, its key decoded into station, camera, species, individual columns."""
+    g = events.grouped
+    nevents = len(g.key)
+    decoded = keys.decode(g.key)
+    names_of = {name: names for name, _, names in keys.parts}
+
+    def column(name: str) -> pd.Categorical:
+        return _categorical(decoded[name], names_of[name])
+
+    cols: dict[str, object] = {"event": np.arange(nevents, dtype=np.int64), by: column(by)}
+    if by == "locationID" and "deploymentID" in records.columns:
+        # deployment of the event's first record (ties at the start: the smallest deploymentID)
+        cols["deploymentID"] = _categorical(g.first_code, events.deployment_names)
+    if cameras_independent and by == "locationID":
+        cols["cameraID"] = column("cameraID")
+    cols["scientificName"] = column("scientificName")
+    if individual:
+        cols["individualID"] = column("individualID")
+    cols["eventStart"] = _utc_times(g.start)
+    cols["eventEnd"] = _utc_times(g.end)
+    cols["delta_time"] = pd.Series(g.delta.view("timedelta64[ns]"), copy=False).array
+    cols["n_observations"] = g.n_rows
+    cols["n_media"] = _int_or_na(events.n_media)
+    cols["count"] = _int_or_na(events.count_max)
+    if "individualID" in records.columns:
+        cols["n_individuals"], cols["individualIDs"] = _individuals(records, g.event, nevents)
+    return pd.DataFrame(cols, copy=False)
 
 
 def _individuals(records: pd.DataFrame, event: np.ndarray, nevents: int) -> tuple[np.ndarray, pd.Series]:
