@@ -27,6 +27,7 @@ from .capthist import DETECTORS, CaptureHistory, make_capthist, read_capthist, r
 from .fit import SECRFit, aic_table, autoini, rpsv, secr_fit
 from .likelihood import DETECTION_FUNCTIONS, DetectionFunction, SECRLikelihood, hazard
 from .mask import Mask, make_mask
+from .sessions import MultiSessionFit, make_capthists, secr_fit_sessions
 from .simulate import sim_capthist, sim_popn
 from .study import (
     DEFAULT_SPECIES,
@@ -47,6 +48,7 @@ __all__ = [
     "CaptureHistory",
     "DetectionFunction",
     "Mask",
+    "MultiSessionFit",
     "SECRFit",
     "SECRLikelihood",
     "aic_table",
@@ -55,6 +57,7 @@ __all__ = [
     "capture_summary",
     "hazard",
     "make_capthist",
+    "make_capthists",
     "make_mask",
     "mask_from_study",
     "read_capthist",
@@ -62,6 +65,7 @@ __all__ = [
     "recording_gaps",
     "rpsv",
     "secr_fit",
+    "secr_fit_sessions",
     "sim_capthist",
     "sim_popn",
     "simulated_truth",

@@ -56,6 +56,11 @@ class CaptureHistory:
     details : dict
         How the history was built (species, occasion length, the operation matrix, the
         events used, ...); empty for histories read from secr's formats.
+    removed : numpy.ndarray of int, shape (n,), optional
+        Occasion (1-based) on which each animal was removed at capture (died or kept,
+        secr's negative entries), 0 when it was not; None when no animal was removed.
+        The likelihood ignores a removed animal's later occasions (multi-catch and
+        single-catch traps only).
     """
 
     counts: np.ndarray
@@ -67,6 +72,7 @@ class CaptureHistory:
     session: str = "1"
     dropped: pd.DataFrame = field(default=None, repr=False)  # type: ignore[assignment]
     details: dict[str, Any] = field(default_factory=dict, repr=False)
+    removed: np.ndarray | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         _check_detector(self.detector)
@@ -107,6 +113,7 @@ class CaptureHistory:
         if "reason" not in dropped.columns:
             raise ValueError("dropped must be a DataFrame with a 'reason' column")
         object.__setattr__(self, "dropped", dropped)
+        object.__setattr__(self, "removed", _check_removed(self.removed, counts))
 
     @property
     def n(self) -> int:
@@ -191,6 +198,26 @@ class CaptureHistory:
         )
 
 
+def _check_removed(removed: Any, counts: np.ndarray) -> np.ndarray | None:
+    """Removal occasions (1-based, 0 = not removed): one per animal, on an occasion it was caught, none after."""
+    if removed is None:
+        return None
+    n, s, _ = counts.shape
+    removed = np.asarray(removed)
+    if removed.shape != (n,) or not np.all(removed == np.round(removed)):
+        raise ValueError(f"removed must hold one whole occasion number (0 = not removed) per animal ({n})")
+    removed = removed.astype(np.int64)
+    if ((removed < 0) | (removed > s)).any():
+        raise ValueError(f"removal occasions must lie in 0..{s} (0 = not removed)")
+    per_occasion = counts.sum(axis=2)
+    for i in np.flatnonzero(removed):
+        if per_occasion[i, removed[i] - 1] == 0 or per_occasion[i, removed[i] :].any():
+            raise ValueError(
+                f"animal {i + 1} is removed on occasion {removed[i]} but is not caught then or is caught later"
+            )
+    return removed if removed.any() else None
+
+
 def _sort_ids(values: pd.Series) -> list[Any]:
     """Sort identifiers numerically when all are whole numbers, otherwise as text (as secr)."""
     unique = pd.unique(values)
@@ -221,6 +248,9 @@ def make_capthist(
         column of ``traps``). Further columns named in ``covnames`` are individual
         covariates (the first non-missing value per animal is kept). For count
         detectors each row is one detection (repeat rows for counts), as in secr.
+        An animal removed at capture (died) has a negative occasion (secr's
+        convention) or ``alive`` = 0 in an optional ``alive`` column; it becomes the
+        ``removed`` occasion of the history.
     traps : pandas.DataFrame
         Detector table with ``x``, ``y`` (m); the detector IDs are the index, or a
         ``trapID`` column when present.
@@ -262,8 +292,13 @@ def make_capthist(
     caps = caps[caps["session"] == session]
     caps = caps[caps["ID"].astype(str) != "NONE"]  # secr's noncapt code for sessions without captures
     occasion = pd.to_numeric(caps["occasion"], errors="raise").to_numpy()
-    if (occasion < 0).any():
-        raise NotImplementedError("removals (negative occasions) are not supported by nbtools.secr")
+    dead = occasion < 0  # secr's removals: a negative occasion, or alive = 0 (False)
+    if "alive" in caps.columns:
+        alive = caps["alive"]
+        if alive.isna().any() or not alive.isin([0, 1, True, False]).all():
+            raise ValueError("the 'alive' column of captures must hold 1 (released) or 0 (removed at capture)")
+        dead |= ~alive.astype(bool).to_numpy()
+    occasion = np.abs(occasion)
     if (occasion < 1).any() or not np.all(occasion == np.round(occasion)):
         raise ValueError("occasions must be whole numbers from 1")
     occasion = occasion.astype(np.int64)
@@ -301,6 +336,9 @@ def make_capthist(
         if detected_unused.any():
             j, k = np.argwhere(detected_unused)[0]
             raise ValueError(f"detection at detector {traps.index[k]} on occasion {j + 1} where its usage is 0")
+    removed = np.zeros(len(ids), np.int64)
+    if dead.any():
+        np.maximum.at(removed, row[dead], occasion[dead])
     cov = pd.DataFrame(index=pd.Index(ids, name="ID"))
     for name in covnames or []:
         if name not in caps.columns:
@@ -320,6 +358,7 @@ def make_capthist(
         ids=pd.Index(ids, name="ID"),
         covariates=cov,
         session=session,
+        removed=removed,
     )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -26,6 +26,9 @@ from .likelihood import DETECTION_FUNCTIONS, SECRLikelihood
 from .mask import Mask, make_mask
 from .result import SECRFit, _lognormal_ci, _se_untransform, _z
 from .start import _check_start, _initial_beta, _usage, autoini, rpsv
+
+if TYPE_CHECKING:
+    from .sessions import MultiSessionFit
 
 __all__ = ["SECRFit", "aic_table", "autoini", "covariance", "maximise", "rpsv", "secr_fit"]
 
@@ -151,9 +154,9 @@ def aic_table(fits: Mapping[str, SECRFit] | Sequence[SECRFit], criterion: str = 
 
 
 def secr_fit(
-    capthist: CaptureHistory | np.ndarray,
+    capthist: CaptureHistory | np.ndarray | Mapping[Any, CaptureHistory],
     traps: pd.DataFrame | None = None,
-    mask: Mask | None = None,
+    mask: Mask | Mapping[Any, Mask] | None = None,
     *,
     detectfn: str = "HN",
     detector: str | None = None,
@@ -167,7 +170,8 @@ def secr_fit(
     alpha: float = 0.05,
     progress: bool = True,
     maxiter: int = 500,
-) -> SECRFit:
+    detection: str | Mapping[str, str] = "~1",
+) -> SECRFit | MultiSessionFit:
     """Fit a spatially explicit capture-recapture model by maximum likelihood.
 
     The full likelihood of Borchers & Efford (2008) with a Poisson number of animals
@@ -175,9 +179,14 @@ def secr_fit(
 
     Parameters
     ----------
-    capthist : CaptureHistory or array (n, S, K)
+    capthist : CaptureHistory, array (n, S, K) or mapping of session to CaptureHistory
         Detections of n animals on S occasions at K detectors (from
-        :func:`read_capthist`, :func:`make_capthist`, or an array of counts).
+        :func:`read_capthist`, :func:`make_capthist`, or an array of counts). A mapping
+        (e.g. from :func:`make_capthists`) is a multi-session capture history: the model
+        is fitted jointly to all sessions by
+        :func:`nbtools.secr.sessions.secr_fit_sessions` (``density`` may then use
+        ``session`` and ``Session``; ``mask`` may be one per session; ``detection``
+        gives the detection formulas) and a ``MultiSessionFit`` is returned.
     traps : pandas.DataFrame, optional
         Detector table with ``x``, ``y`` (m), needed when ``capthist`` is an array.
     mask : Mask, optional
@@ -219,6 +228,9 @@ def secr_fit(
         Show a progress bar (tqdm) while fitting.
     maxiter : int, default 500
         Maximum iterations of the quasi-Newton optimiser.
+    detection : str or mapping, default "~1"
+        Multi-session only: formulas of the detection parameters in ``session`` and
+        ``Session`` (``"~1"`` shared by the sessions, ``"~session"`` session-specific).
 
     Returns
     -------
@@ -261,6 +273,29 @@ def secr_fit(
     >>> 10 < fit.density < 40
     True
     """
+    if isinstance(capthist, Mapping):
+        from .sessions import secr_fit_sessions
+
+        single_only = {"traps": traps, "detector": detector, "usage": usage, "group": group, "mixture": mixture}
+        given = [name for name, value in single_only.items() if value is not None]
+        if given:
+            raise ValueError(f"{given} apply to a single session; set them on each session's CaptureHistory")
+        return secr_fit_sessions(
+            capthist,
+            mask,
+            detectfn=detectfn,
+            density=density,
+            detection=detection,
+            buffer=buffer,
+            start=start,
+            alpha=alpha,
+            progress=progress,
+            maxiter=maxiter,
+        )
+    if isinstance(mask, Mapping):
+        raise TypeError("a mapping of masks needs a mapping of capture histories (one per session)")
+    if not (isinstance(detection, str) and detection.replace(" ", "") in ("~1", "1", "")):
+        raise ValueError("detection formulas (over sessions) need a multi-session capture history")
     if detectfn not in DETECTION_FUNCTIONS:
         raise ValueError(f"detectfn must be one of {list(DETECTION_FUNCTIONS)}, got {detectfn!r}")
     ch, det, use = _prepare_capthist(capthist, traps, detector, usage)
@@ -281,6 +316,7 @@ def secr_fit(
         n_classes,
         class_index,
         cparams,
+        ch.removed,
     )
     ini = _start_values(ch, det, use, mask, detectfn, start)
     beta0 = _initial_beta(lik, x_scaled, ini, class_index, ch, mixture is not None)

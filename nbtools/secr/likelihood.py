@@ -379,7 +379,7 @@ class _Multi(_Detections):
     (secr's multi detector; usage enters as in secr's C++ code).
     """
 
-    def __init__(self, y: np.ndarray, usage: np.ndarray) -> None:
+    def __init__(self, y: np.ndarray, usage: np.ndarray, removed: np.ndarray | None = None) -> None:
         yk = y.sum(axis=1).astype(float)
         self.rows = np.flatnonzero(yk.sum(axis=0) > 0)
         self.yr = _csr(yk[:, self.rows])
@@ -393,7 +393,10 @@ class _Multi(_Detections):
         onehot = np.zeros((y.shape[1], p))
         onehot[np.arange(y.shape[1]), index] = 1.0
         self.cp = caught.astype(float) @ onehot  # n x P: occasions caught, by usage pattern
-        self.ncp = (~caught).astype(float) @ onehot
+        missed = ~caught
+        if removed is not None:  # a removed animal's occasions after its removal are not observed
+            missed &= np.arange(y.shape[1])[None, :] < np.where(removed > 0, removed, y.shape[1])[:, None]
+        self.ncp = missed.astype(float) @ onehot
         t = usage.T[None, :, :]
         logt = np.where(y > 0, np.log(np.where(t > 0, t, 1.0)), 0.0)
         self.const = (y * logt).sum(axis=(1, 2))
@@ -455,6 +458,9 @@ class SECRLikelihood:
         Class of each animal (0..G-1) or -1 when unknown.
     class_params : set of {"mag", "sigma"}
         Detection parameters that differ between classes.
+    removed : array (n,) of int, optional
+        Occasion (1-based) on which each animal was removed at capture, 0 if never
+        (multi-catch traps): its later occasions are left out of its history, as secr does.
 
     Notes
     -----
@@ -483,6 +489,7 @@ class SECRLikelihood:
         nclass: int = 1,
         known_class: np.ndarray | None = None,
         class_params: frozenset[str] = frozenset(),
+        removed: np.ndarray | None = None,
     ) -> None:
         self.counts = np.asarray(counts)
         self.n = self.counts.shape[0]
@@ -493,7 +500,12 @@ class SECRLikelihood:
         self.nclass = int(nclass)
         self.known_class = np.full(self.n, -1) if known_class is None else np.asarray(known_class, dtype=int)
         self.class_params = frozenset(class_params)
-        self.data = _DETECTOR_CLASSES[detector](self.counts, self.usage)
+        if removed is not None and np.any(removed):
+            if detector not in ("multi", "single"):
+                raise NotImplementedError("animals removed at capture are supported for multi-catch traps only")
+            self.data = _Multi(self.counts, self.usage, np.asarray(removed, dtype=np.int64))
+        else:
+            self.data = _DETECTOR_CLASSES[detector](self.counts, self.usage)
         self._rowpos = np.full(self.counts.shape[2], -1, dtype=np.int64)
         self._rowpos[self.data.rows] = np.arange(len(self.data.rows))
         self.set_points(mask_xy, cell_area, design)
