@@ -162,7 +162,7 @@ def test_overlap_estimates_with_the_older_bandwidth_interval(simulated: dict, mo
     # before overlap 0.3.2, whose getBandWidth searched kappa in [1e-4, 500] instead of [1e-4, 345]. The root
     # search stops at a slightly different kappa, so the 7th digit moves. With the old interval we get those digits;
     # with the current one (the default, above) R 0.3.9's full-precision values.
-    import nbtools.activity as activity
+    import nbtools.activity.overlap as activity
 
     current = activity._bandwidth_from_moments
     monkeypatch.setattr(activity, "_bandwidth_from_moments", lambda rho, n, upper=500.0: current(rho, n, upper=500.0))
