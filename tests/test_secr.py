@@ -490,9 +490,12 @@ def test_doctests():
     import nbtools.secr.fit
     import nbtools.secr.likelihood
     import nbtools.secr.mask
+    import nbtools.secr.realised
+    import nbtools.secr.sessions
     import nbtools.secr.study
 
-    for module in (nbtools.secr.mask, nbtools.secr.likelihood, nbtools.secr.fit, nbtools.secr.study):
+    modules = (nbtools.secr.mask, nbtools.secr.likelihood, nbtools.secr.fit, nbtools.secr.study)
+    for module in (*modules, nbtools.secr.sessions, nbtools.secr.realised):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             result = doctest.testmod(module)

@@ -27,6 +27,7 @@ from .capthist import DETECTORS, CaptureHistory, make_capthist, read_capthist, r
 from .fit import SECRFit, aic_table, autoini, rpsv, secr_fit
 from .likelihood import DETECTION_FUNCTIONS, DetectionFunction, SECRLikelihood, hazard
 from .mask import Mask, make_mask
+from .realised import fx_total, fx_total_surface, fxi
 from .sessions import MultiSessionFit, make_capthists, secr_fit_sessions
 from .simulate import sim_capthist, sim_popn
 from .study import (
@@ -53,6 +54,9 @@ __all__ = [
     "SECRLikelihood",
     "aic_table",
     "autoini",
+    "fx_total",
+    "fx_total_surface",
+    "fxi",
     "capthist_from_study",
     "capture_summary",
     "hazard",
