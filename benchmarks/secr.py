@@ -13,6 +13,11 @@ Run: ``python benchmarks/secr.py`` (``--reps 0`` skips the simulation study).
    simulator's truth.
 3. A simulation study: ``--reps`` studies at a known density, relative bias and 95 %
    interval coverage of D-hat.
+4. Multi-session fits: secr's ovenCH (five sessions of 44 mist nets, 6,848 mask points)
+   with ``D ~ 1`` and ``D ~ Session``, beside secr 5.3.0's times in the reference notes, and
+   six sessions of the default park (the one-season study cut into six consecutive
+   two-month sessions: 213 stations, > 5,000 mask points each; the multi-year study of
+   issue #22 is not yet in data/), target under 30 s.
 
 Machine noise cancels in the ratios (baselines are measured in the same run); absolute
 times depend on the load of the (shared) machine.
@@ -37,6 +42,7 @@ from nbtools.secr import (
     SECRLikelihood,
     capthist_from_study,
     make_capthist,
+    make_capthists,
     make_mask,
     mask_from_study,
     secr_fit,
@@ -74,9 +80,7 @@ def likelihood_benchmark() -> None:
     n, m, k = ch.n, len(mask), ch.ntraps
     print(f"   n = {n} animals, M = {m} mask points, K = {k} detectors")
     usage = np.ones((k, 1))
-    lik = SECRLikelihood(
-        ch.counts, usage, "count", "HHN", traps.to_numpy(), mask.xy, mask.cell_area, np.ones((m, 1))
-    )
+    lik = SECRLikelihood(ch.counts, usage, "count", "HHN", traps.to_numpy(), mask.xy, mask.cell_area, np.ones((m, 1)))
     d_true, lam0, sigma = 16.0, 0.2, 20.0
     beta = np.log([d_true, lam0, sigma])
     a = mask.cell_area
@@ -186,17 +190,21 @@ def scipy_loglik_hhn_count(ch: CaptureHistory, mask: Mask, density: float, lambd
     total_usage = ch.usage.sum(axis=1)  # K
     lam = lambda0 * np.exp(-d2 / (2 * sigma**2)) * total_usage[None, :]  # M x K
     y = ch.counts.sum(axis=1).astype(float)  # n x K
-    ll = np.concatenate([
-        stats.poisson.logpmf(y[i:i + 10, None, :], lam[None]).sum(axis=2) for i in range(0, ch.n, 10)
-    ])  # fmt: skip
+    ll = np.concatenate(
+        [stats.poisson.logpmf(y[i : i + 10, None, :], lam[None]).sum(axis=2) for i in range(0, ch.n, 10)]
+    )
     share = ch.usage / np.where(total_usage > 0, total_usage, 1.0)[:, None]  # K x S
     logshare = np.log(np.where(share > 0, share, 1.0)).T[None, :, :]  # 1 x S x K
     split = (ch.counts * logshare).sum() + gammaln(y + 1).sum() - gammaln(ch.counts + 1.0).sum()
     a = mask.cell_area
     pdot = -np.expm1(-lam.sum(axis=1))
     _, groups = np.unique(ch.counts.reshape(ch.n, -1), axis=0, return_counts=True)
-    return float((logsumexp(ll, axis=1) + np.log(density * a)).sum() - density * a * pdot.sum() + split
-                 - gammaln(groups + 1).sum())  # fmt: skip
+    return float(
+        (logsumexp(ll, axis=1) + np.log(density * a)).sum()
+        - density * a * pdot.sum()
+        + split
+        - gammaln(groups + 1).sum()
+    )
 
 
 def fit_benchmarks() -> None:
@@ -207,8 +215,7 @@ def fit_benchmarks() -> None:
     print(f"   secr captdata: {cd.n} animals, {cd.ntraps} traps, 3,936 mask points")
     fit = fit_timed("captdata, multi, HN", cd, buffer=100, detectfn="HN")
     print(
-        f"      D {fit.density:.6f} / ha (secr 5.479801), g0 {fit.g0:.6f} (0.273191), "
-        f"sigma {fit.sigma:.5f} (29.36583)"
+        f"      D {fit.density:.6f} / ha (secr 5.479801), g0 {fit.g0:.6f} (0.273191), sigma {fit.sigma:.5f} (29.36583)"
     )
 
     ch, mask, truth, prepared = default_study()
@@ -220,10 +227,22 @@ def fit_benchmarks() -> None:
     hn = fit_timed("HN, count (target < 5 s)", ch, mask=mask, detectfn="HN")
     hhn = fit_timed("HHN, count", ch, mask=mask, detectfn="HHN")
     sex = fit_timed("HHN, sigma by sex", ch, mask=mask, detectfn="HHN", group="sex")
-    cov = fit_timed("HHN, sigma by sex, D ~ forest + prey", ch, mask=mask, detectfn="HHN", group="sex",
-                    density="~ forest_cover + prey_index")  # fmt: skip
-    park = fit_timed("HHN, sigma by sex, D ~ ... + in_park", ch, mask=mask, detectfn="HHN", group="sex",
-                     density="~ forest_cover + prey_index + in_park")  # fmt: skip
+    cov = fit_timed(
+        "HHN, sigma by sex, D ~ forest + prey",
+        ch,
+        mask=mask,
+        detectfn="HHN",
+        group="sex",
+        density="~ forest_cover + prey_index",
+    )
+    park = fit_timed(
+        "HHN, sigma by sex, D ~ ... + in_park",
+        ch,
+        mask=mask,
+        detectfn="HHN",
+        group="sex",
+        density="~ forest_cover + prey_index + in_park",
+    )
 
     # one likelihood evaluation of the HHN model at its estimates, against scipy.stats on the same data
     beta, lik = hhn._beta, hhn._lik
@@ -240,9 +259,10 @@ def fit_benchmarks() -> None:
     print(f"   HN: D {hn.density_per_100km2:.2f} / 100 km2 ({hn.density_ci[0] * 1e4:.2f}-{hn.density_ci[1] * 1e4:.2f})")
     for label, f in (("sigma by sex", sex), ("D ~ forest + prey", cov), ("D ~ forest + prey + in_park", park)):
         table = truth_comparison(f, truth)
-        print(f"   {label}, estimate (truth): " + "; ".join(
-            f"{name} {row.estimate:.4g} ({row.truth:.4g})" for name, row in table.iterrows()
-        ))  # fmt: skip
+        print(
+            f"   {label}, estimate (truth): "
+            + "; ".join(f"{name} {row.estimate:.4g} ({row.truth:.4g})" for name, row in table.iterrows())
+        )
 
 
 # --------------------------------------------------------------------------- 3. simulation
@@ -260,16 +280,28 @@ def simulation_study(reps: int) -> None:
         fit = secr_fit(ch, mask=mask, detectfn="HHN", progress=False)
         for name, value in truth.items():
             est = fit.estimates.loc[name]
-            rows.append({"parameter": name, "truth": value, "estimate": est["estimate"], "SE": est["SE"],
-                         "covered": est["lcl"] < value < est["ucl"], "n": fit.n})  # fmt: skip
+            rows.append(
+                {
+                    "parameter": name,
+                    "truth": value,
+                    "estimate": est["estimate"],
+                    "SE": est["SE"],
+                    "covered": est["lcl"] < value < est["ucl"],
+                    "n": fit.n,
+                }
+            )
     elapsed = time.perf_counter() - t0
-    table = pd.DataFrame(rows).groupby("parameter", sort=False).agg(
-        truth=("truth", "first"),
-        mean=("estimate", "mean"),
-        sd=("estimate", "std"),
-        mean_SE=("SE", "mean"),
-        coverage=("covered", "mean"),
-        mean_n=("n", "mean"),
+    table = (
+        pd.DataFrame(rows)
+        .groupby("parameter", sort=False)
+        .agg(
+            truth=("truth", "first"),
+            mean=("estimate", "mean"),
+            sd=("estimate", "std"),
+            mean_SE=("SE", "mean"),
+            coverage=("covered", "mean"),
+            mean_n=("n", "mean"),
+        )
     )
     table.insert(2, "rel_bias_%", 100 * (table["mean"] / table["truth"] - 1))
     table.insert(3, "rel_bias_SE_%", 100 * table["sd"] / table["truth"] / np.sqrt(reps))
@@ -277,14 +309,82 @@ def simulation_study(reps: int) -> None:
     print(f"   ({elapsed:.1f} s, {elapsed / max(reps, 1):.2f} s per study)")
 
 
+# --------------------------------------------------------------------------- 4. multi-session
+#: secr 5.3.0's times for the ovenCH fits on 2 busy cores (../shared/data/reference/turn2/README.md).
+R_OVENCH_SECONDS = {"~1": 34.0, "~ Session": 51.0}
+
+
+def ovench_sessions() -> tuple[dict[str, CaptureHistory], Mask]:
+    """secr's ovenCH as five CaptureHistory objects and the mask of make.mask(traps(ovenCH), buffer = 300)."""
+    ref = ROOT / "tests/data/reference/turn2"
+    captures = pd.read_csv(ref / "ovenCH_captures.csv", dtype={"session": str, "ID": str, "trap": str})
+    traps = pd.read_csv(ref / "ovenCH_traps.csv", dtype={"session": str, "trap": str})
+    noccasions = {"2005": 9, "2006": 10, "2007": 10, "2008": 10, "2009": 10}
+    chs = make_capthists(captures, traps, detector="multi", noccasions=noccasions)
+    return chs, Mask(pd.read_csv(ref / "ovenCH_mask300.csv"), spacing=10.921875)
+
+
+def split_into_sessions(ch: CaptureHistory, n_sessions: int) -> dict[str, CaptureHistory]:
+    """Consecutive blocks of occasions as sessions (animals without detections in a block left out)."""
+    out = {}
+    for j, block in enumerate(np.array_split(np.arange(ch.noccasions), n_sessions), start=1):
+        counts = ch.counts[:, block, :]
+        seen = counts.sum(axis=(1, 2)) > 0
+        out[f"S{j}"] = CaptureHistory(
+            counts[seen], ch.traps, ch.detector, ch.usage[:, block], ids=ch.ids[seen], covariates=ch.covariates[seen]
+        )
+    return out
+
+
+def multisession_benchmarks() -> None:
+    print("\n== 4. multi-session fits ==")
+    chs, mask = ovench_sessions()
+    print(
+        f"   secr ovenCH: {len(chs)} sessions, {sum(c.n for c in chs.values())} birds, 44 nets, "
+        f"{len(mask):,} mask points, multi-catch, HN"
+    )
+    for density, reference in (("~1", "loglik -931.1416, D 0.91087"), ("~ Session", "loglik -930.7265")):
+        t0 = time.perf_counter()
+        fit = secr_fit(chs, mask=mask, density=density, progress=False)
+        elapsed = time.perf_counter() - t0
+        r_time = R_OVENCH_SECONDS[density]
+        print(
+            f"   D {density:<10} {elapsed:6.2f} s ({fit.n_evaluations} evaluations); secr 5.3.0 {r_time:.0f} s: "
+            f"{r_time / elapsed:.0f}x; loglik {fit.loglik:.4f} (secr: {reference}); "
+            f"D {', '.join(f'{d:.4f}' for d in fit.density)}"
+        )
+    ch, park_mask, _, _ = default_study()
+    sessions = split_into_sessions(ch, 6)
+    print(
+        f"   default park as six sessions: {ch.ntraps} stations, {len(park_mask):,} mask points, "
+        f"{', '.join(str(c.n) for c in sessions.values())} leopards, "
+        f"{', '.join(str(c.noccasions) for c in sessions.values())} daily occasions"
+    )
+    for density, detection in (("~session", "~1"), ("~ Session", "~1")):
+        t0 = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            fit = secr_fit(
+                sessions, mask=park_mask, detectfn="HHN", density=density, detection=detection, progress=False
+            )
+        elapsed = time.perf_counter() - t0
+        print(
+            f"   HHN, D {density:<10} ({fit.n_params} coefficients) {elapsed:6.2f} s (target < 30 s), "
+            f"{fit.n_evaluations} evaluations; D / 100 km2 " + ", ".join(f"{d * 1e4:.2f}" for d in fit.density)
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=50, help="simulated studies (0 skips the study)")
+    parser.add_argument("--only-sessions", action="store_true", help="run the multi-session fits (4.) only")
     args = parser.parse_args()
-    likelihood_benchmark()
-    fit_benchmarks()
-    if args.reps > 0:
-        simulation_study(args.reps)
+    if not args.only_sessions:
+        likelihood_benchmark()
+        fit_benchmarks()
+        if args.reps > 0:
+            simulation_study(args.reps)
+    multisession_benchmarks()
 
 
 if __name__ == "__main__":
