@@ -13,21 +13,15 @@ from numpy.typing import ArrayLike, NDArray
 # ---------------------------------------------------------------------------------------------------------
 
 TWO_PI = 2.0 * math.pi
-
-_R_TOL = float(np.finfo(float).eps ** 0.25)  # R's default tol for uniroot and optimise
-
+#: R's default tolerance for ``uniroot`` and ``optimise``: ``.Machine$double.eps^0.25``.
+_R_TOL = float(np.finfo(float).eps ** 0.25)
 _EPS = float(np.finfo(float).eps)
-
 _ESTIMATORS = ("dhat1", "dhat4", "dhat5")
-
-_DEFAULT_ADJUST = {
-    "dhat1": 0.8,
-    "dhat4": 1.0,
-    "dhat5": 4.0,
-}  # overlap::overlapEst / bootstrap
-
-_RHO_CUTOFF = 1e-18  # Fourier terms with I_p/I_0 below this are dropped (relative size of the dropped tail)
-
+#: Default ``adjust`` of each estimator, as ``overlap::overlapEst`` and ``overlap::bootstrap``.
+_DEFAULT_ADJUST = {"dhat1": 0.8, "dhat4": 1.0, "dhat5": 4.0}
+#: Fourier terms with I_p/I_0 below this are dropped (relative size of the dropped tail).
+_RHO_CUTOFF = 1e-18
+#: The most Fourier terms a kernel density series uses.
 _MAX_TERMS = 4096
 
 Estimator = Literal["dhat1", "dhat4", "dhat5"]
