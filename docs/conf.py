@@ -141,7 +141,8 @@ html_theme_options = {
     "github_url": "https://github.com/leopard-nbtools/leopard-nbtools",
     "navbar_align": "left",
     "article_header_end": ["binder-link"],
-    "secondary_sidebar_items": ["page-toc"],
+    # the notebooks' pages give their width to the 800-pixel bokeh plots instead of an "on this page" column
+    "secondary_sidebar_items": {"**": ["page-toc"], "notebooks/**": []},
     "show_toc_level": 2,
     "footer_start": ["copyright"],
     "footer_end": ["sphinx-version", "theme-version"],
