@@ -22,14 +22,17 @@ import pytest
 from nbtools import quality
 from nbtools.catalog import DATA_DIR
 from nbtools.effort import camera_operation, trap_nights
+
+# the severities per check were called CHECKS before the registry of check functions took that name
+from nbtools.quality import SEVERITY as CHECKS
 from nbtools.quality import (
-    CHECKS,
     check_deployments,
     clock_corrections,
     correct_timestamps,
     problem_periods,
     score_findings,
 )
+from nbtools.quality.findings import Finding, with_severity
 
 TZ = "Asia/Vladivostok"
 T0 = pd.Timestamp("2017-03-01 10:00", tz=TZ).tz_convert("UTC")
@@ -62,7 +65,7 @@ def build(faults: dict[str, tuple] | None = None, *, setup: bool = True, seed: i
     faults = dict(faults or {})
     rng = np.random.default_rng(seed)
     deployments, media, observations = [], [], []
-    for loc_index, loc in enumerate(["L1", "L2"]):
+    for loc in ["L1", "L2"]:
         truth_t, species = _visits(rng, DAYS, 3.0)
         for side_index, side in enumerate("AB"):
             dep = f"{loc}-{side}"
@@ -119,9 +122,17 @@ def build(faults: dict[str, tuple] | None = None, *, setup: bool = True, seed: i
                 for j in range(3):
                     media.append((ids[j], dep_k, t[k] + j * 10**9))
                 observations.append(
-                    (f"{dep_k}-o{k}", dep_k, t[k], t[k] + 2 * 10**9, "event", otype[k], sp[k],
-                     "setup" if (setup and setup_flag[k]) else None)
-                )  # fmt: skip
+                    (
+                        f"{dep_k}-o{k}",
+                        dep_k,
+                        t[k],
+                        t[k] + 2 * 10**9,
+                        "event",
+                        otype[k],
+                        sp[k],
+                        "setup" if (setup and setup_flag[k]) else None,
+                    )
+                )
     for row in extra or []:
         deployments.append(row)
     dep = pd.DataFrame(deployments, columns=["deploymentID", "cameraID", "deploymentStart", "deploymentEnd"])
@@ -131,9 +142,17 @@ def build(faults: dict[str, tuple] | None = None, *, setup: bool = True, seed: i
     med["timestamp"] = pd.to_datetime(med["timestamp"], utc=True)
     obs = pd.DataFrame(
         observations,
-        columns=["observationID", "deploymentID", "eventStart", "eventEnd", "observationLevel", "observationType",
-                 "scientificName", "cameraSetupType"],
-    )  # fmt: skip
+        columns=[
+            "observationID",
+            "deploymentID",
+            "eventStart",
+            "eventEnd",
+            "observationLevel",
+            "observationType",
+            "scientificName",
+            "cameraSetupType",
+        ],
+    )
     obs["eventStart"] = pd.to_datetime(obs["eventStart"], utc=True)
     obs["eventEnd"] = pd.to_datetime(obs["eventEnd"], utc=True)
     return SimpleNamespace(deployments=dep, media=med, observations=obs, timezone=TZ)
@@ -346,9 +365,11 @@ def test_correct_timestamps_undoes_offset_and_drift():
 
 def test_score_findings_counts_by_hand():
     findings = pd.DataFrame(
-        {"deploymentID": ["a", "b", "b", "c", "d"],
-         "check": ["no_media", "ended_early", "no_media", "stopped_recording", "no_night_images"]}
-    )  # fmt: skip
+        {
+            "deploymentID": ["a", "b", "b", "c", "d"],
+            "check": ["no_media", "ended_early", "no_media", "stopped_recording", "no_night_images"],
+        }
+    )
     faults = [
         {"deploymentID": "a", "fault": "stolen"},
         {"deploymentID": "b", "fault": "broken"},
@@ -378,13 +399,119 @@ def test_every_check_has_a_severity_and_a_fault_mapping():
 
 
 # --------------------------------------------------------------------------------------------------
+# the registry of checks
+# --------------------------------------------------------------------------------------------------
+
+# three studies whose findings together are of every kind
+REGISTRY_STUDIES = {
+    "clocks, silences, blanks": {
+        "L1-A": ("offset", 3600),
+        "L2-B": ("stop", 25),
+        "L1-B": ("blanks", 0.5),
+        "L2-A": ("drift", -40.0),
+    },
+    "reset, gap, coverage, night": {
+        "L1-A": ("reset",),
+        "L1-B": ("gap", 20, 32),
+        "L2-A": ("ends", 15),
+        "L2-B": ("no_night",),
+    },
+    "late, outside, no media": {
+        "L1-A": ("late", 20),
+        "L1-B": ("outside", 5),
+        "L2-A": ("no_media",),
+        "L2-B": ("offset", -7200),
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def registry_studies():
+    studies = {name: build(faults) for name, faults in REGISTRY_STUDIES.items()}
+    return {name: (study, check_deployments(study)) for name, study in studies.items()}
+
+
+def test_the_registry_lists_every_check_with_its_severity_in_order():
+    assert list(quality.CHECKS) == list(quality.SEVERITY) and set(quality.CHECKS) == set(quality.FAULT_CHECKS)
+    assert all(callable(check) and check.severity == quality.SEVERITY[name] for name, check in quality.CHECKS.items())
+
+
+def test_check_deployments_calls_every_check_of_the_registry(monkeypatch, registry_studies):
+    calls = []
+    for name, check in list(quality.CHECKS.items()):
+
+        def spy(context, _check=check, _name=name):
+            calls.append(_name)
+            return _check(context)
+
+        spy.severity = check.severity
+        monkeypatch.setitem(quality.CHECKS, name, spy)
+    for study, findings in registry_studies.values():
+        calls.clear()
+        pd.testing.assert_frame_equal(check_deployments(study), findings)
+        assert calls == list(quality.CHECKS)  # each once, in the registry's order
+    calls.clear()
+    check_deployments(study, checks=["ended_early", "clock_drift"])
+    assert calls == ["clock_drift", "ended_early"]
+
+
+def test_removing_a_check_removes_exactly_its_findings(monkeypatch, registry_studies):
+    kinds = set().union(*(set(f["check"].astype(str)) for _, f in registry_studies.values()))
+    assert kinds == set(quality.CHECKS)  # the studies give findings of every kind
+    for name in list(quality.CHECKS):
+        with monkeypatch.context() as m:
+            m.delitem(quality.CHECKS, name)
+            for study, full in registry_studies.values():
+                got = check_deployments(study)
+                expected = full[full["check"] != name].reset_index(drop=True)
+                expected["check"] = expected["check"].cat.set_categories([c for c in quality.CHECKS])
+                # (columns of text are inferred as str or object from their values, as before the registry)
+                pd.testing.assert_frame_equal(got, expected, check_exact=True, check_dtype=False)
+                assert list(got["check"].cat.categories) == list(quality.CHECKS)
+                assert got.attrs["summary"] == {k: v for k, v in full.attrs["summary"].items() if k != name}
+
+
+def test_a_new_check_in_the_registry_adds_its_findings(monkeypatch, registry_studies):
+    @with_severity("info")
+    def first_image(context):
+        return [
+            Finding(i, "first_image", "first image", start=int(t[0])) for i, t in enumerate(context.images) if t.size
+        ]
+
+    monkeypatch.setitem(quality.CHECKS, "first_image", first_image)
+    study, full = registry_studies["clocks, silences, blanks"]
+    got = check_deployments(study)
+    new = got[got["check"] == "first_image"]
+    assert len(new) == 4 and (new["severity"] == "info").all()
+    assert list(got["check"].cat.categories) == list(quality.CHECKS)
+    old = got[got["check"] != "first_image"].reset_index(drop=True)
+    old["check"] = old["check"].cat.set_categories(list(full["check"].cat.categories))
+    pd.testing.assert_frame_equal(old, full)
+
+    @with_severity("info")
+    def wrong_kind(context):
+        return [Finding(0, "no_media", "not mine")]
+
+    monkeypatch.setitem(quality.CHECKS, "wrong_kind", wrong_kind)
+    with pytest.raises(ValueError, match="'wrong_kind' returned findings of \\['no_media'\\]"):
+        check_deployments(study)
+
+
+# --------------------------------------------------------------------------------------------------
 # the default study against truth.json
 # --------------------------------------------------------------------------------------------------
 
 RECALL = {  # fault types the checks must find, with the least recall accepted
-    "clock_reset": 0.8, "clock_offset": 0.8, "clock_utc8": 0.8, "clock_drift": 0.8,
-    "stolen": 0.8, "dead_battery": 0.8, "card_full": 0.8, "broken": 0.8, "knocked_over": 0.8,
-}  # fmt: skip
+    "clock_reset": 0.8,
+    "clock_offset": 0.8,
+    "clock_utc8": 0.8,
+    "clock_drift": 0.8,
+    "stolen": 0.8,
+    "dead_battery": 0.8,
+    "card_full": 0.8,
+    "broken": 0.8,
+    "knocked_over": 0.8,
+}
 PRECISION = 0.8  # every check that flags anything
 
 
@@ -422,7 +549,11 @@ def test_default_study_faults_are_found_with_stated_precision_and_recall(leopard
     for dep in found.index:
         assert found[dep] == pytest.approx(drifts[dep], abs=2.5), dep  # walk-test lags over 117 days
     # dead batteries: the silence starts at the last image, before the time truth records for the failure
-    stops = {f["deploymentID"]: pd.Timestamp(f["time"]) for f in truth["faults"] if f["fault"] in ("dead_battery", "card_full")}
+    stops = {
+        f["deploymentID"]: pd.Timestamp(f["time"])
+        for f in truth["faults"]
+        if f["fault"] in ("dead_battery", "card_full")
+    }
     found = findings[findings["check"] == "stopped_recording"].set_index("deploymentID")["start"]
     late = [d for d in found.index if d in stops and found[d] > stops[d] + pd.Timedelta(minutes=1)]
     assert not late, late

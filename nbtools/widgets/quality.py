@@ -1,4 +1,9 @@
-"""QualityExplorer: data-quality findings per deployment, filtered by check and severity, with their evidence."""
+"""QualityExplorer: data-quality findings per deployment, filtered by check and severity, with their evidence.
+
+The findings come from :func:`nbtools.quality.check_deployments` and the images per day from
+:func:`nbtools.quality.daily_media` (re-exported here as ``daily_media`` for the old import path); the
+explorer computes nothing of its own.
+"""
 
 from __future__ import annotations
 
@@ -9,28 +14,12 @@ import ipywidgets as widgets
 import pandas as pd
 
 from nbtools.plots.effort import findings_timeline
-from nbtools.quality import CHECKS, check_deployments
+from nbtools.quality import CHECKS, check_deployments, daily_media
 from nbtools.study import Study
 
 from ._common import Explorer, PlotPane, html_table
 
 ALL = "(all deployments)"
-
-
-def daily_media(media: pd.DataFrame, timezone: str) -> pd.DataFrame:
-    """Images per deployment and local calendar day (the evidence behind silences and bursts).
-
-    Returns
-    -------
-    DataFrame
-        ``deploymentID``, ``date`` (naive local day), ``n_media``.
-    """
-    if media is None or media.empty:
-        return pd.DataFrame({"deploymentID": pd.Series(dtype=object), "date": pd.Series(dtype="datetime64[ns]"),
-                             "n_media": pd.Series(dtype="int64")})  # fmt: skip
-    day = pd.to_datetime(media["timestamp"], utc=True).dt.tz_convert(timezone).dt.tz_localize(None).dt.normalize()
-    counts = pd.DataFrame({"deploymentID": media["deploymentID"].astype(str).to_numpy(), "date": day.to_numpy()})
-    return counts.groupby(["deploymentID", "date"]).size().rename("n_media").reset_index()
 
 
 @dataclass(frozen=True)
@@ -49,7 +38,7 @@ class QualityResult:
     summary : DataFrame
         Findings per check and severity (of ``findings``).
     evidence : DataFrame or None
-        For a chosen deployment: :func:`daily_media` of every deployment at its location.
+        For a chosen deployment: :func:`nbtools.quality.daily_media` of every deployment at its location.
     """
 
     checks: tuple[str, ...]
@@ -92,17 +81,25 @@ class QualityExplorer(Explorer):
         self.study = study
         self.findings = check_deployments(study, **check_options) if findings is None else findings
         self.daily = daily_media(study.media, study.timezone)
-        checks = sorted(self.findings["check"].astype(str).unique(), key=lambda c: list(CHECKS).index(c) if c in CHECKS else 99)
+        checks = sorted(
+            self.findings["check"].astype(str).unique(), key=lambda c: list(CHECKS).index(c) if c in CHECKS else 99
+        )
         severities = [s for s in ("error", "warning", "info") if s in set(self.findings["severity"].astype(str))]
         severities += sorted(set(self.findings["severity"].astype(str)) - set(severities))
         counts = self.findings["check"].astype(str).value_counts()
-        self.check = widgets.SelectMultiple(options=[(f"{c} ({counts[c]})", c) for c in checks], value=tuple(checks),
-                                            rows=min(8, max(len(checks), 2)), description="checks",
-                                            layout=widgets.Layout(width="360px"))  # fmt: skip
-        self.severity = widgets.SelectMultiple(options=severities, value=tuple(severities), rows=3,
-                                               description="severity")  # fmt: skip
-        self.deployment = widgets.Dropdown(options=[(ALL, ALL)], value=ALL, description="deployment",
-                                           layout=widgets.Layout(width="360px"))  # fmt: skip
+        self.check = widgets.SelectMultiple(
+            options=[(f"{c} ({counts[c]})", c) for c in checks],
+            value=tuple(checks),
+            rows=min(8, max(len(checks), 2)),
+            description="checks",
+            layout=widgets.Layout(width="360px"),
+        )
+        self.severity = widgets.SelectMultiple(
+            options=severities, value=tuple(severities), rows=3, description="severity"
+        )
+        self.deployment = widgets.Dropdown(
+            options=[(ALL, ALL)], value=ALL, description="deployment", layout=widgets.Layout(width="360px")
+        )
         self._check_col = self.findings["check"].astype(str).to_numpy()
         self._severity_col = self.findings["severity"].astype(str).to_numpy()
         self._dep_col = self.findings["deploymentID"].astype(str).to_numpy()
@@ -117,7 +114,10 @@ class QualityExplorer(Explorer):
         self.update()
 
     def _mask(self, checks: tuple[str, ...], severities: tuple[str, ...]) -> pd.Series:
-        return pd.Series(pd.Series(self._check_col).isin(checks).to_numpy() & pd.Series(self._severity_col).isin(severities).to_numpy())
+        return pd.Series(
+            pd.Series(self._check_col).isin(checks).to_numpy()
+            & pd.Series(self._severity_col).isin(severities).to_numpy()
+        )
 
     def _refresh_deployments(self) -> None:
         mask = self._mask(tuple(self.check.value), tuple(self.severity.value)).to_numpy()
@@ -144,14 +144,20 @@ class QualityExplorer(Explorer):
             mask = mask & pd.Series(self._dep_col).isin(here).to_numpy()
             evidence = self.daily[self.daily["deploymentID"].isin(here)].reset_index(drop=True)
         found = self.findings[mask]
-        summary = (found.groupby([found["check"].astype(str), found["severity"].astype(str)]).size()
-                   .rename("findings").reset_index())  # fmt: skip
+        summary = (
+            found.groupby([found["check"].astype(str), found["severity"].astype(str)])
+            .size()
+            .rename("findings")
+            .reset_index()
+        )
         return QualityResult(checks, severities, deployment, found, summary, evidence)
 
     def _summary(self, r: QualityResult) -> str:
         where = f" at the location of {r.deployment}" if r.deployment else ""
-        return (f"{len(r.findings)} of {len(self.findings)} findings{where}, "
-                f"{r.findings['deploymentID'].nunique()} deployments")  # fmt: skip
+        return (
+            f"{len(r.findings)} of {len(self.findings)} findings{where}, "
+            f"{r.findings['deploymentID'].nunique()} deployments"
+        )
 
     def _controls_box(self) -> widgets.Widget:
         return widgets.HBox([self.check, widgets.VBox([self.severity, self.deployment])])
@@ -180,18 +186,33 @@ class QualityExplorer(Explorer):
             local = lambda s: pd.to_datetime(s, utc=True).dt.tz_convert(zone).dt.tz_localize(None)  # noqa: E731
             spans = r.findings.assign(start=local(r.findings["start"]), end=local(r.findings["end"]))
             spans = spans.dropna(subset=["start", "end"])[["start", "end", "check"]]
-            days = r.evidence.assign(camera=r.evidence["deploymentID"].where(r.evidence["deploymentID"] != r.deployment,
-                                                                             r.deployment + " (chosen)"))  # fmt: skip
+            days = r.evidence.assign(
+                camera=r.evidence["deploymentID"].where(
+                    r.evidence["deploymentID"] != r.deployment, r.deployment + " (chosen)"
+                )
+            )
             layers = [hv.VSpans(spans, kdims=["start", "end"], vdims=["check"]).opts(color="#d62728", alpha=0.12)]
-            layers.append(hv.Scatter(days, "date", ["n_media", "camera"]).opts(
-                color="camera", cmap="Category10", size=5, tools=["hover"], legend_position="right", show_legend=True))
+            layers.append(
+                hv.Scatter(days, "date", ["n_media", "camera"]).opts(
+                    color="camera",
+                    cmap="Category10",
+                    size=5,
+                    tools=["hover"],
+                    legend_position="right",
+                    show_legend=True,
+                )
+            )
             return hv.Overlay(layers).opts(
                 title=f"Evidence: images per day of the cameras at {r.deployment}'s location (red: periods of findings)",
-                width=900, height=280, xlabel=f"date ({zone})", ylabel="images per day",
-            )  # fmt: skip
+                width=900,
+                height=280,
+                xlabel=f"date ({zone})",
+                ylabel="images per day",
+            )
 
         self._timeline.show((r.checks, r.severities, r.deployment), timeline)
         self._evidence.show((r.deployment, r.checks, r.severities), evidence if r.deployment else lambda: None)
         shown = r.findings[["deploymentID", "check", "severity", "message"]]
         self._table.value = html_table(r.summary, caption="Findings per check") + html_table(
-            shown, max_rows=12, caption="Findings (message: the evidence in words)")  # fmt: skip
+            shown, max_rows=12, caption="Findings (message: the evidence in words)"
+        )
