@@ -2,7 +2,7 @@
 
 Each test sets controls as a user would and checks that ``.result`` holds what the pure functions
 underneath give for the same inputs (events, effort, RAI, overlap, sun time, capture histories,
-co-detections, findings). The pure co-detection functions are also checked on small hand-made tables.
+co-detections, findings). The co-detection functions themselves are tested in tests/test_individuals.py.
 """
 
 from __future__ import annotations
@@ -22,9 +22,7 @@ from nbtools.events import independent_events, select_records
 from nbtools.indices import relative_abundance
 from nbtools.quality import check_deployments
 from nbtools.study import Study
-from nbtools.widgets import (
-    ActivityExplorer, IndividualExplorer, QualityExplorer, StudyExplorer, co_detections, companions, daily_media, moves,
-)
+from nbtools.widgets import ActivityExplorer, IndividualExplorer, QualityExplorer, StudyExplorer, daily_media
 
 LEOPARD, TIGER, SIKA = "Panthera pardus orientalis", "Panthera tigris altaica", "Cervus nippon"
 BERRY = "Leo 4F"
@@ -48,6 +46,7 @@ def _counts(events: pd.DataFrame) -> pd.Series:
 
 
 # --- StudyExplorer ----------------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def explorer(study: Study) -> StudyExplorer:
@@ -83,7 +82,9 @@ def test_species_choice_gives_the_rai_of_relative_abundance(study: Study, explor
         operation = camera_operation(sub.deployments, tz=sub.timezone)
         expected = relative_abundance(events, operation, species=[LEOPARD, TIGER])
         pd.testing.assert_frame_equal(r.rai.reset_index(drop=True), expected.reset_index(drop=True))
-        survey = relative_abundance(events, operation, species=[LEOPARD, TIGER], by="survey").set_index("scientificName")
+        survey = relative_abundance(events, operation, species=[LEOPARD, TIGER], by="survey").set_index(
+            "scientificName"
+        )
         table = r.species_table.set_index("scientificName")
         np.testing.assert_allclose(table["rai"], survey.loc[table.index, "rai"])
         assert table["n_events"].to_dict() == survey["n_events"].to_dict()
@@ -147,6 +148,7 @@ def test_the_view_renders_bokeh_panes_and_redraws_only_what_changed(explorer: St
 
 
 # --- ActivityExplorer -------------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def times(study: Study) -> pd.DataFrame:
@@ -236,6 +238,7 @@ def test_bootstrap_is_off_by_default_and_gives_bootstrap_ci(act: ActivityExplore
 
 # --- IndividualExplorer -----------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def ind(study: Study) -> IndividualExplorer:
     return IndividualExplorer(study)
@@ -310,66 +313,8 @@ def test_choosing_another_individual(ind: IndividualExplorer, study: Study) -> N
         ind.individual.value = BERRY
 
 
-# --- the pure co-detection functions ----------------------------------------------------------------------
-
-@pytest.fixture
-def records() -> pd.DataFrame:
-    t = pd.to_datetime(["2017-01-01 10:00:00", "2017-01-01 10:00:00", "2017-01-01 10:30:00", "2017-01-01 11:00:00",
-                        "2017-01-01 11:00:01", "2017-01-01 10:10:00", "2017-01-02 10:00:00", "2017-01-01 10:05:00"],
-                       utc=True)  # fmt: skip
-    return pd.DataFrame({
-        "locationID": ["A", "A", "A", "A", "A", "B", "A", "A"],
-        "eventStart": t,
-        "individualID": ["F", None, "M", "T", "K", "M", "F", "F"],
-        "scientificName": ["leo", "leo", "leo", "tig", "leo", "leo", "leo", "leo"],
-        "lifeStage": ["adult", "juvenile", "adult", "adult", "juvenile", "adult", "adult", "adult"],
-        "count": [1, 2, 1, 1, 1, 1, 1, 1],
-        "observationID": [f"o{i}" for i in range(8)],
-    })  # fmt: skip
-
-
-def test_co_detections_window_station_and_unidentified(records: pd.DataFrame) -> None:
-    pairs = co_detections(records, "F", "1h")
-    got = sorted(zip(pairs["focal_observationID"], pairs["observationID"]))
-    # o0 (10:00) pairs with the cub o1, M at 10:30 and T at 11:00 (inclusive), not K at 11:00:01 or M at B
-    assert got == [("o0", "o1"), ("o0", "o2"), ("o0", "o3"), ("o7", "o1"), ("o7", "o2"), ("o7", "o3"), ("o7", "o4")]
-    assert "o6" not in set(pairs["focal_observationID"])  # the next day: nobody within the hour
-    assert pairs.loc[pairs["observationID"] == "o1", "label"].iloc[0] == "unidentified juvenile"
-    assert pd.isna(pairs.loc[pairs["observationID"] == "o1", "individualID"].iloc[0])
-    assert set(co_detections(records, "F", "1h", unidentified=False)["observationID"]) == {"o2", "o3", "o4"}
-    assert co_detections(records, "F", "0min")["observationID"].tolist() == ["o1"]
-    with pytest.raises(ValueError, match="no records"):
-        co_detections(records, "nobody")
-
-
-def test_companions_relations(records: pd.DataFrame) -> None:
-    individuals = pd.DataFrame({
-        "individualID": ["F", "M", "T", "K", "G"], "scientificName": ["leo", "leo", "tig", "leo", "leo"],
-        "sex": ["female", "male", "male", None, "female"], "lifeStage": ["adult", "adult", "adult", "juvenile", "adult"],
-        "motherID": ["G", None, None, "F", None],
-    })  # fmt: skip
-    pairs = co_detections(records, "F", "1h")
-    table = companions(pairs, "F", individuals).set_index("label")
-    assert table.loc["M", "relation"] == "opposite sex" and table.loc["T", "relation"] == "other species"
-    assert table.loc["K", "relation"] == "offspring" and table.loc["unidentified juvenile", "relation"] == "young"
-    assert table.loc["M", "n_focal"] == 2 and table.loc["M", "n_records"] == 1
-    assert table.loc["M", "closest"] == pd.Timedelta(minutes=25)
-    assert companions(co_detections(records, "K", "2h"), "K", individuals).set_index("label").loc["F", "relation"] == "mother"
-    assert companions(pairs.iloc[:0], "F").empty
-
-
-def test_moves_between_consecutive_detections() -> None:
-    history = pd.DataFrame({"locationID": ["A", "A", "B", "B", "A"],
-                            "eventStart": pd.to_datetime(["2017-01-01", "2017-01-02", "2017-01-05", "2017-01-06",
-                                                          "2017-01-09"], utc=True)})  # fmt: skip
-    positions = pd.DataFrame({"x": [0.0, 3000.0], "y": [0.0, 4000.0]}, index=["A", "B"])
-    m = moves(history, positions)
-    assert m[["from", "to"]].values.tolist() == [["A", "B"], ["B", "A"]]
-    assert m["distance_m"].tolist() == [5000.0, 5000.0]
-    assert m["elapsed"].tolist() == [pd.Timedelta(days=3), pd.Timedelta(days=3)]
-
-
 # --- QualityExplorer --------------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def small(study: Study) -> Study:

@@ -43,7 +43,8 @@ class StudyResult:
     rai : DataFrame
         :func:`nbtools.indices.relative_abundance` by station (every station x chosen species).
     species_table : DataFrame
-        Per species: ``n_events``, ``n_stations`` (with events), ``trap_nights``, ``rai`` (survey RAI).
+        Per species: ``n_events``, ``n_stations`` (with events), ``trap_nights``, ``rai`` (survey RAI,
+        :func:`nbtools.indices.relative_abundance` with ``by="survey"``).
     """
 
     species: tuple[str, ...]
@@ -131,24 +132,39 @@ class StudyExplorer(Explorer):
         self.first_day, self.last_day = study_days(study.deployments, zone)
 
         self.species = widgets.SelectMultiple(
-            options=[(f"{labels.get(s, s)} ({(study.observations['scientificName'] == s).sum():,})", s) for s in present],
-            value=tuple(chosen), rows=6, description="species", layout=widgets.Layout(width="420px"),
-        )  # fmt: skip
+            options=[
+                (f"{labels.get(s, s)} ({(study.observations['scientificName'] == s).sum():,})", s) for s in present
+            ],
+            value=tuple(chosen),
+            rows=6,
+            description="species",
+            layout=widgets.Layout(width="420px"),
+        )
         self.threshold = widgets.SelectionSlider(
-            options=[(minutes_label(m), m) for m in THRESHOLDS], value=int(threshold), description="independence",
-            continuous_update=False, layout=widgets.Layout(width="420px"),
+            options=[(minutes_label(m), m) for m in THRESHOLDS],
+            value=int(threshold),
+            description="independence",
+            continuous_update=False,
+            layout=widgets.Layout(width="420px"),
             style={"description_width": "initial"},
-        )  # fmt: skip
+        )
         self.start = widgets.DatePicker(description="from", value=as_date(start) or self.first_day)
-        self.end = widgets.DatePicker(description="until (excl.)", value=as_date(end) or self.last_day,
-                                      style={"description_width": "initial"})  # fmt: skip
-        self.map_species = widgets.Dropdown(description="map", options=[(labels.get(c, c), c) for c in chosen], value=chosen[0],
-                                            layout=widgets.Layout(width="420px"))  # fmt: skip
+        self.end = widgets.DatePicker(
+            description="until (excl.)", value=as_date(end) or self.last_day, style={"description_width": "initial"}
+        )
+        self.map_species = widgets.Dropdown(
+            description="map",
+            options=[(labels.get(c, c), c) for c in chosen],
+            value=chosen[0],
+            layout=widgets.Layout(width="420px"),
+        )
         self._labels = labels
         # the period's subset needs no media (events and effort come from observations and deployments):
         # Study.subset on a copy without media gives the same deployments and observations, 3x faster
         # the records of every species (chosen on the whole study), so the species picked later count as there
-        self._without_media = replace(study, media=study.media.iloc[:0], observations=species_records(study.observations))
+        self._without_media = replace(
+            study, media=study.media.iloc[:0], observations=species_records(study.observations)
+        )
         self._periods = LRU(8)  # (start, end) -> (subset study, operation)
         self._events = LRU(cache_size)  # (species, threshold, start, end) -> events
         self._map = PlotPane("map")
@@ -203,26 +219,28 @@ class StudyExplorer(Explorer):
             raise ValueError("no camera was deployed in the period")
         events = self.events(species, minutes, start, end)
         rai = relative_abundance(events, operation, species=list(species))
-        per_species = rai.groupby("scientificName", sort=False).agg(
-            n_events=("n_events", "sum"), n_stations=("n_events", lambda n: int((n > 0).sum()))
-        )
-        total = float(trap_nights(operation).sum())
-        table = per_species.reset_index()
-        table["trap_nights"] = total
-        table["rai"] = table["n_events"] / total * 100 if total > 0 else float("nan")
+        survey = relative_abundance(events, operation, species=list(species), by="survey")
+        with_events = rai.groupby("scientificName", sort=False)["n_events"].agg(lambda n: int((n > 0).sum()))
+        table = survey.assign(n_stations=survey["scientificName"].map(with_events).to_numpy())
+        table = table[["scientificName", "n_events", "n_stations", "trap_nights", "rai"]]
         map_species = self.map_species.value if self.map_species.value in species else species[0]
         return StudyResult(species, f"{minutes}min", start, end, map_species, events, operation, rai, table)
 
     def _summary(self, r: StudyResult) -> str:
         period = f"{r.start or self.first_day} to {r.end or self.last_day}"
-        return (f"{len(r.events):,} independent events ({minutes_label(int(r.threshold[:-3]))} apart) of "
-                f"{len(r.species)} species, {period}, {r.trap_nights:,.0f} trap-nights at {len(r.operation)} stations")  # fmt: skip
+        return (
+            f"{len(r.events):,} independent events ({minutes_label(int(r.threshold[:-3]))} apart) of "
+            f"{len(r.species)} species, {period}, {r.trap_nights:,.0f} trap-nights at {len(r.operation)} stations"
+        )
 
     # --- view ------------------------------------------------------------------------------------------
     def _controls_box(self) -> widgets.Widget:
-        return widgets.HBox([
-            self.species, widgets.VBox([self.threshold, widgets.HBox([self.start, self.end]), self.map_species]),
-        ])  # fmt: skip
+        return widgets.HBox(
+            [
+                self.species,
+                widgets.VBox([self.threshold, widgets.HBox([self.start, self.end]), self.map_species]),
+            ]
+        )
 
     def _panes(self) -> list[widgets.Widget]:
         return [self._map.box, self._table, self._timeline.box]
@@ -235,8 +253,12 @@ class StudyExplorer(Explorer):
         key = (r.species, r.threshold, r.start, r.end, r.map_species)
 
         def the_map():
-            plot = rai_map(r.rai, sub.deployments, r.map_species,
-                           title=f"RAI of {self._labels.get(r.map_species, r.map_species)} (events per 100 trap-nights)")  # fmt: skip
+            plot = rai_map(
+                r.rai,
+                sub.deployments,
+                r.map_species,
+                title=f"RAI of {self._labels.get(r.map_species, r.map_species)} (events per 100 trap-nights)",
+            )
             if self.study.boundary is not None:  # a new overlay: carry rai_map's title, aspect and axes over
                 options = hv.Store.lookup_options("bokeh", plot, "plot").kwargs
                 plot = (boundary_path(self.study.boundary, color="#555555") * plot).opts(**options)
@@ -245,8 +267,13 @@ class StudyExplorer(Explorer):
         self._map.show(key, the_map)
         self._timeline.show((r.start, r.end), lambda: operation_heatmap(r.operation, height=380, width=900))
         stations = r.rai[r.rai["scientificName"] == r.map_species].sort_values("rai", ascending=False)
-        table = r.species_table.assign(scientificName=r.species_table["scientificName"].map(lambda s: self._labels.get(s, s)))
-        self._table.value = html_table(table.rename(columns={"scientificName": "species"}), caption="Events and RAI per species") + html_table(
-            stations.drop(columns="scientificName"), max_rows=10, caption=f"Stations by RAI: {self._labels.get(r.map_species, r.map_species)}"
+        table = r.species_table.assign(
+            scientificName=r.species_table["scientificName"].map(lambda s: self._labels.get(s, s))
         )
-
+        self._table.value = html_table(
+            table.rename(columns={"scientificName": "species"}), caption="Events and RAI per species"
+        ) + html_table(
+            stations.drop(columns="scientificName"),
+            max_rows=10,
+            caption=f"Stations by RAI: {self._labels.get(r.map_species, r.map_species)}",
+        )
