@@ -12,7 +12,9 @@ sampling). It matches R's camtrapDensity (on top of Distance/mrds and activity);
 * :mod:`~nbtools.rem.times`: times for the activity level, including camtrapDensity's sun time;
 * :mod:`~nbtools.rem.inputs`: contacts, camera-days, radii, angles, speeds from a study;
 * :mod:`~nbtools.rem.estimate`: the density, SEs and intervals by the delta method and a bootstrap over
-  camera locations, per species and as a table.
+  camera locations, per species and as a table;
+* :mod:`~nbtools.rem.simulate` (with :mod:`~nbtools.rem.walks` and :mod:`~nbtools.rem.cameras`): prey
+  walking past camera cones, written as a Camtrap DP package with its truth, to check all of the above.
 
 Units: radii m, angles rad (``angle_unit="deg"`` converts), speeds m/s, day range km/day, density
 animals per km^2.
@@ -31,21 +33,30 @@ Rowcliffe, M. (2024) camtrapDensity: Animal density estimation from camera trap 
 0.1.15. https://github.com/MarcusRowcliffe/camtrapDensity
 """
 
+from .cameras import CameraZone
 from .detection import DetectionFit, DetectionModel, GoodnessOfFit, fit_detection, select_detection, truncation_distance
 from .estimate import CONVENTIONS, REMEstimate, rem_density, rem_estimate, rem_from_data, rem_table, trap_rate
 from .inputs import REMData, as_radians, rem_data
+from .simulate import PREY, PreySimulation, PreySpecies, PreyStudyParameters, simulate_prey, simulate_prey_study
 from .speed import DEFAULT_SPEED_RANGE, SpeedEstimate, harmonic_mean_speed, sequence_speeds, speed_by
 from .times import average_anchored_time, teets_suntimes
+from .walks import Trails
 
 __all__ = [
     "CONVENTIONS",
     "DEFAULT_SPEED_RANGE",
+    "PREY",
+    "CameraZone",
     "DetectionFit",
     "DetectionModel",
     "GoodnessOfFit",
+    "PreySimulation",
+    "PreySpecies",
+    "PreyStudyParameters",
     "REMData",
     "REMEstimate",
     "SpeedEstimate",
+    "Trails",
     "as_radians",
     "average_anchored_time",
     "fit_detection",
@@ -57,7 +68,10 @@ __all__ = [
     "rem_table",
     "select_detection",
     "sequence_speeds",
+    "simulate_prey",
+    "simulate_prey_study",
     "speed_by",
     "teets_suntimes",
     "trap_rate",
+    "truncation_distance",
 ]
