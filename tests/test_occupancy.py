@@ -39,6 +39,9 @@ from nbtools.occupancy import (
     response_curve,
     standardise,
 )
+from nbtools.occupancy.likelihood import negative_loglik
+from nbtools.occupancy.optimise import R_RELTOL
+from nbtools.occupancy.rasters import focal_mean
 from nbtools.simulate import leopard_season_use
 
 REFERENCE = Path(__file__).parent / "data" / "reference"
@@ -138,8 +141,8 @@ def test_frog_likelihood_at_R_estimates_is_R_negloglike(frog_fits):
     """Same data, same likelihood: our nll at unmarked's estimates equals its negLogLike (abs 1e-9)."""
     null = frog_fits[("~ 1 ~ 1", "newton")]
     cov = frog_fits[("~ MinAfterSunset + Temperature ~ 1", "newton")]
-    assert occupancy._nll_only(null._lik(), np.array(R_NULL["coef"])) == pytest.approx(R_NULL["nll"], abs=1e-9)
-    assert 2 * occupancy._nll_only(cov._lik(), np.array(R_COV["coef"])) + 8 == pytest.approx(R_COV["aic"], abs=1e-9)
+    assert negative_loglik(null._lik(), np.array(R_NULL["coef"])) == pytest.approx(R_NULL["nll"], abs=1e-9)
+    assert 2 * negative_loglik(cov._lik(), np.array(R_COV["coef"])) + 8 == pytest.approx(R_COV["aic"], abs=1e-9)
 
 
 def test_frog_null_model_BFGS_reproduces_unmarked(frog, frog_fits):
@@ -201,10 +204,10 @@ def test_frog_newton_is_the_MLE_within_Rs_stopping_tolerance(frog_fits):
     """
     null = frog_fits[("~ 1 ~ 1", "newton")]
     lik = null._lik()
-    nll_R = occupancy._nll_only(lik, np.array(R_NULL["coef"]))
+    nll_R = negative_loglik(lik, np.array(R_NULL["coef"]))
     assert null.nll <= R_NULL["nll"] + 1e-12
     assert R_NULL["nll"] - null.nll == pytest.approx(6.77e-6, rel=0.01)
-    assert R_NULL["nll"] - null.nll < 3 * occupancy._R_RELTOL * R_NULL["nll"]  # 2.0 x R's per-iteration reltol
+    assert R_NULL["nll"] - null.nll < 3 * R_RELTOL * R_NULL["nll"]  # 2.0 x R's per-iteration reltol
     assert nll_R == pytest.approx(R_NULL["nll"], abs=1e-9)
     grad_R = np.linalg.norm(lik.nll_grad(np.array(R_NULL["coef"]))[1])
     grad_mle = np.linalg.norm(lik.nll_grad(null._theta)[1])
@@ -884,7 +887,7 @@ def test_focal_mean_is_sample_at_at_every_cell_centre(small):
     forest[5:9, 10:14] = np.nan  # holes are ignored, as sample_at does
     habitat["forest_cover"] = (("y", "x"), forest)
     for radius in (0.0, 500.0, 1000.0, 2300.0):
-        grid = occupancy._focal_mean(habitat["forest_cover"], radius) if radius else forest
+        grid = focal_mean(habitat["forest_cover"], radius) if radius else forest
         rows, cols = np.meshgrid(np.arange(habitat.sizes["y"]), np.arange(habitat.sizes["x"]), indexing="ij")
         pick = (rows.ravel() % 7 == 0) | (cols.ravel() == 0) | (rows.ravel() == habitat.sizes["y"] - 1)  # edges too
         px, py = habitat["x"].values[cols.ravel()[pick]], habitat["y"].values[rows.ravel()[pick]]

@@ -12,6 +12,7 @@ import xarray as xr
 
 from nbtools import occupancy
 from nbtools.occupancy import DEFAULT_COVARIATES, OccupancyData, OccupancyFit
+from nbtools.occupancy.rasters import focal_mean
 from nbtools.plots.occupancy import prediction_map
 from nbtools.study import Study
 
@@ -246,7 +247,7 @@ class OccupancyExplorer(Explorer):
             if name not in self._smoothed:
                 raster = hab[name]
                 if self.buffer_m > 0:
-                    values = occupancy._focal_mean(raster, self.buffer_m)
+                    values = focal_mean(raster, self.buffer_m)
                     raster = raster.copy(data=values)
                 self._smoothed[name] = raster
         variables = {name: self._smoothed[name] for name in covariates}
