@@ -20,6 +20,7 @@ from nbtools.interop import (
     InteropError,
     darwin_core_occurrences,
     generalise_coordinates,
+    great_circle_distance_m,
     rounding_uncertainty_m,
     write_darwin_core,
 )
@@ -107,6 +108,19 @@ def test_rounding_helpers():
     lat, lon = generalise_coordinates([42.70852, -0.04], [130.86099, 179.96], 0.1)
     assert lat.tolist() == [42.7, -0.0] and lon.tolist() == [130.9, 180.0]
     assert generalise_coordinates([43.12], [131.37], 0.25)[0].tolist() == [43.0]
+
+
+def test_great_circle_distance() -> None:
+    # one degree of a great circle is 2 pi R / 360; a quarter of the equator is pi R / 2
+    radius = 6_371_009
+    got = great_circle_distance_m(
+        [0.0, 0.0, 42.7, -10.0], [0.0, 0.0, 130.9, 20.0], [1.0, 0.0, 42.7, -10.0], [0.0, 90.0, 131.0, 20.0]
+    )
+    np.testing.assert_allclose(got[:2], [2 * np.pi * radius / 360, np.pi * radius / 2], rtol=1e-12)
+    # along a parallel at 42.7 N: about cos(42.7 deg) of the equator's 0.1 degree, slightly more (the chord of the circle)
+    assert 0.1 * np.pi / 180 * radius * np.cos(np.radians(42.7)) * 0.999 < got[2] < 0.1 * np.pi / 180 * radius
+    assert got[3] == 0.0
+    assert great_circle_distance_m(10.0, 20.0, -30.0, 40.0) == great_circle_distance_m(-30.0, 40.0, 10.0, 20.0)
 
 
 def test_write_darwin_core_archive_files(tmp_path, example):

@@ -33,6 +33,7 @@ from .darwin_core import (
     REQUIRED_TERMS,
     darwin_core_occurrences,
     generalise_coordinates,
+    great_circle_distance_m,
     rounding_uncertainty_m,
     write_darwin_core,
 )
@@ -53,6 +54,7 @@ __all__ = [
     "camtrapr_station_table",
     "darwin_core_occurrences",
     "generalise_coordinates",
+    "great_circle_distance_m",
     "match_media",
     "parse_speciesnet_label",
     "read_megadetector",

@@ -43,6 +43,7 @@ __all__ = [
     "REQUIRED_TERMS",
     "darwin_core_occurrences",
     "generalise_coordinates",
+    "great_circle_distance_m",
     "rounding_uncertainty_m",
     "write_darwin_core",
 ]
@@ -180,6 +181,38 @@ def generalise_coordinates(latitude: Any, longitude: Any, precision: float) -> t
     lat = np.round(np.round(np.asarray(latitude, dtype=float) / precision) * precision, digits)
     lon = np.round(np.round(np.asarray(longitude, dtype=float) / precision) * precision, digits)
     return lat, lon
+
+
+#: The Earth's mean radius (m), IUGG's R1 (Moritz 2000), for great-circle distances.
+EARTH_RADIUS_M = 6_371_009
+
+
+def great_circle_distance_m(latitude1: Any, longitude1: Any, latitude2: Any, longitude2: Any) -> np.ndarray:
+    """Great-circle distance (m) between places, on a sphere of the Earth's mean radius (haversine formula).
+
+    Used to check how far generalised coordinates moved a place from its exact one: within a cell of
+    0.1 degree the sphere's error (under 0.5 %) is a few metres.
+
+    Parameters
+    ----------
+    latitude1, longitude1, latitude2, longitude2 : array-like
+        WGS84 coordinates in decimal degrees; broadcast against each other.
+
+    Returns
+    -------
+    numpy.ndarray
+        Distances in metres.
+
+    Examples
+    --------
+    >>> great_circle_distance_m([0.0, 42.7], [0.0, 130.9], [1.0, 42.7], [0.0, 130.9]).round(1)
+    array([111195.1,      0. ])
+    """
+    lat1, lon1, lat2, lon2 = (
+        np.radians(np.asarray(v, dtype=float)) for v in (latitude1, longitude1, latitude2, longitude2)
+    )
+    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(a))
 
 
 def _utc_text(values: pd.Series) -> pd.Series:
