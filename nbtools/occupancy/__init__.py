@@ -75,10 +75,13 @@ from . import (
     selection,
     study,
 )
+from .colext import UNMARKED_PENALTY, ColextFit, colext
+from .colext_bootstrap import ColextBootstrap, nonparboot, occupancy_statistics, parboot, simulate_colext
 from .design import apply_standardisation, standardise
 from .errors import OccupancyDataError, OccupancyError, OccupancyFitError, OccupancyWarning
 from .fit import occu, occu_rn
 from .mackenzie_bailey import MBChiSquare, MBGOFTest, mb_chisq, mb_gof_test
+from .multiseason import MultiSeasonData, multi_season_data
 from .posterior import ranef
 from .prediction import occupied_share, predict, response_curve
 from .rasters import predict_raster
@@ -88,8 +91,12 @@ from .study import DEFAULT_COVARIATES, OccupancyData, occupancy_data, station_co
 
 __all__ = [
     "DEFAULT_COVARIATES",
+    "UNMARKED_PENALTY",
+    "ColextBootstrap",
+    "ColextFit",
     "MBChiSquare",
     "MBGOFTest",
+    "MultiSeasonData",
     "OccupancyData",
     "OccupancyDataError",
     "OccupancyError",
@@ -97,17 +104,23 @@ __all__ = [
     "OccupancyFitError",
     "OccupancyWarning",
     "apply_standardisation",
+    "colext",
     "mb_chisq",
     "mb_gof_test",
     "model_selection",
+    "multi_season_data",
+    "nonparboot",
     "occu",
     "occu_rn",
     "occupancy_data",
+    "occupancy_statistics",
     "occupied_share",
+    "parboot",
     "predict",
     "predict_raster",
     "ranef",
     "response_curve",
+    "simulate_colext",
     "standardise",
     "station_covariates",
 ]
