@@ -199,7 +199,12 @@ def test_example_sequence_with_two_rows(example):
     # mallards; media.csv has 10 images of 00a2c20d in that interval.
     ev = independent_events(example.observations, "30min", deployments=example.deployments, media=example.media)
     row = ev[(ev["eventStart"] == pd.Timestamp("2020-06-06T04:11:07Z"))].iloc[0]
-    assert (row["scientificName"], row["n_observations"], row["n_media"], row["count"]) == ("Anas platyrhynchos", 2, 10, 10)
+    assert (row["scientificName"], row["n_observations"], row["n_media"], row["count"]) == (
+        "Anas platyrhynchos",
+        2,
+        10,
+        10,
+    )
     assert row["locationID"] == "e254a13c" and row["deploymentID"] == "00a2c20d"
 
 
@@ -252,9 +257,7 @@ def as_sets(event: np.ndarray) -> set[frozenset[int]]:
     return {frozenset(v) for v in groups.values()}
 
 
-rows_strategy = st.lists(
-    st.tuples(st.integers(0, 3), st.integers(0, 2), st.integers(0, 400)), min_size=1, max_size=60
-)
+rows_strategy = st.lists(st.tuples(st.integers(0, 3), st.integers(0, 2), st.integers(0, 400)), min_size=1, max_size=60)
 
 
 @settings(max_examples=100, deadline=None)
@@ -339,8 +342,13 @@ def test_sort_paths_agree():
 
 def test_doctests():
     import doctest
+    import importlib
 
-    import nbtools.events as module
-
-    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted > 0 and result.failed == 0
+    attempted = 0
+    names = ("events", "events.independent", "events.grouping", "events.camtrapr", "camtrapdp.select")
+    for name in names:  # the package's files and select_records' new home
+        module = importlib.import_module(f"nbtools.{name}")
+        result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+        assert result.failed == 0, name
+        attempted += result.attempted
+    assert attempted > 0
