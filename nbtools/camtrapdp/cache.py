@@ -63,10 +63,22 @@ DESCRIPTOR = "datapackage.json"
 ENTRY = "entry.json"
 
 #: The attributes of CamtrapDP and ValidationReport an entry holds; a class with other attributes is not cached.
-PACKAGE_FIELDS = frozenset({
-    "deployments", "media", "observations", "metadata", "resources", "report", "path", "utc_offset", "timezone",
-    "timezone_choice", "offsets", "upgraded_from",
-})
+PACKAGE_FIELDS = frozenset(
+    {
+        "deployments",
+        "media",
+        "observations",
+        "metadata",
+        "resources",
+        "report",
+        "path",
+        "utc_offset",
+        "timezone",
+        "timezone_choice",
+        "offsets",
+        "upgraded_from",
+    }
+)
 REPORT_FIELDS = frozenset({"problems", "rows_read", "set_aside", "notes"})
 
 
@@ -110,8 +122,10 @@ def code_fingerprint() -> str:
         zones = version("timezonefinder")
     except Exception:  # noqa: BLE001 -- not installed: the zone choice does not use it
         zones = "none"
-    digest.update(f"pandas {pd.__version__} pyarrow {pyarrow.__version__} timezonefinder {zones} "
-                  f"python {sys.version_info[:2]}".encode())
+    digest.update(
+        f"pandas {pd.__version__} pyarrow {pyarrow.__version__} timezonefinder {zones} "
+        f"python {sys.version_info[:2]}".encode()
+    )
     return digest.hexdigest()
 
 
@@ -179,7 +193,9 @@ def package_key(path: str | Path, options: dict[str, Any]) -> tuple[str, Path, d
             if used[name]:
                 checked[name] = digests[name]
     where = {"root": str(root.resolve()), "descriptor": descriptor_file.name, "options": options}
-    text = json.dumps({"format": FORMAT, "code": code_fingerprint(), "files": digests, **where}, sort_keys=True, default=str)
+    text = json.dumps(
+        {"format": FORMAT, "code": code_fingerprint(), "files": digests, **where}, sort_keys=True, default=str
+    )
     group = hashlib.sha256(json.dumps(where, sort_keys=True, default=str).encode()).hexdigest()[:16]
     return f"{group}-{hashlib.sha256(text.encode()).hexdigest()}", root, checked
 
@@ -221,8 +237,12 @@ def _plain(values: pd.Index) -> list[Any]:
 def dtype_spec(dtype: Any) -> dict[str, Any]:
     """A JSON description of a pandas dtype, exact enough to rebuild it (:func:`dtype_from_spec`)."""
     if isinstance(dtype, pd.CategoricalDtype):
-        return {"kind": "category", "categories": _plain(dtype.categories), "ordered": bool(dtype.ordered),
-                "categories_dtype": dtype_spec(dtype.categories.dtype)}
+        return {
+            "kind": "category",
+            "categories": _plain(dtype.categories),
+            "ordered": bool(dtype.ordered),
+            "categories_dtype": dtype_spec(dtype.categories.dtype),
+        }
     if isinstance(dtype, pd.StringDtype):
         return {"kind": "string", "storage": dtype.storage, "na": "nan" if dtype.na_value is np.nan else "NA"}
     name = str(dtype)
@@ -261,8 +281,12 @@ def frame_spec(frame: pd.DataFrame) -> dict[str, Any]:
         raise TypeError("only tables with distinct text column names are cached")
     if frame.attrs:
         raise TypeError("tables with attrs are not cached")
-    return {"columns": columns, "dtypes": [dtype_spec(frame[c].dtype) for c in columns], "index": _index_spec(frame.index),
-            "columns_dtype": dtype_spec(frame.columns.dtype)}
+    return {
+        "columns": columns,
+        "dtypes": [dtype_spec(frame[c].dtype) for c in columns],
+        "index": _index_spec(frame.index),
+        "columns_dtype": dtype_spec(frame.columns.dtype),
+    }
 
 
 def write_frame(frame: pd.DataFrame, path: Path) -> dict[str, Any]:
@@ -294,7 +318,9 @@ def read_frame(folder: Path, spec: dict[str, Any]) -> pd.DataFrame:
         raise CacheMiss(f"{path.name}: columns differ from entry.json")
     index_spec = spec["index"]
     if index_spec["kind"] == "range":
-        index: pd.Index = pd.RangeIndex(index_spec["start"], index_spec["stop"], index_spec["step"], name=index_spec["name"])
+        index: pd.Index = pd.RangeIndex(
+            index_spec["start"], index_spec["stop"], index_spec["step"], name=index_spec["name"]
+        )
     else:
         index = pd.Index(frame.pop(INDEX_COLUMN), name=index_spec["name"]).astype(dtype_from_spec(index_spec["dtype"]))
         index.name = index_spec["name"]
@@ -303,7 +329,9 @@ def read_frame(folder: Path, spec: dict[str, Any]) -> pd.DataFrame:
     frame.index = index
     for column, dtype_json in zip(spec["columns"], spec["dtypes"]):
         dtype = dtype_from_spec(dtype_json)
-        if frame[column].dtype != dtype or (isinstance(dtype, pd.CategoricalDtype) and not frame[column].dtype.categories.equals(dtype.categories)):
+        if frame[column].dtype != dtype or (
+            isinstance(dtype, pd.CategoricalDtype) and not frame[column].dtype.categories.equals(dtype.categories)
+        ):
             frame[column] = frame[column].astype(dtype)
     columns_dtype = dtype_from_spec(spec["columns_dtype"])
     if frame.columns.dtype != columns_dtype:
@@ -352,13 +380,25 @@ def write_entry(folder: Path, package: Any) -> None:
         "timezone": package.timezone,
         "upgraded_from": package.upgraded_from,
         "timezone_choice": None if choice is None else _json_text(dataclasses.asdict(choice)),
-        "problems": [[p.severity, p.file, int(p.row) if isinstance(p.row, np.integer) else p.row, p.field, p.value,
-                      p.message, p.check] for p in report.problems],
+        "problems": [
+            [
+                p.severity,
+                p.file,
+                int(p.row) if isinstance(p.row, np.integer) else p.row,
+                p.field,
+                p.value,
+                p.message,
+                p.check,
+            ]
+            for p in report.problems
+        ],
         "rows_read": _json_text(dict(report.rows_read)),
         "notes": _json_text(list(report.notes)),
     }
     for problem in entry["problems"]:
-        if not (problem[2] is None or type(problem[2]) is int) or not all(v is None or type(v) is str for v in problem[3:5]):
+        if not (problem[2] is None or type(problem[2]) is int) or not all(
+            v is None or type(v) is str for v in problem[3:5]
+        ):
             raise TypeError("a problem holds more than text and row numbers")
     _json_text(entry["problems"])
     (folder / ENTRY).write_text(json.dumps(entry, ensure_ascii=False, allow_nan=False), encoding="utf-8")
@@ -385,11 +425,17 @@ def read_entry(folder: Path) -> dict[str, Any]:
         )
         choice = entry["timezone_choice"]
         return dict(
-            deployments=tables["deployments"], media=tables["media"], observations=tables["observations"],
-            offsets=tables["offsets"], metadata=entry["metadata"],
+            deployments=tables["deployments"],
+            media=tables["media"],
+            observations=tables["observations"],
+            offsets=tables["offsets"],
+            metadata=entry["metadata"],
             resources={name: read_frame(folder, spec) for name, spec in entry["resources"].items()},
-            report=report, utc_offset=entry["utc_offset"], timezone=entry["timezone"],
-            timezone_choice=None if choice is None else ZoneChoice(**choice), upgraded_from=entry["upgraded_from"],
+            report=report,
+            utc_offset=entry["utc_offset"],
+            timezone=entry["timezone"],
+            timezone_choice=None if choice is None else ZoneChoice(**choice),
+            upgraded_from=entry["upgraded_from"],
         )
     except CacheMiss:
         raise

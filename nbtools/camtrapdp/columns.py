@@ -40,6 +40,7 @@ def empty_column_message(column: str, rows: int) -> str:
     hint = (
         f"; a Camtrap DP 0.1 package calls it {old}: read the package with "
         "nbtools.camtrapdp.read_camtrapdp, which upgrades 0.1 packages to 1.0"
-        if old else ""
+        if old
+        else ""
     )
     return f"{column} has no value in any of the {rows} rows: the column is absent from the file or empty{hint}"

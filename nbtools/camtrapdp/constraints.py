@@ -66,8 +66,23 @@ DEFAULT_TRUE = ("true", "True", "TRUE", "1")
 DEFAULT_FALSE = ("false", "False", "FALSE", "0")
 
 #: Constraints in the order a cell is judged against them (frictionless's order per type).
-_ORDER = ("required", "minLength", "maxLength", "pattern", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "enum")
-_BOUNDS = {"minimum": np.greater_equal, "maximum": np.less_equal, "exclusiveMinimum": np.greater, "exclusiveMaximum": np.less}
+_ORDER = (
+    "required",
+    "minLength",
+    "maxLength",
+    "pattern",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "enum",
+)
+_BOUNDS = {
+    "minimum": np.greater_equal,
+    "maximum": np.less_equal,
+    "exclusiveMinimum": np.greater,
+    "exclusiveMaximum": np.less,
+}
 
 #: The vectorised spellings accepted without a Python look at the cell.
 _FAST_INTEGER = r"^[+-]?[0-9]{1,18}$"
@@ -75,7 +90,12 @@ _FAST_NUMBER = r"^[+-]?(?:[0-9]{1,300}(?:\.[0-9]*)?|\.[0-9]{1,300})(?:[eE][+-]?[
 
 #: strptime directives that have a fixed-width vectorised spelling, and the regular expression for it.
 _DIRECTIVES = {
-    "Y": "[0-9]{4}", "m": "[0-9]{2}", "d": "[0-9]{2}", "H": "[0-9]{2}", "M": "[0-9]{2}", "S": "[0-9]{2}",
+    "Y": "[0-9]{4}",
+    "m": "[0-9]{2}",
+    "d": "[0-9]{2}",
+    "H": "[0-9]{2}",
+    "M": "[0-9]{2}",
+    "S": "[0-9]{2}",
     "z": "Z|[+-][0-9]{2}:?[0-5][0-9]",
 }
 _DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
@@ -208,11 +228,18 @@ def check_column(column: _Column, field: dict[str, Any], primary_key: str | None
             continue
         failed = _constraint(name, constraints[name], column.text, good, values, reader)
         if failed is not None and failed.any():
-            yield _Finding(np.flatnonzero(failed), _ORDER.index(name), "constraint-error", constraint_message(name, constraints[name]))
+            yield _Finding(
+                np.flatnonzero(failed),
+                _ORDER.index(name),
+                "constraint-error",
+                constraint_message(name, constraints[name]),
+            )
     if constraints.get("unique") and field.get("name") != primary_key:
         repeated = _repeated(column.text, good, reader)
         if repeated.any():
-            yield _Finding(np.flatnonzero(repeated), len(_ORDER), "unique-error", "repeats the value of an earlier row (unique)")
+            yield _Finding(
+                np.flatnonzero(repeated), len(_ORDER), "unique-error", "repeats the value of an earlier row (unique)"
+            )
 
 
 def constraint_message(name: str, value: Any) -> str:
@@ -440,12 +467,17 @@ class _Datetime(_Reader):
         if not matched.any():
             return matched, None
         safe = pc.if_else(pa.array(matched), text, pa.scalar("0" * 64, type=text.type)) if not matched.all() else text
-        number = {name: _numpy_int(pc.cast(pc.utf8_slice_codeunits(safe, start, start + width), pa.int64()))
-                  for name, (start, width) in places.items() if name != "z"}
+        number = {
+            name: _numpy_int(pc.cast(pc.utf8_slice_codeunits(safe, start, start + width), pa.int64()))
+            for name, (start, width) in places.items()
+            if name != "z"
+        }
         zone = None
         if "z" in places:  # Z, or a sign and two digits of hours
             sign = pc.utf8_slice_codeunits(safe, places["z"][0], places["z"][0] + 3)
-            zone = _numpy_int(pc.cast(pc.if_else(pc.equal(sign, "Z"), "00", pc.utf8_slice_codeunits(sign, 1, 3)), pa.int64()))
+            zone = _numpy_int(
+                pc.cast(pc.if_else(pc.equal(sign, "Z"), "00", pc.utf8_slice_codeunits(sign, 1, 3)), pa.int64())
+            )
         ok = _valid_fields(number, zone, len(present))
         return matched & ok, None
 

@@ -87,9 +87,7 @@ def written_offsets(cells: pd.DataFrame, table: str, file: str) -> pd.DataFrame:
         if not known.any():
             continue
         minutes = tail[known]
-        frame = pd.DataFrame(
-            {"deploymentID": cells.loc[known, "deploymentID"], "offset": minutes, "text": text[known]}
-        )
+        frame = pd.DataFrame({"deploymentID": cells.loc[known, "deploymentID"], "offset": minutes, "text": text[known]})
         frame["row"] = frame.index
         grouped = frame.groupby(["deploymentID", "offset"], sort=False, observed=True)
         summary = grouped.agg(
@@ -152,14 +150,24 @@ def check_offsets(offsets: pd.DataFrame, report: ValidationReport, zone: str | N
         expected), ``rows``, ``first_row`` and ``message``.
     """
     columns = [
-        "deploymentID", "file", "column", "offset", "expected", "deployment_offset", "shift_hours", "rows", "first_row",
+        "deploymentID",
+        "file",
+        "column",
+        "offset",
+        "expected",
+        "deployment_offset",
+        "shift_hours",
+        "rows",
+        "first_row",
         "message",
     ]
     if offsets is None or offsets.empty:
         return pd.DataFrame(columns=columns)
     local = offsets[offsets["offset"] != "+00:00"]
     at_deployment = (
-        local[local["table"] == "deployments"].groupby("deploymentID", observed=True)["offset"].agg(lambda s: sorted(set(s)))
+        local[local["table"] == "deployments"]
+        .groupby("deploymentID", observed=True)["offset"]
+        .agg(lambda s: sorted(set(s)))
     )
     if zone is not None:
         suspect, expected = _not_the_zones(local, zone)
@@ -167,21 +175,39 @@ def check_offsets(offsets: pd.DataFrame, report: ValidationReport, zone: str | N
         others = local[local["table"] != "deployments"]
         own = others["deploymentID"].map(at_deployment)
         suspect = pd.Series(
-            [bool(isinstance(o, list) and offset not in o) for o, offset in zip(own, others["offset"])], index=others.index
+            [bool(isinstance(o, list) and offset not in o) for o, offset in zip(own, others["offset"])],
+            index=others.index,
         ).reindex(local.index, fill_value=False)
         expected = local["deploymentID"].map(lambda d: at_deployment.get(d, [None])[0])
     findings = []
-    for (dep, file, column, offset), group in local[suspect].groupby(["deploymentID", "file", "column", "offset"], sort=False):
-        findings.append(_finding(dep, file, column, offset, expected[group.index[0]], at_deployment.get(dep), group, zone))
+    for (dep, file, column, offset), group in local[suspect].groupby(
+        ["deploymentID", "file", "column", "offset"], sort=False
+    ):
+        findings.append(
+            _finding(dep, file, column, offset, expected[group.index[0]], at_deployment.get(dep), group, zone)
+        )
     result = pd.DataFrame(findings, columns=columns)
     for finding in findings:
-        report.add("warning", finding["file"], finding["first_row"], finding["column"], finding["offset"],
-                   finding["message"], "utc-offset")
+        report.add(
+            "warning",
+            finding["file"],
+            finding["first_row"],
+            finding["column"],
+            finding["offset"],
+            finding["message"],
+            "utc-offset",
+        )
     return result
 
 
 def _finding(
-    dep: str, file: str, column: str, offset: str, expected: str, at_deployment: list[str] | None, group: pd.DataFrame,
+    dep: str,
+    file: str,
+    column: str,
+    offset: str,
+    expected: str,
+    at_deployment: list[str] | None,
+    group: pd.DataFrame,
     zone: str | None,
 ) -> dict[str, Any]:
     shift = (offset_minutes(offset) - offset_minutes(expected)) / 60
@@ -199,8 +225,15 @@ def _finding(
         f"{why}: a shift of {shift:+g} h (a camera or export set to the wrong zone?); the moments are read as written"
     )
     return {
-        "deploymentID": dep, "file": file, "column": column, "offset": offset, "expected": expected,
-        "deployment_offset": ", ".join(own) or None, "shift_hours": shift, "rows": rows, "first_row": first_row,
+        "deploymentID": dep,
+        "file": file,
+        "column": column,
+        "offset": offset,
+        "expected": expected,
+        "deployment_offset": ", ".join(own) or None,
+        "shift_hours": shift,
+        "rows": rows,
+        "first_row": first_row,
         "message": message,
     }
 

@@ -168,9 +168,7 @@ class ValidationReport:
                     "set_aside": aside,
                 }
             )
-        return pd.DataFrame.from_records(
-            records, columns=["file", "read", "kept", "flagged", "set_aside"]
-        )
+        return pd.DataFrame.from_records(records, columns=["file", "read", "kept", "flagged", "set_aside"])
 
     def to_frame(self) -> pd.DataFrame:
         """All problems as a table, one row a problem."""

@@ -138,7 +138,11 @@ def _repair_refs(node: Any) -> Any:
     """
     if isinstance(node, dict):
         return {
-            key: ("#/" + value[1:] if key == "$ref" and isinstance(value, str) and value.startswith("#$") else _repair_refs(value))
+            key: (
+                "#/" + value[1:]
+                if key == "$ref" and isinstance(value, str) and value.startswith("#$")
+                else _repair_refs(value)
+            )
             for key, value in node.items()
         }
     if isinstance(node, list):

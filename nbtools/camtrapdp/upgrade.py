@@ -154,7 +154,11 @@ RENAMES: dict[str, dict[str, str]] = {
 }
 
 #: Capture methods (project metadata and media) -> 1.0 values.
-CAPTURE_METHODS = {"motion detection": "activityDetection", "motionDetection": "activityDetection", "time lapse": "timeLapse"}
+CAPTURE_METHODS = {
+    "motion detection": "activityDetection",
+    "motionDetection": "activityDetection",
+    "time lapse": "timeLapse",
+}
 
 #: 0.1.x baitUse values; ``none`` is false, every other one true (the kind goes to deploymentTags).
 BAIT_KINDS = ("none", "scent", "food", "visual", "acoustic", "other")
@@ -405,7 +409,9 @@ def _upgrade_deployments(table: pd.DataFrame, origin: dict[str, str]) -> None:
         table["baitUse"] = bait.where(~kind, np.where(bait == "none", "false", "true"))
     if "featureType" in table.columns:
         feature = table["featureType"]
-        extra_tags = _join(extra_tags, pd.Series(np.where(feature == "other", "featureType:other", ""), index=table.index))
+        extra_tags = _join(
+            extra_tags, pd.Series(np.where(feature == "other", "featureType:other", ""), index=table.index)
+        )
         _map_values(table, "featureType", FEATURE_TYPES)
     if (extra_tags != "").any():
         tags = table[tags_column] if tags_column in table.columns else pd.Series("", index=table.index)
@@ -468,11 +474,15 @@ def sequence_times(media: pd.DataFrame) -> pd.DataFrame:
     empty = pd.DataFrame({"start": pd.Series(dtype=object), "end": pd.Series(dtype=object)})
     if "sequenceID" not in media.columns or "timestamp" not in media.columns:
         return empty
-    moments = pd.to_datetime(media["timestamp"].where(~media["timestamp"].isin(_MISSING)), format="ISO8601", utc=True, errors="coerce")
+    moments = pd.to_datetime(
+        media["timestamp"].where(~media["timestamp"].isin(_MISSING)), format="ISO8601", utc=True, errors="coerce"
+    )
     usable = moments.notna() & ~media["sequenceID"].isin(_MISSING)
     if not usable.any():
         return empty
-    frame = pd.DataFrame({"sequence": media["sequenceID"][usable], "moment": moments[usable], "text": media["timestamp"][usable]})
+    frame = pd.DataFrame(
+        {"sequence": media["sequenceID"][usable], "moment": moments[usable], "text": media["timestamp"][usable]}
+    )
     frame = frame.sort_values(["sequence", "moment"], kind="stable")
     grouped = frame.groupby("sequence", sort=False)["text"]
     result = pd.DataFrame({"start": grouped.first(), "end": grouped.last()})
@@ -498,7 +508,11 @@ def _join(left: pd.Series, right: pd.Series, separator: str = " | ") -> pd.Serie
 def report_upgrade(report: ValidationReport, version: str, descriptor: dict[str, Any]) -> None:
     """Say in ``report`` that the package was upgraded, from which version (a warning, check ``upgrade``)."""
     report.add(
-        "warning", DESCRIPTOR, None, "profile", descriptor.get("profile"),
+        "warning",
+        DESCRIPTOR,
+        None,
+        "profile",
+        descriptor.get("profile"),
         f"Camtrap DP {version} package upgraded to 1.0 on reading: columns and values were mapped as "
         "nbtools.camtrapdp.upgrade lists (start -> deploymentStart, sequenceID -> eventID, ...); the files on disk "
         "are unchanged and every row keeps its number in them",
@@ -526,8 +540,13 @@ def check_upgraded_descriptor(descriptor: dict[str, Any], version: str, report: 
     check_descriptor(descriptor, found)
     for problem in found.problems:
         report.add(
-            "warning", problem.file, problem.row, problem.field, problem.value,
-            f"after the upgrade from {version} to 1.0: {problem.message}", problem.check,
+            "warning",
+            problem.file,
+            problem.row,
+            problem.field,
+            problem.value,
+            f"after the upgrade from {version} to 1.0: {problem.message}",
+            problem.check,
         )
 
 
@@ -566,8 +585,13 @@ def check_upgraded_table(
     for problem in found.problems:
         came = f" ({version} column {origin[problem.field]})" if problem.field in origin else ""
         report.add(
-            problem.severity, file, problem.row, problem.field, problem.value,
-            f"after the upgrade from {version} to 1.0{came}: {problem.message}", problem.check,
+            problem.severity,
+            file,
+            problem.row,
+            problem.field,
+            problem.value,
+            f"after the upgrade from {version} to 1.0{came}: {problem.message}",
+            problem.check,
         )
 
 
@@ -592,16 +616,21 @@ def explain_upgraded_fields(
     version : str
         The version upgraded from.
     """
-    new_fields = {(files[table], field) for table, fields in NEW_REQUIRED_FIELDS.items() if table in files for field in fields}
+    new_fields = {
+        (files[table], field) for table, fields in NEW_REQUIRED_FIELDS.items() if table in files for field in fields
+    }
     problems = []
     for problem in report.problems:
         origin = origins.get(problem.file, {})
         if (problem.file, problem.field) in new_fields and problem.check == "missing-label":
             problem = dataclasses.replace(
-                problem, severity="warning",
+                problem,
+                severity="warning",
                 message=f"required in Camtrap DP 1.0, but {version} has no such term; read as empty",
             )
         elif problem.field in origin and f"{version} column" not in problem.message and problem.check != UPGRADE_CHECK:
-            problem = dataclasses.replace(problem, message=f"{problem.message} ({version} column {origin[problem.field]})")
+            problem = dataclasses.replace(
+                problem, message=f"{problem.message} ({version} column {origin[problem.field]})"
+            )
         problems.append(problem)
     report.problems = problems

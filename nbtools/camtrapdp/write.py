@@ -163,7 +163,11 @@ def _write_csv(table: pd.DataFrame, target: Path, zone: ZoneInfo, missing: tuple
     # The csv module quotes cells holding "\n" but not a bare "\r", which readers take for a line end: a table
     # with such a cell is written with every cell quoted (rare; the common case stays minimally quoted).
     frame.to_csv(
-        target, index=False, lineterminator="\n", compression=compression, encoding="utf-8",
+        target,
+        index=False,
+        lineterminator="\n",
+        compression=compression,
+        encoding="utf-8",
         quoting=csv.QUOTE_ALL if carriage_return else csv.QUOTE_MINIMAL,
     )
 
@@ -173,15 +177,20 @@ def _check_text(values: pd.Series, column: str, file: str, missing: tuple[str, .
 
     Returns whether any value holds a carriage return (the file must then quote every cell).
     """
-    if not (pd.api.types.is_object_dtype(values.dtype) or pd.api.types.is_string_dtype(values.dtype)
-            or isinstance(values.dtype, pd.CategoricalDtype)):
+    if not (
+        pd.api.types.is_object_dtype(values.dtype)
+        or pd.api.types.is_string_dtype(values.dtype)
+        or isinstance(values.dtype, pd.CategoricalDtype)
+    ):
         return False
     strings = values.dropna().astype("string")
     if strings.empty:
         return False
     nul = strings.str.contains("\x00", regex=False)
     if nul.any():
-        raise CamtrapDPError(f"{file}: column {column!r} holds a NUL character (row {nul.idxmax()!r}); it cannot be written")
+        raise CamtrapDPError(
+            f"{file}: column {column!r} holds a NUL character (row {nul.idxmax()!r}); it cannot be written"
+        )
     markers = strings.isin([m for m in missing if m])
     if markers.any():
         warnings.warn(
