@@ -88,7 +88,7 @@ def interleaved(fns: dict, repeat: int) -> dict[str, tuple[float, float, object]
 
 
 def study_grid(pixel: float):
-    from nbtools.large import study_profile
+    from nbtools.simulate.large import study_profile
     from nbtools.maps import grid_for
 
     return grid_for(study_profile().bounds, pixel)
@@ -99,7 +99,7 @@ def make_points(n: int) -> tuple[np.ndarray, np.ndarray]:
     """The first ``n`` large detections' x and y, generated in partitions in parallel (dask threads)."""
     import dask
 
-    from nbtools.large import DEFAULT_SEED, generate_partition, study_profile
+    from nbtools.simulate.large import DEFAULT_SEED, generate_partition, study_profile
 
     profile = study_profile()
     x, y = np.empty(n), np.empty(n)
@@ -450,7 +450,7 @@ def main(argv: list[str] | None = None) -> int:
         path = args.parquet or (DEFAULT_PARQUET if (DEFAULT_PARQUET / "_detections.json").is_file() else None)
         with tempfile.TemporaryDirectory(prefix="nbtools-large-") as scratch:
             if path is None:
-                from nbtools.large import write_large_detections
+                from nbtools.simulate.large import write_large_detections
 
                 rows = args.parquet_rows or max(sizes)
                 result = write_large_detections(Path(scratch) / "detections", n=rows, progress=False)

@@ -96,7 +96,7 @@ def _count(text: str) -> int:
 
 
 def _large(args: argparse.Namespace) -> int:
-    from .large import write_large_detections
+    from .simulate.large import write_large_detections
 
     result = write_large_detections(
         args.out_dir, n=args.rows, partition_rows=args.partition_rows, seed=args.seed,

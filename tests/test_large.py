@@ -13,8 +13,9 @@ import xarray as xr
 
 from nbtools.catalog import DATA_DIR, open_catalog
 from nbtools.cli import main
-from nbtools.large import MANIFEST, generate_partition, open_large_detections, study_profile, write_large_detections
+from nbtools.large import MANIFEST, open_large_detections
 from nbtools.maps import aggregate_points, grid_for
+from nbtools.simulate.large import generate_partition, study_profile, write_large_detections
 
 STUDY = DATA_DIR / "leopard-study"
 ROWS, PART_ROWS, SEED = 300_000, 100_000, 7
@@ -44,11 +45,14 @@ def _files(path: Path) -> dict[str, bytes]:
 
 
 def test_same_seed_gives_identical_files_whatever_the_scheduler(folder: Path, tmp_path: Path) -> None:
-    again = write_large_detections(tmp_path / "again", n=ROWS, partition_rows=PART_ROWS, seed=SEED,
-                                   progress=False, scheduler="sync")
+    again = write_large_detections(
+        tmp_path / "again", n=ROWS, partition_rows=PART_ROWS, seed=SEED, progress=False, scheduler="sync"
+    )
     assert [p.name for p in again.files] == ["part-00000.parquet", "part-00001.parquet", "part-00002.parquet"]
     assert _files(tmp_path / "again") == _files(folder)  # one thread here, a thread pool there: same bytes
-    other = write_large_detections(tmp_path / "other", n=PART_ROWS, partition_rows=PART_ROWS, seed=SEED + 1, progress=False)
+    other = write_large_detections(
+        tmp_path / "other", n=PART_ROWS, partition_rows=PART_ROWS, seed=SEED + 1, progress=False
+    )
     assert other.files[0].read_bytes() != (folder / "part-00000.parquet").read_bytes()
     # each partition comes from its own child seed: the file equals the partition generated alone
     alone = generate_partition(study_profile(), 2, PART_ROWS, SEED)
@@ -60,8 +64,14 @@ def test_rows_columns_dtypes_and_manifest(folder: Path, frame: pd.DataFrame) -> 
     assert df.npartitions == 3 and len(frame) == ROWS
     assert list(df.columns) == ["x", "y", "scientificName", "sex", "hour", "timestamp"]
     dtypes = {name: str(dtype) for name, dtype in df.dtypes.items()}
-    assert dtypes == {"x": "float64", "y": "float64", "scientificName": "category", "sex": "category",
-                      "hour": "int8", "timestamp": "datetime64[ns, UTC]"}
+    assert dtypes == {
+        "x": "float64",
+        "y": "float64",
+        "scientificName": "category",
+        "sex": "category",
+        "hour": "int8",
+        "timestamp": "datetime64[ns, UTC]",
+    }
     assert df["scientificName"].cat.known and df["sex"].cat.known
     assert list(df["sex"].cat.categories) == ["female", "male"]
     manifest = json.loads((folder / MANIFEST).read_text())
@@ -109,7 +119,8 @@ def test_cats_sit_around_their_activity_centres(frame: pd.DataFrame) -> None:
     leopards = pd.DataFrame([i for i in truth["individuals"] if i["species"] == "leopard"])
     points = frame[frame["scientificName"] == "Panthera pardus orientalis"]
     d2 = (points["x"].to_numpy()[:, None] - leopards["ac_x"].to_numpy()) ** 2 + (
-        points["y"].to_numpy()[:, None] - leopards["ac_y"].to_numpy()) ** 2
+        points["y"].to_numpy()[:, None] - leopards["ac_y"].to_numpy()
+    ) ** 2
     nearest = np.sqrt(d2.min(axis=1))
     assert np.median(nearest) < 3_500  # sigma is 2-3.5 km; with 100+ centres the nearest is closer still
 
@@ -149,7 +160,10 @@ def test_aggregates_on_dask_equal_pandas(folder: Path, frame: pd.DataFrame) -> N
 
 
 def test_command_line_writes_the_files(tmp_path: Path) -> None:
-    assert main(["large", str(tmp_path / "d"), "--rows", "2_500", "--partition-rows", "1000", "--seed", "3", "--quiet"]) == 0
+    assert (
+        main(["large", str(tmp_path / "d"), "--rows", "2_500", "--partition-rows", "1000", "--seed", "3", "--quiet"])
+        == 0
+    )
     df = open_large_detections(tmp_path / "d")
     assert df.npartitions == 3 and len(df) == 2_500
 

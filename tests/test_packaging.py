@@ -187,8 +187,8 @@ try:
 except FileNotFoundError as error:
     result["large"] = str(error)
 
-from nbtools.large import study_profile
-from nbtools.tracks import simulate_collar_tracks
+from nbtools.simulate.large import study_profile
+from nbtools.simulate.tracks import simulate_collar_tracks
 
 result["tracks"] = len(simulate_collar_tracks(n_collars=1, days=1, progress=False))
 result["profile_species"] = len(study_profile().species)  # the default study, found by large.py

@@ -23,6 +23,8 @@ import nbtools.habitat
 import nbtools.simulate
 from nbtools import cli
 from nbtools import simulate as sim
+from nbtools.simulate import diel as sim_diel
+from nbtools.simulate import stations as sim_stations
 
 #: A small year-long study: 10 km grid, 1 km habitat, 40 leopards (well under a second).
 SMALL = {"station_spacing_m": 10_000.0, "habitat_resolution_m": 1000.0, "n_leopards": 40}
@@ -111,7 +113,7 @@ def test_leopard_daytime_share_from_a_large_sample():
     rng = np.random.default_rng(1)
     leopard = sim.DEFAULT_SPECIES[0]
     n = 100_000
-    sun = sim._sample_diel(rng, leopard, n)
+    sun = sim_diel.sample_diel(rng, leopard, n)
     day = np.datetime64("2016-11-01") + rng.integers(0, 365, n).astype("timedelta64[D]")
     hours = sim.sun_to_clock(sun, day, 43.2, 131.4)
     table = sim.sunrise_sunset(day, 43.2, 131.4)
@@ -182,10 +184,15 @@ def test_stations_and_deployments(small):
 
 def test_default_grid_has_about_210_locations():
     habitat = nbtools.habitat.simulate_habitat(1, resolution_m=1000)
-    stations = sim._layout_stations(habitat, sim.StudyParameters(), np.random.default_rng(1))
+    stations = sim_stations.layout_stations(habitat, sim.StudyParameters(), np.random.default_rng(1))
     assert 200 <= len(stations) <= 225
     assert stations["locationID"].is_unique
-    spacing = np.sort(np.hypot(*(stations[["x", "y"]].to_numpy()[:, None, :] - stations[["x", "y"]].to_numpy()[None]).transpose(2, 0, 1)), axis=1)[:, 1]
+    spacing = np.sort(
+        np.hypot(
+            *(stations[["x", "y"]].to_numpy()[:, None, :] - stations[["x", "y"]].to_numpy()[None]).transpose(2, 0, 1)
+        ),
+        axis=1,
+    )[:, 1]
     assert 2000 < np.median(spacing) < 4000
 
 
@@ -212,7 +219,7 @@ def test_ids_and_foreign_keys(small):
 
 
 def test_column_names_follow_camtrap_dp():
-    schemas = nbtools.simulate.__file__.replace("simulate.py", "camtrapdp/schemas")
+    schemas = nbtools.habitat.__file__.replace("habitat.py", "camtrapdp/schemas")
     study = sim.simulate_tables(3, **SHORT)
     for name in ("deployments", "media", "observations"):
         with open(f"{schemas}/1.0.2/{name}-table-schema.json", encoding="utf-8") as handle:
@@ -221,7 +228,9 @@ def test_column_names_follow_camtrap_dp():
 
 
 def test_timestamps_inside_deployments_except_clock_faults(small):
-    media = small.media.merge(small.deployments[["deploymentID", "deploymentStart", "deploymentEnd"]], on="deploymentID")
+    media = small.media.merge(
+        small.deployments[["deploymentID", "deploymentStart", "deploymentEnd"]], on="deploymentID"
+    )
     assert str(small.media["timestamp"].dtype) == "datetime64[ns, UTC]"
     outside = media[(media["timestamp"] < media["deploymentStart"]) | (media["timestamp"] > media["deploymentEnd"])]
     faulty = _clock_faults(small)
@@ -338,7 +347,9 @@ def test_named_family(small):
     berry = table.loc["Berry", "individualID"]
     cubs = small.individuals[small.individuals["motherID"] == berry]
     assert len(cubs) == 2 and (cubs["birthYear"] == 2016).all()
-    den = small.observations[(small.observations["deploymentID"] == "DEN1-A-1") & (small.observations["observationLevel"] == "event")]
+    den = small.observations[
+        (small.observations["deploymentID"] == "DEN1-A-1") & (small.observations["observationLevel"] == "event")
+    ]
     april = den["eventStart"].dt.tz_convert("Asia/Vladivostok").dt.month == 4
     assert ((den["individualID"] == berry) & april).sum() >= 10
     juveniles = den[(den["lifeStage"] == "juvenile") & april]
@@ -392,7 +403,9 @@ def test_species_mix_follows_the_shares(small):
     for key, row in species.items():
         if key not in ("leopard", "tiger") and row["expected_visits"] > 100:
             assert row["visits"] == pytest.approx(row["expected_visits"], rel=0.2), key
-    blank = small.observations[(small.observations["observationLevel"] == "event") & (small.observations["observationType"] == "blank")]
+    blank = small.observations[
+        (small.observations["observationLevel"] == "event") & (small.observations["observationType"] == "blank")
+    ]
     assert len(blank) > 0, "vegetation triggers"
 
 
@@ -479,7 +492,7 @@ def test_cli_runs_simulate(tmp_path, monkeypatch, capsys):
 
 
 def test_doctests():
-    for module in (sim, nbtools.habitat, cli):
+    for module in (sim, sim_diel, nbtools.habitat, cli):
         result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
         assert result.failed == 0, module.__name__
 
@@ -526,6 +539,7 @@ def test_default_study(tmp_path):
     )
     share = ((sun >= np.pi / 2) & (sun < 1.5 * np.pi)).mean()
     assert 0.20 <= share <= 0.30
-    assert hashlib.sha256(result.paths["boundary"].read_bytes()).hexdigest() == hashlib.sha256(
-        nbtools.habitat.write_boundary(tmp_path / "b.geojson").read_bytes()
-    ).hexdigest()
+    assert (
+        hashlib.sha256(result.paths["boundary"].read_bytes()).hexdigest()
+        == hashlib.sha256(nbtools.habitat.write_boundary(tmp_path / "b.geojson").read_bytes()).hexdigest()
+    )

@@ -11,7 +11,7 @@ import pytest
 
 from nbtools.catalog import DATA_DIR, open_catalog
 from nbtools.habitat import sample_at
-from nbtools.tracks import (
+from nbtools.simulate.tracks import (
     COLUMNS,
     FIX_INTERVALS_MIN,
     CollarParameters,
@@ -146,7 +146,9 @@ def test_same_seed_gives_the_same_frame(truth, habitat, tracks) -> None:
     short = simulate_collar_tracks(truth, habitat, n_collars=3, days=20, seed=SEED, progress=False)
     other = simulate_collar_tracks(truth, habitat, n_collars=3, days=20, seed=SEED + 1, progress=False)
     assert not np.array_equal(other["x"].to_numpy()[:500], short["x"].to_numpy()[:500], equal_nan=True)
-    generator = simulate_collar_tracks(truth, habitat, n_collars=3, days=20, seed=np.random.default_rng(SEED), progress=False)
+    generator = simulate_collar_tracks(
+        truth, habitat, n_collars=3, days=20, seed=np.random.default_rng(SEED), progress=False
+    )
     assert_same_frame(generator, short)
 
 

@@ -1,0 +1,87 @@
+"""Images: each recorded visit gives 1 + Poisson triggers, each a burst of 3-5 images (the camera's setting);
+vegetation gives blank triggers, and the field team photographs itself when it sets and collects a camera.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .parameters import StudyParameters
+from .times import DAY
+
+__all__ = ["blank_triggers", "burst_images", "format_ids", "setup_triggers", "within"]
+
+
+def within(index: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Position of each element within its run, for runs of lengths ``counts`` laid end to end."""
+    starts = np.cumsum(counts) - counts
+    return np.arange(index.size) - np.repeat(starts, counts)
+
+
+def blank_triggers(p: StudyParameters, rng: np.random.Generator, dep: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Vegetation triggers: Poisson per deployment, thinned by the monthly weights."""
+    start = dep["op_start"].to_numpy().astype(np.int64)
+    end = dep["op_end"].to_numpy().astype(np.int64)
+    lost = dep["media_lost"].to_numpy()
+    monthly = np.asarray(p.blank_monthly, dtype=float)
+    factor = np.where(dep["fault"].to_numpy() == "card_full", p.card_full_blank_factor, 1.0) * ~lost
+    n = rng.poisson(p.blank_triggers_per_day * monthly.max() * factor * np.maximum(end - start, 0) / DAY)
+    which = np.repeat(np.arange(len(dep)), n)
+    t = start[which] + np.rint(rng.random(which.size) * (end - start)[which]).astype(np.int64)
+    month = pd.DatetimeIndex(pd.to_datetime(t, unit="s", utc=True)).tz_convert(p.timezone).month.to_numpy() - 1
+    keep = rng.random(which.size) < monthly[month] / monthly.max()
+    return which[keep], t[keep]
+
+
+def setup_triggers(rng: np.random.Generator, dep: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The field team walks in front of the camera after setting it and before retrieving it."""
+    lost = dep["media_lost"].to_numpy()
+    end = dep["end"].to_numpy().astype(np.int64)
+    working = (dep["op_end"].to_numpy() == end) & (end == dep["retrieval_end"].to_numpy())
+    retrieval = ~lost & working & ~dep["fault"].isin(["stolen", "broken"]).to_numpy()
+    start = dep["op_start"].to_numpy().astype(np.int64)
+    which = np.concatenate([np.flatnonzero(~lost), np.flatnonzero(retrieval)])
+    t = np.concatenate(
+        [
+            start[~lost] + rng.integers(20, 90, size=int((~lost).sum())),
+            end[retrieval] - rng.integers(60, 240, size=int(retrieval.sum())),
+        ]
+    )
+    return which, t
+
+
+def burst_images(
+    p: StudyParameters,
+    rng: np.random.Generator,
+    dep: pd.DataFrame,
+    kind: np.ndarray,
+    e_dep: np.ndarray,
+    e_t: np.ndarray,
+    e_species: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Triggers per event (1 + Poisson), a burst of images per trigger, 1 s apart (true times)."""
+    n_events = kind.size
+    extra = np.array([s.trigger_extra for s in p.species])
+    n_trig = np.ones(n_events, dtype=np.int64)
+    animal = kind == 0
+    n_trig[animal] += rng.poisson(extra[e_species[animal]])
+    burst = dep["burst"].to_numpy()[e_dep]
+    tr_event = np.repeat(np.arange(n_events), n_trig)
+    tr_j = within(tr_event, n_trig)
+    gap = np.where(tr_j > 0, burst[tr_event] + 2 + rng.exponential(p.event_gap_s, size=tr_event.size), 0.0)
+    cum = np.cumsum(gap)
+    offset = cum - np.repeat(cum[np.cumsum(n_trig) - n_trig], n_trig)
+    tr_t = e_t[tr_event] + np.rint(offset).astype(np.int64)
+    im_trig = np.repeat(np.arange(tr_event.size), burst[tr_event])
+    event = tr_event[im_trig]
+    k = within(im_trig, burst[tr_event])
+    t = tr_t[im_trig] + k
+    last = (tr_j[im_trig] == n_trig[event] - 1) & (k == burst[event] - 1)
+    keep = t <= dep["op_end"].to_numpy().astype(np.int64)[e_dep[event]]  # nothing after the camera stops
+    return {"event": event[keep], "t": t[keep], "last": last[keep], "dep": e_dep[event[keep]]}
+
+
+def format_ids(prefix: str, n: int, width: int) -> np.ndarray:
+    """``prefix`` + zero-padded 1..n, e.g. ``M000001``."""
+    return np.strings.add(prefix, np.strings.zfill(np.arange(1, n + 1).astype("U"), width)).astype(object)
