@@ -1,0 +1,252 @@
+"""Tests of the open-population models (nbtools.secr.open_*) against R's openCR 2.2.7 on ovenCH.
+
+Reference values (R 4.2.2, openCR 2.2.7; ../shared/data/reference/turn2/README.md, "Open population"):
+``openCR.fit(ovenCH, type = ...)`` joins the five sessions (70 animals, 49 secondary occasions, interval 0
+within a year and 1 between years):
+
+* ``type = "CJS"``: logLik -254.5962316, phi 0.4629580414 (SE 0.0547343311), p 0.1690789267;
+* ``type = "PLBl"``: logLik -661.4603486, p 0.1421426609, phi 0.473593739, lambda 0.9750076334 (SE 0.068669521).
+
+Tolerances: log-likelihood 1e-6 absolute (we agree to about 1e-9); estimates 1e-5 relative (R's ``nlm``
+stops within about 1e-6 of the maximum); SEs 1e-3 relative (R's Hessian is nlm's finite-difference one; ours
+differs from it by 4e-6 for phi and 4e-5 for lambda). Models with covariates (sex, session) have no R values
+in the reference notes: they are checked against a plain per-animal transcription of the likelihood and by
+simulation.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.special import expit
+
+from nbtools.secr import make_capthists
+from nbtools.secr.open_cjs import cjs_fit, cjs_loglik
+from nbtools.secr.open_histories import OpenCaptureHistory, join_sessions
+from nbtools.secr.open_pradel import entry_probabilities, pradel_fit, pradel_loglik
+from nbtools.secr.open_simulate import sim_open_history
+
+REF = Path(__file__).parent / "data" / "reference" / "turn2"
+NOCCASIONS = {"2005": 9, "2006": 10, "2007": 10, "2008": 10, "2009": 10}
+
+# openCR 2.2.7: openCR.fit(ovenCH, type = "CJS")
+CJS_LOGLIK = -254.5962316
+CJS = {"phi": 0.4629580414, "p": 0.1690789267}
+CJS_SE_PHI = 0.0547343311
+# openCR 2.2.7: openCR.fit(ovenCH, type = "PLBl")
+PLB_LOGLIK = -661.4603486
+PLB = {"p": 0.1421426609, "phi": 0.473593739, "lambda": 0.9750076334}
+PLB_SE_LAMBDA = 0.068669521
+
+
+@pytest.fixture(scope="module")
+def oven() -> OpenCaptureHistory:
+    captures = pd.read_csv(REF / "ovenCH_captures.csv", dtype={"session": str, "ID": str, "trap": str})
+    sex = pd.read_csv(REF / "ovenCH_individual_covariates.csv", dtype=str)
+    captures = captures.merge(sex, on=["session", "ID"], how="left")
+    traps = pd.read_csv(REF / "ovenCH_traps.csv", dtype={"session": str, "trap": str})
+    chs = make_capthists(captures, traps, detector="multi", noccasions=NOCCASIONS, covnames=["Sex"])
+    return join_sessions(chs)
+
+
+@pytest.fixture(scope="module")
+def cjs(oven):
+    return cjs_fit(oven)
+
+
+@pytest.fixture(scope="module")
+def plbl(oven):
+    return pradel_fit(oven, type="PLBl")
+
+
+# ------------------------------------------------------------------ plain per-animal likelihoods (cross-check)
+def _plain_cjs(h: OpenCaptureHistory, p: np.ndarray, phi: np.ndarray) -> float:
+    """openCR's ``prwi`` for type CJS, animal by animal, loop by loop."""
+    y, prim, J = h.secondary, h.primary, h.nsessions
+    total = 0.0
+    for i in range(h.n):
+        f, last, cens = h.first[i], h.last[i], h.censored[i]
+        like = 0.0
+        for d in range(last, (last if cens else J - 1) + 1):
+            term = 1.0
+            for j in range(f, d):
+                term *= phi[i, j] ** h.intervals[j]
+            if not cens and d < J - 1:
+                term *= 1 - phi[i, d] ** h.intervals[d]
+            for s in np.flatnonzero((prim > f) & (prim <= d)):
+                term *= p[i, s] if y[i, s] else 1 - p[i, s]
+            like += term
+        total += np.log(like)
+    return total
+
+
+def _plain_plbl(h: OpenCaptureHistory, p: np.ndarray, phi: np.ndarray, lam: np.ndarray) -> float:
+    """openCR's ``prwi`` and ``PCH1`` for type PLBl, animal by animal."""
+    y, prim, J = h.secondary, h.primary, h.nsessions
+    total = 0.0
+    for i in range(h.n):
+        ph = [phi[i, j] ** h.intervals[j] for j in range(J - 1)] + [0.0]
+        f = [max(lam[i, j] ** h.intervals[j] - ph[j], 0.0) for j in range(J - 1)]
+        w = [1.0]
+        grow = 1.0
+        for j in range(J - 1):
+            w.append(f[j] * grow)
+            grow *= ph[j] + f[j]
+        beta = np.array(w) / sum(w)
+        like = pdot = 0.0
+        for b in range(J):
+            for d in range(b, J):
+                alive = beta[b] * np.prod(ph[b:d]) * (1 - ph[d])
+                missed = np.prod([1 - p[i, s] for s in np.flatnonzero((prim >= b) & (prim <= d))])
+                pdot += alive * (1 - missed)
+                if b <= h.first[i] and d >= h.last[i] and (not h.censored[i] or d == h.last[i]):
+                    term = beta[b] * np.prod(ph[b:d]) * (1.0 if h.censored[i] else 1 - ph[d])
+                    for s in np.flatnonzero((prim >= b) & (prim <= d)):
+                        term *= p[i, s] if y[i, s] else 1 - p[i, s]
+                    like += term
+        total += np.log(like) - np.log(pdot)
+    return total
+
+
+# ------------------------------------------------------------------ histories
+def test_joined_ovench_history(oven):
+    assert oven.n == 70 and oven.nsessions == 5 and oven.noccasions == 49
+    assert oven.occasions == (9, 10, 10, 10, 10) and oven.sessions == tuple(NOCCASIONS)
+    assert oven.counts.sum() == 192 and oven.counts.shape == (70, 49, 44)
+    summary = oven.summary()
+    assert summary["animals"].tolist() == [20, 22, 26, 19, 16]
+    assert summary["new"].tolist() == [20, 13, 14, 15, 8] and summary["new"].sum() == 70
+    assert oven.censored.sum() == 1 and oven.last[oven.censored].tolist() == [4]
+    assert oven.covariates["Sex"].value_counts().to_dict() == {"F": 37, "M": 33}
+    table = oven.to_frame()
+    assert list(table.columns) == [*NOCCASIONS, "Sex"] and table[list(NOCCASIONS)].to_numpy().sum() == 103
+
+
+def test_join_rejects_different_detectors(oven):
+    captures = pd.read_csv(REF / "ovenCH_captures.csv", dtype={"session": str, "ID": str, "trap": str})
+    traps = pd.read_csv(REF / "ovenCH_traps.csv", dtype={"session": str, "trap": str})
+    traps.loc[traps["session"] == "2007", "x"] += 10.0
+    chs = make_capthists(captures, traps, detector="multi", noccasions=NOCCASIONS)
+    with pytest.raises(ValueError, match="session '2007' has other detectors"):
+        join_sessions(chs)
+    with pytest.raises(ValueError, match="at least 2 sessions"):
+        join_sessions({"2005": chs["2005"]})
+
+
+# ------------------------------------------------------------------ CJS
+def test_cjs_matches_opencr(cjs):
+    assert cjs.loglik == pytest.approx(CJS_LOGLIK, abs=1e-6)
+    assert cjs.value("phi") == pytest.approx(CJS["phi"], rel=1e-5)
+    assert cjs.value("p") == pytest.approx(CJS["p"], rel=1e-5)
+    assert cjs.value("phi", "SE") == pytest.approx(CJS_SE_PHI, rel=1e-3)
+    assert cjs.n_params == 2 and cjs.n == 70 and cjs.converged and cjs.notes == []
+    assert cjs.aic == pytest.approx(-2 * CJS_LOGLIK + 4, abs=1e-5)
+    assert list(cjs.coef.index) == ["p", "phi"]
+    # link-scale SE and the back-transformed Wald interval (openCR's predict)
+    se = cjs.se["phi"]
+    row = cjs.real("phi").iloc[0]
+    assert row["SE"] == pytest.approx(row["estimate"] * (1 - row["estimate"]) * se, rel=1e-12)
+    assert row["lcl"] == pytest.approx(expit(cjs.coef["phi"] - 1.959963985 * se), rel=1e-8)
+    frame = cjs.to_frame()
+    assert frame.attrs["loglik"] == cjs.loglik and list(frame.index) == ["p", "phi"]
+
+
+def test_cjs_likelihood_equals_plain_transcription(oven):
+    rng = np.random.default_rng(4)
+    p = rng.uniform(0.05, 0.4, (oven.n, oven.noccasions))
+    phi = rng.uniform(0.3, 0.9, (oven.n, oven.nsessions))
+    assert cjs_loglik(oven, p, phi) == pytest.approx(_plain_cjs(oven, p, phi), rel=1e-12)
+
+
+def test_cjs_covariate_models(oven, cjs):
+    by_sex = cjs_fit(oven, {"phi": "~ Sex"})
+    assert list(by_sex.coef.index) == ["p", "phi", "phi.SexM"]
+    assert by_sex.loglik > cjs.loglik and by_sex.converged
+    phi = by_sex.real("phi")
+    assert list(phi.index) == ["phi[Sex=F]", "phi[Sex=M]"]
+    assert phi["estimate"].iloc[1] > phi["estimate"].iloc[0]
+    # session-specific detection: openCR merges the first session (not estimable in a CJS model) into the second
+    by_session = cjs_fit(oven, {"p": "~ session"})
+    assert list(by_session.coef.index) == ["p", "p.session3", "p.session4", "p.session5", "phi"]
+    assert list(by_session.real("p")["session"]) == ["2", "3", "4", "5"]
+    # time-specific survival (t is openCR's synonym of session); the last session's level merged into the first
+    by_time = cjs_fit(oven, {"phi": "~ t"})
+    assert list(by_time.coef.index) == ["p", "phi", "phi.t2", "phi.t3", "phi.t4"]
+    assert by_time.loglik > cjs.loglik
+    # the fitted value is the maximum of the plain transcription
+    beta = by_sex.coef.to_numpy()
+    sex_m = (oven.covariates["Sex"] == "M").to_numpy()
+    p = np.full((oven.n, oven.noccasions), expit(beta[0]))
+    phi = np.repeat(expit(beta[1] + beta[2] * sex_m)[:, None], oven.nsessions, axis=1)
+    assert _plain_cjs(oven, p, phi) == pytest.approx(by_sex.loglik, abs=1e-9)
+
+
+# ------------------------------------------------------------------ Pradel-Link-Barker
+def test_plbl_matches_opencr(plbl):
+    assert plbl.loglik == pytest.approx(PLB_LOGLIK, abs=1e-6)
+    for name, value in PLB.items():
+        assert plbl.value(name) == pytest.approx(value, rel=1e-5), name
+    assert plbl.value("lambda", "SE") == pytest.approx(PLB_SE_LAMBDA, rel=1e-3)
+    assert plbl.n_params == 3 and plbl.converged and plbl.notes == []
+    assert plbl.aic == pytest.approx(-2 * PLB_LOGLIK + 6, abs=1e-5)
+    # log link: delta-method SE and a back-transformed interval
+    assert plbl.value("lambda", "SE") == pytest.approx(plbl.value("lambda") * plbl.se["lambda"], rel=1e-12)
+    assert plbl.value("lambda", "ucl") == pytest.approx(np.exp(plbl.coef["lambda"] + 1.959963985 * plbl.se["lambda"]))
+
+
+def test_plbf_is_the_same_model(oven, plbl):
+    plbf = pradel_fit(oven, type="PLBf")
+    assert plbf.loglik == pytest.approx(plbl.loglik, abs=1e-7)
+    assert plbf.value("f") == pytest.approx(plbl.value("lambda") - plbl.value("phi"), rel=1e-4)
+
+
+def test_plbl_likelihood_equals_plain_transcription(oven):
+    rng = np.random.default_rng(5)
+    p = rng.uniform(0.05, 0.4, (oven.n, oven.noccasions))
+    phi = rng.uniform(0.3, 0.9, (oven.n, oven.nsessions))
+    lam = rng.uniform(0.6, 1.4, (oven.n, oven.nsessions))  # some lambda < phi: f = 0 there, as openCR
+    assert pradel_loglik(oven, p, phi, lam) == pytest.approx(_plain_plbl(oven, p, phi, lam), rel=1e-12)
+
+
+def test_entry_probabilities():
+    phi = np.full((1, 4), 0.5)
+    lam = np.array([[1.5, 1.0, 0.4, 9.0]])  # f = 1, 0.5, 0 (lambda < phi); the last lambda is unused
+    beta = entry_probabilities(phi, lam, np.ones(3), "lambda")
+    weights = np.array([1.0, 1.0, 0.5 * 1.5, 0.0])
+    assert beta == pytest.approx((weights / weights.sum())[None, :])
+
+
+def test_plbl_covariate_models(oven, plbl):
+    fit = pradel_fit(oven, {"phi": "~ Sex", "lambda": "~ session"})
+    assert list(fit.coef.index) == [
+        "p",
+        "phi",
+        "phi.SexM",
+        "lambda",
+        "lambda.session2",
+        "lambda.session3",
+        "lambda.session4",
+    ]
+    assert fit.loglik > plbl.loglik and fit.converged
+    assert len(fit.real("lambda")) == 4
+    with pytest.raises(ValueError, match="not an individual covariate"):
+        pradel_fit(oven, {"phi": "~ age"})
+    with pytest.raises(ValueError, match="has parameters"):
+        pradel_fit(oven, {"f": "~1"})
+
+
+# ------------------------------------------------------------------ simulation
+def test_fits_recover_simulated_truth():
+    history, truth = sim_open_history(400, phi={"F": 0.8, "M": 0.6}, p=0.3, f=0.3, occasions=(5,) * 6, seed=20261207)
+    assert truth["detected"].sum() == history.n
+    cjs = cjs_fit(history, {"phi": "~ sex"})
+    phi = cjs.real("phi").set_index("sex")
+    for sex, value in {"F": 0.8, "M": 0.6}.items():
+        assert abs(phi.loc[sex, "estimate"] - value) < 3 * phi.loc[sex, "SE"], sex
+    assert abs(cjs.value("p") - 0.3) < 3 * cjs.value("p", "SE")
+    plbf = pradel_fit(history, {"phi": "~ sex"}, type="PLBf")
+    assert abs(plbf.value("f") - 0.3) < 3 * plbf.value("f", "SE")
+    assert abs(plbf.value("p") - 0.3) < 3 * plbf.value("p", "SE")
