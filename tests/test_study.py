@@ -64,14 +64,16 @@ def test_species_subset_keeps_the_level_chosen_on_the_whole_table(study: Study) 
     from nbtools.study import species_records
 
     leopard = "Panthera pardus orientalis"
-    obs = pd.DataFrame({
-        "deploymentID": ["d1", "d1", "d1", "d2", "d2"],
-        "eventID": ["e1", "e1", "e1", "e2", "e2"],
-        "eventStart": pd.to_datetime(["2020-06-01T10:00Z"] * 3 + ["2020-06-02T22:00Z"] * 2),
-        "observationLevel": ["event", "media", "media", "media", "media"],
-        "observationType": ["animal"] * 5,
-        "scientificName": ["Capreolus pygargus", leopard, "Capreolus pygargus", leopard, leopard],
-    })  # fmt: skip
+    obs = pd.DataFrame(
+        {
+            "deploymentID": ["d1", "d1", "d1", "d2", "d2"],
+            "eventID": ["e1", "e1", "e1", "e2", "e2"],
+            "eventStart": pd.to_datetime(["2020-06-01T10:00Z"] * 3 + ["2020-06-02T22:00Z"] * 2),
+            "observationLevel": ["event", "media", "media", "media", "media"],
+            "observationType": ["animal"] * 5,
+            "scientificName": ["Capreolus pygargus", leopard, "Capreolus pygargus", leopard, leopard],
+        }
+    )
     assert species_records(obs).index.tolist() == [0, 3, 4]
     whole = select_records(obs)
     deployments = pd.DataFrame({"deploymentID": ["d1", "d2"], "locationID": ["a", "b"]})

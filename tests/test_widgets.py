@@ -181,8 +181,9 @@ def test_clock_or_sun_switches_times_as_sun_time_says(act: ActivityExplorer, tim
         leo = times[times["scientificName"] == LEOPARD]
         np.testing.assert_array_equal(clock, leo["time_rad"].to_numpy())
         assert not np.allclose(clock, sun)
-        again = activity.sun_time(clock, leo["eventStart"], leo["latitude"].to_numpy(), leo["longitude"].to_numpy(),
-                                  tz=study.timezone)  # fmt: skip
+        again = activity.sun_time(
+            clock, leo["eventStart"], leo["latitude"].to_numpy(), leo["longitude"].to_numpy(), tz=study.timezone
+        )
         np.testing.assert_allclose(again, sun, atol=1e-12)
         c = activity.times_by_species(times, "time_rad", species=[LEOPARD, TIGER])
         assert act.result.dhat == activity.overlap_estimates(c[LEOPARD], c[TIGER]).estimate
