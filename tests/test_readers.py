@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from nbtools.camtrapdp import read_camtrapdp
+from nbtools.camtrapdp import CamtrapDPError, read_camtrapdp
 from nbtools.camtrapdp.select import filter_table
 from nbtools.catalog import DATA_DIR
 from nbtools.checksums import ChecksumError, write_checksums
@@ -59,7 +59,7 @@ def test_load_package_is_read_once_while_the_files_are_unchanged(example_path: P
     again = load_package(copy, validate=False)
     assert again is not first
     pd.testing.assert_frame_equal(again.observations, first.observations)
-    with pytest.raises(Exception, match="datapackage.json|not a folder|no such|does not exist"):
+    with pytest.raises(CamtrapDPError, match="absent: not found; a Camtrap DP package is a folder"):
         load_package(tmp_path / "absent")
 
 
