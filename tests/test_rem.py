@@ -58,8 +58,13 @@ REF = Path(__file__).parent / "data" / "reference"
 FOX = "Vulpes vulpes"
 
 # Distance::ds(data.frame(distance = radius), transect = "point", key = "hn", adjustment = NULL, truncation = "5%")
-R_HN_POINT = {"log_sigma": 1.117503462, "loglik": -8.072127604, "edr": 4.178373183, "edr_se": 0.8857357,
-              "width": 7.127512021}
+R_HN_POINT = {
+    "log_sigma": 1.117503462,
+    "loglik": -8.072127604,
+    "edr": 4.178373183,
+    "edr_se": 0.8857357,
+    "width": 7.127512021,
+}
 # ds(data.frame(distance = abs(angle)), transect = "line", key = "hn", adjustment = NULL)
 R_HALF_ANGLE = 0.3877356009
 # Harmonic mean speed (m/s) and SE = m^2 sqrt(var(1/v)/n)
@@ -67,9 +72,18 @@ R_SPEED = (0.8553513505, 0.2123972898)
 # activity::fitact(clock times of the 13 sequences, adj = 1)
 R_ACT_CLOCK = 0.2478145816
 # camtrapDensity 0.1.15: rem_estimate(pkg, species = "Vulpes vulpes", reps = 999), set.seed(1)
-R_CAMTRAPDENSITY = {"radius": 4.178373184, "angle_deg": 44.43122699, "speed_kmh": 3.079264862,
-                    "activity": 0.2451958764, "day_range": 18.12055311, "trap_rate": 0.3535278623,
-                    "density": 5.285159749, "se": 2.399238584, "lcl": 2.262567324, "ucl": 12.34567178}
+R_CAMTRAPDENSITY = {
+    "radius": 4.178373184,
+    "angle_deg": 44.43122699,
+    "speed_kmh": 3.079264862,
+    "activity": 0.2451958764,
+    "day_range": 18.12055311,
+    "trap_rate": 0.3535278623,
+    "density": 5.285159749,
+    "se": 2.399238584,
+    "lcl": 2.262567324,
+    "ucl": 12.34567178,
+}
 R_CAMERA_DAYS = 33.94357639
 
 
@@ -142,8 +156,9 @@ def test_half_normal_integrals_are_the_closed_forms() -> None:
     point = DetectionModel("point", "hn", w)
     line = DetectionModel("line", "hn", w)
     assert point.mu(beta) == pytest.approx(sigma**2 * -math.expm1(-(w**2) / (2 * sigma**2)), rel=1e-13)
-    assert line.mu(beta) == pytest.approx(sigma * math.sqrt(math.pi / 2) * (2 * stats.norm.cdf(w / sigma) - 1),
-                                          rel=1e-13)
+    assert line.mu(beta) == pytest.approx(
+        sigma * math.sqrt(math.pi / 2) * (2 * stats.norm.cdf(w / sigma) - 1), rel=1e-13
+    )
     x = np.linspace(0, w, 7)
     assert point.cdf(x, beta)[[0, -1]].tolist() == pytest.approx([0.0, 1.0], abs=1e-13)
     assert line.cdf(2.0, beta) == pytest.approx(integrate.quad(lambda v: line.pdf(v, beta), 0, 2.0)[0], rel=1e-10)
@@ -317,8 +332,12 @@ def test_angle_units() -> None:
 
 # ------------------------------------------------------------------------- REM: camtrapDensity's number
 def test_rem_formula_with_camtrapdensity_parameters() -> None:
-    d = rem_density(R_CAMTRAPDENSITY["trap_rate"], R_CAMTRAPDENSITY["day_range"], R_CAMTRAPDENSITY["radius"],
-                    math.radians(R_CAMTRAPDENSITY["angle_deg"]))
+    d = rem_density(
+        R_CAMTRAPDENSITY["trap_rate"],
+        R_CAMTRAPDENSITY["day_range"],
+        R_CAMTRAPDENSITY["radius"],
+        math.radians(R_CAMTRAPDENSITY["angle_deg"]),
+    )
     assert d == pytest.approx(R_CAMTRAPDENSITY["density"], rel=1e-9)
 
 
@@ -348,7 +367,14 @@ def test_delta_method_is_the_sum_of_squared_cvs(camtrapdensity) -> None:
     assert camtrapdensity.se == pytest.approx(camtrapdensity.density * cv, rel=1e-12)
     assert p.loc["density", "estimate"] == camtrapdensity.density
     assert camtrapdensity.to_frame().index.tolist() == [
-        "trap_rate", "radius", "angle", "active_speed", "activity_level", "day_range", "density"]
+        "trap_rate",
+        "radius",
+        "angle",
+        "active_speed",
+        "activity_level",
+        "day_range",
+        "density",
+    ]
 
 
 # ------------------------------------------------------------------------- REM: nbtools conventions
@@ -358,9 +384,15 @@ def test_rem_estimate_default_conventions(study) -> None:
     assert res.data.n_contacts == 13 and res.settings["contacts"] == "events"
     assert p.loc["trap_rate", "estimate"] == pytest.approx(13 / res.data.camera_days * 0.8, rel=1e-12)
     assert p.loc["activity_level", "estimate"] == pytest.approx(R_ACT_CLOCK, rel=1e-9)
-    assert res.density == pytest.approx(rem_density(
-        p.loc["trap_rate", "estimate"], p.loc["day_range", "estimate"], p.loc["radius", "estimate"],
-        p.loc["angle", "estimate"]), rel=1e-12)
+    assert res.density == pytest.approx(
+        rem_density(
+            p.loc["trap_rate", "estimate"],
+            p.loc["day_range", "estimate"],
+            p.loc["radius", "estimate"],
+            p.loc["angle", "estimate"],
+        ),
+        rel=1e-12,
+    )
     assert res.bootstrap == "full" and res.replicates.size + res.failed_reps == 100
     assert res.bootstrap_lcl < res.density < res.bootstrap_ucl
     assert any("3 locations" in m for m in res.messages)
@@ -371,8 +403,9 @@ def test_rem_estimate_default_conventions(study) -> None:
 
 
 def test_rem_estimate_overrides_and_no_bootstrap(study) -> None:
-    res = rem_estimate(study, FOX, bootstrap=None, activity_reps=0, truncation_share=False,
-                       contacts="sequences", progress=False)
+    res = rem_estimate(
+        study, FOX, bootstrap=None, activity_reps=0, truncation_share=False, contacts="sequences", progress=False
+    )
     assert res.bootstrap is None and math.isnan(res.bootstrap_se) and math.isnan(res.se)
     assert res.parameters.loc["trap_rate", "estimate"] == pytest.approx(13 / res.data.camera_days, rel=1e-12)
     assert any("no activity bootstrap" in m for m in res.messages)
@@ -420,7 +453,8 @@ def _synthetic(seed: int, k: int = 60, mean: float = 8.0) -> rem.REMData:
     return rem.REMData(
         "Cervus nippon",
         pd.DataFrame({"locationID": locs, "contacts": y, "camera_days": rng.uniform(20, 40, k), "n_deployments": 1}),
-        table("radius", rng.rayleigh(3.0, n)), table("angle", rng.normal(0, 0.3, n)),
+        table("radius", rng.rayleigh(3.0, n)),
+        table("angle", rng.normal(0, 0.3, n)),
         table("speed", rng.lognormal(-0.5, 0.5, n)),
         pd.DataFrame({"locationID": where, "time": rng.vonmises(0, 1, n) % (2 * np.pi)}),
     )
@@ -432,8 +466,9 @@ def test_fast_bootstrap_equals_the_plain_loop(conventions) -> None:
     resamples and gives the same replicate densities as the plain per-replicate loop over fit_detection,
     harmonic_mean_speed and activity_level, to 1e-6 (the plain bounded optimiser stops within ~1e-8)."""
     data = _synthetic(7, k=60)
-    settings = dict(activity_adj=rem.CONVENTIONS[conventions]["activity_adj"], reps=20, activity_reps=20, seed=11,
-                    progress=False)
+    settings = dict(
+        activity_adj=rem.CONVENTIONS[conventions]["activity_adj"], reps=20, activity_reps=20, seed=11, progress=False
+    )
     fast = rem.rem_from_data(data, **settings)
     plain = rem.rem_from_data(data, engine="plain", **settings)
     assert fast.failed_reps == plain.failed_reps == 0 and fast.replicates.size == 20

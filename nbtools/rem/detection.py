@@ -149,7 +149,7 @@ class DetectionModel:
     def _split(self, beta: NDArray) -> tuple[float, float, NDArray]:
         sigma = float(np.exp(beta[0]))
         shape = float(np.exp(beta[1])) if self.key == "hr" else float("nan")
-        adj = np.asarray(beta[(2 if self.key == "hr" else 1):], dtype=float)
+        adj = np.asarray(beta[(2 if self.key == "hr" else 1) :], dtype=float)
         return sigma, shape, adj
 
     def g(self, x: ArrayLike, beta: ArrayLike) -> NDArray[np.float64]:
@@ -401,7 +401,9 @@ class DetectionFit:
 
     def _require(self, transect: str, what: str) -> None:
         if self.model.transect != transect:
-            raise AttributeError(f"{what} is defined for {transect} transects; this fit is a {self.model.transect} transect")
+            raise AttributeError(
+                f"{what} is defined for {transect} transects; this fit is a {self.model.transect} transect"
+            )
 
     # ---------------------------------------------------------------------------- functions
     def g(self, x: ArrayLike) -> NDArray[np.float64]:
@@ -452,7 +454,13 @@ class DetectionFit:
         )
 
     def __repr__(self) -> str:
-        kind = "radius" if self.model.transect == "point" else "half-angle" if self.unit in ("rad", "deg") else "half-width"
+        kind = (
+            "radius"
+            if self.model.transect == "point"
+            else "half-angle"
+            if self.unit in ("rad", "deg")
+            else "half-width"
+        )
         adj = "" if not self.model.order else " + cos(" + ",".join(map(str, self.model.order)) + ")"
         flags = "" if self.converged else ", NOT CONVERGED"
         return (
@@ -497,8 +505,9 @@ def _maximise(model: DetectionModel, x: NDArray, method: str, start: NDArray | N
     if model.n_params == 1 and start is None and method == "BFGS":
         # one coefficient (a key scale): Brent's method on log sigma, bracketed far around the data
         lo, hi = math.log(1e-4 * model.width), math.log(1e4 * model.width)
-        res = optimize.minimize_scalar(lambda b: nll(np.array([b])), bounds=(lo, hi), method="bounded",
-                                       options={"xatol": 1e-11, "maxiter": 500})
+        res = optimize.minimize_scalar(
+            lambda b: nll(np.array([b])), bounds=(lo, hi), method="bounded", options={"xatol": 1e-11, "maxiter": 500}
+        )
         at_bound = min(res.x - lo, hi - res.x) < 1e-3
         return np.array([float(res.x)]), float(-res.fun), bool(res.success and not at_bound and res.fun < 1e299)
 
@@ -515,15 +524,20 @@ def _maximise(model: DetectionModel, x: NDArray, method: str, start: NDArray | N
     best = None
     for s0 in starts:
         if method == "Nelder-Mead":
-            res = optimize.minimize(nll, s0, method="Nelder-Mead",
-                                    options={"xatol": 1e-10, "fatol": 1e-13, "maxiter": 20_000, "maxfev": 40_000})
+            res = optimize.minimize(
+                nll,
+                s0,
+                method="Nelder-Mead",
+                options={"xatol": 1e-10, "fatol": 1e-13, "maxiter": 20_000, "maxfev": 40_000},
+            )
         else:
             res = optimize.minimize(nll, s0, jac=grad, method="BFGS", options={"gtol": 1e-7, "maxiter": 1_000})
             # BFGS often ends on "precision loss" at the optimum; accept when the gradient is flat
             res.success = bool(res.fun < 1e299 and np.max(np.abs(grad(res.x))) < 1e-4)
             if not res.success and res.fun < 1e299:
-                res2 = optimize.minimize(nll, res.x, method="Nelder-Mead",
-                                         options={"xatol": 1e-9, "fatol": 1e-12, "maxiter": 4_000})
+                res2 = optimize.minimize(
+                    nll, res.x, method="Nelder-Mead", options={"xatol": 1e-9, "fatol": 1e-12, "maxiter": 4_000}
+                )
                 if res2.fun <= res.fun:
                     res = res2
         if best is None or res.fun < best.fun - 1e-12:
@@ -628,8 +642,11 @@ def fit_detection(
     if transect == "point":
         kept_positive = kept[kept > 0]
         if kept_positive.size < kept.size:
-            warnings.warn(f"{kept.size - kept_positive.size} radius/radii of 0 dropped: a point transect "
-                          "cannot observe a distance of exactly 0", stacklevel=2)
+            warnings.warn(
+                f"{kept.size - kept_positive.size} radius/radii of 0 dropped: a point transect "
+                "cannot observe a distance of exactly 0",
+                stacklevel=2,
+            )
         kept = kept_positive
     model = DetectionModel(transect, key, width, orders)
     if kept.size <= model.n_params:
@@ -637,9 +654,11 @@ def fit_detection(
     beta, loglik, ok = _maximise(model, kept, method, None if start is None else np.asarray(start, dtype=float))
     messages: list[str] = []
     if not ok:
-        messages.append("the optimiser did not reach an interior maximum (for a key alone: the scale ran to its "
-                        "bound, 1e-4 or 1e4 times the truncation distance; at the upper one the distances look "
-                        "uniform, no falling detection)")
+        messages.append(
+            "the optimiser did not reach an interior maximum (for a key alone: the scale ran to its "
+            "bound, 1e-4 or 1e4 times the truncation distance; at the upper one the distances look "
+            "uniform, no falling detection)"
+        )
     if vcov_method == "opg":
         s = _scores(model, beta, kept)
         info = s.T @ s
@@ -655,14 +674,18 @@ def fit_detection(
         messages.append("the information matrix is singular or not positive definite: SEs are not reliable")
     monotone = model.is_monotone(beta)
     if not monotone:
-        messages.append("the fitted detection function is not monotone non-increasing on [0, w] "
-                        "(mrds would constrain it); consider fewer adjustment terms")
+        messages.append(
+            "the fitted detection function is not monotone non-increasing on [0, w] "
+            "(mrds would constrain it); consider fewer adjustment terms"
+        )
     if model.key == "hr" and beta[0] < math.log(width) - 20:
         messages.append("hazard-rate scale near 0: possibly a spike of distances near 0")
     converged = ok and pd_ok and bool(np.isfinite(vcov).all())
     for m in messages:
         warnings.warn(m, stacklevel=2)
-    return DetectionFit(model, beta, vcov, loglik, kept, n_total, unit, converged, monotone, vcov_method, tuple(messages))
+    return DetectionFit(
+        model, beta, vcov, loglik, kept, n_total, unit, converged, monotone, vcov_method, tuple(messages)
+    )
 
 
 def select_detection(
@@ -707,8 +730,15 @@ def select_detection(
                     warnings.simplefilter("ignore")
                     fit = fit_detection(distances, transect, key, "cos" if orders else None, orders, truncation, unit)
             except ValueError as err:
-                rows.append({"key": key, "adjustments": "+".join(f"cos{j}" for j in orders) or "none",
-                             "aic": np.nan, "usable": False, "note": str(err)})
+                rows.append(
+                    {
+                        "key": key,
+                        "adjustments": "+".join(f"cos{j}" for j in orders) or "none",
+                        "aic": np.nan,
+                        "usable": False,
+                        "note": str(err),
+                    }
+                )
                 break
             usable = fit.monotone and math.isfinite(fit.loglik)
             row = fit.to_frame().iloc[0].to_dict()

@@ -43,22 +43,33 @@ from .detection import DetectionFit, _effective_distance_quick, fit_detection
 from .inputs import REMData, rem_data
 from .speed import SpeedEstimate, _harmonic_mean_quick, harmonic_mean_speed
 
-__all__ = ["CONVENTIONS", "REMEstimate", "rem_density", "rem_estimate", "rem_from_data", "rem_table",
-           "trap_rate"]
+__all__ = ["CONVENTIONS", "REMEstimate", "rem_density", "rem_estimate", "rem_from_data", "rem_table", "trap_rate"]
 
 _KM_PER_DAY = 86.4  # per m/s
 
 #: Settings of each convention; any can be overridden by the keyword of the same name.
 CONVENTIONS: dict[str, dict[str, Any]] = {
     "nbtools": {
-        "contacts": "events", "threshold": "30min", "activity_time": "clock", "activity_adj": 1.0,
-        "radius_truncation": "5%", "angle_truncation": None, "speed_range": (0.01, 10.0),
-        "truncation_share": True, "bootstrap": "full",
+        "contacts": "events",
+        "threshold": "30min",
+        "activity_time": "clock",
+        "activity_adj": 1.0,
+        "radius_truncation": "5%",
+        "angle_truncation": None,
+        "speed_range": (0.01, 10.0),
+        "truncation_share": True,
+        "bootstrap": "full",
     },
     "camtrapDensity": {
-        "contacts": "individuals", "threshold": None, "activity_time": "average_anchored", "activity_adj": 1.5,
-        "radius_truncation": "5%", "angle_truncation": None, "speed_range": (0.01, 10.0),
-        "truncation_share": True, "bootstrap": "traprate",
+        "contacts": "individuals",
+        "threshold": None,
+        "activity_time": "average_anchored",
+        "activity_adj": 1.5,
+        "radius_truncation": "5%",
+        "angle_truncation": None,
+        "speed_range": (0.01, 10.0),
+        "truncation_share": True,
+        "bootstrap": "traprate",
     },
 }
 
@@ -212,25 +223,41 @@ class REMEstimate:
     def summary(self) -> pd.DataFrame:
         """One row: species, density, SEs, intervals, contacts, camera-days, sample sizes."""
         p = self.parameters
-        return pd.DataFrame([{
-            "species": self.species, "density": self.density, "se": self.se, "cv": self.cv,
-            "lcl": self.lcl, "ucl": self.ucl, "bootstrap": self.bootstrap, "bootstrap_se": self.bootstrap_se,
-            "bootstrap_lcl": self.bootstrap_lcl, "bootstrap_ucl": self.bootstrap_ucl,
-            "contacts": None if self.data is None else self.data.n_contacts,
-            "camera_days": None if self.data is None else self.data.camera_days,
-            "locations": int(p.loc["trap_rate", "n"]), "n_radii": int(p.loc["radius", "n"]),
-            "n_angles": int(p.loc["angle", "n"]), "n_speeds": int(p.loc["active_speed", "n"]),
-            "n_times": int(p.loc["activity_level", "n"]), "unit": "animals/km2",
-            "messages": "; ".join(self.messages),
-        }])
+        return pd.DataFrame(
+            [
+                {
+                    "species": self.species,
+                    "density": self.density,
+                    "se": self.se,
+                    "cv": self.cv,
+                    "lcl": self.lcl,
+                    "ucl": self.ucl,
+                    "bootstrap": self.bootstrap,
+                    "bootstrap_se": self.bootstrap_se,
+                    "bootstrap_lcl": self.bootstrap_lcl,
+                    "bootstrap_ucl": self.bootstrap_ucl,
+                    "contacts": None if self.data is None else self.data.n_contacts,
+                    "camera_days": None if self.data is None else self.data.camera_days,
+                    "locations": int(p.loc["trap_rate", "n"]),
+                    "n_radii": int(p.loc["radius", "n"]),
+                    "n_angles": int(p.loc["angle", "n"]),
+                    "n_speeds": int(p.loc["active_speed", "n"]),
+                    "n_times": int(p.loc["activity_level", "n"]),
+                    "unit": "animals/km2",
+                    "messages": "; ".join(self.messages),
+                }
+            ]
+        )
 
     def __repr__(self) -> str:
         boot = ""
         if self.bootstrap == "full":
             boot = f", bootstrap SE {self.bootstrap_se:.3g} ({self.reps - self.failed_reps} of {self.reps} reps)"
         pct = int(round(self.level * 100))
-        return (f"<REMEstimate {self.species}: D = {self.density:.4g} /km2 (SE {self.se:.3g}; {pct}% CI "
-                f"{self.lcl:.3g}-{self.ucl:.3g}){boot}>")
+        return (
+            f"<REMEstimate {self.species}: D = {self.density:.4g} /km2 (SE {self.se:.3g}; {pct}% CI "
+            f"{self.lcl:.3g}-{self.ucl:.3g}){boot}>"
+        )
 
 
 # ------------------------------------------------------------------------------------------- pieces
@@ -268,10 +295,16 @@ class _Arrays:
             return table["locationID"].map(index).to_numpy(dtype=np.intp)
 
         return cls(
-            data.radii["radius"].to_numpy(dtype=float), np.abs(data.angles["angle"].to_numpy(dtype=float)),
-            data.speeds["speed"].to_numpy(dtype=float), data.times["time"].to_numpy(dtype=float),
-            data.contacts["contacts"].to_numpy(dtype=float), data.contacts["camera_days"].to_numpy(dtype=float),
-            loc(data.radii), loc(data.angles), loc(data.speeds), loc(data.times),
+            data.radii["radius"].to_numpy(dtype=float),
+            np.abs(data.angles["angle"].to_numpy(dtype=float)),
+            data.speeds["speed"].to_numpy(dtype=float),
+            data.times["time"].to_numpy(dtype=float),
+            data.contacts["contacts"].to_numpy(dtype=float),
+            data.contacts["camera_days"].to_numpy(dtype=float),
+            loc(data.radii),
+            loc(data.angles),
+            loc(data.speeds),
+            loc(data.times),
         )
 
     def resample(self, rng: np.random.Generator) -> _Arrays:
@@ -283,9 +316,16 @@ class _Arrays:
             return np.repeat(values, times_drawn[where])
 
         return _Arrays(
-            rows(self.radii, self.loc_radii), rows(self.angles, self.loc_angles), rows(self.speeds, self.loc_speeds),
-            rows(self.times, self.loc_times), self.contacts * times_drawn, self.days * times_drawn,
-            self.loc_radii, self.loc_angles, self.loc_speeds, self.loc_times,
+            rows(self.radii, self.loc_radii),
+            rows(self.angles, self.loc_angles),
+            rows(self.speeds, self.loc_speeds),
+            rows(self.times, self.loc_times),
+            self.contacts * times_drawn,
+            self.days * times_drawn,
+            self.loc_radii,
+            self.loc_angles,
+            self.loc_speeds,
+            self.loc_times,
         )
 
 
@@ -299,8 +339,9 @@ def _point(a: _Arrays, s: _Settings) -> tuple[float, DetectionFit, DetectionFit,
         raise ValueError("no camera time")
     rate = a.contacts.sum() / a.days.sum()
     share = radius.proportion_used if s.truncation_share else 1.0
-    d = rem_density(rate * share, speed.mean * _KM_PER_DAY * act, radius.effective_distance,
-                    2 * angle.effective_distance)
+    d = rem_density(
+        rate * share, speed.mean * _KM_PER_DAY * act, radius.effective_distance, 2 * angle.effective_distance
+    )
     return d, radius, angle, speed, act
 
 
@@ -329,10 +370,12 @@ def _full_bootstrap(
         for _ in tqdm(range(reps), disable=not progress, desc=desc, unit="rep"):
             b = arrays.resample(rng)
             try:
-                radius, share = _effective_distance_quick(b.radii, "point", s.radius_key, s.radius_truncation, "m",
-                                                          starts[0])
-                half_angle, _ = _effective_distance_quick(b.angles, "line", s.angle_key, s.angle_truncation, "rad",
-                                                          starts[1])
+                radius, share = _effective_distance_quick(
+                    b.radii, "point", s.radius_key, s.radius_truncation, "m", starts[0]
+                )
+                half_angle, _ = _effective_distance_quick(
+                    b.angles, "line", s.angle_key, s.angle_truncation, "rad", starts[1]
+                )
                 speed = _harmonic_mean_quick(b.speeds, s.speed_range)
                 days = b.days.sum()
                 if not days > 0:
@@ -392,8 +435,15 @@ def rem_from_data(
         raise ValueError(f"bootstrap must be 'full', 'traprate' or None, got {bootstrap!r}")
     if not 0 < level < 1:
         raise ValueError(f"level must be in (0, 1), got {level!r}")
-    s = _Settings(radius_key, radius_truncation, angle_key, angle_truncation, speed_range, float(activity_adj),
-                  bool(truncation_share))
+    s = _Settings(
+        radius_key,
+        radius_truncation,
+        angle_key,
+        angle_truncation,
+        speed_range,
+        float(activity_adj),
+        bool(truncation_share),
+    )
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     act_rng, boot_rng = rng.spawn(2)
     messages: list[str] = []
@@ -403,8 +453,14 @@ def rem_from_data(
         density, radius, angle, speed, _ = _point(arrays, s)
     messages += [f"{w.message}" for w in caught if issubclass(w.category, UserWarning)]
     if activity_reps and activity_reps >= 2:
-        activity = activity_level(data.times["time"].to_numpy(), reps=activity_reps, sample="data",
-                                  adj=s.activity_adj, seed=act_rng, progress=progress)
+        activity = activity_level(
+            data.times["time"].to_numpy(),
+            reps=activity_reps,
+            sample="data",
+            adj=s.activity_adj,
+            seed=act_rng,
+            progress=progress,
+        )
     else:
         activity = activity_level(data.times["time"].to_numpy(), adj=s.activity_adj)
         messages.append("no activity bootstrap (activity_reps < 2): the activity level has no SE, nor the density")
@@ -428,8 +484,15 @@ def rem_from_data(
             replicates[b] = arrays.contacts[drawn].sum() / arrays.days[drawn].sum() * share
         rate_se = float(np.std(replicates, ddof=1))
     elif bootstrap == "full" and engine == "fast":
-        values, failed = _full_bootstrap(arrays, s, reps, boot_rng, (float(radius.beta[0]), float(angle.beta[0])),
-                                         progress, f"REM bootstrap {data.species}")
+        values, failed = _full_bootstrap(
+            arrays,
+            s,
+            reps,
+            boot_rng,
+            (float(radius.beta[0]), float(angle.beta[0])),
+            progress,
+            f"REM bootstrap {data.species}",
+        )
     elif bootstrap == "full":  # engine "plain": one replicate at a time through the public functions
         values = []
         for _ in tqdm(range(reps), disable=not progress, desc=f"REM bootstrap {data.species}", unit="rep"):
@@ -442,11 +505,15 @@ def rem_from_data(
     if bootstrap == "full":
         replicates = np.asarray(values, dtype=float)
         if len(locations) < 10:
-            messages.append(f"a bootstrap over {len(locations)} locations says little: most resamples repeat "
-                            "one or two cameras, so its SE and interval are unstable")
+            messages.append(
+                f"a bootstrap over {len(locations)} locations says little: most resamples repeat "
+                "one or two cameras, so its SE and interval are unstable"
+            )
         if failed:
-            messages.append(f"{failed} of {reps} bootstrap resamples of locations could not be analysed "
-                            "(too few radii, angles, speeds or times in them) and were left out")
+            messages.append(
+                f"{failed} of {reps} bootstrap resamples of locations could not be analysed "
+                "(too few radii, angles, speeds or times in them) and were left out"
+            )
         if replicates.size >= 2:
             boot_se = float(np.std(replicates, ddof=1))
             boot_lcl, boot_ucl = (float(q) for q in np.quantile(replicates, [(1 - level) / 2, (1 + level) / 2]))
@@ -455,8 +522,13 @@ def rem_from_data(
     theta, theta_se = 2 * angle.effective_distance, 2 * angle.effective_distance_se
     day_range = speed.mean * _KM_PER_DAY * activity.act
     day_range_se = day_range * math.sqrt(speed.cv**2 + (act_se / activity.act) ** 2)
-    cvs = [rate_se / rate, speed.cv, act_se / activity.act,
-           radius.effective_distance_se / radius.effective_distance, theta_se / (2 + theta)]
+    cvs = [
+        rate_se / rate,
+        speed.cv,
+        act_se / activity.act,
+        radius.effective_distance_se / radius.effective_distance,
+        theta_se / (2 + theta),
+    ]
     se = density * math.sqrt(sum(c**2 for c in cvs))
     lcl, ucl = _lognormal_ci(density, se, level)
     if bootstrap == "traprate":
@@ -475,18 +547,54 @@ def rem_from_data(
     table["ucl"] = table["estimate"] + z * table["se"]
     if activity.lcl is not None:
         table.loc["activity_level", ["lcl", "ucl"]] = [activity.lcl, activity.ucl]
-    table.loc["density"] = {"estimate": density, "se": se, "n": np.nan, "unit": "animals/km2",
-                            "cv": se / density, "lcl": lcl, "ucl": ucl}
+    table.loc["density"] = {
+        "estimate": density,
+        "se": se,
+        "n": np.nan,
+        "unit": "animals/km2",
+        "cv": se / density,
+        "lcl": lcl,
+        "ucl": ucl,
+    }
     table = table[["estimate", "se", "cv", "lcl", "ucl", "n", "unit"]]
     table.index.name = "parameter"
     settings = dict(data.settings)
-    settings.update(radius_key=radius_key, radius_truncation=radius_truncation, angle_key=angle_key,
-                    angle_truncation=angle_truncation, speed_range=speed_range, activity_adj=activity_adj,
-                    activity_reps=activity_reps, truncation_share=truncation_share, bootstrap=bootstrap,
-                    reps=reps, level=level, proportion_used=radius.proportion_used)
+    settings.update(
+        radius_key=radius_key,
+        radius_truncation=radius_truncation,
+        angle_key=angle_key,
+        angle_truncation=angle_truncation,
+        speed_range=speed_range,
+        activity_adj=activity_adj,
+        activity_reps=activity_reps,
+        truncation_share=truncation_share,
+        bootstrap=bootstrap,
+        reps=reps,
+        level=level,
+        proportion_used=radius.proportion_used,
+    )
     return REMEstimate(
-        data.species, density, se, lcl, ucl, bootstrap, boot_se, boot_lcl, boot_ucl, reps, failed, level, table,
-        settings, tuple(messages), data, radius, angle, speed, activity, replicates,
+        data.species,
+        density,
+        se,
+        lcl,
+        ucl,
+        bootstrap,
+        boot_se,
+        boot_lcl,
+        boot_ucl,
+        reps,
+        failed,
+        level,
+        table,
+        settings,
+        tuple(messages),
+        data,
+        radius,
+        angle,
+        speed,
+        activity,
+        replicates,
     )
 
 
@@ -507,6 +615,7 @@ def rem_estimate(
     radius_key: Literal["hn", "hr"] = "hn",
     angle_key: Literal["hn", "hr"] = "hn",
     angle_unit: Literal["rad", "deg"] = "rad",
+    times_per: Literal["contact", "sequence"] = "contact",
     activity_reps: int = 999,
     reps: int = 999,
     level: float = 0.95,
@@ -549,6 +658,9 @@ def rem_estimate(
     angle_unit : {"rad", "deg"}, default "rad"
         Unit of ``individualPositionAngle`` in the package: Agouti writes radians although Camtrap DP 1.0
         says degrees (:func:`nbtools.rem.as_radians` warns when the values look like the other unit).
+    times_per : {"contact", "sequence"}, default "contact"
+        Times for the activity level: one per contact, or one per sequence (for animals in groups counted
+        with ``contacts="individuals"``: see :func:`nbtools.rem.rem_data`).
     activity_reps : int, default 999
         Bootstrap resamples of the activity level (``fitact(sample = "data")``), for its SE.
     reps : int, default 999
@@ -597,20 +709,47 @@ def rem_estimate(
     if conventions not in CONVENTIONS:
         raise ValueError(f"conventions must be one of {sorted(CONVENTIONS)}, got {conventions!r}")
     c = dict(CONVENTIONS[conventions])
-    given = {"contacts": contacts, "threshold": threshold, "activity_time": activity_time,
-             "activity_adj": activity_adj, "truncation_share": truncation_share}
+    given = {
+        "contacts": contacts,
+        "threshold": threshold,
+        "activity_time": activity_time,
+        "activity_adj": activity_adj,
+        "truncation_share": truncation_share,
+    }
     c.update({k: v for k, v in given.items() if v is not None})
-    for name, value in (("radius_truncation", radius_truncation), ("angle_truncation", angle_truncation),
-                        ("speed_range", speed_range), ("bootstrap", bootstrap)):
+    for name, value in (
+        ("radius_truncation", radius_truncation),
+        ("angle_truncation", angle_truncation),
+        ("speed_range", speed_range),
+        ("bootstrap", bootstrap),
+    ):
         if not (isinstance(value, str) and value == "default"):
             c[name] = value
-    data = rem_data(study, species, contacts=c["contacts"], threshold=c["threshold"] or "30min",
-                    activity_time=c["activity_time"], angle_unit=angle_unit)
+    data = rem_data(
+        study,
+        species,
+        contacts=c["contacts"],
+        threshold=c["threshold"] or "30min",
+        activity_time=c["activity_time"],
+        angle_unit=angle_unit,
+        times_per=times_per,
+    )
     result = rem_from_data(
-        data, radius_key=radius_key, radius_truncation=c["radius_truncation"], angle_key=angle_key,
-        angle_truncation=c["angle_truncation"], speed_range=c["speed_range"], activity_adj=c["activity_adj"],
-        activity_reps=activity_reps, truncation_share=c["truncation_share"], bootstrap=c["bootstrap"], reps=reps,
-        level=level, seed=seed, progress=progress, engine=engine,
+        data,
+        radius_key=radius_key,
+        radius_truncation=c["radius_truncation"],
+        angle_key=angle_key,
+        angle_truncation=c["angle_truncation"],
+        speed_range=c["speed_range"],
+        activity_adj=c["activity_adj"],
+        activity_reps=activity_reps,
+        truncation_share=c["truncation_share"],
+        bootstrap=c["bootstrap"],
+        reps=reps,
+        level=level,
+        seed=seed,
+        progress=progress,
+        engine=engine,
     )
     result.settings["conventions"] = conventions
     return result
@@ -648,8 +787,10 @@ def rem_table(
         obs = study.observations
         need = [c for c in ("individualPositionRadius", "individualPositionAngle", "individualSpeed") if c in obs]
         if len(need) < 3:
-            raise ValueError("the observations have no radii, angles and speeds (Camtrap DP individualPosition* "
-                             "and individualSpeed): the REM cannot be estimated")
+            raise ValueError(
+                "the observations have no radii, angles and speeds (Camtrap DP individualPosition* "
+                "and individualSpeed): the REM cannot be estimated"
+            )
         ok = obs.groupby(obs["scientificName"].astype(object))[need].count()
         species = sorted(ok.index[(ok > 0).all(axis=1)])
     rows = []

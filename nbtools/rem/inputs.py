@@ -141,8 +141,15 @@ class REMData:
             return table.iloc[np.concatenate(rows)]
 
         contacts = self.contacts.set_index("locationID").loc[order].reset_index()
-        return REMData(self.species, contacts, take(self.radii), take(self.angles), take(self.speeds),
-                       take(self.times), dict(self.settings))
+        return REMData(
+            self.species,
+            contacts,
+            take(self.radii),
+            take(self.angles),
+            take(self.speeds),
+            take(self.times),
+            dict(self.settings),
+        )
 
 
 def _locations(study: Study) -> pd.Series:
@@ -178,6 +185,7 @@ def rem_data(
     threshold: str | pd.Timedelta = "30min",
     activity_time: ActivityTime = "clock",
     angle_unit: Literal["rad", "deg"] = "rad",
+    times_per: Literal["contact", "sequence"] = "contact",
 ) -> REMData:
     """Collect the REM's inputs for one species from a study (camtrapDensity's ``get_traprate_data`` and more).
 
@@ -200,6 +208,11 @@ def rem_data(
         ``count`` animals gives ``count`` times, as camtrapDensity's ``fit_actmodel``.
     angle_unit : {"rad", "deg"}, default "rad"
         Unit of ``individualPositionAngle`` in the package (see :func:`as_radians`).
+    times_per : {"contact", "sequence"}, default "contact"
+        One time per contact (as camtrapDensity) or one per sequence (each ``eventID`` once) for the
+        activity level. For animals in groups with ``contacts="individuals"``, ``"sequence"`` avoids
+        counting a group's animals as independent records of activity, which makes the activity
+        kernel spiky and the activity level too low.
 
     Returns
     -------
@@ -219,8 +232,9 @@ def rem_data(
     deployment = records["deploymentID"].astype(object)
 
     if contacts == "events":
-        events = independent_events(study.observations, threshold=threshold, by="deploymentID",
-                                    deployments=study.deployments)
+        events = independent_events(
+            study.observations, threshold=threshold, by="deploymentID", deployments=study.deployments
+        )
         events = events[events["scientificName"].astype(object) == species]
         dep = events["deploymentID"].astype(object)
         counts = dep.value_counts()
@@ -236,12 +250,18 @@ def rem_data(
         repeated = records.loc[records.index.repeat(animals.to_numpy())]
         stamps, stamp_dep = repeated["eventStart"], repeated["deploymentID"].astype(object)
 
+    if times_per == "sequence" and contacts != "sequences":
+        first = records.drop_duplicates(["deploymentID", "eventID"])
+        stamps, stamp_dep = first["eventStart"], first["deploymentID"].astype(object)
+    elif times_per not in ("contact", "sequence"):
+        raise ValueError(f"times_per must be 'contact' or 'sequence', got {times_per!r}")
     days = _camera_days(study)
     days["contacts"] = days["deploymentID"].map(counts).fillna(0).astype(float)
-    table = (days.groupby("locationID", sort=True)
-                 .agg(contacts=("contacts", "sum"), camera_days=("camera_days", "sum"),
-                      n_deployments=("deploymentID", "size"))
-                 .reset_index())
+    table = (
+        days.groupby("locationID", sort=True)
+        .agg(contacts=("contacts", "sum"), camera_days=("camera_days", "sum"), n_deployments=("deploymentID", "size"))
+        .reset_index()
+    )
     unknown = set(counts.index) - set(days["deploymentID"])
     if unknown:
         raise ValueError(f"contacts at deployments not in the deployments table: {sorted(unknown)[:3]}")
@@ -255,15 +275,30 @@ def rem_data(
         if convert is not None:
             vals = convert(vals)
         dep_ids = deployment[keep]
-        return pd.DataFrame({"locationID": dep_ids.map(locations).to_numpy(), "deploymentID": dep_ids.to_numpy(),
-                             name: vals})
+        return pd.DataFrame(
+            {"locationID": dep_ids.map(locations).to_numpy(), "deploymentID": dep_ids.to_numpy(), name: vals}
+        )
 
     radii = measured("individualPositionRadius", "radius")
     angles = measured("individualPositionAngle", "angle", lambda a: as_radians(a, angle_unit))
     speeds = measured("individualSpeed", "speed")
-    times = pd.DataFrame({"locationID": stamp_dep.map(locations).to_numpy(),
-                          "time": _times(stamps, stamp_dep, study, activity_time)})
-    settings = {"contacts": contacts, "threshold": str(threshold) if contacts == "events" else None,
-                "activity_time": activity_time, "angle_unit": angle_unit, "timezone": study.timezone}
-    return REMData(species, table, radii.reset_index(drop=True), angles.reset_index(drop=True),
-                   speeds.reset_index(drop=True), times, settings)
+    times = pd.DataFrame(
+        {"locationID": stamp_dep.map(locations).to_numpy(), "time": _times(stamps, stamp_dep, study, activity_time)}
+    )
+    settings = {
+        "contacts": contacts,
+        "threshold": str(threshold) if contacts == "events" else None,
+        "activity_time": activity_time,
+        "angle_unit": angle_unit,
+        "times_per": times_per,
+        "timezone": study.timezone,
+    }
+    return REMData(
+        species,
+        table,
+        radii.reset_index(drop=True),
+        angles.reset_index(drop=True),
+        speeds.reset_index(drop=True),
+        times,
+        settings,
+    )

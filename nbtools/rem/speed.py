@@ -208,8 +208,10 @@ def sequence_speeds(observations: pd.DataFrame, species: str | None = None) -> p
         present) and ``speed`` (m/s), for rows with a speed.
     """
     if "individualSpeed" not in observations.columns:
-        raise ValueError("observations have no 'individualSpeed' column (m/s); Agouti's 0.1.6 'speed' is "
-                         "renamed to it by nbtools.camtrapdp.read_camtrapdp")
+        raise ValueError(
+            "observations have no 'individualSpeed' column (m/s); Agouti's 0.1.6 'speed' is "
+            "renamed to it by nbtools.camtrapdp.read_camtrapdp"
+        )
     obs = observations
     if species is not None:
         obs = obs[obs["scientificName"] == species]
