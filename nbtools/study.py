@@ -17,15 +17,15 @@ import pandas as pd
 
 from .camtrapdp import CamtrapDP, ValidationReport, read_camtrapdp
 
-# moved down to the readers layer (issue #19); still importable from here under the old names
-from .camtrapdp.select import TIME_COLUMN as TIME_COLUMN
-from .camtrapdp.select import filter_table as filter_table
-from .camtrapdp.select import select_records, to_timestamp
+# table filtering moved down to the readers layer (issue #19); still exported from here under the old names
+from .camtrapdp.select import TIME_COLUMN, filter_table, select_records, to_timestamp
 from .timezones import choose_timezone
 
 if TYPE_CHECKING:
     import xarray as xr
     from shapely.geometry.base import BaseGeometry
+
+__all__ = ["TIME_COLUMN", "Study", "filter_table", "project", "species_records", "to_timestamp", "utm_crs"]
 
 
 def species_records(observations: pd.DataFrame) -> pd.DataFrame:
