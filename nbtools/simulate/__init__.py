@@ -44,8 +44,8 @@ One file per job; :mod:`nbtools.simulate` re-exports the public names.
 =========================== ==========================================================================
 ``parameters``              :class:`StudyParameters` (every default with its source), the random streams
 ``species``                 :class:`Species` and :data:`DEFAULT_SPECIES`
-``diel``                    NOAA sunrise and sunset, sun time <-> clock time, diel densities and draws
-``times``                   UTC seconds, local dates and ISO text
+``diel``                    diel densities and draws in sun time (the sun itself: :mod:`nbtools.sun`)
+``times``                   angles and local dates (clock arithmetic: :mod:`nbtools._time`)
 ``stations``                the grid of locations and the service schedule
 ``cameras``                 deployments, thefts, breakages, stops, knocked-over cameras, clock faults
 ``animals``                 activity centres, cubs, SECR visit rates, location rates of other species

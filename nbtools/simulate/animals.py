@@ -19,9 +19,10 @@ import xarray as xr
 from scipy import ndimage
 
 from .. import habitat as hab
+from .._time import SECONDS_PER_DAY
 from .parameters import StudyParameters
 from .species import Species
-from .times import DAY, date_s
+from .times import date_s
 
 __all__ = [
     "cub_table",
@@ -150,7 +151,7 @@ def draw_leopards(
             ],
             "species": "leopard",
             "sex": rng.choice(np.array(["female", "male"], dtype=object), size=cub_mother.size),
-            "lifeStage": np.where(cub_age_at_start >= 365 * DAY, "subadult", "juvenile"),
+            "lifeStage": np.where(cub_age_at_start >= 365 * SECONDS_PER_DAY, "subadult", "juvenile"),
             "birth": cub_birth,
             "motherID": adults["individualID"].to_numpy()[cub_mother],
             "individualName": "",

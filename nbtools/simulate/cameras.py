@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._time import SECONDS_PER_DAY, utc_seconds_to_iso
 from .parameters import StudyParameters
-from .times import DAY, iso_text
 
 __all__ = ["camera_clock", "camera_deployments", "fault_records"]
 
@@ -128,8 +128,8 @@ def _operational_faults(
     duration = g.end - g.start
     stop = np.where(np.isin(kind, ["dead_battery", "card_full"]), g.start + np.rint(stop_frac * duration), g.end)
     knock_t = g.start + np.rint(knock_frac * duration).astype(np.int64)
-    resume_t = knock_t + np.rint(gap_days * DAY).astype(np.int64)
-    resumes = (kind == "knocked_over") & (resume_t < g.end - 2 * DAY)
+    resume_t = knock_t + np.rint(gap_days * SECONDS_PER_DAY).astype(np.int64)
+    resumes = (kind == "knocked_over") & (resume_t < g.end - 2 * SECONDS_PER_DAY)
     return {"fault": kind, "stop": stop, "knock_t": knock_t, "resume_t": resume_t, "resumes": resumes}
 
 
@@ -243,7 +243,7 @@ def _clock_faults(
             frame.loc[rows, "clock_offset_s"] = -2 * 3600
         elif kind_ == "drift":
             per_week = rng_faults.uniform(*p.drift_minutes_per_week)
-            frame.loc[rows, "clock_drift"] = -per_week * 60.0 / (7 * DAY)
+            frame.loc[rows, "clock_drift"] = -per_week * 60.0 / (7 * SECONDS_PER_DAY)
         else:
             raise ValueError(f"unknown clock fault kind {kind_!r}")
 
@@ -305,21 +305,21 @@ def fault_records(frame: pd.DataFrame, p: StudyParameters) -> list[dict[str, Any
                 {
                     **common,
                     "fault": row.fault,
-                    "time": iso_text(row.end, tz),
+                    "time": utc_seconds_to_iso(row.end, tz),
                     "media_lost": bool(row.media_lost),
                     "camera_replaced_at_next_visit": True,
                 }
             )
         elif row.fault in ("dead_battery", "card_full"):
-            records.append({**common, "fault": row.fault, "time": iso_text(row.op_end, tz)})
+            records.append({**common, "fault": row.fault, "time": utc_seconds_to_iso(row.op_end, tz)})
         elif row.fault == "knocked_over":
             resumed = f"{row.deploymentID}b" if f"{row.deploymentID}b" in by_id.index else None
             records.append(
                 {
                     **common,
                     "fault": "knocked_over",
-                    "time": iso_text(row.end, tz),
-                    "resumed": iso_text(by_id.loc[resumed, "start"], tz) if resumed else None,
+                    "time": utc_seconds_to_iso(row.end, tz),
+                    "resumed": utc_seconds_to_iso(by_id.loc[resumed, "start"], tz) if resumed else None,
                     "resumed_deploymentID": resumed,
                 }
             )
@@ -330,7 +330,7 @@ def fault_records(frame: pd.DataFrame, p: StudyParameters) -> list[dict[str, Any
             if row.clock_offset_s:
                 record["offset_s"] = int(row.clock_offset_s)
             if row.clock_drift:
-                record["drift_s_per_day"] = round(float(row.clock_drift) * DAY, 3)
+                record["drift_s_per_day"] = round(float(row.clock_drift) * SECONDS_PER_DAY, 3)
             records.append(record)
     return records
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._time import SECONDS_PER_DAY
 from .parameters import StudyParameters
-from .times import DAY
 
 __all__ = ["blank_triggers", "burst_images", "format_ids", "setup_triggers", "within"]
 
@@ -26,7 +26,7 @@ def blank_triggers(p: StudyParameters, rng: np.random.Generator, dep: pd.DataFra
     lost = dep["media_lost"].to_numpy()
     monthly = np.asarray(p.blank_monthly, dtype=float)
     factor = np.where(dep["fault"].to_numpy() == "card_full", p.card_full_blank_factor, 1.0) * ~lost
-    n = rng.poisson(p.blank_triggers_per_day * monthly.max() * factor * np.maximum(end - start, 0) / DAY)
+    n = rng.poisson(p.blank_triggers_per_day * monthly.max() * factor * np.maximum(end - start, 0) / SECONDS_PER_DAY)
     which = np.repeat(np.arange(len(dep)), n)
     t = start[which] + np.rint(rng.random(which.size) * (end - start)[which]).astype(np.int64)
     month = pd.DatetimeIndex(pd.to_datetime(t, unit="s", utc=True)).tz_convert(p.timezone).month.to_numpy() - 1

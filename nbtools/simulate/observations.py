@@ -15,10 +15,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._time import SECONDS_PER_DAY, utc_seconds_to_timestamps
 from .media import format_ids
 from .parameters import StudyParameters
 from .species import Species
-from .times import DAY, to_timestamps
 
 __all__ = [
     "CLASSIFIED_BY_MACHINE",
@@ -124,8 +124,10 @@ def machine_observations(
     prob = np.where(err, rng.uniform(0.35, 0.75, n_media), np.clip(rng.beta(12.0, 1.5, n_media), 0.5, 0.999)).round(3)
     created_s = int(pd.Timestamp(p.created).timestamp())
     retrieval = dep["retrieval_end"].to_numpy().astype(np.int64)
-    machine_ts = np.minimum(retrieval + rng.integers(2 * DAY, 14 * DAY, size=n_dep), created_s - DAY)
-    human_ts = retrieval + rng.integers(15 * DAY, 80 * DAY, size=n_dep)
+    machine_ts = np.minimum(
+        retrieval + rng.integers(2 * SECONDS_PER_DAY, 14 * SECONDS_PER_DAY, size=n_dep), created_s - SECONDS_PER_DAY
+    )
+    human_ts = retrieval + rng.integers(15 * SECONDS_PER_DAY, 80 * SECONDS_PER_DAY, size=n_dep)
     timestamps = img["timestamps"]
     m_obs = pd.DataFrame(
         {
@@ -144,7 +146,7 @@ def machine_observations(
             "bboxHeight": np.where(blank, np.nan, height),
             "classificationMethod": "machine",
             "classifiedBy": CLASSIFIED_BY_MACHINE,
-            "classificationTimestamp": to_timestamps(machine_ts[im_dep]),
+            "classificationTimestamp": utc_seconds_to_timestamps(machine_ts[im_dep]),
             "classificationProbability": np.where(
                 blank, np.clip(rng.beta(10.0, 1.5, n_media), 0.5, 0.999).round(3), prob
             ),
@@ -219,8 +221,8 @@ def people_observations(
             "deploymentID": dep_ids[e_dep[ev_rows]],
             "mediaID": None,
             "eventID": order["event_id"][ev_rows],
-            "eventStart": to_timestamps(order["first"][ev_rows]),
-            "eventEnd": to_timestamps(order["last"][ev_rows]),
+            "eventStart": utc_seconds_to_timestamps(order["first"][ev_rows]),
+            "eventEnd": utc_seconds_to_timestamps(order["last"][ev_rows]),
             "observationLevel": "event",
             "observationType": e_type[ev_rows],
             "cameraSetupType": np.where(kind[ev_rows] == 2, "setup", None).astype(object),
@@ -232,7 +234,7 @@ def people_observations(
             "individualID": e_idv[ev_rows],
             "classificationMethod": "human",
             "classifiedBy": CLASSIFIED_BY_PEOPLE,
-            "classificationTimestamp": to_timestamps(e_class_ts[ev_rows]),
+            "classificationTimestamp": utc_seconds_to_timestamps(e_class_ts[ev_rows]),
             "_event": event_rank[ev_rows],
             "_level": 0,
             "_sub": 0,
@@ -268,17 +270,17 @@ def cub_observations(
             "deploymentID": dep_ids[e_dep[cub_ev]],
             "mediaID": None,
             "eventID": order["event_id"][cub_ev],
-            "eventStart": to_timestamps(order["first"][cub_ev]),
-            "eventEnd": to_timestamps(order["last"][cub_ev]),
+            "eventStart": utc_seconds_to_timestamps(order["first"][cub_ev]),
+            "eventEnd": utc_seconds_to_timestamps(order["last"][cub_ev]),
             "observationLevel": "event",
             "observationType": "animal",
             "scientificName": p.species[leo].scientific_name or None,
             "count": pd.array(ev["cubs"][cub_ev], dtype="Int64"),
-            "lifeStage": np.where(cub_age >= 365 * DAY, "subadult", "juvenile").astype(object),
+            "lifeStage": np.where(cub_age >= 365 * SECONDS_PER_DAY, "subadult", "juvenile").astype(object),
             "behavior": "following mother",
             "classificationMethod": "human",
             "classifiedBy": CLASSIFIED_BY_PEOPLE,
-            "classificationTimestamp": to_timestamps(e_class_ts[cub_ev]),
+            "classificationTimestamp": utc_seconds_to_timestamps(e_class_ts[cub_ev]),
             "_event": order["event_rank"][cub_ev],
             "_level": 0,
             "_sub": 1,

@@ -13,8 +13,9 @@ import shapely
 import xarray as xr
 
 from .. import habitat as hab
+from .._time import SECONDS_PER_DAY
 from .parameters import StudyParameters
-from .times import DAY, TWO_PI
+from .times import TWO_PI
 
 __all__ = ["layout_stations", "service_schedule"]
 
@@ -98,4 +99,6 @@ def service_schedule(
     nominal = np.rint(np.arange(n_intervals + 1) * (n_days - span) / n_intervals).astype(np.int64)
     slot = np.arange(n) % p.locations_per_field_day
     minutes = 9 * 60 + 25 * slot[:, None] + rng.uniform(0, 10, size=(n, n_intervals + 1))
-    return day0_utc_s + (nominal[None, :] + field_day[:, None]) * DAY + np.rint(minutes * 60).astype(np.int64)
+    return (
+        day0_utc_s + (nominal[None, :] + field_day[:, None]) * SECONDS_PER_DAY + np.rint(minutes * 60).astype(np.int64)
+    )

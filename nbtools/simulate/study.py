@@ -20,6 +20,7 @@ import shapely
 import xarray as xr
 
 from .. import habitat as hab
+from .._time import SECONDS_PER_DAY
 from .animals import cub_table, draw_leopards, draw_tigers, places_of, renumber, state_space
 from .cameras import camera_clock, camera_deployments
 from .media import blank_triggers, burst_images, setup_triggers
@@ -27,7 +28,7 @@ from .metadata import package_metadata
 from .parameters import StudyParameters, generators, resolve_parameters
 from .stations import layout_stations, service_schedule
 from .tables import build_tables
-from .times import DAY, date_s
+from .times import date_s
 from .truth import study_truth
 from .visits import camera_events, identify, location_visits
 
@@ -152,7 +153,7 @@ def _run_simulation(p: StudyParameters, seed: int, bar: Any) -> SimulatedStudy:
     visit_times = service_schedule(stations, p, gen["schedule"], start_s, n_days)
     den_window = tuple(date_s(t, tz) for t in p.den_camera)
     has_den = "Berry" in [r[1] for r in p.named[: p.n_leopards]]
-    has_den &= start_s <= den_window[0] and den_window[1] <= start_s + n_days * DAY
+    has_den &= start_s <= den_window[0] and den_window[1] <= start_s + n_days * SECONDS_PER_DAY
     dep, faults = camera_deployments(
         stations, visit_times, p, gen["schedule"], gen["faults"], den_window if has_den else None
     )

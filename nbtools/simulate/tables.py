@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._time import utc_seconds_to_timestamps
 from .media import format_ids, within
 from .observations import (
     cub_observations,
@@ -21,7 +22,6 @@ from .observations import (
     sorted_observations,
 )
 from .parameters import StudyParameters
-from .times import to_timestamps
 
 __all__ = ["build_tables", "deployments_table", "event_order", "individuals_table", "media_table"]
 
@@ -80,8 +80,8 @@ def deployments_table(
             "latitude": loc_lat[loc].round(5),
             "longitude": loc_lon[loc].round(5),
             "coordinateUncertainty": pd.array(np.full(n_dep, 10), dtype="Int64"),
-            "deploymentStart": to_timestamps(dep["start"].to_numpy()),
-            "deploymentEnd": to_timestamps(dep["end"].to_numpy()),
+            "deploymentStart": utc_seconds_to_timestamps(dep["start"].to_numpy()),
+            "deploymentEnd": utc_seconds_to_timestamps(dep["end"].to_numpy()),
             "setupBy": np.where(is_den, "LLNP den team", np.char.mod("LLNP field team %d", route_team)).astype(object),
             "cameraID": dep["cameraID"].to_numpy(dtype=object),
             "cameraModel": p.camera_model,
@@ -170,7 +170,7 @@ def media_table(
     with_cubs = np.zeros(n_events, dtype=bool)
     with_cubs[:n_animal_events] = ev["den"] & (ev["cubs"] > 0)
     favorite = pd.array(np.where(with_cubs[im_event], True, None), dtype="boolean")
-    timestamps = to_timestamps(recorded)
+    timestamps = utc_seconds_to_timestamps(recorded)
     media = pd.DataFrame(
         {
             "mediaID": media_id,

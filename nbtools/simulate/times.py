@@ -1,48 +1,23 @@
-"""Clock arithmetic of the simulator: whole UTC seconds, local dates, ISO text.
+"""Angles and dates of the simulator; the clock arithmetic itself is in :mod:`nbtools._time`.
 
 The simulator keeps every instant as ``int64`` seconds since 1970-01-01T00:00Z (cameras write whole
-seconds) and converts to text or ``datetime64[ns, UTC]`` only when it writes a table.
+seconds; :data:`nbtools._time.SECONDS_PER_DAY`) and converts to text or ``datetime64[ns, UTC]`` only
+when it writes a table (:func:`nbtools._time.utc_seconds_to_iso`,
+:func:`nbtools._time.utc_seconds_to_timestamps`).
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
-import pandas as pd
 
-__all__ = ["DAY", "HALF_PI", "TWO_PI", "date_s", "iso_text", "local_to_utc_s", "to_timestamps"]
+from .._time import local_to_utc_seconds
 
+__all__ = ["TWO_PI", "date_s"]
+
+#: A full circle (radians): 24 hours of clock or sun time.
 TWO_PI = 2.0 * np.pi
 
 
-#: Seconds in a day.
-DAY = 86_400
-
-
-HALF_PI = np.pi / 2
-
-
-def local_to_utc_s(local: Any, timezone: str) -> np.ndarray:
-    """Local wall-clock times (strings or datetime64) to UTC epoch seconds."""
-    index = pd.DatetimeIndex(pd.to_datetime(np.atleast_1d(local))).tz_localize(timezone)
-    return (index.tz_convert("UTC").as_unit("s").asi8).astype(np.int64)
-
-
-def iso_text(seconds: Any, timezone: str) -> Any:
-    """Epoch seconds as ISO 8601 text with the zone's offset (a list for arrays)."""
-    values = pd.to_datetime(np.atleast_1d(np.asarray(seconds, dtype=np.int64)), unit="s", utc=True).tz_convert(timezone)
-    text = [t.isoformat() for t in values]
-    return text[0] if np.ndim(seconds) == 0 else text
-
-
-def to_timestamps(seconds: np.ndarray) -> pd.Series:
-    """Epoch seconds as ``datetime64[ns, UTC]``."""
-    return pd.Series(pd.to_datetime(np.asarray(seconds, dtype=np.int64), unit="s", utc=True)).astype(
-        "datetime64[ns, UTC]"
-    )
-
-
 def date_s(text: str, timezone: str) -> int:
-    """A local wall-clock time (ISO text) as UTC epoch seconds."""
-    return int(local_to_utc_s(text, timezone)[0])
+    """A local wall-clock time (ISO text, e.g. ``"2016-11-01"``) in ``timezone`` as UTC epoch seconds."""
+    return int(local_to_utc_seconds(text, timezone)[0])

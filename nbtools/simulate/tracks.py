@@ -90,9 +90,10 @@ import pandas as pd
 import xarray as xr
 
 from .. import habitat as hab
-from .diel import clock_to_sun, diel_density
+from .._time import SECONDS_PER_DAY, local_to_utc_seconds
+from ..sun import clock_to_sun
+from .diel import diel_density
 from .species import DEFAULT_SPECIES, Species
-from .times import DAY, local_to_utc_s
 
 __all__ = [
     "COLUMNS",
@@ -276,8 +277,8 @@ def _activity(t_s: np.ndarray, species: Species, lon: float, lat: float, timezon
     utc = pd.DatetimeIndex(pd.to_datetime(np.asarray(t_s, dtype=np.int64), unit="s", utc=True))
     local = utc.tz_convert(timezone).tz_localize(None).as_unit("s").asi8
     offset_h = (local - t_s) / 3600.0
-    day = local // DAY
-    clock_h = (local - day * DAY) / 3600.0
+    day = local // SECONDS_PER_DAY
+    clock_h = (local - day * SECONDS_PER_DAY) / 3600.0
     sun = clock_to_sun(clock_h, day, lat, lon, offset_h)
     return resting + (1.0 - resting) * 2.0 * np.pi * diel_density(species, sun)
 
@@ -534,7 +535,7 @@ def simulate_collar_tracks(
     setup, *streams = rng.spawn(1 + (len(individuals) if individuals is not None else int(n_collars)))
     chosen = _choose_individuals(truth, int(n_collars), individuals, setup)
     intervals = _intervals(fix_interval_min, len(chosen), setup)
-    start_s = int(local_to_utc_s(start, timezone)[0])
+    start_s = int(local_to_utc_seconds(start, timezone)[0])
     logw = _log_weights(habitat, p)
     forest = np.nan_to_num(habitat["forest_cover"].transpose("y", "x").values.astype(float))
     parts = []

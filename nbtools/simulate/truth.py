@@ -14,8 +14,8 @@ import pandas as pd
 import xarray as xr
 
 from .. import habitat as hab
+from .._time import utc_seconds_to_iso
 from .parameters import StudyParameters, jsonable
-from .times import iso_text
 
 __all__ = ["leopard_season_use", "study_truth"]
 
@@ -191,8 +191,8 @@ def study_truth(
     deployments = {
         "deploymentID": dep["deploymentID"].tolist(),
         "cameraID": dep["cameraID"].tolist(),
-        "recording_start": iso_text(dep["op_start"].to_numpy(), tz),
-        "recording_end": iso_text(dep["op_end"].to_numpy(), tz),
+        "recording_start": utc_seconds_to_iso(dep["op_start"].to_numpy(), tz),
+        "recording_end": utc_seconds_to_iso(dep["op_end"].to_numpy(), tz),
         "media_lost": dep["media_lost"].astype(bool).tolist(),
         "burst_size": dep["burst"].astype(int).tolist(),
     }

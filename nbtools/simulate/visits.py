@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .._time import SECONDS_PER_DAY, utc_offset_hours_at_noon
 from .animals import location_weights, secr_rates
-from .diel import clock_times, utc_offset_hours
+from .diel import clock_times
 from .parameters import StudyParameters
-from .times import DAY, date_s
+from .times import date_s
 
 __all__ = ["camera_events", "identify", "location_visits"]
 
@@ -64,7 +65,7 @@ def location_visits(
 ) -> tuple[dict[str, np.ndarray], dict[str, float]]:
     """Location-level visits of every species (true UTC seconds) and their expected numbers."""
     tz = p.timezone
-    offsets_h = utc_offset_hours(pd.date_range(p.study_start, periods=n_days, freq="D"), tz)
+    offsets_h = utc_offset_hours_at_noon(pd.date_range(p.study_start, periods=n_days, freq="D"), tz)
     months = pd.date_range(p.study_start, periods=n_days, freq="D").month.to_numpy() - 1
     sp_index = {s.key: i for i, s in enumerate(p.species)}
     n_loc = len(stations)
@@ -83,8 +84,8 @@ def location_visits(
     if den_window is not None:  # Berry at her den, and the tiger that came by before
         rng = gen["leopards"]
         berry = int(np.flatnonzero(animals["individualName"].to_numpy() == "Berry")[0])
-        d0 = (den_window[0] - start_s) // DAY + p.den_first_visit_day
-        d1 = (den_window[1] - start_s) // DAY
+        d0 = (den_window[0] - start_s) // SECONDS_PER_DAY + p.den_first_visit_day
+        d1 = (den_window[1] - start_s) // SECONDS_PER_DAY
         day = rng.integers(d0, d1, size=rng.poisson(p.den_visits_per_day * (d1 - d0)))
         leopard = p.species[sp_index["leopard"]]
         t = clock_times(rng, leopard, day, lat[n_loc], lon[n_loc], start_s, offsets_h)
@@ -139,7 +140,7 @@ def camera_events(
     for c, (m, b) in enumerate(zip(cubs["mother"], cubs["birth"], strict=True)):  # ~20 cubs
         rows = np.flatnonzero(mother_of_visit == m)
         age = v["t"][rows] - b
-        follow = (age >= p.cub_den_days * DAY) & (age <= p.cub_independence_days * DAY)
+        follow = (age >= p.cub_den_days * SECONDS_PER_DAY) & (age <= p.cub_independence_days * SECONDS_PER_DAY)
         pair_visit.append(rows[follow])
         pair_cub.append(np.full(int(follow.sum()), c))
     pair_visit, pair_cub = np.concatenate(pair_visit), np.concatenate(pair_cub)
