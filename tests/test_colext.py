@@ -8,6 +8,7 @@ unmarked's printed numbers by adding the penalty (or fitting with ``penalty=0.00
 from __future__ import annotations
 
 import doctest
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -222,10 +223,97 @@ def test_simulation_recovers_parameters():
     assert ((lo < truth.coef) & (truth.coef < hi)).all()
 
 
-@pytest.mark.parametrize("module", ["multiseason", "dynamics", "colext", "colext_bootstrap"])
+@pytest.mark.parametrize("module", ["multiseason", "multiseason_history", "dynamics", "colext", "colext_bootstrap"])
 def test_doctests(module):
     import importlib
 
     mod = importlib.import_module(f"nbtools.occupancy.{module}")
     result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.failed == 0
+
+
+# --------------------------------------------------------------------------------------------------
+# multi-season detection histories (camtrapR's detectionHistory(..., unmarkedMultFrameInput = TRUE))
+# --------------------------------------------------------------------------------------------------
+CAMTRAPR = Path(__file__).parent / "data" / "reference"
+
+
+@pytest.fixture(scope="module")
+def camtrapr_seasons():
+    """camtrapR's multi-season sample (2009 and 2010; StationD only in 2010) read season by season, time zone UTC."""
+    from nbtools.effort import camera_operation, deployments_from_camtrapr
+    from nbtools.events import independent_events, observations_from_camtrapr
+
+    table = pd.read_csv(CAMTRAPR / "camtrapR-camtrapsMultiSeason.csv")
+    operations = {}
+    for session, rows in table.groupby("session", sort=True):
+        deployments, problems = deployments_from_camtrapr(rows, tz="UTC", date_format="%d/%m/%Y")
+        operations[session] = camera_operation(deployments, problems=problems, tz="UTC")
+    records = observations_from_camtrapr(pd.read_csv(CAMTRAPR / "camtrapR-recordTableSampleMultiSeason.csv"), tz="UTC")
+    return operations, independent_events(records, "60min")
+
+
+def test_multi_season_history_has_camtraprs_layout(camtrapr_seasons):
+    from nbtools.indices import detection_history
+    from nbtools.occupancy import multi_season_history
+
+    operations, events = camtrapr_seasons
+    history = multi_season_history(events, operations, "VTA", occasion_length=10, day1="station")
+    # camtrapR's own test (test_detectionHistory.R): 4 x 16, rows StationA..StationD
+    assert history.detections.shape == (4, 16) and history.effort.shape == (4, 16)
+    assert list(history.detections.index) == ["StationA", "StationB", "StationC", "StationD"]
+    assert list(history.camtrapr_layout().columns) == [f"o{k}" for k in range(1, 17)]
+    det, eff = history.detections, history.effort
+    # the 2009 block is the single-season history of 2009, padded with NaN to the 8 occasions of StationD (2010)
+    with pytest.warns(UserWarning, match="5 of 10 records were not counted"):  # the 2010 records
+        single = detection_history(events, operations[2009], "VTA", occasion_length=10, day1="station")
+    n = single.detections.shape[1]
+    np.testing.assert_array_equal(det[2009].iloc[:3, :n].to_numpy(), single.detections.to_numpy())
+    np.testing.assert_array_equal(eff[2009].iloc[:3, :n].to_numpy(), single.effort.to_numpy())
+    assert np.isnan(det[2009].iloc[:, n:].to_numpy()).all() and np.isnan(det.loc["StationD", 2009].to_numpy()).all()
+    # 2010 repeats 2009 one year later (same set-up days, records and problem), plus StationD
+    np.testing.assert_array_equal(det[2010].iloc[:3].to_numpy(), det[2009].iloc[:3].to_numpy())
+    np.testing.assert_array_equal(eff[2010].iloc[:3].to_numpy(), eff[2009].iloc[:3].to_numpy())
+    # StationD: 04/04-17/06/2010 (75 days, 8 occasions), broken 20/05-30/05, no VTA record
+    assert det.loc["StationD", 2010].tolist() == [0.0] * 8
+    assert eff.loc["StationD", 2010].tolist() == [9.5, 10, 10, 10, 6, 3, 10, 4.5]
+    data = history.to_data()
+    assert data.n_sites == 4 and data.n_seasons == 2 and data.n_occasions == 8 and list(data.obs_covs) == ["effort"]
+
+
+def test_multi_season_history_from_study_equals_occupancy_data_per_season():
+    from nbtools.occupancy import colext, multi_season_history_from_study, occupancy_data
+    from nbtools.simulate import simulate_tables
+    from nbtools.study import Study
+
+    small = dict(
+        study_start="2016-11-01", study_end="2017-01-31", habitat_resolution_m=1000.0, station_spacing_m=5000.0
+    )
+    sim = simulate_tables(seed=3, **small)
+    study = Study.from_tables(
+        sim.deployments,
+        sim.media,
+        sim.observations,
+        crs=sim.truth["crs"],
+        timezone=sim.truth["timezone"],
+        habitat=sim.habitat,
+    )
+    seasons = {
+        "Nov": ("2016-11-01", "2016-12-01"),
+        "Dec": ("2016-12-01", "2017-01-01"),
+        "Jan": ("2017-01-01", "2017-02-01"),
+    }
+    sika = "Cervus nippon"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # records before set-up (clock faults) are reported by indices
+        history = multi_season_history_from_study(study, sika, seasons, occasion_length=7)
+        for label, (start, end) in seasons.items():
+            single = occupancy_data(study, sika, occasion_length=7, start=start, end=end, day1="station", covariates=[])
+            block = history.detections[label].reindex(single.y.index)
+            n = single.y.shape[1]
+            np.testing.assert_array_equal(block.iloc[:, :n].to_numpy(), single.y.to_numpy())
+            np.testing.assert_array_equal(
+                history.effort[label].reindex(single.y.index).iloc[:, :n].to_numpy(), single.effort.to_numpy()
+            )
+    fit = colext(history.to_data(), p="~ effort")
+    assert fit.converged and 0 < fit.smoothed.min() and fit.smoothed.max() < 1

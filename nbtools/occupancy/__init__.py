@@ -82,6 +82,12 @@ from .errors import OccupancyDataError, OccupancyError, OccupancyFitError, Occup
 from .fit import occu, occu_rn
 from .mackenzie_bailey import MBChiSquare, MBGOFTest, mb_chisq, mb_gof_test
 from .multiseason import MultiSeasonData, multi_season_data
+from .multiseason_history import (
+    MultiSeasonHistory,
+    multi_season_history,
+    multi_season_history_from_study,
+    stack_seasons,
+)
 from .posterior import ranef
 from .prediction import occupied_share, predict, response_curve
 from .rasters import predict_raster
@@ -97,6 +103,7 @@ __all__ = [
     "MBChiSquare",
     "MBGOFTest",
     "MultiSeasonData",
+    "MultiSeasonHistory",
     "OccupancyData",
     "OccupancyDataError",
     "OccupancyError",
@@ -109,6 +116,8 @@ __all__ = [
     "mb_gof_test",
     "model_selection",
     "multi_season_data",
+    "multi_season_history",
+    "multi_season_history_from_study",
     "nonparboot",
     "occu",
     "occu_rn",
@@ -121,6 +130,7 @@ __all__ = [
     "ranef",
     "response_curve",
     "simulate_colext",
+    "stack_seasons",
     "standardise",
     "station_covariates",
 ]
