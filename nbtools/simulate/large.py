@@ -107,6 +107,7 @@ def _vose(scaled: np.ndarray):
 
 @lru_cache(maxsize=1)
 def _vose_kernel():
+    """Vose's alias construction compiled with numba (once per process; numba is imported only here)."""
     import numba
 
     @numba.njit(cache=True, nogil=True)
@@ -148,6 +149,7 @@ def _vose_kernel():
 
 
 def _default_study_dir() -> Path:
+    """``data/leopard-study`` of the checkout or the installed wheel."""
     from nbtools.catalog import DATA_DIR
 
     return DATA_DIR / "leopard-study"
@@ -220,6 +222,7 @@ class StudyProfile:
 
 @lru_cache(maxsize=4)
 def _profile_cached(study_dir: str, stamp: tuple) -> StudyProfile:
+    """:func:`study_profile` of a folder whose files have the names, times and sizes ``stamp`` (cached)."""
     import xarray as xr
 
     from nbtools.checksums import sha256, verify_file
@@ -335,6 +338,7 @@ def study_profile(study_dir: str | Path | None = None) -> StudyProfile:
 
 
 def _cat_positions(rng: np.random.Generator, profile: StudyProfile, cats: _Cats, m: int):
+    """``m`` positions (m) around chosen individuals' activity centres, drawn again until on land; and their sex codes."""
     who = cats.choose.draw(rng, m)
     x, y = np.empty(m), np.empty(m)
     todo = np.arange(m)
@@ -353,6 +357,7 @@ def _cat_positions(rng: np.random.Generator, profile: StudyProfile, cats: _Cats,
 
 
 def _cell_positions(rng: np.random.Generator, profile: StudyProfile, table: _Alias, m: int):
+    """``m`` positions (m) uniform in habitat cells drawn from ``table``, drawn again until on land."""
     nx = profile.land.shape[1]
     x, y = np.empty(m), np.empty(m)
     todo = np.arange(m)
@@ -368,6 +373,7 @@ def _cell_positions(rng: np.random.Generator, profile: StudyProfile, table: _Ali
 
 
 def _child_seed(seed: int, index: int) -> np.random.SeedSequence:
+    """The seed of partition ``index``: independent of how many workers write the partitions."""
     return np.random.SeedSequence(seed, spawn_key=(index,))
 
 
@@ -422,6 +428,7 @@ def generate_partition(profile: StudyProfile, index: int, rows: int, seed: int =
 
 
 def _arrow_table(profile: StudyProfile, a: dict[str, np.ndarray]) -> Any:
+    """A partition's arrays as a pyarrow Table (categoricals dictionary-encoded, timestamps in UTC)."""
     import pyarrow as pa
 
     def dictionary(codes: np.ndarray, categories: list[str]) -> pa.DictionaryArray:
@@ -442,6 +449,7 @@ def _arrow_table(profile: StudyProfile, a: dict[str, np.ndarray]) -> Any:
 
 
 def _write_partition(profile: StudyProfile, index: int, rows: int, seed: int, path: str, compression: str):
+    """Generate and write partition ``index`` to ``path``; its file name, rows and size in bytes."""
     import pyarrow.parquet as pq
 
     table = _arrow_table(profile, _partition_arrays(profile, index, rows, seed))

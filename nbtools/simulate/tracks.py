@@ -374,6 +374,7 @@ def _walk(phi, chol, z, u, logw, gx0, gdx, gy0, gdy, mx, my, sigma, out_x, out_y
 
 
 def _grid(habitat: xr.Dataset) -> tuple[float, float, float, float]:
+    """First cell centre and step (m) of the habitat grid along x and along y: ``(x0, dx, y0, dy)``."""
     gx = habitat["x"].values.astype(float)
     gy = habitat["y"].values.astype(float)
     return float(gx[0]), float(gx[1] - gx[0]), float(gy[0]), float(gy[1] - gy[0])

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from .._time import SECONDS_PER_DAY, utc_offset_hours_at_noon
 from .animals import location_weights, secr_rates
@@ -33,7 +34,10 @@ class _Visits:
     group: list[np.ndarray] = field(default_factory=list)
     den: list[np.ndarray] = field(default_factory=list)
 
-    def add(self, loc, t, species, ind, group, den=False) -> None:
+    def add(
+        self, loc: ArrayLike, t: ArrayLike, species: int, ind: ArrayLike, group: ArrayLike, den: bool = False
+    ) -> None:
+        """Append visits at times ``t`` (UTC s); ``loc``, ``ind`` (-1: no individual) and ``group`` broadcast."""
         n = np.asarray(t).size
         self.loc.append(np.broadcast_to(np.asarray(loc, dtype=np.int64), n).copy())
         self.t.append(np.asarray(t, dtype=np.int64).reshape(n))
@@ -43,6 +47,7 @@ class _Visits:
         self.den.append(np.full(n, den, dtype=bool))
 
     def arrays(self) -> dict[str, np.ndarray]:
+        """All visits added, one array per field."""
         return {name: np.concatenate(getattr(self, name)) for name in ("loc", "t", "species", "ind", "group", "den")}
 
 
