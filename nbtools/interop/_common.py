@@ -610,6 +610,60 @@ def media_lookup(media: pd.DataFrame, media_ids: Any) -> dict[Any, tuple[Any, An
     return dict(zip(first["mediaID"].astype(object), zip(first["deploymentID"].astype(object), first["timestamp"])))
 
 
+def match_entries(
+    entries: list[Any],
+    key: str,
+    media: Any,
+    report: ImportReport,
+    file: str,
+    *,
+    case_sensitive: bool = False,
+    deployment_id: str | None = None,
+) -> tuple[pd.DataFrame, dict[Any, tuple[Any, Any]]]:
+    """Match the entries of a machine-output file to media rows by their path.
+
+    Shared by the MegaDetector and SpeciesNet readers. Entries that are not mappings with a text ``key``
+    are set aside in ``report`` (``entry has no '<key>'``).
+
+    Parameters
+    ----------
+    entries : list
+        The file's entries (``images`` of MegaDetector, ``predictions`` of SpeciesNet).
+    key : str
+        The entry's path field (``file``, ``filepath``).
+    media : pandas.DataFrame, CamtrapDP or Study
+        The Camtrap DP media.
+    report : ImportReport
+        The import's report.
+    file : str
+        Name of the file read (for the report).
+    case_sensitive : bool, default False
+        Compare path components with their case (:func:`match_media`).
+    deployment_id : str, optional
+        Match only against this deployment's media.
+
+    Returns
+    -------
+    matches : pandas.DataFrame
+        :func:`match_media` of the entries with a path, indexed by entry number (1-based, ``entry``).
+    lookup : dict
+        mediaID -> (deploymentID, timestamp) of the matched media.
+    """
+    table = tables_of(media, "media")
+    valid = [i for i, entry in enumerate(entries) if isinstance(entry, dict) and isinstance(entry.get(key), str)]
+    valid_set = set(valid)
+    missing = "entry has no 'file' path" if key == "file" else f"entry has no {key!r}"
+    for i, entry in enumerate(entries):
+        if i not in valid_set:
+            report.set_aside_entry(file, i + 1, str(entry)[:200], missing, field_name=key)
+    matches = match_media(
+        [entries[i][key] for i in valid], table, case_sensitive=case_sensitive, deployment_id=deployment_id
+    )
+    matches.index = pd.Index([i + 1 for i in valid], name="entry")
+    lookup = media_lookup(table, matches.loc[matches["status"] == "matched", "mediaID"])
+    return matches, lookup
+
+
 def read_json(path: Path) -> Any:
     """A JSON file, with errors naming the file."""
     import json

@@ -25,6 +25,7 @@ MegaDetector output format: https://lila.science/megadetector-output-format
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -40,8 +41,7 @@ from ._common import (
     conform,
     detections_frame,
     format_conf,
-    match_media,
-    media_lookup,
+    match_entries,
     read_json,
     resolve_label,
     tables_of,
@@ -121,17 +121,68 @@ def read_megadetector(
     so one animal seen in many frames gives one observation.
     """
     path = Path(path)
-    file = path.name
+    data, categories, info = _read_results(path)
+    file, images = path.name, data["images"]
+    report = _start_report(file, images, info)
+    reading = _Reading(
+        file=file,
+        report=report,
+        categories=categories,
+        class_names=data.get("classification_categories") or {},
+        class_descriptions=data.get("classification_category_descriptions") or {},
+        threshold=_detection_threshold(threshold, info),
+        classification_threshold=classification_threshold,
+        taxa=taxa,
+        detector="MegaDetector" + (f" {info['detector']}" if info.get("detector") else ""),
+        classifier=info.get("classifier"),
+    )
+    matches, lookup = match_entries(
+        images, "file", media, report, file, case_sensitive=case_sensitive, deployment_id=deployment_id
+    )
+    observations: list[dict[str, Any]] = []
+    for entry_no, match in zip(matches.index, matches.to_dict("records")):
+        entry = images[entry_no - 1]
+        if not entry_matched(report, file, entry_no, match):
+            collect_detections(
+                reading.detections, entry, entry_no, match, None, categories, reading.class_names, reading.threshold
+            )
+            continue
+        observations += _entry_observations(reading, entry, entry_no, match, *lookup[match["mediaID"]])
+    for label in sorted(reading.unknown_labels):
+        report.add(
+            "warning",
+            file,
+            None,
+            "classification_categories",
+            label,
+            f"classifier label {label!r} has no scientific name; give taxa={{{label!r}: '<scientific name>'}}",
+            "unknown-label",
+        )
+    frame = _observations_frame(observations, id_prefix)
+    return MachineImport(
+        frame, detections_frame(reading.detections), matches.reset_index(), report, reading.threshold, info
+    )
+
+
+# the steps of read_megadetector, in the order it takes them
+
+
+def _read_results(path: Path) -> tuple[dict[str, Any], dict[str, str], dict[str, Any]]:
+    """The parsed file, its detection categories and its ``info`` (empty when absent); errors name the file."""
     data = read_json(path)
     if not isinstance(data, dict) or not isinstance(data.get("images"), list):
-        raise InteropError(f"{file}: not MegaDetector output (no 'images' list)")
+        raise InteropError(f"{path.name}: not MegaDetector output (no 'images' list)")
     categories = data.get("detection_categories")
     if not isinstance(categories, dict):
-        raise InteropError(f"{file}: not MegaDetector output (no 'detection_categories' mapping)")
+        raise InteropError(f"{path.name}: not MegaDetector output (no 'detection_categories' mapping)")
     info = data.get("info") if isinstance(data.get("info"), dict) else {}
+    return data, categories, info
+
+
+def _start_report(file: str, images: list[Any], info: dict[str, Any]) -> ImportReport:
+    """The import report with the entries read and a warning when the format version is not 1.x."""
     report = ImportReport()
     report.first_row[file] = 1
-    images = data["images"]
     report.rows_read[file] = len(images)
     version = str(info.get("format_version", ""))
     if not version:
@@ -154,128 +205,126 @@ def read_megadetector(
             "not a 1.x format version; read as 1.x",
             "format-version",
         )
+    return report
+
+
+def _detection_threshold(threshold: float | None, info: dict[str, Any]) -> float:
+    """The threshold given, else the file's ``typical_detection_threshold``, else :data:`DEFAULT_THRESHOLD`."""
     if threshold is None:
         metadata = info.get("detector_metadata") if isinstance(info.get("detector_metadata"), dict) else {}
         threshold = float(metadata.get("typical_detection_threshold", DEFAULT_THRESHOLD))
     threshold = float(threshold)
     if not 0 <= threshold <= 1:
         raise ValueError(f"threshold must be in [0, 1], got {threshold}")
-    class_names = data.get("classification_categories") or {}
-    class_descriptions = data.get("classification_category_descriptions") or {}
+    return threshold
 
-    table = tables_of(media, "media")
-    valid = [i for i, entry in enumerate(images) if isinstance(entry, dict) and isinstance(entry.get("file"), str)]
-    valid_set = set(valid)
-    for i, entry in enumerate(images):
-        if i not in valid_set:
-            report.set_aside_entry(file, i + 1, str(entry)[:200], "entry has no 'file' path", field_name="file")
-    matches = match_media(
-        [images[i]["file"] for i in valid], table, case_sensitive=case_sensitive, deployment_id=deployment_id
-    )
-    matches.index = pd.Index([i + 1 for i in valid], name="entry")
-    lookup = media_lookup(table, matches.loc[matches["status"] == "matched", "mediaID"])
 
-    detector = "MegaDetector" + (f" {info['detector']}" if info.get("detector") else "")
-    classifier = info.get("classifier")
-    observations: list[dict[str, Any]] = []
-    detections: list[dict[str, Any]] = []
-    unknown_labels: set[str] = set()
-    for entry_no, match in zip(matches.index, matches.to_dict("records")):
-        entry = images[entry_no - 1]
-        if not entry_matched(report, file, entry_no, match):
-            collect_detections(detections, entry, entry_no, match, None, categories, class_names, threshold)
-            continue
-        deployment, timestamp = lookup[match["mediaID"]]
-        base = {
-            "deploymentID": deployment,
-            "mediaID": match["mediaID"],
-            "eventStart": timestamp,
-            "eventEnd": timestamp,
-            "observationLevel": "media",
-            "classificationMethod": "machine",
-            "classifiedBy": detector,
-        }
-        failure = entry.get("failure")
-        if failure:
-            report.add(
-                "warning",
-                file,
-                entry_no,
-                "failure",
-                failure,
-                "MegaDetector failed on this image; recorded as unclassified",
-                "failure",
-            )
-            observations.append(
-                {**base, "observationType": "unclassified", "observationComments": f"MegaDetector failure: {failure}"}
-            )
-            continue
-        if "detections" not in entry:
-            report.add(
-                "warning",
-                file,
-                entry_no,
-                "detections",
-                None,
-                "no 'detections' for a processed image; read as no detection (blank)",
-                "no-detections",
-            )
-        raw = entry.get("detections") or []
-        if not isinstance(raw, list):
-            report.set_aside_entry(
-                file, entry_no, str(raw)[:200], "'detections' is not a list", field_name="detections"
-            )
-            continue
-        kept = collect_detections(
-            detections, entry, entry_no, match, timestamp, categories, class_names, threshold, report, file
-        )
-        if "frame_rate" in entry:  # a video: the most confident detection of each category
-            best: dict[str, dict[str, Any]] = {}
-            for det in kept:
-                if det["category"] not in best or det["conf"] > best[det["category"]]["conf"]:
-                    best[det["category"]] = det
-            kept = sorted(best.values(), key=lambda d: -d["conf"])
-        above = [d for d in kept if d["above_threshold"] and d["label"] is not None]
-        if not above:
-            confs = [d["conf"] for d in kept]
-            tags = f"maxDetectionConf:{format_conf(max(confs))}" if confs else None
-            observations.append({**base, "observationType": "blank", "observationTags": tags})
-            continue
-        for det in above:
-            record = {
-                **base,
-                "observationType": CATEGORY_TYPES.get(det["label"].casefold(), "unknown"),
-                "count": 1,
-                "bboxX": det["bboxX"],
-                "bboxY": det["bboxY"],
-                "bboxWidth": det["bboxWidth"],
-                "bboxHeight": det["bboxHeight"],
-                "classificationProbability": det["conf"],
-            }
-            if det["classification"] is not None and record["observationType"] == "animal":
-                _classify(
-                    record,
-                    det,
-                    class_descriptions,
-                    taxa,
-                    classification_threshold,
-                    classifier,
-                    detector,
-                    unknown_labels,
-                )
-            observations.append(record)
-    for label in sorted(unknown_labels):
+@dataclass
+class _Reading:
+    """What every entry of one file is read with, and what the entries add up to."""
+
+    file: str
+    report: ImportReport
+    categories: dict[str, str]
+    class_names: dict[str, str]
+    class_descriptions: dict[str, str]
+    threshold: float
+    classification_threshold: float
+    taxa: Mapping[str, str | None] | None
+    detector: str
+    classifier: str | None
+    detections: list[dict[str, Any]] = field(default_factory=list)  # every detection, for review
+    unknown_labels: set[str] = field(default_factory=set)  # classifier labels without a scientific name
+
+
+def _entry_observations(
+    reading: _Reading, entry: dict[str, Any], entry_no: int, match: dict[str, Any], deployment: Any, timestamp: Any
+) -> list[dict[str, Any]]:
+    """The observations of one matched image: unclassified (failure), blank, or one per detection above threshold."""
+    file, report = reading.file, reading.report
+    base = {
+        "deploymentID": deployment,
+        "mediaID": match["mediaID"],
+        "eventStart": timestamp,
+        "eventEnd": timestamp,
+        "observationLevel": "media",
+        "classificationMethod": "machine",
+        "classifiedBy": reading.detector,
+    }
+    failure = entry.get("failure")
+    if failure:
         report.add(
             "warning",
             file,
-            None,
-            "classification_categories",
-            label,
-            f"classifier label {label!r} has no scientific name; give taxa={{{label!r}: '<scientific name>'}}",
-            "unknown-label",
+            entry_no,
+            "failure",
+            failure,
+            "MegaDetector failed on this image; recorded as unclassified",
+            "failure",
         )
-    frame = _observations_frame(observations, id_prefix)
-    return MachineImport(frame, detections_frame(detections), matches.reset_index(), report, threshold, info)
+        return [{**base, "observationType": "unclassified", "observationComments": f"MegaDetector failure: {failure}"}]
+    if "detections" not in entry:
+        report.add(
+            "warning",
+            file,
+            entry_no,
+            "detections",
+            None,
+            "no 'detections' for a processed image; read as no detection (blank)",
+            "no-detections",
+        )
+    raw = entry.get("detections") or []
+    if not isinstance(raw, list):
+        report.set_aside_entry(file, entry_no, str(raw)[:200], "'detections' is not a list", field_name="detections")
+        return []
+    kept = collect_detections(
+        reading.detections,
+        entry,
+        entry_no,
+        match,
+        timestamp,
+        reading.categories,
+        reading.class_names,
+        reading.threshold,
+        report,
+        file,
+    )
+    if "frame_rate" in entry:  # a video: the most confident detection of each category
+        best: dict[str, dict[str, Any]] = {}
+        for det in kept:
+            if det["category"] not in best or det["conf"] > best[det["category"]]["conf"]:
+                best[det["category"]] = det
+        kept = sorted(best.values(), key=lambda d: -d["conf"])
+    above = [d for d in kept if d["above_threshold"] and d["label"] is not None]
+    if not above:
+        confs = [d["conf"] for d in kept]
+        tags = f"maxDetectionConf:{format_conf(max(confs))}" if confs else None
+        return [{**base, "observationType": "blank", "observationTags": tags}]
+    records = []
+    for det in above:
+        record = {
+            **base,
+            "observationType": CATEGORY_TYPES.get(det["label"].casefold(), "unknown"),
+            "count": 1,
+            "bboxX": det["bboxX"],
+            "bboxY": det["bboxY"],
+            "bboxWidth": det["bboxWidth"],
+            "bboxHeight": det["bboxHeight"],
+            "classificationProbability": det["conf"],
+        }
+        if det["classification"] is not None and record["observationType"] == "animal":
+            _classify(
+                record,
+                det,
+                reading.class_descriptions,
+                reading.taxa,
+                reading.classification_threshold,
+                reading.classifier,
+                reading.detector,
+                reading.unknown_labels,
+            )
+        records.append(record)
+    return records
 
 
 def entry_matched(report: ImportReport, file: str, entry_no: int, match: pd.Series) -> bool:

@@ -35,11 +35,9 @@ from ._common import (
     conform,
     detections_frame,
     format_conf,
-    match_media,
-    media_lookup,
+    match_entries,
     read_json,
     resolve_label,
-    tables_of,
 )
 from .megadetector import collect_detections, entry_matched
 
@@ -121,17 +119,9 @@ def read_speciesnet(
     report = ImportReport()
     report.first_row[file] = 1
     report.rows_read[file] = len(predictions)
-    table = tables_of(media, "media")
-    valid = [i for i, p in enumerate(predictions) if isinstance(p, dict) and isinstance(p.get("filepath"), str)]
-    valid_set = set(valid)
-    for i, entry in enumerate(predictions):
-        if i not in valid_set:
-            report.set_aside_entry(file, i + 1, str(entry)[:200], "entry has no 'filepath'", field_name="filepath")
-    matches = match_media(
-        [predictions[i]["filepath"] for i in valid], table, case_sensitive=case_sensitive, deployment_id=deployment_id
+    matches, lookup = match_entries(
+        predictions, "filepath", media, report, file, case_sensitive=case_sensitive, deployment_id=deployment_id
     )
-    matches.index = pd.Index([i + 1 for i in valid], name="entry")
-    lookup = media_lookup(table, matches.loc[matches["status"] == "matched", "mediaID"])
 
     observations: list[dict[str, Any]] = []
     detections: list[dict[str, Any]] = []
@@ -158,90 +148,21 @@ def read_speciesnet(
             box["classification_conf"] = score
         if not ok:
             continue
-        base = {
-            "deploymentID": deployment,
-            "mediaID": match["mediaID"],
-            "eventStart": timestamp,
-            "eventEnd": timestamp,
-            "observationLevel": "media",
-            "classificationMethod": "machine",
-            "classifiedBy": "SpeciesNet" + (f" {entry['model_version']}" if entry.get("model_version") else ""),
-        }
-        failures = entry.get("failures") or entry.get("failure")
-        failures = [failures] if isinstance(failures, str) else list(failures or [])
-        if failures:
-            message = f"SpeciesNet failure: {', '.join(map(str, failures))}"
-            if prediction is None:
-                report.add(
-                    "warning",
-                    file,
-                    entry_no,
-                    "failures",
-                    ", ".join(map(str, failures)),
-                    "SpeciesNet failed on this image; recorded as unclassified",
-                    "failure",
-                )
-                observations.append({**base, "observationType": "unclassified", "observationComments": message})
-                continue
-            report.add(
-                "warning",
-                file,
-                entry_no,
-                "failures",
-                ", ".join(map(str, failures)),
-                "a SpeciesNet component failed but a prediction was made; kept",
-                "failure",
-            )
-            base["observationComments"] = message
-        if prediction is None:
-            report.add(
-                "warning",
-                file,
-                entry_no,
-                "prediction",
-                None,
-                "no prediction, classification or detection; recorded as unclassified",
-                "no-prediction",
-            )
-            observations.append({**base, "observationType": "unclassified"})
-            continue
-        taxon: Taxon | None = resolve_label(prediction, taxa)
-        if taxon is None:
-            report.add(
-                "warning",
-                file,
-                entry_no,
-                "prediction",
-                prediction,
-                "not a SpeciesNet label and not in taxa=; recorded as unknown",
-                "unknown-label",
-            )
-            taxon = Taxon("unknown")
-        tags = [f"prediction:{taxon.scientific_name or taxon.vernacular_name or taxon.observation_type}"]
-        if source:
-            tags.append(f"predictionSource:{source}")
-        if taxon.taxon_id:
-            tags.append(f"speciesnetID:{taxon.taxon_id}")
-        record = {**base, "classificationProbability": score}
-        if score is not None and score < threshold:
-            record["observationType"] = "unclassified"
-            tags.insert(1, f"predictionScore:{format_conf(score)}")
-        else:
-            record["observationType"] = taxon.observation_type
-            record["scientificName"] = taxon.scientific_name
-            kind = taxon.observation_type
-            same = [b for b in boxes if b["label"] == kind and b["above_threshold"]]
-            if same and kind in ("animal", "human", "vehicle"):
-                top = max(same, key=lambda b: b["conf"])
-                record.update(
-                    count=len(same),
-                    bboxX=top["bboxX"],
-                    bboxY=top["bboxY"],
-                    bboxWidth=top["bboxWidth"],
-                    bboxHeight=top["bboxHeight"],
-                )
-        record["observationTags"] = " | ".join(tags)
-        observations.append(record)
+        record = _entry_observation(
+            report,
+            file,
+            entry_no,
+            entry,
+            match,
+            deployment,
+            timestamp,
+            (prediction, score, source),
+            boxes,
+            taxa,
+            threshold,
+        )
+        if record is not None:
+            observations.append(record)
     frame = pd.DataFrame.from_records(observations)
     if frame.empty:
         frame = pd.DataFrame(columns=["mediaID", "deploymentID", "eventStart", "eventEnd"])
@@ -261,6 +182,109 @@ def read_speciesnet(
         float(threshold),
         info,
     )
+
+
+def _entry_observation(
+    report: ImportReport,
+    file: str,
+    entry_no: int,
+    entry: dict[str, Any],
+    match: dict[str, Any],
+    deployment: Any,
+    timestamp: Any,
+    predicted: tuple[str | None, float | None, str | None],
+    boxes: list[dict[str, Any]],
+    taxa: Mapping[str, str | None] | None,
+    threshold: float,
+) -> dict[str, Any]:
+    """The observation of one matched image: its prediction as a taxon; unclassified on failure or below ``threshold``.
+
+    ``predicted`` is the entry's (label, score, source) from :func:`_prediction`; failures and labels that are
+    not taxa are reported.
+    """
+    prediction, score, source = predicted
+    base = {
+        "deploymentID": deployment,
+        "mediaID": match["mediaID"],
+        "eventStart": timestamp,
+        "eventEnd": timestamp,
+        "observationLevel": "media",
+        "classificationMethod": "machine",
+        "classifiedBy": "SpeciesNet" + (f" {entry['model_version']}" if entry.get("model_version") else ""),
+    }
+    failures = entry.get("failures") or entry.get("failure")
+    failures = [failures] if isinstance(failures, str) else list(failures or [])
+    if failures:
+        message = f"SpeciesNet failure: {', '.join(map(str, failures))}"
+        if prediction is None:
+            report.add(
+                "warning",
+                file,
+                entry_no,
+                "failures",
+                ", ".join(map(str, failures)),
+                "SpeciesNet failed on this image; recorded as unclassified",
+                "failure",
+            )
+            return {**base, "observationType": "unclassified", "observationComments": message}
+        report.add(
+            "warning",
+            file,
+            entry_no,
+            "failures",
+            ", ".join(map(str, failures)),
+            "a SpeciesNet component failed but a prediction was made; kept",
+            "failure",
+        )
+        base["observationComments"] = message
+    if prediction is None:
+        report.add(
+            "warning",
+            file,
+            entry_no,
+            "prediction",
+            None,
+            "no prediction, classification or detection; recorded as unclassified",
+            "no-prediction",
+        )
+        return {**base, "observationType": "unclassified"}
+    taxon: Taxon | None = resolve_label(prediction, taxa)
+    if taxon is None:
+        report.add(
+            "warning",
+            file,
+            entry_no,
+            "prediction",
+            prediction,
+            "not a SpeciesNet label and not in taxa=; recorded as unknown",
+            "unknown-label",
+        )
+        taxon = Taxon("unknown")
+    tags = [f"prediction:{taxon.scientific_name or taxon.vernacular_name or taxon.observation_type}"]
+    if source:
+        tags.append(f"predictionSource:{source}")
+    if taxon.taxon_id:
+        tags.append(f"speciesnetID:{taxon.taxon_id}")
+    record = {**base, "classificationProbability": score}
+    if score is not None and score < threshold:
+        record["observationType"] = "unclassified"
+        tags.insert(1, f"predictionScore:{format_conf(score)}")
+    else:
+        record["observationType"] = taxon.observation_type
+        record["scientificName"] = taxon.scientific_name
+        kind = taxon.observation_type
+        same = [b for b in boxes if b["label"] == kind and b["above_threshold"]]
+        if same and kind in ("animal", "human", "vehicle"):
+            top = max(same, key=lambda b: b["conf"])
+            record.update(
+                count=len(same),
+                bboxX=top["bboxX"],
+                bboxY=top["bboxY"],
+                bboxWidth=top["bboxWidth"],
+                bboxHeight=top["bboxHeight"],
+            )
+    record["observationTags"] = " | ".join(tags)
+    return record
 
 
 def _prediction(
