@@ -193,3 +193,26 @@ def test_multisession_input_errors(oven, mask):
         warnings.simplefilter("error")  # a clean fit raises no warning
         two = {s: oven[s] for s in ("2005", "2006")}
         assert secr_fit(two, mask=mask, progress=False).converged
+
+
+def test_aic_table_of_multisession_models(fit_d1, fit_trend):
+    from nbtools.secr import aic_table
+
+    table = aic_table({"D~1": fit_d1, "D~Session": fit_trend})
+    assert list(table["model"].loc[["D~1", "D~Session"]]) == ["D~1 g0~1 sigma~1", "D~Session g0~1 sigma~1"]
+    assert table.loc["D~1", "AICc"] == pytest.approx(-2 * D1_LOGLIK + 6 + 2 * 3 * 4 / (103 - 4), abs=1e-5)
+    assert table.loc["D~Session", "AICc"] == pytest.approx(-2 * TREND_LOGLIK + 8 + 2 * 4 * 5 / (103 - 5), abs=1e-5)
+    assert table.index[0] == "D~1"  # the trend does not pay for its coefficient (secr: same loglik)
+    assert table["AICcwt"].sum() == pytest.approx(1.0)
+
+
+def test_density_model_with_mask_covariate(oven, mask):
+    two = {s: oven[s] for s in ("2005", "2006")}
+    with_cov = Mask(mask.points.assign(northing=mask.y / 1000.0), spacing=mask.spacing)
+    fit = secr_fit(two, mask=with_cov, density="~ session + northing", progress=False)
+    assert fit.converged
+    assert list(fit.coefficients.index[:3]) == ["D", "D.session2006", "D.northing"]
+    b = fit.coefficients["beta"]
+    for j, session in enumerate(two):
+        surface = np.exp(b["D"] + j * b["D.session2006"] + b["D.northing"] * with_cov.y / 1000.0)
+        assert fit.density[session] == pytest.approx(surface.mean(), rel=1e-8)  # the mask mean, as secr

@@ -8,6 +8,12 @@ or a two-class finite mixture on sigma, and secr's text formats. From a camera-t
 (``capthist_from_study``), habitat masks from rasters and a boundary (``mask_from_study``), model
 tables (``aic_table``) and, for simulated studies, the truth to compare with.
 
+Multi-session fits (:mod:`nbtools.secr.sessions`): ``secr_fit`` on a mapping of sessions to
+capture histories (``make_capthists``) fits one model to all sessions, with density per
+session (``density="~session"``), a log-linear trend (``"~Session"``), shared or
+session-specific detection and a mask per session. Realised density surfaces
+(:mod:`nbtools.secr.realised`): ``fx_total`` (secr's ``fxTotal``) and ``fxi``.
+
 >>> from nbtools.secr import make_mask, read_capthist, secr_fit   # doctest: +SKIP
 >>> ch = read_capthist("capt.txt", "trap.txt", detector="multi")     # doctest: +SKIP
 >>> fit = secr_fit(ch, buffer=100, detectfn="HN")                     # doctest: +SKIP

@@ -79,9 +79,14 @@ def _loglik_value(lik: SECRLikelihood, beta: np.ndarray) -> float:
         return -np.inf
 
 
-def _model_label(fit: SECRFit) -> str:
-    """secr-style model description, e.g. ``D~1 lambda0~1 sigma~g``."""
+def _model_label(fit: SECRFit | MultiSessionFit) -> str:
+    """secr-style model description, e.g. ``D~1 lambda0~1 sigma~g`` or ``D~session g0~1 sigma~1``."""
     mag = DETECTION_FUNCTIONS[fit.detectfn].magnitude
+    formulas = getattr(fit, "detection_formulas", None)
+    if formulas is not None:  # multi-session
+        return " ".join(
+            f"{name}{formula.replace(' ', '')}" for name, formula in {"D": fit.density_formula, **formulas}.items()
+        )
     idx = fit.estimates.index
     parts = [f"D{fit.density_formula.replace(' ', '')}"]
     for name in (mag, "sigma"):
@@ -89,13 +94,34 @@ def _model_label(fit: SECRFit) -> str:
     return " ".join(parts)
 
 
-def aic_table(fits: Mapping[str, SECRFit] | Sequence[SECRFit], criterion: str = "AICc") -> pd.DataFrame:
+def _data_key(fit: SECRFit | MultiSessionFit) -> tuple:
+    """What must agree between fits compared by AIC: n, detections, detector type and occasions."""
+    capthists = getattr(fit, "capthists", None)
+    if capthists is not None:  # multi-session
+        chs = list(capthists.values())
+        return (fit.n, sum(c.detections for c in chs), fit.detector, tuple(c.noccasions for c in chs))
+    return (fit.n, fit.detections, fit.detector, fit.capthist.noccasions)
+
+
+def _known_classes(fit: SECRFit | MultiSessionFit) -> tuple | None:
+    """The known class of each animal, None without known classes (and for multi-session fits)."""
+    known = getattr(fit._lik, "known_class", None)
+    if known is None or not (known >= 0).any():
+        return None
+    return tuple(known.tolist())
+
+
+def aic_table(
+    fits: Mapping[str, SECRFit | MultiSessionFit] | Sequence[SECRFit | MultiSessionFit], criterion: str = "AICc"
+) -> pd.DataFrame:
     """Compare SECR models fitted to the same data by AIC or AICc (secr's ``AIC.secr``).
 
     Parameters
     ----------
     fits : mapping of name to SECRFit, or sequence of SECRFit
-        The fits (names default to secr's model descriptions).
+        The fits (names default to secr's model descriptions); multi-session fits
+        (:class:`~nbtools.secr.MultiSessionFit`) are compared with each other, with
+        n = the animals of all sessions in AICc, as secr.
     criterion : {"AICc", "AIC"}, default "AICc"
         Criterion for the differences and weights (secr's default is AICc).
 
@@ -121,10 +147,10 @@ def aic_table(fits: Mapping[str, SECRFit] | Sequence[SECRFit], criterion: str = 
     items = list(fits.items()) if isinstance(fits, Mapping) else [(None, f) for f in fits]
     if not items:
         raise ValueError("no fits to compare")
-    data = {(f.n, f.detections, f.detector, f.capthist.noccasions) for _, f in items}
+    data = {_data_key(f) for _, f in items}
     if len(data) > 1:
         raise ValueError(f"the fits are to different data (n, detections, detector, occasions): {sorted(data)}")
-    known = {tuple(f._lik.known_class.tolist()) if (f._lik.known_class >= 0).any() else None for _, f in items}
+    known = {_known_classes(f) for _, f in items}
     if len(known) > 1:
         raise ValueError(
             "some fits use known classes (group=...) and others do not: the likelihood of a model with groups "
@@ -184,7 +210,7 @@ def secr_fit(
         :func:`read_capthist`, :func:`make_capthist`, or an array of counts). A mapping
         (e.g. from :func:`make_capthists`) is a multi-session capture history: the model
         is fitted jointly to all sessions by
-        :func:`nbtools.secr.sessions.secr_fit_sessions` (``density`` may then use
+        :func:`secr_fit_sessions` (``density`` may then use
         ``session`` and ``Session``; ``mask`` may be one per session; ``detection``
         gives the detection formulas) and a ``MultiSessionFit`` is returned.
     traps : pandas.DataFrame, optional
