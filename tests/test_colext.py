@@ -132,6 +132,29 @@ def test_covariates_at_every_level(crossbill):
     assert list(frame["submodel"].unique()) == ["psi", "col", "ext", "p"]
 
 
+def test_predictions_back_transform_with_the_delta_method(crossbill, fit0):
+    from scipy.special import expit
+
+    from nbtools.occupancy import predict_colext
+
+    psi = predict_colext(fit0, "psi")
+    assert len(psi) == 267 and psi["Predicted"].iloc[0] == pytest.approx(expit(fit0.coef["psi(Int)"]), rel=1e-12)
+    p0 = psi["Predicted"].iloc[0]
+    assert psi["SE"].iloc[0] == pytest.approx(p0 * (1 - p0) * fit0.se["psi(Int)"], rel=1e-12)
+    assert psi["lower"].iloc[0] == pytest.approx(expit(fit0.coef["psi(Int)"] - 1.959963985 * fit0.se["psi(Int)"]))
+    fit = colext(crossbill, gamma="~ year - 1", epsilon="~ year - 1", p="~ year + date")
+    col = predict_colext(fit, "col", pd.DataFrame({"year": YEARS[:-1]}))
+    np.testing.assert_allclose(col["Predicted"], expit(fit.coef[[f"col(year{y})" for y in YEARS[:-1]]]), rtol=1e-12)
+    det = predict_colext(fit, "det", pd.DataFrame({"year": ["1999", "2000"], "date": [0.0, 1.0]}))
+    eta = [fit.coef["p(Int)"], fit.coef["p(Int)"] + fit.coef["p(year2000)"] + fit.coef["p(date)"]]
+    np.testing.assert_allclose(det["Predicted"], expit(eta), rtol=1e-12)
+    assert predict_colext(fit, "ext").shape == (267 * 8, 4) and predict_colext(fit, "det").shape == (267 * 27, 4)
+    with pytest.raises(OccupancyDataError, match="newdata lacks 'date'"):
+        predict_colext(fit, "det", pd.DataFrame({"year": ["1999"]}))
+    with pytest.raises(OccupancyDataError, match="type must be one of"):
+        predict_colext(fit, "lambda")
+
+
 def test_gradient_is_exact(crossbill):
     fit = colext(crossbill, psi="~ forest", p="~ date", se=False)
     design = fit.design
@@ -223,7 +246,9 @@ def test_simulation_recovers_parameters():
     assert ((lo < truth.coef) & (truth.coef < hi)).all()
 
 
-@pytest.mark.parametrize("module", ["multiseason", "multiseason_history", "dynamics", "colext", "colext_bootstrap"])
+@pytest.mark.parametrize(
+    "module", ["multiseason", "multiseason_history", "dynamics", "colext", "colext_bootstrap", "colext_prediction"]
+)
 def test_doctests(module):
     import importlib
 

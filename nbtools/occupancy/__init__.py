@@ -77,6 +77,7 @@ from . import (
 )
 from .colext import UNMARKED_PENALTY, ColextFit, colext
 from .colext_bootstrap import ColextBootstrap, nonparboot, occupancy_statistics, parboot, simulate_colext
+from .colext_prediction import predict_colext
 from .design import apply_standardisation, standardise
 from .errors import OccupancyDataError, OccupancyError, OccupancyFitError, OccupancyWarning
 from .fit import occu, occu_rn
@@ -126,6 +127,7 @@ __all__ = [
     "occupied_share",
     "parboot",
     "predict",
+    "predict_colext",
     "predict_raster",
     "ranef",
     "response_curve",

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -22,8 +23,8 @@ def _param_name(prefix: str, column: str) -> str:
     return parameter_name(prefix, re.sub(r"\[(?:T\.)?([^\]]*)\]", r"\1", column))
 
 
-def _model_matrix(rhs: str, frame: pd.DataFrame, what: str) -> tuple[np.ndarray, list[str]]:
-    """Model matrix of ``~ rhs`` on ``frame`` (rows with missing values give NaN rows)."""
+def _model_matrix(rhs: str, frame: pd.DataFrame, what: str) -> tuple[np.ndarray, list[str], Any]:
+    """Model matrix of ``~ rhs`` on ``frame`` (rows with missing values give NaN rows), its names and its spec."""
     from formulaic import model_matrix
 
     rhs = rhs.strip()
@@ -34,7 +35,7 @@ def _model_matrix(rhs: str, frame: pd.DataFrame, what: str) -> tuple[np.ndarray,
         raise OccupancyDataError(f"cannot build the {what} design matrix from '~ {rhs}': {exc}") from exc
     if mm.shape[1] == 0:
         raise OccupancyDataError(f"the {what} formula '~ {rhs}' has no terms")
-    return np.asarray(mm, dtype=float), [str(c) for c in mm.columns]
+    return np.asarray(mm, dtype=float), [str(c) for c in mm.columns], mm.model_spec
 
 
 def _long(frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
@@ -55,7 +56,8 @@ class ColextDesign:
 
     ``y`` (M, T, J) with NaN, ``X_psi`` (M, k), ``X_col`` / ``X_ext`` (M, T-1, k), ``X_det``
     (M, T, J, k; zero rows where ``y`` is NaN), the coefficient names of each part, the site and
-    season labels, the sites dropped and notes.
+    season labels, the sites dropped, notes, and the ``formulaic`` model specs of the four parts (to build
+    design matrices of new data with the same factor levels and transforms).
     """
 
     y: np.ndarray
@@ -68,6 +70,7 @@ class ColextDesign:
     seasons: pd.Index
     dropped_sites: tuple
     notes: tuple[str, ...]
+    specs: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def sizes(self) -> tuple[int, int, int, int]:
@@ -107,17 +110,17 @@ def colext_design(data: MultiSeasonData, psi: str, gamma: str, epsilon: str, p: 
     y = data.y_array().copy()
     notes: list[str] = []
     sc = data.site_covs.reset_index(drop=True)
-    X_psi, n_psi = _model_matrix(psi, sc, "psi")
+    X_psi, n_psi, s_psi = _model_matrix(psi, sc, "psi")
     ysc_frames = {**data.yearly_site_covs, **{k: _broadcast(sc[k], T) for k in sc.columns}}
     ysc = _long(_drop_final_season(ysc_frames))
-    X_col, n_col = _model_matrix(gamma, ysc, "colonisation (gamma)")
-    X_ext, n_ext = _model_matrix(epsilon, ysc, "extinction (epsilon)")
+    X_col, n_col, s_col = _model_matrix(gamma, ysc, "colonisation (gamma)")
+    X_ext, n_ext, s_ext = _model_matrix(epsilon, ysc, "extinction (epsilon)")
     oc_frames = {
         **data.obs_covs,
         **{k: _broadcast_seasons(v, J) for k, v in data.yearly_site_covs.items()},
         **{k: _broadcast(sc[k], T * J) for k in sc.columns},
     }
-    X_det, n_det = _model_matrix(p, _long(oc_frames), "detection (p)")
+    X_det, n_det, s_det = _model_matrix(p, _long(oc_frames), "detection (p)")
     X_col = X_col.reshape(M, T - 1, -1)
     X_ext = X_ext.reshape(M, T - 1, -1)
     X_det = X_det.reshape(M, T, J, -1)
@@ -154,6 +157,7 @@ def colext_design(data: MultiSeasonData, psi: str, gamma: str, epsilon: str, p: 
         seasons=data.seasons,
         dropped_sites=dropped,
         notes=tuple(notes),
+        specs={"psi": s_psi, "col": s_col, "ext": s_ext, "det": s_det},
     )
 
 
