@@ -35,7 +35,7 @@ from xml.sax.saxutils import quoteattr
 import numpy as np
 import pandas as pd
 
-from ..events import select_records
+from ..camtrapdp.select import select_records
 from ._common import InteropError, tables_of
 
 __all__ = [
@@ -326,7 +326,7 @@ def darwin_core_occurrences(
         blanks, humans, vehicles and unknowns are not occurrences of a taxon.
     level : {"event", "media", "auto"}, default "event"
         Which ``observationLevel`` becomes occurrences; ``"auto"`` chooses per deployment (see
-        :func:`nbtools.events.select_records`), never both levels for one sighting.
+        :func:`nbtools.camtrapdp.select.select_records`), never both levels for one sighting.
 
     Returns
     -------
@@ -357,6 +357,25 @@ def darwin_core_occurrences(
     if level not in ("event", "media", "auto"):
         raise ValueError(f"level must be 'event', 'media' or 'auto', got {level!r}")
     metadata = getattr(package, "metadata", {}) or {}
+    rows = _occurrence_rows(package, level, observation_type)
+    precision = metadata.get("coordinatePrecision")
+    precision = float(precision) if precision not in (None, "") else None
+    out = _occurrence_table(rows, metadata, precision)
+    used = _generalise_sensitive(out, sensitive, precision) if sensitive else {}
+    out["coordinateUncertaintyInMeters"] = out["coordinateUncertaintyInMeters"].round().astype("Int64")
+    for term in ("occurrenceID", "eventDate", "decimalLatitude", "decimalLongitude"):
+        if out[term].isna().any():
+            raise InteropError(f"{int(out[term].isna().sum())} occurrences have no {term}")
+    out.index = pd.RangeIndex(len(out))
+    out.attrs.update({"sensitive": used, "level": level, "observation_type": observation_type})
+    return out
+
+
+# the steps of darwin_core_occurrences, in the order it takes them
+
+
+def _occurrence_rows(package: Any, level: str, observation_type: str | Sequence[str] | None) -> pd.DataFrame:
+    """The observations to publish with their deployment's columns, by deployment and time; errors say what is missing."""
     deployments = tables_of(package, "deployments")
     observations = tables_of(package, "observations")
     selected = select_records(observations, level=level, observation_type=observation_type)
@@ -381,9 +400,12 @@ def darwin_core_occurrences(
         dep.drop(columns=["deploymentID"]), on="deploymentID"
     )
     rows = rows.sort_values(["deploymentID", "eventStart"], kind="stable")
+    return rows
+
+
+def _occurrence_table(rows: pd.DataFrame, metadata: Mapping[str, Any], precision: float | None) -> pd.DataFrame:
+    """One Darwin Core occurrence per row (the terms of camtrapdp's ``write_dwc()``, exact places)."""
     n = len(rows)
-    precision = metadata.get("coordinatePrecision")
-    precision = float(precision) if precision not in (None, "") else None
 
     def col(name: str) -> pd.Series:
         return rows[name] if name in rows.columns else pd.Series([None] * n, index=rows.index, dtype=object)
@@ -448,46 +470,41 @@ def darwin_core_occurrences(
         index=rows.index,
     )
     out["coordinatePrecision"] = out["coordinatePrecision"].astype(float)
-
-    used: dict[str, float] = {}
-    if sensitive:
-        grid = _sensitive_precision(out["scientificName"], sensitive)
-        for size in sorted(set(grid.dropna())):
-            if precision is not None and size < precision:
-                raise InteropError(
-                    f"cannot round to {size:g} degree: the package's coordinates are already rounded to {precision:g}"
-                )
-            which = (grid == size).to_numpy()
-            lat, lon = generalise_coordinates(
-                out.loc[which, "decimalLatitude"], out.loc[which, "decimalLongitude"], size
-            )
-            out.loc[which, "decimalLatitude"] = lat
-            out.loc[which, "decimalLongitude"] = lon
-            original = out.loc[which, "coordinateUncertaintyInMeters"].fillna(30)
-            if precision is not None:
-                original = original - rounding_uncertainty_m(precision)
-            out.loc[which, "coordinateUncertaintyInMeters"] = original + rounding_uncertainty_m(size)
-            out.loc[which, "coordinatePrecision"] = size
-            out.loc[which, "dataGeneralizations"] = (
-                f"coordinates rounded to {size:g} degree to protect a sensitive species"
-            )
-            out.loc[which, "informationWithheld"] = (
-                "exact location withheld to protect a sensitive species: " + ", ".join(WITHHELD_TERMS) + " not given"
-            )
-            for term in WITHHELD_TERMS:
-                out.loc[which, term] = None
-            for name in set(out.loc[which, "scientificName"]):
-                used[name] = size
-        unused = [name for name in sensitive if not any(k == name or k.startswith(name + " ") for k in used)]
-        if unused:
-            warnings.warn(f"sensitive names not among the occurrences: {unused}", stacklevel=2)
-    out["coordinateUncertaintyInMeters"] = out["coordinateUncertaintyInMeters"].round().astype("Int64")
-    for term in ("occurrenceID", "eventDate", "decimalLatitude", "decimalLongitude"):
-        if out[term].isna().any():
-            raise InteropError(f"{int(out[term].isna().sum())} occurrences have no {term}")
-    out.index = pd.RangeIndex(len(out))
-    out.attrs.update({"sensitive": used, "level": level, "observation_type": observation_type})
     return out
+
+
+def _generalise_sensitive(
+    out: pd.DataFrame, sensitive: Mapping[str, float], precision: float | None
+) -> dict[str, float]:
+    """Round the places of sensitive taxa in ``out`` (in place) and withhold their exact terms; the grid used per name."""
+    used: dict[str, float] = {}
+    grid = _sensitive_precision(out["scientificName"], sensitive)
+    for size in sorted(set(grid.dropna())):
+        if precision is not None and size < precision:
+            raise InteropError(
+                f"cannot round to {size:g} degree: the package's coordinates are already rounded to {precision:g}"
+            )
+        which = (grid == size).to_numpy()
+        lat, lon = generalise_coordinates(out.loc[which, "decimalLatitude"], out.loc[which, "decimalLongitude"], size)
+        out.loc[which, "decimalLatitude"] = lat
+        out.loc[which, "decimalLongitude"] = lon
+        original = out.loc[which, "coordinateUncertaintyInMeters"].fillna(30)
+        if precision is not None:
+            original = original - rounding_uncertainty_m(precision)
+        out.loc[which, "coordinateUncertaintyInMeters"] = original + rounding_uncertainty_m(size)
+        out.loc[which, "coordinatePrecision"] = size
+        out.loc[which, "dataGeneralizations"] = f"coordinates rounded to {size:g} degree to protect a sensitive species"
+        out.loc[which, "informationWithheld"] = (
+            "exact location withheld to protect a sensitive species: " + ", ".join(WITHHELD_TERMS) + " not given"
+        )
+        for term in WITHHELD_TERMS:
+            out.loc[which, term] = None
+        for name in set(out.loc[which, "scientificName"]):
+            used[name] = size
+    unused = [name for name in sensitive if not any(k == name or k.startswith(name + " ") for k in used)]
+    if unused:
+        warnings.warn(f"sensitive names not among the occurrences: {unused}", stacklevel=3)
+    return used
 
 
 def write_darwin_core(package: Any, folder: str | Path, **options: Any) -> Path:
