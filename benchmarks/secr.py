@@ -343,6 +343,8 @@ def multisession_benchmarks() -> None:
         f"   secr ovenCH: {len(chs)} sessions, {sum(c.n for c in chs.values())} birds, 44 nets, "
         f"{len(mask):,} mask points, multi-catch, HN"
     )
+    # load the compiled (numba) kernels first, as R has its compiled code loaded with the package
+    secr_fit({s: chs[s] for s in ("2008", "2009")}, mask=mask, progress=False)
     for density, reference in (("~1", "loglik -931.1416, D 0.91087"), ("~ Session", "loglik -930.7265")):
         t0 = time.perf_counter()
         fit = secr_fit(chs, mask=mask, density=density, progress=False)

@@ -488,6 +488,7 @@ def secr_fit_sessions(
     estimates = _session_estimates(labels, beta, vcov_s, x_by_session, x_mag, x_sig, fn, alpha)
     for label in labels:
         converged &= _check_estimates(estimates.loc[label], masks[label], messages)
+    messages = list(dict.fromkeys(messages))  # a shared parameter at a boundary is flagged once
     for msg in messages:
         warnings.warn(msg, stacklevel=2)
     n_by_session = pd.Series({label: prepared[label][0].n for label in labels}, name="n")
