@@ -559,6 +559,19 @@ def _images(
     fmt: TimestampFormat,
     report: ImportReport,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Media (one per image, its first row) and observations (one per identification row) of the image rows."""
+    wi, image_id, dep_id, when = _readable_rows(wi, deployments, timezone, fmt, report)
+    media = _media_table(wi, image_id, dep_id, when, project, report)
+    return media, _observation_table(wi, image_id, dep_id, when)
+
+
+def _readable_rows(
+    wi: pd.DataFrame, deployments: pd.DataFrame, timezone: str, fmt: TimestampFormat, report: ImportReport
+) -> tuple[pd.DataFrame, pd.Series, pd.Series, pd.Series]:
+    """The rows with an image_id, a readable timestamp and a known deployment, with those three columns (UTC times).
+
+    Other rows are set aside in the report with the reason, the field and the value.
+    """
     files = wi["_file"].to_numpy()
     rows = wi["_row"].to_numpy()
     image_id = _column(wi, "image_id")
@@ -586,8 +599,18 @@ def _images(
             report.set_aside_entry(str(files[i]), int(rows[i]), raw, reason, field_name=field, value=value)
     wi = wi[keep]
     image_id, dep_id, when = image_id[keep], dep_id[keep], when[keep]
+    return wi, image_id, dep_id, when
 
-    # media: one per image (its first row)
+
+def _media_table(
+    wi: pd.DataFrame,
+    image_id: pd.Series,
+    dep_id: pd.Series,
+    when: pd.Series,
+    project: dict[str, Any],
+    report: ImportReport,
+) -> pd.DataFrame:
+    """Camtrap DP media: one per image (its first row); rows that disagree and images without a path are reported."""
     first = ~image_id.duplicated().to_numpy()
     groups = pd.DataFrame({"image": image_id.to_numpy(), "dep": dep_id.to_numpy(), "when": when.to_numpy()})
     conflicts = groups.groupby("image", sort=False).agg(dep=("dep", "nunique"), when=("when", "nunique"))
@@ -632,8 +655,11 @@ def _images(
             f"{int(no_path.sum())} images have neither location nor filename; filePath set to image_id",
             "file-path",
         )
+    return media
 
-    # observations: one per identification row
+
+def _observation_table(wi: pd.DataFrame, image_id: pd.Series, dep_id: pd.Series, when: pd.Series) -> pd.DataFrame:
+    """Camtrap DP media-level observations: one per identification row (type, taxon, count, classification)."""
     genus, species = _column(wi, "genus"), _column(wi, "species")
     cls, common = _column(wi, "class"), _column(wi, "common_name")
     blank = _apply(_column(wi, "is_blank"), lambda v: v is not None and str(v).lower() in ("1", "true", "yes")).astype(
@@ -698,7 +724,7 @@ def _images(
         },
         index=wi.index,
     )
-    return media, obs
+    return obs
 
 
 def _scientific_name(genus: Any, species: Any, family: Any, order: Any, cls: Any) -> str | None:
