@@ -9,6 +9,7 @@ The slow simulation study (``-m slow``) is described in :func:`test_simulation_s
 
 from __future__ import annotations
 
+import dataclasses
 import filecmp
 import json
 import math
@@ -115,6 +116,15 @@ def test_walk_moves_at_the_speed_and_activity():
     assert w.active_share == pytest.approx(0.4, abs=0.01)
     assert w.speed.mean() == pytest.approx(0.2, rel=0.02)
     assert ((w.x0 >= 0) & (w.x0 < 5000) & (w.y0 >= 0) & (w.y0 < 5000)).all()
+
+
+def test_a_species_without_animals_gives_no_sequences():
+    rare = dataclasses.replace(PREY[2], density_per_km2=0.01)  # about 0.01 groups in 4 km^2: none
+    sim = simulate_prey(seed=1, progress=False, side_km=2.0, n_cameras=5, days=5, species=(PREY[0], rare))
+    truth = sim.truth["species"][rare.scientific_name]
+    assert truth["groups"] == 0 and truth["passages_detected"] == 0 and truth["mean_group_size"] is None
+    assert set(sim.observations["scientificName"]) <= {PREY[0].scientific_name}
+    json.dumps(sim.truth, allow_nan=False)
 
 
 def test_bad_design_is_refused():

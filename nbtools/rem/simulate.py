@@ -293,8 +293,8 @@ def _one_species(
     n_groups = int(rng.poisson(sp.density_per_km2 * area / sp.group_size))
     sizes = 1 + rng.poisson(sp.group_size - 1, n_groups)
     activity = activity_curve(sp, local_hours)
-    found, moving_speed, moving_steps, active_steps = [], 0.0, 0, 0
-    block = 64
+    found, distance_per_s, moving_steps = [], 0.0, 0
+    block = 64  # groups walked at a time (memory: a few arrays of block x steps)
     for first in range(0, n_groups, block):
         n = min(block, n_groups - first)
         w = walk(
@@ -309,16 +309,19 @@ def _one_species(
             rng,
             p.trails,
         )
-        moving_speed += float(w.speed.sum())
+        distance_per_s += float(w.speed.sum())
         moving_steps += w.speed.size
-        active_steps += w.speed.size
         hits = passages(w, cameras, p.zone, sp.sigma_radius_m, side_m, rng)
         hits["walker"] += first
         found.append(hits)
-    hits = pd.concat(found, ignore_index=True) if found else pd.DataFrame()
-    hits["count"] = sizes[hits["walker"].to_numpy()] if len(hits) else []
-    speed = moving_speed / max(moving_steps, 1)
-    act = active_steps / max(n_groups * local_hours.size, 1)
+    if not found:  # no group in the region: no passages, with the columns and types of passages()
+        ints = {name: np.zeros(0, dtype=np.int64) for name in ("camera", "walker", "step")}
+        floats = {name: np.zeros(0) for name in ("fraction", "radius", "angle", "speed", "exit_fraction")}
+        found = [pd.DataFrame({**ints, **floats})]
+    hits = pd.concat(found, ignore_index=True)
+    hits["count"] = sizes[hits["walker"].to_numpy(dtype=np.int64)]
+    speed = distance_per_s / max(moving_steps, 1)  # every step lasts step_s: the mean speed while moving
+    act = moving_steps / max(n_groups * local_hours.size, 1)  # share of group-steps active
     zone = _zone_truth(p.zone, sp)
     animals = int(sizes.sum())
     day_range = speed * act * 86.4
@@ -328,7 +331,7 @@ def _one_species(
         "density_per_km2_expected": sp.density_per_km2,
         "animals": animals,
         "groups": n_groups,
-        "mean_group_size": float(sizes.mean()) if n_groups else float("nan"),
+        "mean_group_size": float(sizes.mean()) if n_groups else None,
         "speed_m_s": speed,
         "speed_m_s_expected": sp.speed_m_s,
         "activity_level": act,
@@ -337,7 +340,7 @@ def _one_species(
         "detection_zone": zone,
         "contacts_per_camera_day_expected": animals / area * day_range * zone["effective_width_m"] / 1000.0,
         "passages_detected": len(hits),
-        "animals_detected": int(hits["count"].sum()) if len(hits) else 0,
+        "animals_detected": int(hits["count"].sum()),
     }
     hits["scientificName"] = sp.scientific_name
     return hits, truth
