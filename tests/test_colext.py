@@ -100,6 +100,22 @@ def test_penalised_fit_reproduces_unmarked_estimates(crossbill):
     assert fit.aic == pytest.approx(UNMARKED_AIC, abs=2e-6)
 
 
+def test_unmarked_method_replays_unmarked(crossbill):
+    """R's optim BFGS (finite differences, from zeros) on the penalised objective, and R's optimhess."""
+    fit = colext(crossbill, method="unmarked")
+    assert fit.penalty == UNMARKED_PENALTY
+    np.testing.assert_allclose(fit.coef.to_numpy(), UNMARKED_COEF, atol=1e-8)
+    np.testing.assert_allclose(fit.se.to_numpy(), UNMARKED_SE, rtol=1e-7)
+    assert fit.nll == pytest.approx(UNMARKED_NLL, abs=1e-6)  # R printed 10 significant digits
+    assert fit.aic == pytest.approx(UNMARKED_AIC, abs=1e-6)
+    np.testing.assert_allclose(fit.projected.to_numpy(), PROJECTED, atol=5e-8)  # 7 digits printed
+    np.testing.assert_allclose(fit.smoothed.to_numpy(), SMOOTHED, atol=5e-8)
+    year = colext(crossbill, gamma="~ year - 1", epsilon="~ year - 1", p="~ year - 1", method="unmarked")
+    assert year.converged
+    assert year.nll == pytest.approx(YEAR_UNMARKED_NLL, abs=1e-6)
+    assert year.aic == pytest.approx(YEAR_UNMARKED_AIC, abs=2e-6)
+
+
 def test_projected_and_smoothed_occupancy(fit0):
     # unmarked prints 7 digits of values computed at its (penalised) estimates
     np.testing.assert_allclose(fit0.projected.to_numpy(), PROJECTED, atol=2e-6)

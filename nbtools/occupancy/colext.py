@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -20,6 +21,7 @@ from .dynamics import (
 )
 from .errors import OccupancyDataError, OccupancyFitError, warn_user
 from .multiseason import MultiSeasonData
+from .optimise import r_optimhess, r_vmmin
 
 #: unmarked's colext adds ``UNMARKED_PENALTY * ||theta||_2`` to the negative log-likelihood it minimises.
 UNMARKED_PENALTY = 0.001
@@ -164,6 +166,7 @@ def colext(
     starts: Sequence[float] | None = None,
     se: bool = True,
     maxiter: int = 1000,
+    method: Literal["exact", "unmarked"] = "exact",
 ) -> ColextFit:
     """Fit a dynamic occupancy model by maximum likelihood (unmarked's ``colext``; MacKenzie et al. 2003).
 
@@ -185,13 +188,19 @@ def colext(
         Weight of an L2-norm penalty ``penalty * ||theta||_2`` added to the negative
         log-likelihood. 0 gives maximum likelihood; unmarked's colext uses
         :data:`UNMARKED_PENALTY` (0.001). :meth:`ColextFit.penalised_nll` gives unmarked's printed
-        objective at the maximum-likelihood estimates.
+        objective at the maximum-likelihood estimates. ``method="unmarked"`` always uses 0.001.
     starts : sequence of float, optional
         Starting values (default zeros, as unmarked).
     se : bool, default True
         Compute the Hessian and standard errors.
     maxiter : int, default 1000
-        BFGS iterations.
+        BFGS iterations (``method="exact"``).
+    method : {"exact", "unmarked"}, default "exact"
+        ``"exact"``: BFGS on the exact gradient, Newton steps, the Hessian from central differences
+        of the gradient (the optimum to ~1e-9). ``"unmarked"``: unmarked 1.5.0's own procedure,
+        replayed: the penalised objective (``penalty`` = :data:`UNMARKED_PENALTY`), R's ``optim``
+        BFGS with its finite-difference gradient from ``starts`` (``maxit`` 100) and R's
+        ``optimhess``; it reproduces unmarked's printed estimates, SEs, negLogLike and AIC.
 
     Returns
     -------
@@ -241,17 +250,30 @@ def colext(
     start = np.zeros(len(names)) if starts is None else np.asarray(starts, dtype=float)
     if start.shape != (len(names),):
         raise OccupancyDataError(f"starts needs {len(names)} values ({names}), got {start.size}")
-    theta, converged, iterations = _minimise(design, start, float(penalty), maxiter)
+    if method not in ("exact", "unmarked"):
+        raise OccupancyDataError(f"method must be 'exact' or 'unmarked', not {method!r}")
+    penalty = UNMARKED_PENALTY if method == "unmarked" else float(penalty)
     notes = list(design.notes)
-    if not converged:
-        notes.append("the optimiser did not reach a gradient below 1e-4: the estimates may not be the optimum")
-        warn_user(notes[-1])
-    value = penalised_objective(design, theta, float(penalty))[0]
+    if method == "unmarked":
+        objective = lambda th: penalised_objective(design, th, penalty)[0]  # noqa: E731
+        theta, _, iterations, converged = r_vmmin(objective, start, maxit=100)
+        if not converged:
+            notes.append("R's optim BFGS reached maxit = 100 iterations (unmarked's convergence code 1)")
+            warn_user(notes[-1])
+    else:
+        theta, converged, iterations = _minimise(design, start, penalty, maxiter)
+        if not converged:
+            notes.append("the optimiser did not reach a gradient below 1e-4: the estimates may not be the optimum")
+            warn_user(notes[-1])
+    value = penalised_objective(design, theta, penalty)[0]
     loglik = loglik_gradient(design, theta)[0]
     k = len(names)
     vcov = np.full((k, k), np.nan)
     if se:
-        H = numerical_hessian(lambda th: penalised_objective(design, th, float(penalty))[1], theta)
+        if method == "unmarked":
+            H = r_optimhess(lambda th: penalised_objective(design, th, penalty)[0], theta)
+        else:
+            H = numerical_hessian(lambda th: penalised_objective(design, th, penalty)[1], theta)
         try:
             vcov = np.linalg.inv(H)
         except np.linalg.LinAlgError as exc:
@@ -269,7 +291,7 @@ def colext(
         nll=float(value),
         loglik=float(loglik),
         aic=float(2 * value + 2 * k),
-        penalty=float(penalty),
+        penalty=penalty,
         projected_sites=pd.DataFrame(projected_occupancy(design, theta), index=design.sites, columns=seasons),
         smoothed_sites=pd.DataFrame(fb.posterior, index=design.sites, columns=seasons),
         design=design,

@@ -226,7 +226,7 @@ def _season_likelihoods(y: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.nd
     seen = ~np.isnan(y)
     y0 = np.where(seen, y, 0.0)
     with np.errstate(divide="ignore"):
-        log_p1 = np.where(seen, y0 * np.log(p) + (1 - y0) * np.log1p(-p), 0.0).sum(axis=2)
+        log_p1 = np.where(seen, special.xlogy(y0, p) + special.xlog1py(1 - y0, -p), 0.0).sum(axis=2)
     detected = (y0 > 0).any(axis=2)
     scale = np.where(detected, log_p1, np.maximum(log_p1, 0.0))  # log max(P1, P0); P0 = 1 without detection
     e1 = np.exp(log_p1 - scale)
@@ -239,8 +239,16 @@ def forward_backward(design: ColextDesign, theta: np.ndarray) -> ForwardBackward
 
     The state of a site in a season is unoccupied (0) or occupied (1); between seasons t and t+1
     an unoccupied site is colonised with probability gamma_it and an occupied one goes extinct
-    with probability epsilon_it. A season with no survey contributes no detection factor.
+    with probability epsilon_it. A season with no survey contributes no detection factor. Where a
+    probability reaches 0 or 1 and the data are impossible, the log-likelihood is -inf (an
+    optimiser's trial step) and the posteriors are NaN.
     """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _recursions(design, theta)
+
+
+def _recursions(design: ColextDesign, theta: np.ndarray) -> ForwardBackward:
+    """The forward and backward passes of :func:`forward_backward` (floating-point warnings unmuted)."""
     psi, col, ext, p = probabilities(design, theta)
     e1, e0, scale = _season_likelihoods(design.y, p)
     M, T = e1.shape
@@ -254,8 +262,7 @@ def forward_backward(design: ColextDesign, theta: np.ndarray) -> ForwardBackward
         c = a0 + a1
         a0, a1 = a0 / c, a1 / c
         alpha[:, t, 0], alpha[:, t, 1], norm[:, t] = a0, a1, c
-    with np.errstate(divide="ignore"):
-        loglik = (np.log(norm) + scale).sum(axis=1)
+    loglik = (np.log(norm) + scale).sum(axis=1)
     beta = np.ones((M, T, 2))
     colonised = np.empty((M, T - 1))
     extinct = np.empty((M, T - 1))
