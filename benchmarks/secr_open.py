@@ -3,15 +3,16 @@
 Run: ``python benchmarks/secr_open.py``.
 
 1. Fits on ovenCH joined over its five sessions (70 birds, 49 secondary occasions): CJS and
-   PLBl (Pradel-Link-Barker lambda) with constant parameters and with sex/session effects,
-   with the time of openCR 2.2.7 where the reference notes give one
-   (``../shared/data/reference/turn2/README.md``; they give R's times for the spatial CJSsecr
-   fit only, 8 s).
+   PLBl (Pradel-Link-Barker lambda) with constant parameters and with sex/session effects, and
+   the spatial CJS (CJSsecr), with the time of openCR 2.2.7 where the reference notes give one
+   (``../shared/data/reference/turn2/README.md``; they give R's time for the spatial CJSsecr
+   fit only, 8 s on two busy cores).
 2. Baseline in the same run: the same likelihoods written plainly, animal by animal with
    Python loops over birth and death sessions (a transcription of openCR's ``prwi`` and
    ``PCH1``), timed per evaluation and in the same optimiser (same start, same numerical
    derivatives), so the ratio measures the vectorised likelihood only. Both give the same
-   maximum.
+   maximum. For the spatial CJS, one evaluation of a per-animal, per-occasion transcription of
+   openCR's ``prwisecr`` (numpy over the mask points only).
 
 Absolute times depend on the load of the (shared) machine; the ratios do not.
 """
@@ -25,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from nbtools.secr import make_capthists
+from nbtools.secr import Mask, make_capthists
 from nbtools.secr.open_cjs import START as CJS_START
 from nbtools.secr.open_cjs import cjs_fit, cjs_loglik
 from nbtools.secr.open_design import parameter_design
@@ -33,12 +34,13 @@ from nbtools.secr.open_histories import OpenCaptureHistory, join_sessions
 from nbtools.secr.open_pradel import START as PLB_START
 from nbtools.secr.open_pradel import pradel_fit, pradel_loglik
 from nbtools.secr.open_result import fit_open_model
+from nbtools.secr.open_spatial import SpatialCJSData, cjs_secr_fit, cjs_secr_loglik
 
 ROOT = Path(__file__).resolve().parents[1]
 REF = ROOT / "tests" / "data" / "reference" / "turn2"
 NOCCASIONS = {"2005": 9, "2006": 10, "2007": 10, "2008": 10, "2009": 10}
 #: openCR 2.2.7's times from the reference notes (None: not given there).
-R_SECONDS = {"CJS": None, "PLBl": None}
+R_SECONDS = {"CJS": None, "PLBl": None, "CJSsecr": 8.0}
 
 
 def oven_history() -> OpenCaptureHistory:
@@ -100,6 +102,34 @@ def plain_plbl(h: OpenCaptureHistory, p: np.ndarray, phi: np.ndarray, lam: np.nd
     return total
 
 
+def plain_cjs_secr(h: OpenCaptureHistory, mask: Mask, phi: float, lambda0: float, sigma: float) -> float:
+    """Spatial CJS log-likelihood animal by animal and occasion by occasion (openCR's ``prwisecr``, ``prw``),
+    numpy over the mask points only."""
+    traps = h.traps[["x", "y"]].to_numpy(float)
+    points = mask.points[["x", "y"]].to_numpy(float)
+    hazard = lambda0 * np.exp(-((points[:, None, :] - traps[None, :, :]) ** 2).sum(axis=2) / (2 * sigma**2))
+    total = hazard.sum(axis=1)
+    J, prim = h.nsessions, h.primary
+    loglik = 0.0
+    for i in range(h.n):
+        f, last, cens = h.first[i], h.last[i], h.censored[i]
+        like = 0.0
+        for d in range(last, (last if cens else J - 1) + 1):
+            pbd = phi ** (d - f) * (1.0 if cens or d == J - 1 else 1 - phi)
+            alpha = np.full(len(points), 1.0 / len(points))
+            for s in range(h.noccasions):
+                if not f < prim[s] <= d or (h.removed[i] and s + 1 > h.removed[i]):
+                    continue
+                trap = np.flatnonzero(h.counts[i, s])
+                if len(trap):
+                    alpha = alpha * (1 - np.exp(-total)) * hazard[:, trap[0]] / total
+                else:
+                    alpha = alpha * np.exp(-total)
+            like += pbd * alpha.sum()
+        loglik += np.log(like)
+    return loglik
+
+
 def seconds(func: Callable[[], object], repeat: int = 3) -> float:
     """Smallest wall time (s) of ``repeat`` calls."""
     best = np.inf
@@ -156,7 +186,27 @@ def main() -> None:
         r = R_SECONDS[name]
         r_text = "not given in the reference notes" if r is None else f"{r:.1f}"
         print(f"  {name:<5} ours {t_fit:6.3f}  plain {t_plain:7.2f}  openCR {r_text}  (loglik {fit().loglik:.7f})")
-    print("\n3. covariate models on ovenCH (s)")
+    print("\n3. spatial CJS (CJSsecr, HHN, multi-catch nets, 6,848 mask points)")
+    mask = Mask(pd.read_csv(REF / "ovenCH_mask300.csv"), spacing=10.921875)
+    data = SpatialCJSData(h, mask)
+    args = (0.6084472101, 0.02357333657, 118.7790591)
+    phi_full = np.full((h.n, h.nsessions), args[0])
+    t_fast = seconds(lambda: cjs_secr_loglik(h, data, phi_full, args[1], args[2]), 5)
+    t0 = time.perf_counter()
+    value_plain = plain_cjs_secr(h, mask, *args)
+    t_plain = time.perf_counter() - t0
+    assert abs(value_plain - cjs_secr_loglik(h, data, phi_full, args[1], args[2])) < 1e-8
+    print(
+        f"  one evaluation (ms): ours {1e3 * t_fast:7.1f}  plain {1e3 * t_plain:8.1f}  ratio {t_plain / t_fast:5.0f}x"
+    )
+    t0 = time.perf_counter()
+    spatial = cjs_secr_fit(h, mask)
+    t_fit = time.perf_counter() - t0
+    print(
+        f"  fit: ours {t_fit:6.2f} s, openCR 2.2.7 {R_SECONDS['CJSsecr']:.0f} s (reference notes)  "
+        f"(loglik {spatial.loglik:.7f}; openCR -516.0602928)"
+    )
+    print("\n4. covariate models on ovenCH (s)")
     for label, fit in (
         ("CJS phi ~ Sex", lambda: cjs_fit(h, {"phi": "~ Sex"})),
         ("CJS phi ~ t, p ~ session", lambda: cjs_fit(h, {"phi": "~ t", "p": "~ session"})),

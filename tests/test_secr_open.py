@@ -5,7 +5,10 @@ Reference values (R 4.2.2, openCR 2.2.7; ../shared/data/reference/turn2/README.m
 within a year and 1 between years):
 
 * ``type = "CJS"``: logLik -254.5962316, phi 0.4629580414 (SE 0.0547343311), p 0.1690789267;
-* ``type = "PLBl"``: logLik -661.4603486, p 0.1421426609, phi 0.473593739, lambda 0.9750076334 (SE 0.068669521).
+* ``type = "PLBl"``: logLik -661.4603486, p 0.1421426609, phi 0.473593739, lambda 0.9750076334 (SE 0.068669521);
+* ``type = "CJSsecr"``, ``mask = make.mask(traps(ovenCH)[[1]], buffer = 300)`` (the mask of ovenCH_mask300.csv),
+  detectfn 14 (hazard half-normal), static movement: logLik -516.0602928, phi 0.6084472101,
+  lambda0 0.02357333657, sigma 118.7790591 m.
 
 Tolerances: log-likelihood 1e-6 absolute (we agree to about 1e-9); estimates 1e-5 relative (R's ``nlm``
 stops within about 1e-6 of the maximum); SEs 1e-3 relative (R's Hessian is nlm's finite-difference one; ours
@@ -23,11 +26,12 @@ import pandas as pd
 import pytest
 from scipy.special import expit
 
-from nbtools.secr import make_capthists
+from nbtools.secr import Mask, make_capthists
 from nbtools.secr.open_cjs import cjs_fit, cjs_loglik
 from nbtools.secr.open_histories import OpenCaptureHistory, join_sessions
 from nbtools.secr.open_pradel import entry_probabilities, pradel_fit, pradel_loglik
 from nbtools.secr.open_simulate import sim_open_history
+from nbtools.secr.open_spatial import SpatialCJSData, cjs_secr_fit, cjs_secr_loglik
 
 REF = Path(__file__).parent / "data" / "reference" / "turn2"
 NOCCASIONS = {"2005": 9, "2006": 10, "2007": 10, "2008": 10, "2009": 10}
@@ -40,6 +44,9 @@ CJS_SE_PHI = 0.0547343311
 PLB_LOGLIK = -661.4603486
 PLB = {"p": 0.1421426609, "phi": 0.473593739, "lambda": 0.9750076334}
 PLB_SE_LAMBDA = 0.068669521
+# openCR 2.2.7: openCR.fit(ovenCH, type = "CJSsecr", mask = mask, detectfn = 14)
+SECR_LOGLIK = -516.0602928
+SECR = {"phi": 0.6084472101, "lambda0": 0.02357333657, "sigma": 118.7790591}
 
 
 @pytest.fixture(scope="module")
@@ -250,3 +257,29 @@ def test_fits_recover_simulated_truth():
     plbf = pradel_fit(history, {"phi": "~ sex"}, type="PLBf")
     assert abs(plbf.value("f") - 0.3) < 3 * plbf.value("f", "SE")
     assert abs(plbf.value("p") - 0.3) < 3 * plbf.value("p", "SE")
+
+
+# ------------------------------------------------------------------ spatial CJS
+@pytest.fixture(scope="module")
+def mask() -> Mask:
+    return Mask(pd.read_csv(REF / "ovenCH_mask300.csv"), spacing=10.921875)
+
+
+def test_spatial_cjs_likelihood_at_opencr_estimates(oven, mask):
+    data = SpatialCJSData(oven, mask)
+    phi = np.full((oven.n, oven.nsessions), SECR["phi"])
+    value = cjs_secr_loglik(oven, data, phi, SECR["lambda0"], SECR["sigma"])
+    assert value == pytest.approx(SECR_LOGLIK, abs=1e-6)
+
+
+def test_spatial_cjs_matches_opencr(oven, mask):
+    fit = cjs_secr_fit(oven, mask)
+    assert fit.loglik == pytest.approx(SECR_LOGLIK, abs=1e-6)
+    for name, value in SECR.items():
+        assert fit.value(name) == pytest.approx(value, rel=1e-5), name
+    assert fit.n_params == 3 and fit.converged and fit.notes == []
+    assert list(fit.coef.index) == ["lambda0", "phi", "sigma"]
+    # openCR's spatial survival (0.608) is higher than its non-spatial one (0.463)
+    assert fit.value("phi") > CJS["phi"]
+    with pytest.raises(ValueError, match="must be constant"):
+        cjs_secr_fit(oven, mask, {"sigma": "~ Sex"})

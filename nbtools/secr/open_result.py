@@ -39,15 +39,17 @@ def numerical_gradient(func: Callable[[np.ndarray], float], beta: np.ndarray, re
 
 
 def hessian(func: Callable[[np.ndarray], float], beta: np.ndarray, step: float = 1e-4) -> np.ndarray:
-    """Central-difference Hessian of ``func`` at ``beta`` (four evaluations per entry)."""
+    """Central-difference Hessian of ``func`` at ``beta`` (three points on the diagonal, four off it)."""
     k = len(beta)
     h = step * np.maximum(1.0, np.abs(beta))
+    centre = func(beta)
     out = np.empty((k, k))
     for a in range(k):
-        for b in range(a, k):
-            ea = np.zeros(k)
+        ea = np.zeros(k)
+        ea[a] = h[a]
+        out[a, a] = (func(beta + ea) - 2 * centre + func(beta - ea)) / h[a] ** 2
+        for b in range(a + 1, k):
             eb = np.zeros(k)
-            ea[a] = h[a]
             eb[b] = h[b]
             value = (func(beta + ea + eb) - func(beta + ea - eb) - func(beta - ea + eb) + func(beta - ea - eb)) / (
                 4 * h[a] * h[b]
@@ -56,26 +58,36 @@ def hessian(func: Callable[[np.ndarray], float], beta: np.ndarray, step: float =
     return out
 
 
-def _maximise(negloglik: Callable[[np.ndarray], float], beta0: np.ndarray, maxiter: int) -> tuple[np.ndarray, str]:
-    """BFGS then up to 8 Newton steps with step halving; returns the coefficients and the BFGS message."""
+def _maximise(
+    negloglik: Callable[[np.ndarray], float], beta0: np.ndarray, maxiter: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
+    """BFGS on forward-difference gradients, then Newton steps (central differences, step halving).
+
+    Returns the coefficients, the Hessian of ``negloglik`` (recomputed unless the Newton steps
+    moved the coefficients by less than 1e-5), the gradient there and the BFGS message.
+    """
+
+    def value_and_forward_gradient(b: np.ndarray) -> tuple[float, np.ndarray]:
+        value = negloglik(b)
+        h = 1e-7 * np.maximum(1.0, np.abs(b))
+        grad = np.array([(negloglik(b + h[k] * np.eye(len(b))[k]) - value) / h[k] for k in range(len(b))])
+        return value, grad
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         res = optimize.minimize(
-            negloglik,
-            beta0,
-            jac=lambda b: numerical_gradient(negloglik, b),
-            method="BFGS",
-            options={"gtol": 1e-6, "maxiter": maxiter},
+            value_and_forward_gradient, beta0, jac=True, method="BFGS", options={"gtol": 1e-4, "maxiter": maxiter}
         )
     beta = np.asarray(res.x, dtype=float)
     hess = hessian(negloglik, beta)
-    for _ in range(8):  # Newton steps on the Hessian at the BFGS optimum, with step halving
-        grad = numerical_gradient(negloglik, beta)
+    at = beta.copy()
+    grad = numerical_gradient(negloglik, beta)
+    for _ in range(8):
         try:
             step = -np.linalg.solve(hess, grad)
         except np.linalg.LinAlgError:
             break
-        if not np.all(np.isfinite(step)) or float(grad @ step) >= 0:
+        if not np.all(np.isfinite(step)) or float(grad @ step) >= 0 or np.max(np.abs(step)) < 1e-9:
             break
         value, t = negloglik(beta), 1.0
         while t > 1e-4 and not negloglik(beta + t * step) <= value + 1e-12:
@@ -83,9 +95,12 @@ def _maximise(negloglik: Callable[[np.ndarray], float], beta0: np.ndarray, maxit
         if t <= 1e-4:
             break
         beta = beta + t * step
+        grad = numerical_gradient(negloglik, beta)
         if np.max(np.abs(t * step)) < 1e-8:
             break
-    return beta, str(res.message)
+    if np.max(np.abs(beta - at)) >= 1e-5:
+        hess = hessian(negloglik, beta)
+    return beta, hess, grad, str(res.message)
 
 
 @dataclass(frozen=True, eq=False)
@@ -300,9 +315,7 @@ def fit_open_model(
     for d, a in zip(designs, bounds[:-1], strict=True):
         value = start[d.parameter]
         beta0[a] = np.log(value / (1 - value)) if d.link == "logit" else np.log(value)
-    beta, message = _maximise(negloglik, beta0, maxiter)
-    hess = hessian(negloglik, beta)
-    grad = numerical_gradient(negloglik, beta)
+    beta, hess, grad, message = _maximise(negloglik, beta0, maxiter)
     notes: list[str] = []
     try:
         vcov = np.linalg.inv(hess)

@@ -1,0 +1,229 @@
+"""Spatial Cormack-Jolly-Seber survival (openCR's ``type = "CJSsecr"``, static activity centres).
+
+The spatial CJS model of Efford & Schofield (2020) replaces the detection probability of the
+non-spatial model by the detection of an animal at a fixed activity centre x (static movement
+model), integrated over a habitat mask with uniform weight. With ``multi`` detectors (mist
+nets, multi-catch traps) and the hazard half-normal detection function (openCR's detectfn 14,
+``HHN``), detector k has hazard h_k(x) = lambda0 exp(-d_k(x)^2 / (2 sigma^2)) (``HHE``:
+lambda0 exp(-d_k(x) / sigma)), an animal escapes all detectors on an occasion with
+probability exp(-H(x)), H = sum_k h_k, and is caught in detector k with probability
+(1 - exp(-H(x))) h_k(x) / H(x) (competing hazards).
+
+Animal i, first and last detected in primary sessions f_i and l_i, contributes
+
+    L_i = sum_{d = l_i}^{J} [prod_{j = f_i}^{d - 1} phi_ij] (1 - phi_id)^[d < J]
+          (1 / M) sum_x prod_{j = f_i + 1}^{d} prod_{s in j} Pr(w_is | x),
+
+conditional on its first capture (the first session's detections are not modelled: openCR's
+``CJSp1 = FALSE``, so its location there does not inform x either). The occasions after an
+animal's removal at capture are not modelled. The log-likelihood is openCR's, so the numbers
+equal openCR 2.2.7's ``openCR.fit(ch, type = "CJSsecr", mask = mask)``.
+
+References
+----------
+Efford, M. G. and Schofield, M. R. (2020) A spatial open-population capture-recapture
+model. Biometrics 76, 392-402. https://doi.org/10.1111/biom.13150
+
+Efford, M. G. (2025) openCR 2.2.7 (``prwisecr``, ``prw``, ``makegkcpp``).
+https://CRAN.R-project.org/package=openCR
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+from scipy import sparse
+
+from .mask import Mask
+from .open_cjs import logsumexp, survival_terms
+from .open_design import parameter_design
+from .open_histories import OpenCaptureHistory
+from .open_result import OpenCRFit, check_formulas, fit_open_model
+
+__all__ = ["SpatialCJSData", "cjs_secr_fit", "cjs_secr_loglik", "integrated_log_detection"]
+
+#: Hazard detection functions (openCR's names).
+DETECTFNS = ("HHN", "HEX")
+
+
+class SpatialCJSData:
+    """The parts of a multi-catch history that the spatial CJS likelihood needs, computed once.
+
+    Attributes
+    ----------
+    d2 : numpy.ndarray, shape (M, K)
+        Squared distance (m^2) from mask point to detector.
+    missed : numpy.ndarray, shape (n, J)
+        Occasions of session j on which animal i was not caught (up to its removal).
+    session_captures : list of scipy.sparse.csr_matrix, shape (n, D) each
+        Per session j, 1 where detection D belongs to animal i in session j.
+    capture_trap : numpy.ndarray of int, shape (D,)
+        Detector of each detection.
+    """
+
+    def __init__(self, history: OpenCaptureHistory, mask: Mask) -> None:
+        if history.detector not in ("multi", "single"):
+            raise ValueError(f"the spatial CJS model supports multi-catch detectors, not {history.detector!r}")
+        if (history.counts > 1).any() or (history.counts.sum(axis=2) > 1).any():
+            raise ValueError("a multi-catch history has at most one detection per animal and occasion")
+        traps = history.traps[["x", "y"]].to_numpy(float)
+        points = mask.points[["x", "y"]].to_numpy(float)
+        self.d2 = ((points[:, None, :] - traps[None, :, :]) ** 2).sum(axis=2)
+        n, S, _ = history.counts.shape
+        J = history.nsessions
+        occasion = np.arange(1, S + 1)
+        in_play = (history.removed[:, None] == 0) | (occasion[None, :] <= history.removed[:, None])
+        caught = history.counts.sum(axis=2) > 0
+        self.missed = ((in_play & ~caught).astype(float)) @ history.session_indicator
+        animal, occ, trap = np.nonzero(history.counts)
+        session = history.primary[occ]
+        self.capture_trap = trap
+        self.session_captures = [
+            sparse.csr_matrix(((session == j).astype(float), (animal, np.arange(len(animal)))), shape=(n, len(animal)))
+            for j in range(J)
+        ]
+
+
+def _log_hazards(data: SpatialCJSData, lambda0: float, sigma: float, detectfn: str) -> tuple[np.ndarray, np.ndarray]:
+    """Total hazard H(x), shape (M,), and log Pr(caught | centre x) per detection, shape (D, M)."""
+    if detectfn == "HHN":
+        log_h = np.log(lambda0) - data.d2 / (2 * sigma**2)
+    else:
+        log_h = np.log(lambda0) - np.sqrt(data.d2) / sigma
+    total = np.exp(log_h).sum(axis=1)
+    log_caught = np.log(-np.expm1(-total)) - np.log(total) + log_h[:, data.capture_trap].T
+    return total, log_caught
+
+
+def integrated_log_detection(
+    history: OpenCaptureHistory, data: SpatialCJSData, lambda0: float, sigma: float, detectfn: str = "HHN"
+) -> np.ndarray:
+    """log of (1 / M) sum_x prod_{j = f_i + 1}^{d} Pr(history of i in session j | x), shape (n, J).
+
+    Column d holds the value for last session alive d (0 for d <= f_i). The running product
+    over sessions is kept rescaled by its maximum over the mask, so that it does not underflow.
+    """
+    n, J = history.n, history.nsessions
+    first = history.first
+    total, log_caught = _log_hazards(data, lambda0, sigma, detectfn)
+    out = np.zeros((n, J))
+    running = np.ones((n, total.shape[0]))
+    log_scale = np.zeros(n)
+    for j in range(1, J):
+        rows = np.flatnonzero(first < j)
+        if len(rows) == 0:
+            continue
+        log_p = np.asarray(data.session_captures[j][rows] @ log_caught) - data.missed[rows, j][:, None] * total
+        top = log_p.max(axis=1)
+        product = running[rows] * np.exp(log_p - top[:, None])
+        peak = product.max(axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            running[rows] = product / peak[:, None]
+            log_scale[rows] += top + np.log(peak)
+            out[rows, j] = np.log(running[rows].mean(axis=1)) + log_scale[rows]
+    return out
+
+
+def cjs_secr_loglik(
+    history: OpenCaptureHistory,
+    data: SpatialCJSData,
+    phi: np.ndarray,
+    lambda0: float,
+    sigma: float,
+    detectfn: str = "HHN",
+) -> float:
+    """Spatial CJS log-likelihood (openCR's CJSsecr, static centres, multi-catch detectors).
+
+    Parameters
+    ----------
+    history : OpenCaptureHistory
+    data : SpatialCJSData
+        Built from ``history`` and the mask.
+    phi : numpy.ndarray, shape (n, J)
+        Survival per unit time (last column unused).
+    lambda0 : float
+        Hazard of detection at distance 0 per occasion.
+    sigma : float
+        Spatial scale of detection (m).
+    detectfn : {"HHN", "HEX"}
+
+    Returns
+    -------
+    float
+    """
+    n, J = history.n, history.nsessions
+    first, last, censored = history.first, history.last, history.censored
+    log_pr_w = integrated_log_detection(history, data, lambda0, sigma, detectfn)
+    cum_log_phi, log_death = survival_terms(phi, history.intervals)
+    rows = np.arange(n)
+    d = np.arange(J)[None, :]
+    term = cum_log_phi - cum_log_phi[rows, first][:, None] + log_pr_w + np.where(censored[:, None], 0.0, log_death)
+    possible = (d >= last[:, None]) & (~censored[:, None] | (d == last[:, None]))
+    return float(logsumexp(np.where(possible, term, -np.inf), axis=1).sum())
+
+
+def _rpsv(history: OpenCaptureHistory) -> float:
+    """Root pooled spatial variance of each animal's detection locations (m), secr's ``RPSV(CC = TRUE)``."""
+    xy = history.traps[["x", "y"]].to_numpy(float)
+    ss, df = 0.0, 0
+    for counts in history.counts:
+        _, trap = np.nonzero(counts)
+        if len(trap) > 1:
+            loc = xy[trap]
+            ss += float(((loc - loc.mean(axis=0)) ** 2).sum())
+            df += len(trap) - 1
+    return float(np.sqrt(ss / (2 * df))) if df > 0 else float(np.ptp(xy[:, 0]) / 4 or 1.0)
+
+
+def cjs_secr_fit(
+    history: OpenCaptureHistory,
+    mask: Mask,
+    model: Mapping[str, str] | None = None,
+    detectfn: str = "HHN",
+    alpha: float = 0.05,
+) -> OpenCRFit:
+    """Fit the spatial CJS model by maximum likelihood (openCR's ``openCR.fit(type = "CJSsecr")``).
+
+    Parameters
+    ----------
+    history : OpenCaptureHistory
+        Sessions joined by :func:`nbtools.secr.open_histories.join_sessions`, multi-catch detectors.
+    mask : Mask
+        Habitat mask (activity centres are uniform over its points; static between sessions).
+    model : mapping, optional
+        Formula of ``phi`` (as for :func:`nbtools.secr.open_cjs.cjs_fit`); ``lambda0`` and
+        ``sigma`` are constant (``~1``) in this implementation.
+    detectfn : {"HHN", "HEX"}, default "HHN"
+        Hazard half-normal (openCR's default, detectfn 14) or hazard exponential.
+    alpha : float, default 0.05
+
+    Returns
+    -------
+    OpenCRFit
+        ``type = "CJSsecr"`` with ``lambda0`` (hazard per occasion), ``phi`` and ``sigma`` (m).
+    """
+    if detectfn not in DETECTFNS:
+        raise ValueError(f"detectfn must be one of {DETECTFNS}, got {detectfn!r}")
+    formulas = check_formulas(dict(model or {}), ("lambda0", "phi", "sigma"))
+    for name in ("lambda0", "sigma"):
+        if formulas[name].replace(" ", "") not in ("~1", "1"):
+            raise ValueError(f"{name} must be constant (~1) in the spatial CJS model, got {formulas[name]!r}")
+    data = SpatialCJSData(history, mask)
+    J = history.nsessions
+    designs = [
+        parameter_design(history, "lambda0", "~1", invalid_sessions=[0]),
+        parameter_design(history, "phi", formulas["phi"], invalid_sessions=[J - 1]),
+        parameter_design(history, "sigma", "~1", invalid_sessions=[0]),
+    ]
+    valid = [
+        np.ones((history.n, history.noccasions), dtype=bool),
+        np.broadcast_to(np.arange(J) < J - 1, (history.n, J)),
+        np.ones((history.n, history.noccasions), dtype=bool),
+    ]
+
+    def loglik(reals: list[np.ndarray]) -> float:
+        return cjs_secr_loglik(history, data, reals[1], float(reals[0][0, 0]), float(reals[2][0, 0]), detectfn)
+
+    start = {"lambda0": 0.1, "phi": 0.7, "sigma": _rpsv(history)}
+    return fit_open_model("CJSsecr", history, designs, valid, loglik, start, alpha)
