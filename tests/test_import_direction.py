@@ -99,22 +99,13 @@ class Violation:
         }[self.kind]
 
 
-#: Known violations, each with the part of the redesign that removes it: (kind, importer, imported, name) -> why.
-#: Remove an entry once its import is gone (the test warns about entries that no longer match anything).
-KNOWN: dict[tuple[str, str, str, str], str] = {
-    ("upward", "quality", "activity", ""): (
-        "issue #19 part 2/3: quality uses activity.sunrise_sunset for its night/IR check; it moves to nbtools/sun.py "
-        "(the helper moving quality -> quality/ and activity -> activity/ + sun.py)"
-    ),
-    ("private", "widgets", "occupancy", "_focal_mean"): (
-        "issue #19 part 1/3: the occupancy explorer calls occupancy._focal_mean; the occupancy -> occupancy/ helper "
-        "makes it public (occupancy.rasters.focal_mean)"
-    ),
-    ("private", "tracks", "simulate", "_local_to_utc_s"): (
-        "issue #19 part 1/3: tracks.py moves under simulate/ (the helper moving simulate -> simulate/), where the "
-        "name is used inside one package; the time helpers become nbtools/_time.py"
-    ),
-}
+#: Known violations, each with the part of the redesign that removes it: (kind, importer, imported, name) -> why,
+#: e.g. ``("upward", "quality", "activity", ""): "issue #19 part 2: sunrise_sunset moves to nbtools/sun.py"``.
+#: Add one only for an import another change is already removing; remove it with that change (the test warns about
+#: entries that no longer match anything). Empty since the redesign of issue #19 landed: quality -> activity
+#: (sunrise_sunset, now nbtools.sun), widgets -> occupancy._focal_mean (now occupancy.rasters.focal_mean) and
+#: tracks -> simulate._local_to_utc_s were listed here while they were being moved.
+KNOWN: dict[tuple[str, str, str, str], str] = {}
 
 
 def _unit_of(path: Path) -> str:
