@@ -8,6 +8,16 @@
 
 from .package import CamtrapDP, read_camtrapdp
 from .report import CamtrapDPError, Problem, ValidationReport
+from .stream import stream_camtrapdp, validate_camtrapdp
 from .write import write_camtrapdp
 
-__all__ = ["CamtrapDP", "CamtrapDPError", "Problem", "ValidationReport", "read_camtrapdp", "write_camtrapdp"]
+__all__ = [
+    "CamtrapDP",
+    "CamtrapDPError",
+    "Problem",
+    "ValidationReport",
+    "read_camtrapdp",
+    "stream_camtrapdp",
+    "validate_camtrapdp",
+    "write_camtrapdp",
+]

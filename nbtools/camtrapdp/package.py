@@ -10,20 +10,26 @@ from typing import Any
 import pandas as pd
 
 from ..checksums import verify_file
+from ..timezones import ZoneChoice, choose_timezone
 from .cache import cache_dir, package_key, verify_recorded
 from .cache import load as load_entry
 from .cache import store as store_entry
-from ..timezones import ZoneChoice, choose_timezone
+from .constraints import check_cells
 from .offsets import OFFSET_COLUMNS, check_offsets, written_offsets
 from .report import CamtrapDPError, ValidationReport
 from .schemas import BUNDLED_VERSION, CORE_TABLES, check_schema, package_version, resource_version, table_schema
 from .tables import convert_columns, dialect_characters, is_file, read_text_table, set_aside_rows
-from .constraints import check_cells
-from .validate import DESCRIPTOR, check_descriptor, check_rules, deduplicate
 from .upgrade import (
-    check_upgraded_descriptor, check_upgraded_table, explain_upgraded_fields, legacy_version, report_upgrade,
-    sequence_times, upgrade_descriptor, upgrade_table,
+    check_upgraded_descriptor,
+    check_upgraded_table,
+    explain_upgraded_fields,
+    legacy_version,
+    report_upgrade,
+    sequence_times,
+    upgrade_descriptor,
+    upgrade_table,
 )
+from .validate import DESCRIPTOR, check_descriptor, check_rules, deduplicate
 
 
 @dataclass
@@ -114,8 +120,12 @@ class CamtrapDP:
 
 
 def read_camtrapdp(
-    path: str | Path, strict: bool = False, validate: bool = True, timezone: str | None = None,
+    path: str | Path,
+    strict: bool = False,
+    validate: bool = True,
+    timezone: str | None = None,
     cache: bool | None = None,
+    keep: bool = True,
 ) -> CamtrapDP:
     """Read a Camtrap DP 1.0 package into typed tables, validating it.
 
@@ -149,6 +159,12 @@ def read_camtrapdp(
         options and nbtools are unchanged (:mod:`nbtools.camtrapdp.cache`;
         keyed by the SHA-256 of every file read). By default on unless
         ``$NBTOOLS_CACHE`` is ``off``; ``False`` reads the CSV files.
+    keep : bool, default True
+        ``False`` reads the media and observations in record batches and
+        keeps none of their rows (:func:`nbtools.camtrapdp.stream_camtrapdp`):
+        the report, deployments and metadata of a package of any size, in
+        bounded memory; ``media`` and ``observations`` are then empty typed
+        tables. Never cached.
 
     Returns
     -------
@@ -225,11 +241,81 @@ def read_camtrapdp(
     >>> len(pkg.deployments), len(pkg.media), len(pkg.observations)  # doctest: +SKIP
     (4, 423, 549)
     """
+    if not keep:
+        from .stream import stream_camtrapdp
+
+        return stream_camtrapdp(path, validate=validate, strict=strict, timezone=timezone)
     if cache is not False and (base := cache_dir()) is not None:
         return _read_through_cache(base, path, strict, validate, timezone)
+    report = ValidationReport()
+    root, descriptor, declared, upgraded_from = open_package(path, report, validate)
+    sequences: pd.DataFrame | None = None  # an upgraded package's media sequences, to date its events
+    origins: dict[str, dict[str, str]] = {}  # an upgraded package's 1.0 columns and the 0.1.x ones they came from
+    tables: dict[str, pd.DataFrame] = {}
+    files: dict[str, str] = {}
+    aside_keys: dict[str, dict[str, int]] = {}
+    unusable_keys: set[str] = set()
+    utc_offset = None
+    offsets: list[pd.DataFrame] = []
+    for name in CORE_TABLES:
+        table = read_core_table(root, declared[name], name, descriptor, report, validate, upgraded_from, sequences)
+        tables[name], files[name] = table.typed, table.file
+        aside_keys[table.file] = table.aside_keys
+        if table.unusable_key:
+            unusable_keys.add(table.file)
+        offsets.append(table.offsets)
+        if name == "deployments":
+            utc_offset = table.utc_offset
+        if upgraded_from is not None:
+            sequences = table.sequences if name == "media" else sequences
+            origins[table.file] = table.origins
+    spatial = descriptor.get("spatial")
+    check_rules(tables, files, report, aside_keys=aside_keys, unusable_keys=unusable_keys, spatial=spatial)
+    choice = choose_timezone(
+        tables["deployments"], given=timezone, stated=_stated_zone(descriptor), written_offset=utc_offset
+    )
+    report.notes.append(choice.reason)
+    written = pd.concat(offsets, ignore_index=True)
+    check_offsets(written, report, zone=choice.zone if choice.source in ("given", "stated", "coordinates") else None)
+    if upgraded_from is not None:
+        explain_upgraded_fields(report, origins, files, upgraded_from)
+    deduplicate(report)
+
+    extras = read_extras(root, declared, report)
+    metadata = metadata_of(descriptor)
+    package = CamtrapDP(
+        **tables,
+        metadata=metadata,
+        resources=extras,
+        report=report,
+        path=root,
+        utc_offset=utc_offset,
+        timezone=choice.zone,
+        timezone_choice=choice,
+        offsets=written,
+        upgraded_from=upgraded_from,
+    )
+    if strict:
+        _raise_if_errors(package)
+    return package
+
+
+def open_package(
+    path: str | Path, report: ValidationReport, validate: bool = True
+) -> tuple[Path, dict[str, Any], dict[str, dict[str, Any]], str | None]:
+    """The package folder, its (upgraded) descriptor, its resources by name and the 0.1.x version it was upgraded from.
+
+    The descriptor is checked against the profile when ``validate``; a
+    Camtrap DP 0.1.x descriptor is upgraded to 1.0 and reported so.
+
+    Raises
+    ------
+    CamtrapDPError
+        For a missing or malformed descriptor, a core resource missing, or two
+        core resources with one path.
+    """
     root, descriptor = _read_descriptor(Path(path))
     verify_file(root / DESCRIPTOR)
-    report = ValidationReport()
     if validate:
         check_descriptor(descriptor, report)
     upgraded_from = legacy_version(descriptor)
@@ -238,59 +324,18 @@ def read_camtrapdp(
         descriptor = upgrade_descriptor(descriptor)
         if validate:
             check_upgraded_descriptor(descriptor, upgraded_from, report)
-    sequences: pd.DataFrame | None = None  # an upgraded package's media sequences, to date its events
-    origins: dict[str, dict[str, str]] = {}  # an upgraded package's 1.0 columns and the 0.1.x ones they came from
-
     declared = _resources_by_name(descriptor)
     missing = [name for name in CORE_TABLES if name not in declared]
     if missing:
-        raise CamtrapDPError(f"{DESCRIPTOR}: no resource named {', '.join(missing)}; a Camtrap DP package needs {', '.join(CORE_TABLES)}")
-
+        raise CamtrapDPError(
+            f"{DESCRIPTOR}: no resource named {', '.join(missing)}; a Camtrap DP package needs {', '.join(CORE_TABLES)}"
+        )
     _check_distinct_paths(declared)
-    tables: dict[str, pd.DataFrame] = {}
-    files: dict[str, str] = {}
-    aside_keys: dict[str, dict[str, int]] = {}
-    unusable_keys: set[str] = set()
-    utc_offset = None
-    offsets: list[pd.DataFrame] = []
-    for name in CORE_TABLES:
-        resource = declared[name]
-        file = resource_path(resource, name)
-        schema = _resource_schema(root, resource, name, package_version(descriptor))
-        dialect = _dialect(resource, file)
-        path = _inside(root, file, name)
-        if is_file(path):
-            verify_file(path)
-        cells, too_long = read_text_table(path, file, dialect)
-        if upgraded_from is not None:
-            cells = upgrade_table(name, cells, sequences)
-            sequences = sequence_times(cells) if name == "media" else sequences
-            origins[file] = cells.attrs["upgraded_columns"]
-            if validate:  # the 0.1.x files on disk are not checked against 1.0 schemas, their upgraded cells are
-                check_upgraded_table(cells, file, schema, report, upgraded_from)
-        if name == "deployments":
-            utc_offset = _common_offset(cells.get("deploymentStart"))
-        offsets.append(written_offsets(cells, name, file))
-        key = _primary_key(schema)
-        kept = set_aside_rows(cells, too_long, file, key, list(schema.get("missingValues", [""])), report)
-        if validate and upgraded_from is None:  # every row as in the file, those set aside too (column-wise)
-            check_cells(cells, schema, file, report, primary_key=key)
-        aside_keys[file] = _keys_set_aside(cells, too_long, kept, key, dialect)
-        if key is not None and (key not in cells.columns or key in cells.attrs.get("duplicate_labels", {})):
-            unusable_keys.add(file)
-        tables[name] = convert_columns(kept, schema, file, report)
-        files[name] = file
-        del cells, kept, too_long  # the text cells, no longer needed once typed (memory, for large tables)
-    spatial = descriptor.get("spatial")
-    check_rules(tables, files, report, aside_keys=aside_keys, unusable_keys=unusable_keys, spatial=spatial)
-    choice = choose_timezone(tables["deployments"], given=timezone, stated=_stated_zone(descriptor), written_offset=utc_offset)
-    report.notes.append(choice.reason)
-    written = pd.concat(offsets, ignore_index=True)
-    check_offsets(written, report, zone=choice.zone if choice.source in ("given", "stated", "coordinates") else None)
-    if upgraded_from is not None:
-        explain_upgraded_fields(report, origins, files, upgraded_from)
-    deduplicate(report)
+    return root, descriptor, declared, upgraded_from
 
+
+def read_extras(root: Path, declared: dict[str, dict[str, Any]], report: ValidationReport) -> dict[str, pd.DataFrame]:
+    """The extra resources (not core tables); one that cannot be read is a warning, never an error."""
     extras = {}
     for name, resource in declared.items():
         if name in CORE_TABLES:
@@ -298,15 +343,83 @@ def read_camtrapdp(
         try:
             extras[name] = _read_extra(root, resource, name, report)
         except CamtrapDPError as error:  # an extra resource never stops the core tables from being read
-            report.add("warning", DESCRIPTOR, None, f"resources/{name}", None, f"extra resource not read: {error}", "extra-resource")
-    metadata = {key: value for key, value in descriptor.items() if key != "resources"}
-    package = CamtrapDP(
-        **tables, metadata=metadata, resources=extras, report=report, path=root, utc_offset=utc_offset,
-        timezone=choice.zone, timezone_choice=choice, offsets=written, upgraded_from=upgraded_from,
-    )
-    if strict:
-        _raise_if_errors(package)
-    return package
+            report.add(
+                "warning",
+                DESCRIPTOR,
+                None,
+                f"resources/{name}",
+                None,
+                f"extra resource not read: {error}",
+                "extra-resource",
+            )
+    return extras
+
+
+def metadata_of(descriptor: dict[str, Any]) -> dict[str, Any]:
+    """``datapackage.json`` without ``resources``."""
+    return {key: value for key, value in descriptor.items() if key != "resources"}
+
+
+def stated_zone(descriptor: dict[str, Any]) -> str | None:
+    """A time zone the package states (``timezone``, not part of Camtrap DP 1.0; nbtools writes it), if any."""
+    return _stated_zone(descriptor)
+
+
+@dataclass
+class CoreTable:
+    """One core table as read: typed, with what the rules across tables need of it."""
+
+    file: str
+    typed: pd.DataFrame
+    aside_keys: dict[str, int]
+    unusable_key: bool
+    offsets: pd.DataFrame
+    utc_offset: str | None = None
+    sequences: pd.DataFrame | None = None
+    origins: dict[str, str] = field(default_factory=dict)
+
+
+def read_core_table(
+    root: Path,
+    resource: dict[str, Any],
+    name: str,
+    descriptor: dict[str, Any],
+    report: ValidationReport,
+    validate: bool,
+    upgraded_from: str | None = None,
+    sequences: pd.DataFrame | None = None,
+) -> CoreTable:
+    """Read, check and type one core table whole (the steps of :func:`read_camtrapdp` for one table)."""
+    file = resource_path(resource, name)
+    schema = core_schema(root, resource, name, descriptor)
+    dialect = _dialect(resource, file)
+    path = _inside(root, file, name)
+    if is_file(path):
+        verify_file(path)
+    cells, too_long = read_text_table(path, file, dialect)
+    out = CoreTable(file, pd.DataFrame(), {}, False, pd.DataFrame())
+    if upgraded_from is not None:
+        cells = upgrade_table(name, cells, sequences)
+        out.sequences = sequence_times(cells) if name == "media" else None
+        out.origins = cells.attrs["upgraded_columns"]
+        if validate:  # the 0.1.x files on disk are not checked against 1.0 schemas, their upgraded cells are
+            check_upgraded_table(cells, file, schema, report, upgraded_from)
+    if name == "deployments":
+        out.utc_offset = _common_offset(cells.get("deploymentStart"))
+    out.offsets = written_offsets(cells, name, file)
+    key = _primary_key(schema)
+    kept = set_aside_rows(cells, too_long, file, key, list(schema.get("missingValues", [""])), report)
+    if validate and upgraded_from is None:  # every row as in the file, those set aside too (column-wise)
+        check_cells(cells, schema, file, report, primary_key=key)
+    out.aside_keys = _keys_set_aside(cells, too_long, kept, key, dialect)
+    out.unusable_key = key is not None and (key not in cells.columns or key in cells.attrs.get("duplicate_labels", {}))
+    out.typed = convert_columns(kept, schema, file, report)
+    return out
+
+
+def core_schema(root: Path, resource: dict[str, Any], name: str, descriptor: dict[str, Any]) -> dict[str, Any]:
+    """The Table Schema a core table is checked and typed with (see :func:`_resource_schema`)."""
+    return _resource_schema(root, resource, name, package_version(descriptor))
 
 
 def _raise_if_errors(package: CamtrapDP) -> None:
@@ -383,7 +496,9 @@ def _check_distinct_paths(declared: dict[str, dict[str, Any]]) -> None:
             continue
         key = PurePosixPath(path.replace("\\", "/")).as_posix()
         if key in seen:
-            raise CamtrapDPError(f"{DESCRIPTOR}: resources {seen[key]!r} and {name!r} both have path {path!r}; each table needs its own file")
+            raise CamtrapDPError(
+                f"{DESCRIPTOR}: resources {seen[key]!r} and {name!r} both have path {path!r}; each table needs its own file"
+            )
         seen[key] = name
 
 
@@ -447,7 +562,9 @@ def _read_schema_file(root: Path, schema: str, name: str) -> Any:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise CamtrapDPError(f"{file}: the Table Schema of resource {name!r} is not found in the package folder") from None
+        raise CamtrapDPError(
+            f"{file}: the Table Schema of resource {name!r} is not found in the package folder"
+        ) from None
     except UnicodeDecodeError as error:
         raise CamtrapDPError(f"{file}: not UTF-8 text (byte {error.start})") from error
     except OSError as error:
@@ -455,7 +572,9 @@ def _read_schema_file(root: Path, schema: str, name: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
-        raise CamtrapDPError(f"{file}: not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})") from error
+        raise CamtrapDPError(
+            f"{file}: not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"
+        ) from error
 
 
 def _declared_schema(root: Path, resource: dict[str, Any], name: str) -> dict[str, Any] | None:
@@ -475,7 +594,9 @@ def _resource_schema(root: Path, resource: dict[str, Any], name: str, version: s
     columns and types whatever its descriptor says (the profile requires the
     official schema URL; ``check_descriptor`` reports anything else).
     """
-    official = table_schema(name, resource_version(resource, version))  # the version its schema URL names, else the package's
+    official = table_schema(
+        name, resource_version(resource, version)
+    )  # the version its schema URL names, else the package's
     declared = _declared_schema(root, resource, name)
     if declared is None:
         return official
@@ -511,7 +632,9 @@ def _read_extra(root: Path, resource: dict[str, Any], name: str, report: Validat
         rows = data if isinstance(data, list) else [data]
         lengths = {len(row) for row in rows if isinstance(row, (list, tuple))}
         if len(lengths) > 1:
-            first = next(i for i, row in enumerate(rows, 1) if isinstance(row, (list, tuple)) and len(row) != len(rows[0]))
+            first = next(
+                i for i, row in enumerate(rows, 1) if isinstance(row, (list, tuple)) and len(row) != len(rows[0])
+            )
             raise CamtrapDPError(
                 f"{DESCRIPTOR}: resource {name!r}: inline data row {first} has {len(rows[first - 1])} values where "
                 f"row 1 has {len(rows[0])}"
@@ -519,7 +642,9 @@ def _read_extra(root: Path, resource: dict[str, Any], name: str, report: Validat
         try:
             return pd.DataFrame(rows)
         except (ValueError, TypeError) as error:
-            raise CamtrapDPError(f"{DESCRIPTOR}: resource {name!r}: its inline data is not a table ({error})") from error
+            raise CamtrapDPError(
+                f"{DESCRIPTOR}: resource {name!r}: its inline data is not a table ({error})"
+            ) from error
     file = resource_path(resource, name)
     if file in report.rows_read:
         raise CamtrapDPError(f"{DESCRIPTOR}: resource {name!r} has path {file!r}, a file already read as another table")

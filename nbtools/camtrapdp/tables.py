@@ -25,8 +25,9 @@ import gzip
 import io
 import re
 import zlib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -71,7 +72,9 @@ def dialect_characters(dialect: Any, file: str) -> tuple[str, str]:
     if dialect is None:
         return ",", '"'
     if not isinstance(dialect, dict):
-        raise CamtrapDPError(f"datapackage.json: the dialect of {file} must be an object, found {type(dialect).__name__}")
+        raise CamtrapDPError(
+            f"datapackage.json: the dialect of {file} must be an object, found {type(dialect).__name__}"
+        )
     chars = []
     for key, default in (("delimiter", ","), ("quoteChar", '"')):
         value = dialect.get(key, default)
@@ -168,17 +171,20 @@ def read_text_table(path: Path, file: str, dialect: dict[str, Any] | None = None
 
     source.seek(bom)
     try:
-        cells = pd.read_csv(
-            source,
-            encoding="utf-8",
-            dtype=str,
-            sep=delimiter,
-            quotechar=quotechar,
-            keep_default_na=False,
-            na_filter=False,
-            skip_blank_lines=False,
-            engine="c",
-        )
+        cells = _read_with_arrow(source, delimiter, quotechar)
+        if cells is None:  # pyarrow refused the file (ragged rows, odd header): pandas' parser, as before
+            source.seek(bom)
+            cells = pd.read_csv(
+                source,
+                encoding="utf-8",
+                dtype=str,
+                sep=delimiter,
+                quotechar=quotechar,
+                keep_default_na=False,
+                na_filter=False,
+                skip_blank_lines=False,
+                engine="c",
+            )
         cells.index = pd.RangeIndex(2, 2 + len(cells), name=ROW_INDEX)
         too_long = pd.DataFrame({"raw": pd.Series(dtype=str)}, index=pd.Index([], dtype=int, name=ROW_INDEX))
         short = _short_rows(decoded, cells, delimiters, delimiter, quotechar)
@@ -188,6 +194,85 @@ def read_text_table(path: Path, file: str, dialect: dict[str, Any] | None = None
     cells.attrs["short_rows"] = short
     cells.attrs["duplicate_labels"] = duplicate_labels
     return cells, too_long
+
+
+#: Block size of pyarrow's CSV reader (bytes): a few blocks per core for its threads.
+ARROW_BLOCK_SIZE = 1 << 23
+
+#: The text dtype pandas gives ``dtype=str`` columns (Arrow-backed), so both parsers give the same frame.
+_TEXT_DTYPE = pd.StringDtype("pyarrow", na_value=np.nan)
+
+
+def arrow_csv_options(
+    header: list[str], delimiter: str, quotechar: str, block_size: int = ARROW_BLOCK_SIZE
+) -> tuple[Any, Any, Any]:
+    """pyarrow CSV read, parse and convert options that read every column as text, as pandas' ``dtype=str`` does.
+
+    Nothing becomes null (an empty cell is ``""``), blank lines are rows of
+    empty cells (not skipped) and quoted cells may hold line breaks.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    read = pacsv.ReadOptions(block_size=block_size, use_threads=True)
+    parse = pacsv.ParseOptions(
+        delimiter=delimiter, quote_char=quotechar, newlines_in_values=True, ignore_empty_lines=False
+    )
+    convert = pacsv.ConvertOptions(
+        column_types={label: pa.string() for label in header},
+        null_values=[],
+        strings_can_be_null=False,
+        quoted_strings_can_be_null=False,
+    )
+    return read, parse, convert
+
+
+def text_frame(table: Any) -> pd.DataFrame:
+    """A pyarrow table of text as a pandas frame of pandas' Arrow-backed ``str`` columns (no copy of the text)."""
+    return table.to_pandas(types_mapper={_arrow_string(): _TEXT_DTYPE}.get, self_destruct=True)
+
+
+def _arrow_string() -> Any:
+    import pyarrow as pa
+
+    return pa.string()
+
+
+def plain_header(head: str, delimiter: str, quotechar: str) -> list[str] | None:
+    """The header labels of a CSV text when pyarrow can read the file as pandas does: non-empty and distinct."""
+    try:
+        header = next(_records(head, delimiter, quotechar), [])
+    except csv.Error:
+        return None
+    if not header or any(not label for label in header) or len(set(header)) != len(header):
+        return None  # empty or repeated labels: pandas' names (Unnamed: i, x.1) are kept by its own parser
+    return header
+
+
+def _read_with_arrow(source: io.BytesIO, delimiter: str, quotechar: str) -> pd.DataFrame | None:
+    """Text cells read by pyarrow's multi-threaded CSV parser, or None where pandas' parser must read the file.
+
+    pyarrow reads a file exactly as pandas' ``dtype=str`` reading does
+    (quotes, blank lines, ``\r`` line ends, a byte-order mark) as long as
+    every row has the header's number of cells and the labels are non-empty
+    and distinct; otherwise it refuses and the caller reads with pandas.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    start = source.tell()
+    head = source.read(1 << 20).decode("utf-8", errors="ignore")
+    source.seek(start)
+    header = plain_header(head, delimiter, quotechar)
+    if header is None:
+        return None
+    try:
+        table = pacsv.read_csv(source, *arrow_csv_options(header, delimiter, quotechar))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    if table.column_names != header or any(not pa.types.is_string(t) for t in table.schema.types):
+        return None
+    return text_frame(table)
 
 
 def _encoding_hint(path: Path, opener: Any) -> str:
@@ -252,7 +337,9 @@ def _short_rows(
     return {number: n for number, n in enumerate(counts[1:], start=2) if 0 < n < width}
 
 
-def _read_ragged(text: str, file: str, delimiter: str, quotechar: str) -> tuple[pd.DataFrame, pd.DataFrame, dict[int, int]]:
+def _read_ragged(
+    text: str, file: str, delimiter: str, quotechar: str
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[int, int]]:
     """Read a CSV whose rows may have more cells than the header, row by row."""
     rows = _csv_records(text, file, delimiter, quotechar)
     header, body = rows[0], rows[1:]
@@ -268,7 +355,9 @@ def _read_ragged(text: str, file: str, delimiter: str, quotechar: str) -> tuple[
                 short[number] = len(cells)
             kept.append(cells + [""] * (width - len(cells)))
             kept_rows.append(number)
-    frame = pd.DataFrame(kept, columns=_unique_labels(header), index=pd.Index(kept_rows, dtype=int, name=ROW_INDEX), dtype=str)
+    frame = pd.DataFrame(
+        kept, columns=_unique_labels(header), index=pd.Index(kept_rows, dtype=int, name=ROW_INDEX), dtype=str
+    )
     too_long = pd.DataFrame({"raw": long_raw}, index=pd.Index(long_rows, dtype=int, name=ROW_INDEX), dtype=str)
     return frame, too_long, short
 
@@ -330,12 +419,16 @@ def set_aside_rows(
     primary_key: str | None,
     missing: list[str],
     report: ValidationReport,
+    earlier: Callable[[pd.Series], np.ndarray] | None = None,
 ) -> pd.DataFrame:
     """Remove the rows that cannot stay in a table and record them in the report.
 
     Blank rows, rows with too many cells, and rows whose primary key is missing
     or repeats an earlier row's are set aside (``report.set_aside[file]``) with
     their raw text and the reason, and each is reported as an error.
+    ``earlier``, for a table read in batches, gives for each key the row of
+    an earlier batch that kept it (-1 where none did), so that a key repeated
+    across batches is set aside too, naming that row.
 
     Returns
     -------
@@ -355,7 +448,11 @@ def set_aside_rows(
     for number, count in sorted(cells.attrs.get("short_rows", {}).items()):
         if number in cells.index and not blank.loc[number]:
             report.add(
-                "error", file, int(number), str(cells.columns[count]), None,
+                "error",
+                file,
+                int(number),
+                str(cells.columns[count]),
+                None,
                 f"row has {count} of the header's {width} cells; the missing cells from {cells.columns[count]} on "
                 "are read as empty",
                 "missing-cell",
@@ -367,17 +464,34 @@ def set_aside_rows(
         key = cells[primary_key]
         no_key = ~blank & key.isin(missing)
         for number in cells.index[no_key]:
-            report.add("error", file, int(number), primary_key, "", f"{primary_key} is missing; the row is set aside", "primary-key")
+            report.add(
+                "error",
+                file,
+                int(number),
+                primary_key,
+                "",
+                f"{primary_key} is missing; the row is set aside",
+                "primary-key",
+            )
         reasons[no_key] = f"missing {primary_key}"
         repeated = ~blank & ~no_key & key.duplicated(keep="first")
+        # A table read in batches: the row each key was first kept in by an earlier batch (-1: none).
+        before = pd.Series(earlier(key), index=key.index) if earlier is not None else None
+        if before is not None:
+            repeated |= ~blank & ~no_key & (before >= 0)
         if repeated.any():
             first_row = key[~key.duplicated(keep="first")]
             first_of = pd.Series(first_row.index, index=first_row.values)
             for number, value in key[repeated].items():
-                first = int(first_of[value])
+                first = int(before[number]) if before is not None and before[number] >= 0 else int(first_of[value])
                 report.add(
-                    "error", file, int(number), primary_key, value,
-                    f"{primary_key} {value!r} repeats row {first}; the row is set aside", "primary-key",
+                    "error",
+                    file,
+                    int(number),
+                    primary_key,
+                    value,
+                    f"{primary_key} {value!r} repeats row {first}; the row is set aside",
+                    "primary-key",
                 )
         reasons[repeated] = f"duplicate {primary_key}"
 
@@ -386,7 +500,9 @@ def set_aside_rows(
         raw = cells[drop].apply(lambda row: ",".join(row.astype(str)), axis=1)
         aside.append(pd.DataFrame({"raw": raw, "reason": reasons[drop]}))
     report.set_aside[file] = (
-        pd.concat(aside).sort_index() if aside else pd.DataFrame({"raw": [], "reason": []}, index=pd.Index([], name=ROW_INDEX))
+        pd.concat(aside).sort_index()
+        if aside
+        else pd.DataFrame({"raw": [], "reason": []}, index=pd.Index([], name=ROW_INDEX))
     )
     report.rows_read[file] = len(cells) + len(too_long)
     return cells[~drop] if drop.any() else cells  # no copy of a table with nothing set aside
@@ -397,6 +513,7 @@ def convert_columns(
     schema: dict[str, Any],
     file: str,
     report: ValidationReport,
+    header: bool = True,
 ) -> pd.DataFrame:
     """Convert text cells to the types of a Table Schema.
 
@@ -406,7 +523,8 @@ def convert_columns(
     check name ``parse-error`` and become missing.
     """
     missing = missing_values(schema)
-    check_header(list(cells.columns), schema, file, report, cells.attrs.get("duplicate_labels"))
+    if header:  # False for the second and later batches of a table read in batches (reported once)
+        check_header(list(cells.columns), schema, file, report, cells.attrs.get("duplicate_labels"))
     # Whole-frame steps first (a few pandas calls, not a few per column): empty columns and text columns.
     is_missing = cells.isin(missing)
     empty = is_missing.all(axis=0)
@@ -446,7 +564,11 @@ def check_header(
     mangled = {name for names in renamed.values() for name in names}
     for label, where in duplicates.items():
         report.add(
-            "error", file, 1, label, None,
+            "error",
+            file,
+            1,
+            label,
+            None,
             f"column {label!r} appears {len(where)} times in the header (columns {', '.join(map(str, where))}); "
             f"the first is read as {label}, the others are kept as text columns {', '.join(renamed[label])}",
             "duplicate-label",
@@ -461,12 +583,24 @@ def check_header(
     for spec in specs:
         if spec.name not in labels:
             if spec.required:
-                report.add("error", file, 1, spec.name, None, f"required column is missing from the header{hint}", "missing-label")
+                report.add(
+                    "error",
+                    file,
+                    1,
+                    spec.name,
+                    None,
+                    f"required column is missing from the header{hint}",
+                    "missing-label",
+                )
             else:
-                report.add("warning", file, 1, spec.name, None, "optional column is missing; read as empty", "missing-label")
+                report.add(
+                    "warning", file, 1, spec.name, None, "optional column is missing; read as empty", "missing-label"
+                )
     for label in labels:
         if label not in names and label not in mangled:
-            report.add("warning", file, 1, label, None, "column is not in the table schema; kept as text", "extra-label")
+            report.add(
+                "warning", file, 1, label, None, "column is not in the table schema; kept as text", "extra-label"
+            )
 
 
 def convert_field(
@@ -487,8 +621,11 @@ def convert_field(
         expected = "an integer"
         # Messages for the bad cells only: a text array as long as the column costs ~300 bytes a row.
         message = pd.Series(
-            np.where(too_large[bad], f"integer too large (only sizes below 2**53 = {_MAX_EXACT_INTEGER:,} are exact)", ""),
-            index=text.index[bad], dtype=object,
+            np.where(
+                too_large[bad], f"integer too large (only sizes below 2**53 = {_MAX_EXACT_INTEGER:,} are exact)", ""
+            ),
+            index=text.index[bad],
+            dtype=object,
         )
     elif kind == "number":
         values = pd.to_numeric(text.where(~is_missing), errors="coerce").astype("float64")
@@ -513,8 +650,13 @@ def convert_field(
     for number, value in text[bad].items():
         special = message.loc[number] if message is not None else ""
         report.add(
-            "error", file, int(number), spec.name, value,
-            f"cannot be read as {kind}: {special or 'expected ' + expected}", "parse-error",
+            "error",
+            file,
+            int(number),
+            spec.name,
+            value,
+            f"cannot be read as {kind}: {special or 'expected ' + expected}",
+            "parse-error",
         )
     if spec.enum is not None:
         values = _as_category(values, spec.enum)
@@ -555,12 +697,15 @@ def _parse_timestamps(
         report.add("error", file, int(number), spec.name, value, message, "parse-error")
     for number, value in text[outside].items():
         report.add(
-            "error", file, int(number), spec.name, value,
+            "error",
+            file,
+            int(number),
+            spec.name,
+            value,
             f"cannot be read as datetime: outside the years {_EARLIEST.year}-{_LATEST.year} that can be held",
             "parse-error",
         )
     return values, bad & ~no_offset & ~outside
-
 
 
 def _empty(index: pd.Index, kind: str, enum: tuple | None) -> pd.Series:
@@ -592,5 +737,7 @@ def _as_category(values: pd.Series, enum: tuple[str, ...]) -> pd.Series:
 
         text = pa.array(values.array)
         codes = pc.fill_null(pc.index_in(text, value_set=pa.array(list(dtype.categories), type=text.type)), -1)
-        return pd.Series(pd.Categorical.from_codes(codes.to_numpy(zero_copy_only=False), dtype=dtype), index=values.index)
+        return pd.Series(
+            pd.Categorical.from_codes(codes.to_numpy(zero_copy_only=False), dtype=dtype), index=values.index
+        )
     return values.astype(object).where(values.notna(), np.nan).astype(dtype)

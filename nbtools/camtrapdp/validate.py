@@ -22,6 +22,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -46,15 +47,22 @@ DESCRIPTOR = "datapackage.json"
 
 #: frictionless checks that our own code does instead (see module docstring).
 _DONE_BY_US = {
-    "blank-row", "extra-cell", "missing-cell", "primary-key", "unique-error", "foreign-key", "missing-label",
-    "extra-label", "duplicate-label",
+    "blank-row",
+    "extra-cell",
+    "missing-cell",
+    "primary-key",
+    "unique-error",
+    "foreign-key",
+    "missing-label",
+    "extra-label",
+    "duplicate-label",
 }
 
 
 @cache
 def _profile_validator(version: str = BUNDLED_VERSION) -> Any:
     """A jsonschema validator for one version's Camtrap DP profile that resolves references locally."""
-    import jsonschema
+    jsonschema = _import_jsonschema()
     from frictionless import Package, settings
     from referencing import Registry, Resource
     from referencing.jsonschema import DRAFT4
@@ -70,6 +78,31 @@ def _profile_validator(version: str = BUNDLED_VERSION) -> Any:
     )
     camtrap_profile = profile(version)
     return jsonschema.validators.validator_for(camtrap_profile)(camtrap_profile, registry=registry)
+
+
+def _import_jsonschema() -> Any:
+    """``jsonschema``, imported without compiling the IRI grammars of ``rfc3987_syntax`` (1.5 s) when it is first imported.
+
+    jsonschema imports ``rfc3987_syntax`` for its optional ``iri`` format
+    checker, and that package builds about forty parsers when it is
+    imported. The profile is checked without a format checker (as
+    frictionless does), so the ``iri`` checker is never used: while
+    jsonschema is first imported, ``rfc3987_syntax`` is hidden (it can be
+    imported normally afterwards; only jsonschema's ``iri`` format checker,
+    which nbtools never uses, is then absent in this process).
+    """
+    import sys
+
+    if "jsonschema" in sys.modules or "rfc3987_syntax" in sys.modules:
+        import jsonschema
+
+        return jsonschema
+    sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]  # an ImportError for jsonschema's optional import
+    try:
+        import jsonschema
+    finally:
+        del sys.modules["rfc3987_syntax"]
+    return jsonschema
 
 
 def _refuse_remote(uri: str) -> Any:
@@ -107,7 +140,11 @@ def check_descriptor(descriptor: dict[str, Any], report: ValidationReport) -> No
     known = ", ".join(KNOWN_VERSIONS)
     if kind == "unknown":
         report.add(
-            "warning", DESCRIPTOR, None, "profile", declared,
+            "warning",
+            DESCRIPTOR,
+            None,
+            "profile",
+            declared,
             f"names Camtrap DP {named}, a version nbtools does not know (known: {known}); the package metadata is not "
             f"checked against a profile, and the tables are read with the Camtrap DP {BUNDLED_VERSION} table schemas",
             "profile-version",
@@ -115,15 +152,29 @@ def check_descriptor(descriptor: dict[str, Any], report: ValidationReport) -> No
         return
     if kind == "none":
         report.add(
-            "warning", DESCRIPTOR, None, "profile", declared,
+            "warning",
+            DESCRIPTOR,
+            None,
+            "profile",
+            declared,
             f"not a Camtrap DP profile URL naming a version (known: {known}); checked against Camtrap DP {BUNDLED_VERSION}",
             "profile-version",
         )
     version = package_version(descriptor)
     try:
-        errors = sorted(_profile_validator(version).iter_errors(descriptor), key=lambda e: list(map(str, e.absolute_path)))
+        errors = sorted(
+            _profile_validator(version).iter_errors(descriptor), key=lambda e: list(map(str, e.absolute_path))
+        )
     except RecursionError:
-        report.add("error", DESCRIPTOR, None, None, None, "breaks the Camtrap DP profile: nested too deeply to check", "profile")
+        report.add(
+            "error",
+            DESCRIPTOR,
+            None,
+            None,
+            None,
+            "breaks the Camtrap DP profile: nested too deeply to check",
+            "profile",
+        )
         return
     explained: set[int] = set()
     for error in errors:
@@ -164,7 +215,11 @@ def _report_profile_error(
             if refused and named is not None and named != version:
                 explained.add(position)
                 report.add(
-                    "error", DESCRIPTOR, None, f"resources/{position}/schema", None,
+                    "error",
+                    DESCRIPTOR,
+                    None,
+                    f"resources/{position}/schema",
+                    None,
                     f"{label}schema URL names Camtrap DP {named} but the profile is {version}; "
                     "the profile and every resource schema must name the same version",
                     "profile",
@@ -175,7 +230,9 @@ def _report_profile_error(
     message = re.sub(r"\s+", " ", error.message)
     if len(message) > 300:
         message = message[:297] + "..."
-    report.add("error", DESCRIPTOR, None, where, None, f"{label}breaks the Camtrap DP {version} profile: {message}", "profile")
+    report.add(
+        "error", DESCRIPTOR, None, where, None, f"{label}breaks the Camtrap DP {version} profile: {message}", "profile"
+    )
 
 
 def _explain(causes: list[Any]) -> Any:
@@ -225,7 +282,11 @@ def _warn_schema_versions(
             continue
         checked = named if version_kind(named) == "known" else version
         report.add(
-            "warning", DESCRIPTOR, None, f"resources/{position}/schema", None,
+            "warning",
+            DESCRIPTOR,
+            None,
+            f"resources/{position}/schema",
+            None,
             f"resources/{position} ({name}): schema URL names Camtrap DP {named} but the profile is {version}; "
             f"the table is checked against the Camtrap DP {checked} table schema",
             "profile-version",
@@ -261,7 +322,11 @@ def check_tables_with_frictionless(
         _frictionless(root, tables, report, limit_errors)
     except FrictionlessException as error:  # a schema frictionless cannot use: say so, never crash
         report.add(
-            "error", DESCRIPTOR, None, None, None,
+            "error",
+            DESCRIPTOR,
+            None,
+            None,
+            None,
             f"frictionless could not check the tables: {error.error.message if hasattr(error, 'error') else error}",
             "frictionless",
         )
@@ -389,8 +454,7 @@ def check_rules(
     _check_deployment_order(deployments, dep_file, report)
     check_coordinates(deployments, dep_file, report, spatial)
     unknown = _check_foreign_keys(tables, files, report, aside_keys, unusable_keys)
-    known = deployments.dropna(subset=["deploymentID"]).drop_duplicates("deploymentID")
-    window = known.set_index("deploymentID")[["deploymentStart", "deploymentEnd"]]
+    window = deployment_windows(deployments)
     _check_window(report, media_file, media, window, ["timestamp"])
     _check_window(report, obs_file, observations, window, ["eventStart", "eventEnd"])
     _check_event_order(observations, obs_file, report)
@@ -398,6 +462,60 @@ def check_rules(
     if dep_file not in unusable_keys:
         _check_media_deployment(observations, media, obs_file, report, skip=unknown)
     _check_bounding_boxes(observations, obs_file, report)
+
+
+def deployment_windows(deployments: pd.DataFrame) -> pd.DataFrame:
+    """deploymentStart and deploymentEnd by deploymentID (the first row of each)."""
+    known = deployments.dropna(subset=["deploymentID"]).drop_duplicates("deploymentID")
+    return known.set_index("deploymentID")[["deploymentStart", "deploymentEnd"]]
+
+
+def check_deployment_rules(deployments: pd.DataFrame, file: str, report: ValidationReport, spatial: Any = None) -> None:
+    """The rules of :func:`check_rules` on the deployments alone (order of start and end, coordinates)."""
+    _check_deployment_order(deployments, file, report)
+    check_coordinates(deployments, file, report, spatial)
+
+
+def check_batch_rules(
+    name: str,
+    table: pd.DataFrame,
+    deployments: pd.DataFrame,
+    files: dict[str, str],
+    report: ValidationReport,
+    aside_keys: dict[str, dict[str, int]],
+    unusable_keys: set[str],
+    known_media: pd.Series | None = None,
+    media_deployment: pd.Series | None = None,
+) -> None:
+    """The rules of :func:`check_rules` on one batch of the media or observations table (a table read in batches).
+
+    Parameters
+    ----------
+    name : {"media", "observations"}
+        The table the batch is from.
+    table : pandas.DataFrame
+        The typed rows of the batch, indexed by row number.
+    deployments : pandas.DataFrame
+        The whole typed deployments table.
+    known_media, media_deployment : pandas.Series, optional
+        For observations: whether each row's mediaID is a media row kept, and
+        that media row's deploymentID (looked up by the caller in a compact
+        index of the media table, as the media table is not held).
+    """
+    dep_file, media_file, obs_file = (files[n] for n in CORE_TABLES)
+    window = deployment_windows(deployments)
+    if name == "media":
+        _unknown_deployments(table, deployments, media_file, dep_file, report, aside_keys, unusable_keys)
+        _check_window(report, media_file, table, window, ["timestamp"])
+        return
+    unknown = _unknown_deployments(table, deployments, obs_file, dep_file, report, aside_keys, unusable_keys)
+    _unknown_media(table, known_media, obs_file, media_file, report, aside_keys, unusable_keys)
+    _check_window(report, obs_file, table, window, ["eventStart", "eventEnd"])
+    _check_event_order(table, obs_file, report)
+    _check_observation_level(table, obs_file, report)
+    if dep_file not in unusable_keys:
+        _flag_media_deployment(table, media_deployment, obs_file, report, unknown)
+    _check_bounding_boxes(table, obs_file, report)
 
 
 def _check_deployment_order(deployments: pd.DataFrame, file: str, report: ValidationReport) -> None:
@@ -410,8 +528,15 @@ def _check_deployment_order(deployments: pd.DataFrame, file: str, report: Valida
     values are legal but cannot both be right.
     """
     backwards = deployments["deploymentEnd"] < deployments["deploymentStart"]
-    _flag(report, "warning", file, deployments[backwards], "deploymentEnd",
-          lambda r: f"the deployment ends before it starts ({r.deploymentStart}); {PLAUSIBILITY}", "deployment-order")
+    _flag(
+        report,
+        "warning",
+        file,
+        deployments[backwards],
+        "deploymentEnd",
+        lambda r: f"the deployment ends before it starts ({r.deploymentStart}); {PLAUSIBILITY}",
+        "deployment-order",
+    )
 
 
 def _check_foreign_keys(
@@ -439,28 +564,73 @@ def _check_foreign_keys(
     """
     deployments, media, observations = (tables[name] for name in CORE_TABLES)
     dep_file, media_file, obs_file = (files[name] for name in CORE_TABLES)
-
-    def missing_from(target: str, key: str) -> Any:
-        aside = aside_keys.get(target, {})
-
-        def message(row: Any) -> str:
-            value = getattr(row, key)
-            if value in aside:
-                return f"{key} {value!r} is in {target} row {aside[value]}, which was set aside"
-            return f"{key} {value!r} is not in {target}"
-
-        return message
-
     unknown = pd.Series(False, index=observations.index)
     for file, table in ((media_file, media), (obs_file, observations)):
-        unknown = table["deploymentID"].notna() & ~_member(table["deploymentID"], deployments["deploymentID"])
-        if dep_file in unusable_keys:
-            unknown[:] = False
-        _flag(report, "error", file, table[unknown], "deploymentID", missing_from(dep_file, "deploymentID"), "foreign-key")
-    has_media = observations["mediaID"].notna()
-    unknown_media = has_media & ~_member(observations["mediaID"], media["mediaID"]) & (media_file not in unusable_keys)
-    _flag(report, "error", obs_file, observations[unknown_media], "mediaID", missing_from(media_file, "mediaID"), "foreign-key")
+        unknown = _unknown_deployments(table, deployments, file, dep_file, report, aside_keys, unusable_keys)
+    known = _member(observations["mediaID"], media["mediaID"])
+    _unknown_media(observations, known, obs_file, media_file, report, aside_keys, unusable_keys)
     return unknown
+
+
+def _missing_from(target: str, key: str, aside_keys: dict[str, dict[str, int]]) -> Callable[[Any], str]:
+    """The message for a reference to a ``key`` that is not in ``target`` (or was set aside from it)."""
+    aside = aside_keys.get(target, {})
+
+    def message(row: Any) -> str:
+        value = getattr(row, key)
+        if value in aside:
+            return f"{key} {value!r} is in {target} row {aside[value]}, which was set aside"
+        return f"{key} {value!r} is not in {target}"
+
+    return message
+
+
+def _unknown_deployments(
+    table: pd.DataFrame,
+    deployments: pd.DataFrame,
+    file: str,
+    dep_file: str,
+    report: ValidationReport,
+    aside_keys: dict[str, dict[str, int]],
+    unusable_keys: set[str],
+) -> pd.Series:
+    """Report the rows of ``table`` whose deploymentID is not in the deployments; return which they are."""
+    unknown = table["deploymentID"].notna() & ~_member(table["deploymentID"], deployments["deploymentID"])
+    if dep_file in unusable_keys:
+        unknown[:] = False
+    _flag(
+        report,
+        "error",
+        file,
+        table[unknown],
+        "deploymentID",
+        _missing_from(dep_file, "deploymentID", aside_keys),
+        "foreign-key",
+    )
+    return unknown
+
+
+def _unknown_media(
+    observations: pd.DataFrame,
+    known: pd.Series,
+    obs_file: str,
+    media_file: str,
+    report: ValidationReport,
+    aside_keys: dict[str, dict[str, int]],
+    unusable_keys: set[str],
+) -> None:
+    """Report observations whose mediaID is not among the media kept (``known``: whether each one is)."""
+    has_media = observations["mediaID"].notna()
+    unknown_media = has_media & ~known & (media_file not in unusable_keys)
+    _flag(
+        report,
+        "error",
+        obs_file,
+        observations[unknown_media],
+        "mediaID",
+        _missing_from(media_file, "mediaID", aside_keys),
+        "foreign-key",
+    )
 
 
 def _check_event_order(observations: pd.DataFrame, file: str, report: ValidationReport) -> None:
@@ -471,8 +641,15 @@ def _check_event_order(observations: pd.DataFrame, file: str, report: Validation
     ended." No rule on their order is stated, so this is a warning.
     """
     backwards = observations["eventEnd"] < observations["eventStart"]
-    _flag(report, "warning", file, observations[backwards], "eventEnd",
-          lambda r: f"the event ends before it starts ({r.eventStart}); {PLAUSIBILITY}", "event-order")
+    _flag(
+        report,
+        "warning",
+        file,
+        observations[backwards],
+        "eventEnd",
+        lambda r: f"the event ends before it starts ({r.eventStart}); {PLAUSIBILITY}",
+        "event-order",
+    )
 
 
 def _check_observation_level(observations: pd.DataFrame, file: str, report: ValidationReport) -> None:
@@ -486,10 +663,18 @@ def _check_observation_level(observations: pd.DataFrame, file: str, report: Vali
     observation must have one, so a missing one is a warning.
     """
     without = (observations["observationLevel"] == "media") & observations["mediaID"].isna()
-    _flag(report, "warning", file, observations[without], "mediaID",
-          lambda r: "a media-level observation without a mediaID: the specification describes media-based observations "
-                    "as \"directly associated with a media file (mediaID)\", but does not make mediaID required",
-          "observation-level")
+    _flag(
+        report,
+        "warning",
+        file,
+        observations[without],
+        "mediaID",
+        lambda r: (
+            "a media-level observation without a mediaID: the specification describes media-based observations "
+            'as "directly associated with a media file (mediaID)", but does not make mediaID required'
+        ),
+        "observation-level",
+    )
 
 
 def _check_media_deployment(
@@ -504,11 +689,29 @@ def _check_media_deployment(
     media file of another deployment contradicts these descriptions, but no
     rule states it (the foreign keys hold), so this is a warning.
     """
+    _flag_media_deployment(observations, media_deployment_of(observations, media), file, report, skip)
+
+
+def media_deployment_of(observations: pd.DataFrame, media: pd.DataFrame) -> pd.Series:
+    """The deploymentID of each observation's media file (missing where unknown)."""
     media_deployment = media.dropna(subset=["mediaID"]).drop_duplicates("mediaID").set_index("mediaID")["deploymentID"]
-    other = _lookup(observations["mediaID"], media_deployment)
+    return _lookup(observations["mediaID"], media_deployment)
+
+
+def _flag_media_deployment(
+    observations: pd.DataFrame, other: pd.Series, file: str, report: ValidationReport, skip: pd.Series
+) -> None:
+    """Warn about observations whose media file's deployment (``other``) is not theirs."""
     mismatch = observations["mediaID"].notna() & other.notna() & (other != observations["deploymentID"]) & ~skip
-    _flag(report, "warning", file, observations[mismatch.fillna(False)], "deploymentID",
-          lambda r: f"its media file {r.mediaID!r} belongs to another deployment; {PLAUSIBILITY}", "media-deployment")
+    _flag(
+        report,
+        "warning",
+        file,
+        observations[mismatch.fillna(False)],
+        "deploymentID",
+        lambda r: f"its media file {r.mediaID!r} belongs to another deployment; {PLAUSIBILITY}",
+        "media-deployment",
+    )
 
 
 _BOX = ("bboxX", "bboxY", "bboxWidth", "bboxHeight")
@@ -542,10 +745,17 @@ def _check_bounding_boxes(observations: pd.DataFrame, file: str, report: Validat
     _flag_partial_boxes(observations[partial], file, report)
     for start, size in (("bboxX", "bboxWidth"), ("bboxY", "bboxHeight")):
         outside = ((box[start] + box[size]) > 1 + 1e-9).fillna(False)
-        _flag(report, "warning", file, observations[outside], size,
-              lambda r, s=start, z=size: f"the box leaves the image: {s} + {z} = {getattr(r, s) + getattr(r, z):.4g} > 1; "
-                                         f"{PLAUSIBILITY}",
-              "bbox")
+        _flag(
+            report,
+            "warning",
+            file,
+            observations[outside],
+            size,
+            lambda r, s=start, z=size: (
+                f"the box leaves the image: {s} + {z} = {getattr(r, s) + getattr(r, z):.4g} > 1; {PLAUSIBILITY}"
+            ),
+            "bbox",
+        )
 
 
 def _flag_partial_boxes(rows: pd.DataFrame, file: str, report: ValidationReport) -> None:
@@ -554,7 +764,11 @@ def _flag_partial_boxes(rows: pd.DataFrame, file: str, report: ValidationReport)
         present = [name for name, value in zip(_BOX, values) if pd.notna(value)]
         missing = [name for name in _BOX if name not in present]
         report.add(
-            "warning", file, int(number), present[0], getattr(values, present[0]),
+            "warning",
+            file,
+            int(number),
+            present[0],
+            getattr(values, present[0]),
             f"{', '.join(present)} without {', '.join(missing)}: Camtrap DP describes a position (bboxX and bboxY) or "
             f"a bounding box (all four), and this is neither; {PLAUSIBILITY}",
             "bbox",
@@ -582,8 +796,15 @@ def check_coordinates(deployments: pd.DataFrame, file: str, report: ValidationRe
     lat, lon = deployments["latitude"], deployments["longitude"]
     both = lat.notna() & lon.notna()
     null_island = both & (lat == 0) & (lon == 0)
-    _flag(report, "warning", file, deployments[null_island], "latitude",
-          lambda r: f"coordinates are 0, 0: probably missing, not a real place; {PLAUSIBILITY}", "coordinates")
+    _flag(
+        report,
+        "warning",
+        file,
+        deployments[null_island],
+        "latitude",
+        lambda r: f"coordinates are 0, 0: probably missing, not a real place; {PLAUSIBILITY}",
+        "coordinates",
+    )
     extent = spatial_extent(spatial)
     swap_fits = both & (lon.abs() <= 90) & (lat.abs() <= 180)
     if extent is not None:  # the swapped pair must also lie in the package's extent
@@ -593,7 +814,8 @@ def check_coordinates(deployments: pd.DataFrame, file: str, report: ValidationRe
         for row, value in values[values.abs() > limit].items():
             hint = (
                 f"; latitude and longitude look swapped (({deployments.at[row, other]}, {value}) would be in range)"
-                if swap_fits.loc[row] else ""
+                if swap_fits.loc[row]
+                else ""
             )
             bound = f"at most {limit}" if value > 0 else f"at least -{limit}"
             report.add("error", file, int(row), column, value, f"must be {bound} degrees (WGS84){hint}", "coordinates")
@@ -604,12 +826,27 @@ def check_coordinates(deployments: pd.DataFrame, file: str, report: ValidationRe
     outside = in_range & ~_inside(extent, lat, lon)
     swapped = outside & _inside(extent, lon, lat)
     box = f"{south:g} to {north:g} N, {west:g} to {east:g} E"
-    _flag(report, "warning", file, deployments[swapped], "latitude",
-          lambda r: f"latitude and longitude look swapped: ({r.latitude}, {r.longitude}) is outside the package's "
-                    f"spatial extent ({box}) and ({r.longitude}, {r.latitude}) is inside; {PLAUSIBILITY}", "coordinates")
-    _flag(report, "warning", file, deployments[outside & ~swapped], "latitude",
-          lambda r: f"({r.latitude}, {r.longitude}) is outside the package's spatial extent ({box}); {PLAUSIBILITY}",
-          "coordinates")
+    _flag(
+        report,
+        "warning",
+        file,
+        deployments[swapped],
+        "latitude",
+        lambda r: (
+            f"latitude and longitude look swapped: ({r.latitude}, {r.longitude}) is outside the package's "
+            f"spatial extent ({box}) and ({r.longitude}, {r.latitude}) is inside; {PLAUSIBILITY}"
+        ),
+        "coordinates",
+    )
+    _flag(
+        report,
+        "warning",
+        file,
+        deployments[outside & ~swapped],
+        "latitude",
+        lambda r: f"({r.latitude}, {r.longitude}) is outside the package's spatial extent ({box}); {PLAUSIBILITY}",
+        "coordinates",
+    )
 
 
 def _inside(extent: tuple[float, float, float, float], latitude: pd.Series, longitude: pd.Series) -> pd.Series:
@@ -617,8 +854,10 @@ def _inside(extent: tuple[float, float, float, float], latitude: pd.Series, long
     west, south, east, north = extent
     margin = 0.05
     return (
-        (latitude >= south - margin) & (latitude <= north + margin)
-        & (longitude >= west - margin) & (longitude <= east + margin)
+        (latitude >= south - margin)
+        & (latitude <= north + margin)
+        & (longitude >= west - margin)
+        & (longitude <= east + margin)
     )
 
 
@@ -653,7 +892,12 @@ def spatial_extent(spatial: Any) -> tuple[float, float, float, float] | None:
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value and abs(value) != float("inf")
+    return (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and value == value
+        and abs(value) != float("inf")
+    )
 
 
 def _lookup(keys: pd.Series, mapping: pd.Series) -> pd.Series:
@@ -701,7 +945,11 @@ def _check_window(
             table.index[outside], table[column][outside], table["deploymentID"][outside], start[outside], end[outside]
         ):
             report.add(
-                "warning", file, int(number), column, value.isoformat(),
+                "warning",
+                file,
+                int(number),
+                column,
+                value.isoformat(),
                 f"outside its deployment {dep} ({s.isoformat()} to {e.isoformat()}): a camera clock error? ({PLAUSIBILITY})",
                 "deployment-window",
             )
@@ -713,19 +961,29 @@ def _official_fields() -> frozenset[str]:
     return frozenset(item["name"] for name in CORE_TABLES for item in table_schema(name)["fields"])
 
 
-def _flag(report: ValidationReport, severity: str, file: str, rows: pd.DataFrame, field: str, message, check: str) -> None:
+def _flag(
+    report: ValidationReport, severity: str, file: str, rows: pd.DataFrame, field: str, message, check: str
+) -> None:
     if rows.empty:
         return
     rows = rows[[c for c in rows.columns if c in _official_fields()]]  # rows as named tuples of official fields
     for number, row in zip(rows.index, rows.itertuples(index=False)):
         value = getattr(row, field)
-        value = None if value is pd.NA or value is pd.NaT else value.isoformat() if hasattr(value, "isoformat") else value
+        value = (
+            None if value is pd.NA or value is pd.NaT else value.isoformat() if hasattr(value, "isoformat") else value
+        )
         report.add(severity, file, int(number), field, value, message(row), check)
 
 
 #: Checks of our cross-table rules: each is kept even when another problem names the same cell.
 _RULES = {
-    "deployment-order", "foreign-key", "deployment-window", "event-order", "observation-level", "media-deployment", "bbox",
+    "deployment-order",
+    "foreign-key",
+    "deployment-window",
+    "event-order",
+    "observation-level",
+    "media-deployment",
+    "bbox",
 }
 
 #: Order in which checks win when two report the same cell: the most specific first. Our coordinate
