@@ -3,7 +3,7 @@
 Run:  python benchmarks/maps.py [--sizes 10,50,100] [--repeat 3] [--pixel 150] [--parquet DIR | --no-parquet]
                                 [--cores all|one|both]
 
-Data: the synthetic detections of :mod:`nbtools.large` (positions where the default study's animals are;
+Data: the synthetic detections of :mod:`nbtools.simulate.large` (positions where the default study's animals are;
 x, y float64 metres in EPSG:32652), generated in memory in partitions of 5 million rows with the default
 seed, so they are the first rows of ``make data-large``'s files. Grid: the habitat raster's extent
 (120 x 150 km) in square pixels of ``--pixel`` metres (150 m: 800 x 1000 pixels). Every figure below is

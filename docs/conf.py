@@ -81,7 +81,7 @@ nitpick_ignore_regex = [
     # private modules and names (the widgets' common base class, shown as the explorers' base)
     (r"py:.*", r"nbtools(\.\w+)*\._\w+(\.\w+)*"),
     # the modules of the packages, which the reference documents by what each package exports
-    (r"py:mod", r"nbtools\.(camtrapdp|interop|maps|rem|secr|widgets)\.[a-z_]+"),
+    (r"py:mod", r"nbtools\.(activity|camtrapdp|events|interop|maps|occupancy|quality|rem|secr|simulate|widgets)\.[a-z_]+"),
 ]
 # References in files that others are editing right now (issue #18's camtrapdp, issue #21's rem): left for
 # their authors to fix, listed one by one so that no new broken reference slips through.

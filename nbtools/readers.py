@@ -195,7 +195,7 @@ class BoundaryReader(readers.BaseReader):
 
 
 class LargeDetectionsParquet(datatypes.FileData):
-    """A folder of Parquet partitions written by :func:`nbtools.large.write_large_detections` (``url`` is the folder)."""
+    """A folder of Parquet partitions written by :func:`nbtools.simulate.large.write_large_detections` (``url`` is the folder)."""
 
     structure = {"table"}
     contains = {"_detections.json"}

@@ -1,4 +1,4 @@
-"""GPS-collar tracks simulated on the committed default study (nbtools.tracks)."""
+"""GPS-collar tracks simulated on the committed default study (nbtools.simulate.tracks)."""
 
 from __future__ import annotations
 
