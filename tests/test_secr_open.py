@@ -14,7 +14,7 @@ Tolerances: log-likelihood 1e-6 absolute (we agree to about 1e-9); estimates 1e-
 stops within about 1e-6 of the maximum); SEs 1e-3 relative (R's Hessian is nlm's finite-difference one; ours
 differs from it by 4e-6 for phi and 4e-5 for lambda). Models with covariates (sex, session) have no R values
 in the reference notes: they are checked against a plain per-animal transcription of the likelihood and by
-simulation.
+simulation; so is the spatial Pradel-Link-Barker model (PLBsecrl), for which the notes hold no openCR values.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from nbtools.secr.open_histories import OpenCaptureHistory, join_sessions
 from nbtools.secr.open_pradel import entry_probabilities, pradel_fit, pradel_loglik
 from nbtools.secr.open_simulate import sim_open_history
 from nbtools.secr.open_spatial import SpatialCJSData, cjs_secr_fit, cjs_secr_loglik
+from nbtools.secr.open_spatial_pradel import pradel_secr_fit, pradel_secr_loglik
 
 REF = Path(__file__).parent / "data" / "reference" / "turn2"
 NOCCASIONS = {"2005": 9, "2006": 10, "2007": 10, "2008": 10, "2009": 10}
@@ -283,3 +284,64 @@ def test_spatial_cjs_matches_opencr(oven, mask):
     assert fit.value("phi") > CJS["phi"]
     with pytest.raises(ValueError, match="must be constant"):
         cjs_secr_fit(oven, mask, {"sigma": "~ Sex"})
+
+
+def _plain_plbsecrl(h, mask, phi, lam, lambda0, sigma) -> float:
+    """openCR's ``prwisecr`` and ``PCH1secr`` for PLBsecrl (static, multi-catch, HHN), animal by animal."""
+    traps = h.traps[["x", "y"]].to_numpy(float)
+    points = mask.points[["x", "y"]].to_numpy(float)
+    hazard = lambda0 * np.exp(-((points[:, None, :] - traps[None]) ** 2).sum(axis=2) / (2 * sigma**2))
+    total = hazard.sum(axis=1)
+    J, prim = h.nsessions, h.primary
+    loglik = 0.0
+    for i in range(h.n):
+        ph = [*phi[i, : J - 1], 0.0]
+        beta = entry_probabilities(phi[i : i + 1], lam[i : i + 1], h.intervals, "lambda")[0]
+        like = pdot = 0.0
+        for b in range(J):
+            for d in range(b, J):
+                alive = beta[b] * np.prod(ph[b:d])
+                pdot += alive * (1 - ph[d]) * (1 - np.exp(-total * sum(h.occasions[b : d + 1])).mean())
+                if b <= h.first[i] and d >= h.last[i] and (not h.censored[i] or d == h.last[i]):
+                    a = np.full(len(points), 1 / len(points))
+                    for s in range(h.noccasions):
+                        if not b <= prim[s] <= d or (h.removed[i] and s + 1 > h.removed[i]):
+                            continue
+                        k = np.flatnonzero(h.counts[i, s])
+                        a = a * ((1 - np.exp(-total)) * hazard[:, k[0]] / total if len(k) else np.exp(-total))
+                    like += alive * (1.0 if h.censored[i] else 1 - ph[d]) * a.sum()
+        loglik += np.log(like) - np.log(pdot)
+    return loglik
+
+
+def test_spatial_plb_likelihood_equals_plain_transcription(oven, mask):
+    data = SpatialCJSData(oven, mask)
+    rng = np.random.default_rng(3)
+    phi = rng.uniform(0.3, 0.9, (oven.n, oven.nsessions))
+    lam = rng.uniform(0.6, 1.4, (oven.n, oven.nsessions))
+    value = pradel_secr_loglik(oven, data, phi, lam, 0.03, 110.0)
+    assert value == pytest.approx(_plain_plbsecrl(oven, mask, phi, lam, 0.03, 110.0), rel=1e-12)
+    # the f parameterisation at f = lambda - phi is the same likelihood
+    lam = np.full_like(phi, 1.1)
+    value = pradel_secr_loglik(oven, data, phi, lam, 0.03, 110.0)
+    assert pradel_secr_loglik(oven, data, phi, lam - phi, 0.03, 110.0, kind="f") == pytest.approx(value, rel=1e-12)
+
+
+def test_spatial_plb_fit(oven, mask, plbl):
+    fit = pradel_secr_fit(oven, mask)
+    assert fit.type == "PLBsecrl" and fit.converged and fit.notes == []
+    assert list(fit.coef.index) == ["lambda0", "phi", "lambda", "sigma"]
+    data = SpatialCJSData(oven, mask)
+    reals = {name: fit.value(name) for name in ("lambda0", "phi", "lambda", "sigma")}
+    full = np.full((oven.n, oven.nsessions), 1.0)
+    at_fit = pradel_secr_loglik(
+        oven, data, reals["phi"] * full, reals["lambda"] * full, reals["lambda0"], reals["sigma"]
+    )
+    assert fit.loglik == pytest.approx(at_fit, abs=1e-9)
+    # a maximum: moving sigma by 1 % lowers the likelihood
+    lower = pradel_secr_loglik(
+        oven, data, reals["phi"] * full, reals["lambda"] * full, reals["lambda0"], 1.01 * reals["sigma"]
+    )
+    assert lower < fit.loglik
+    # the rate of change agrees with the non-spatial model's within its SE
+    assert abs(fit.value("lambda") - plbl.value("lambda")) < plbl.value("lambda", "SE")

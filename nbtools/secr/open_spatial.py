@@ -41,7 +41,7 @@ from .open_design import parameter_design
 from .open_histories import OpenCaptureHistory
 from .open_result import OpenCRFit, check_formulas, fit_open_model
 
-__all__ = ["SpatialCJSData", "cjs_secr_fit", "cjs_secr_loglik", "integrated_log_detection"]
+__all__ = ["SpatialCJSData", "cjs_secr_fit", "cjs_secr_loglik", "running_log_means", "session_probabilities"]
 
 #: Hazard detection functions (openCR's names).
 DETECTFNS = ("HHN", "HEX")
@@ -96,31 +96,51 @@ def _log_hazards(data: SpatialCJSData, lambda0: float, sigma: float, detectfn: s
     return total, log_caught
 
 
-def integrated_log_detection(
-    history: OpenCaptureHistory, data: SpatialCJSData, lambda0: float, sigma: float, detectfn: str = "HHN"
-) -> np.ndarray:
-    """log of (1 / M) sum_x prod_{j = f_i + 1}^{d} Pr(history of i in session j | x), shape (n, J).
+def session_probabilities(
+    data: SpatialCJSData, lambda0: float, sigma: float, detectfn: str = "HHN"
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pr(history of animal i in session j | centre at mask point x), scaled per (j, i).
 
-    Column d holds the value for last session alive d (0 for d <= f_i). The running product
-    over sessions is kept rescaled by its maximum over the mask, so that it does not underflow.
+    Returns
+    -------
+    scaled : numpy.ndarray, shape (J, n, M)
+        The probabilities divided by their maximum over the mask (so each row peaks at 1).
+    log_top : numpy.ndarray, shape (J, n)
+        log of those maxima.
+    total : numpy.ndarray, shape (M,)
+        Total hazard H(x) of all detectors per occasion.
     """
-    n, J = history.n, history.nsessions
-    first = history.first
     total, log_caught = _log_hazards(data, lambda0, sigma, detectfn)
+    J = len(data.session_captures)
+    n = data.missed.shape[0]
+    scaled = np.empty((J, n, total.shape[0]))
+    log_top = np.empty((J, n))
+    for j in range(J):
+        log_p = np.asarray(data.session_captures[j] @ log_caught) - data.missed[:, j][:, None] * total
+        log_top[j] = log_p.max(axis=1)
+        scaled[j] = np.exp(log_p - log_top[j][:, None])
+    return scaled, log_top, total
+
+
+def running_log_means(scaled: np.ndarray, log_top: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """log (1 / M) sum_x prod_{j = start_i}^{d} Pr(history in session j | x) for every d, shape (n, J).
+
+    0 (log 1) where d < start_i. The running product is rescaled by its maximum over the mask
+    after each session, so that it does not underflow.
+    """
+    J, n, M = scaled.shape
     out = np.zeros((n, J))
-    running = np.ones((n, total.shape[0]))
+    running = np.ones((n, M))
     log_scale = np.zeros(n)
-    for j in range(1, J):
-        rows = np.flatnonzero(first < j)
+    for j in range(J):
+        rows = np.flatnonzero(start <= j)
         if len(rows) == 0:
             continue
-        log_p = np.asarray(data.session_captures[j][rows] @ log_caught) - data.missed[rows, j][:, None] * total
-        top = log_p.max(axis=1)
-        product = running[rows] * np.exp(log_p - top[:, None])
+        product = running[rows] * scaled[j, rows]
         peak = product.max(axis=1)
         with np.errstate(divide="ignore", invalid="ignore"):
             running[rows] = product / peak[:, None]
-            log_scale[rows] += top + np.log(peak)
+            log_scale[rows] += log_top[j, rows] + np.log(peak)
             out[rows, j] = np.log(running[rows].mean(axis=1)) + log_scale[rows]
     return out
 
@@ -154,7 +174,8 @@ def cjs_secr_loglik(
     """
     n, J = history.n, history.nsessions
     first, last, censored = history.first, history.last, history.censored
-    log_pr_w = integrated_log_detection(history, data, lambda0, sigma, detectfn)
+    scaled, log_top, _ = session_probabilities(data, lambda0, sigma, detectfn)
+    log_pr_w = running_log_means(scaled, log_top, first + 1)  # CJSp1 = FALSE: sessions after the first capture
     cum_log_phi, log_death = survival_terms(phi, history.intervals)
     rows = np.arange(n)
     d = np.arange(J)[None, :]
