@@ -1,16 +1,21 @@
-"""Command line: ``nbtools simulate|validate|report|large ...`` (the console script an install makes),
+"""Command line: ``nbtools simulate|validate|convert|report|large ...`` (the console script an install makes),
 the same as ``python -m nbtools ...``.
 
 - ``simulate OUT_DIR [--seed N] [--quiet]``: write the simulated default study.
 - ``large OUT_DIR [--rows N] [--seed S]``: write N synthetic detections as partitioned Parquet (scale demo).
 - ``validate PACKAGE``: read a Camtrap DP package and print its validation report (exit 1 on errors).
 - ``report [NOTEBOOKS ...] [--out reports]``: execute notebooks into HTML (exit 1 if any fails).
+- ``validate PACKAGE --batches``: the same report, reading the large tables in record batches (bounded memory).
+- ``convert PACKAGE OUT_DIR [--partition-by month|deploymentID] [--quiet]``: write a validated, partitioned
+  Parquet dataset that dask opens (bounded memory, progress bar).
 
 >>> from nbtools.cli import build_parser
 >>> build_parser().parse_args(["simulate", "out", "--seed", "7"]).seed
 7
 >>> build_parser().parse_args(["large", "out", "--rows", "1_000_000"]).rows
 1000000
+>>> build_parser().parse_args(["convert", "pkg", "out", "--partition-by", "deploymentID"]).partition_by
+'deploymentID'
 """
 
 from __future__ import annotations
@@ -50,15 +55,49 @@ def build_parser(prog: str = "nbtools") -> argparse.ArgumentParser:
         description="Read PACKAGE (a folder with datapackage.json, or the file) and print its validation report.",
     )
     validate.add_argument("package", metavar="PACKAGE", type=Path, help="the package folder or its datapackage.json")
+    validate.add_argument(
+        "--batches",
+        action="store_true",
+        help="read media and observations in record batches (bounded memory, same report)",
+    )
     validate.set_defaults(handler=_validate)
+
+    convert = commands.add_parser(
+        "convert",
+        help="write a Camtrap DP package as a validated, partitioned Parquet dataset (dask opens it)",
+        description=(
+            "Read PACKAGE in record batches (bounded memory), check it as 'validate' does and write OUT_DIR/"
+            "deployments.parquet, OUT_DIR/media/ and OUT_DIR/observations/ (Hive-partitioned Parquet), "
+            "OUT_DIR/report.txt and OUT_DIR/conversion.json. Open with dask.dataframe.read_parquet."
+        ),
+    )
+    convert.add_argument("package", metavar="PACKAGE", type=Path, help="the package folder or its datapackage.json")
+    convert.add_argument(
+        "out_dir", metavar="OUT_DIR", type=Path, help="folder for the dataset (created, must be empty)"
+    )
+    convert.add_argument(
+        "--partition-by",
+        choices=("month", "deploymentID"),
+        default="month",
+        help="folders of the media and observations datasets (default: %(default)s)",
+    )
+    convert.add_argument("--overwrite", action="store_true", help="replace what OUT_DIR holds")
+    convert.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
+    convert.set_defaults(handler=_convert)
 
     report = commands.add_parser(
         "report",
         help="execute notebooks into HTML reports, one line per notebook",
         description="Execute each notebook top to bottom on a fresh kernel and write it as HTML under --out.",
     )
-    report.add_argument("notebooks", metavar="NOTEBOOK", type=Path, nargs="*", default=[Path("notebooks")],
-                        help="notebooks or folders of notebooks (default: notebooks/)")
+    report.add_argument(
+        "notebooks",
+        metavar="NOTEBOOK",
+        type=Path,
+        nargs="*",
+        default=[Path("notebooks")],
+        help="notebooks or folders of notebooks (default: notebooks/)",
+    )
     report.add_argument("--out", type=Path, default=Path("reports"), help="output folder (default: %(default)s)")
     report.add_argument("--timeout", type=float, default=900, help="seconds a cell may run (default: %(default)s)")
     report.set_defaults(handler=_report)
@@ -73,11 +112,16 @@ def build_parser(prog: str = "nbtools") -> argparse.ArgumentParser:
         ),
     )
     large.add_argument("out_dir", metavar="OUT_DIR", type=Path, help="folder for the Parquet files (created)")
-    large.add_argument("--rows", type=_count, default=100_000_000,
-                       help="number of detections (default: %(default)s; 1_000_000 and 1e6 are accepted)")
+    large.add_argument(
+        "--rows",
+        type=_count,
+        default=100_000_000,
+        help="number of detections (default: %(default)s; 1_000_000 and 1e6 are accepted)",
+    )
     large.add_argument("--seed", type=int, default=20161101, help="random seed (default: %(default)s)")
-    large.add_argument("--partition-rows", type=_count, default=5_000_000,
-                       help="rows per Parquet file (default: %(default)s)")
+    large.add_argument(
+        "--partition-rows", type=_count, default=5_000_000, help="rows per Parquet file (default: %(default)s)"
+    )
     large.add_argument("--workers", type=int, default=None, help="dask threads (default: one per core)")
     large.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
     large.set_defaults(handler=_large)
@@ -99,8 +143,12 @@ def _large(args: argparse.Namespace) -> int:
     from .simulate.large import write_large_detections
 
     result = write_large_detections(
-        args.out_dir, n=args.rows, partition_rows=args.partition_rows, seed=args.seed,
-        progress=not args.quiet, num_workers=args.workers,
+        args.out_dir,
+        n=args.rows,
+        partition_rows=args.partition_rows,
+        seed=args.seed,
+        progress=not args.quiet,
+        num_workers=args.workers,
     )
     if not args.quiet:
         print(
@@ -111,16 +159,38 @@ def _large(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from .camtrapdp import CamtrapDPError, read_camtrapdp
+    from .camtrapdp import CamtrapDPError, read_camtrapdp, validate_camtrapdp
 
     path = args.package.parent if args.package.name == "datapackage.json" else args.package
     try:
-        package = read_camtrapdp(path)
+        report = validate_camtrapdp(path) if args.batches else read_camtrapdp(path).report
     except CamtrapDPError as error:
         print(f"{path}: cannot be read: {error}", file=sys.stderr)
         return 1
-    print(package.report)
-    return 1 if package.report.errors else 0
+    print(report)
+    return 1 if report.errors else 0
+
+
+def _convert(args: argparse.Namespace) -> int:
+    from .camtrapdp import CamtrapDPError
+    from .camtrapdp.convert import convert_camtrapdp
+
+    path = args.package.parent if args.package.name == "datapackage.json" else args.package
+    try:
+        result = convert_camtrapdp(
+            path, args.out_dir, partition_by=args.partition_by, progress=not args.quiet, overwrite=args.overwrite
+        )
+    except CamtrapDPError as error:
+        print(f"{path}: cannot be converted: {error}", file=sys.stderr)
+        return 1
+    if not args.quiet:
+        rows = ", ".join(f"{n:,} {name}" for name, n in result.rows.items())
+        files = sum(result.files.values())
+        print(
+            f"wrote {rows} to {result.out_dir}/ ({files} Parquet files, partitioned by {result.partition_by}) in "
+            f"{result.seconds:.1f} s; {result.errors} errors, {result.warnings} warnings (report.txt)"
+        )
+    return 0
 
 
 def _report(args: argparse.Namespace) -> int:

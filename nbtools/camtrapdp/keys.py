@@ -54,12 +54,8 @@ class KeyIndex:
         found = np.full(len(values), -1, dtype=np.int64)
         if not len(self.hashes) or not len(values):
             return found
-        hashes = hash_keys(values)
-        at = np.searchsorted(self.hashes, hashes)
-        inside = at < len(self.hashes)
-        hit = inside.copy()
-        hit[inside] = self.hashes[at[inside]] == hashes[inside]
-        hit &= values.notna().to_numpy()
+        at = self.positions_of_hashes(hash_keys(values))
+        hit = (at >= 0) & values.notna().to_numpy()
         found[hit] = at[hit]
         return found
 
@@ -76,13 +72,20 @@ class KeyIndex:
         hashes = hash_keys(values[present])
         extra = payload[present] if payload is not None else np.zeros(int(present.sum()), dtype=np.int32)
         new_rows = np.asarray(rows)[present]
-        _, first = np.unique(hashes, return_index=True)  # one entry per key, its first row
-        merged = np.concatenate([self.hashes, hashes[first]])
-        # Two sorted runs: a stable sort merges them in linear time (timsort), earlier entries first.
-        order = np.argsort(merged, kind="stable")
-        merged = merged[order]
-        keep = np.ones(len(merged), dtype=bool)
-        keep[1:] = merged[1:] != merged[:-1]
-        self.hashes = merged[keep]
-        self.rows = np.concatenate([self.rows, new_rows[first]])[order][keep]
-        self.payload = np.concatenate([self.payload, extra[first].astype(np.int32)])[order][keep]
+        unique, first = np.unique(hashes, return_index=True)  # one entry per key, its first row, sorted
+        if len(self.hashes):
+            known = self.positions_of_hashes(unique) >= 0
+            unique, first = unique[~known], first[~known]
+        # Inserted into the sorted arrays: the new arrays are the only allocation (no sort of the whole index).
+        at = np.searchsorted(self.hashes, unique)
+        self.hashes = np.insert(self.hashes, at, unique)
+        self.rows = np.insert(self.rows, at, new_rows[first])
+        self.payload = np.insert(self.payload, at, extra[first].astype(np.int32))
+
+    def positions_of_hashes(self, hashes: np.ndarray) -> np.ndarray:
+        """Position of each hash in the index, -1 where absent."""
+        at = np.searchsorted(self.hashes, hashes)
+        inside = at < len(self.hashes)
+        hit = inside.copy()
+        hit[inside] = self.hashes[at[inside]] == hashes[inside]
+        return np.where(hit, at, -1)

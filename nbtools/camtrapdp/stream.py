@@ -30,6 +30,7 @@ file and row), a ``unique`` field besides the primary key, and Camtrap DP
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -247,6 +248,8 @@ def _read_table(
     if is_file(path):
         verify_file(path)
     start, media_start = len(report.problems), len(shared.media)
+    if shared.sink is not None:
+        shared.sink.begin(name)
     try:
         _stream_table(path, resource, name, schema, shared, validate, block_bytes, progress)
     except _Whole:
@@ -374,7 +377,31 @@ def _batch(
     typed = convert_columns(kept, schema, file, report, header=first)
     del kept
     _typed_rows(name, typed, key, shared, keys)
+    del typed
+    _release_memory()
     return next_row
+
+
+def _release_memory() -> None:
+    """Give the memory freed by a batch back to the system (glibc's and pyarrow's allocators keep it otherwise)."""
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@cache
+def _malloc_trim() -> Any:
+    """glibc's ``malloc_trim``, or None on other systems."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
 
 
 def _typed_rows(name: str, typed: pd.DataFrame, key: str | None, shared: _Shared, keys: KeyIndex) -> None:
