@@ -35,6 +35,7 @@ from nbtools.secr.open_pradel import START as PLB_START
 from nbtools.secr.open_pradel import pradel_fit, pradel_loglik
 from nbtools.secr.open_result import fit_open_model
 from nbtools.secr.open_spatial import SpatialCJSData, cjs_secr_fit, cjs_secr_loglik
+from nbtools.secr.open_spatial_pradel import pradel_secr_fit
 
 ROOT = Path(__file__).resolve().parents[1]
 REF = ROOT / "tests" / "data" / "reference" / "turn2"
@@ -206,11 +207,18 @@ def main() -> None:
         f"  fit: ours {t_fit:6.2f} s, openCR 2.2.7 {R_SECONDS['CJSsecr']:.0f} s (reference notes)  "
         f"(loglik {spatial.loglik:.7f}; openCR -516.0602928)"
     )
+    t0 = time.perf_counter()
+    spatial_plb = pradel_secr_fit(h, mask)
+    print(
+        f"  spatial PLBsecrl fit: ours {time.perf_counter() - t0:6.2f} s (no openCR time or value in the notes; "
+        f"loglik {spatial_plb.loglik:.4f}, lambda {spatial_plb.value('lambda'):.4f})"
+    )
     print("\n4. covariate models on ovenCH (s)")
     for label, fit in (
         ("CJS phi ~ Sex", lambda: cjs_fit(h, {"phi": "~ Sex"})),
         ("CJS phi ~ t, p ~ session", lambda: cjs_fit(h, {"phi": "~ t", "p": "~ session"})),
         ("PLBl phi ~ Sex, lambda ~ session", lambda: pradel_fit(h, {"phi": "~ Sex", "lambda": "~ session"})),
+        ("CJSsecr phi ~ Sex", lambda: cjs_secr_fit(h, mask, {"phi": "~ Sex"})),
     ):
         t0 = time.perf_counter()
         result = fit()

@@ -28,6 +28,7 @@ from scipy.special import expit
 
 from nbtools.secr import Mask, make_capthists
 from nbtools.secr.open_cjs import cjs_fit, cjs_loglik
+from nbtools.secr.open_fit import open_aic_table, open_cr_fit
 from nbtools.secr.open_histories import OpenCaptureHistory, join_sessions
 from nbtools.secr.open_pradel import entry_probabilities, pradel_fit, pradel_loglik
 from nbtools.secr.open_simulate import sim_open_history
@@ -244,6 +245,29 @@ def test_plbl_covariate_models(oven, plbl):
         pradel_fit(oven, {"phi": "~ age"})
     with pytest.raises(ValueError, match="has parameters"):
         pradel_fit(oven, {"f": "~1"})
+
+
+def test_plbl_trend_in_lambda_converges(oven, plbl):
+    # from openCR's default start, quasi-Newton steps can stop in the flat region lambda < phi (no recruitment);
+    # the fit starts from the constant model's optimum instead (Nelder-Mead from the default start: -660.9433811)
+    fit = pradel_fit(oven, {"lambda": "~ Session"})
+    assert fit.converged and fit.loglik == pytest.approx(-660.9433811, abs=1e-6)
+    assert fit.loglik > plbl.loglik
+    assert list(fit.real("lambda")["Session"]) == [0.0, 1.0, 2.0, 3.0]
+
+
+def test_dispatcher_and_model_table(oven, cjs, plbl):
+    by_sex = open_cr_fit(oven, "CJS", {"phi": "~ Sex"})
+    assert open_cr_fit(oven, "PLBl").loglik == pytest.approx(plbl.loglik, abs=1e-8)
+    table = open_aic_table({"null": cjs, "sex": by_sex})
+    assert list(table.index) == ["sex", "null"] and table["AICcwt"].sum() == pytest.approx(1.0)
+    assert table.loc["null", "dAICc"] == pytest.approx(cjs.aicc - by_sex.aicc)
+    with pytest.raises(ValueError, match="cannot be ranked"):
+        open_aic_table([cjs, plbl])
+    with pytest.raises(ValueError, match="give a habitat mask"):
+        open_cr_fit(oven, "CJSsecr")
+    with pytest.raises(ValueError, match="type must be one of"):
+        open_cr_fit(oven, "JSSAb")
 
 
 # ------------------------------------------------------------------ simulation

@@ -261,6 +261,14 @@ def _real_rows(design: OpenDesign, beta: np.ndarray, vcov: np.ndarray, keep: np.
     return rows
 
 
+def _constant_design(design: OpenDesign) -> OpenDesign:
+    """The ``~1`` design of the same parameter over the same rows."""
+    rows = design.matrix.shape[0]
+    return OpenDesign(
+        design.parameter, "~1", [design.parameter], np.ones((rows, 1)), design.shape, pd.DataFrame(index=range(rows))
+    )
+
+
 def fit_open_model(
     type_: str,
     history: OpenCaptureHistory,
@@ -315,6 +323,14 @@ def fit_open_model(
     for d, a in zip(designs, bounds[:-1], strict=True):
         value = start[d.parameter]
         beta0[a] = np.log(value / (1 - value)) if d.link == "logit" else np.log(value)
+    if any(d.matrix.shape[1] > 1 for d in designs):
+        # start from the constant model's optimum: quasi-Newton steps from openCR's default start can
+        # land in the flat region of lambda < phi (no recruitment) and stop at a poor local optimum
+        constant = [_constant_design(d) for d in designs]
+        fitted = fit_open_model(type_, history, constant, valid_rows, loglik, start, alpha, maxiter)
+        for d, a, value in zip(designs, bounds[:-1], fitted._beta, strict=True):
+            if d.names[0] == d.parameter:  # the formula has an intercept
+                beta0[a] = value
     beta, hess, grad, message = _maximise(negloglik, beta0, maxiter)
     notes: list[str] = []
     try:
