@@ -19,6 +19,7 @@ simulation; so is the spatial Pradel-Link-Barker model (PLBsecrl), for which the
 
 from __future__ import annotations
 
+import doctest
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +27,7 @@ import pandas as pd
 import pytest
 from scipy.special import expit
 
-from nbtools.secr import Mask, make_capthists
+from nbtools.secr import Mask, make_capthists, open_fit
 from nbtools.secr.open_cjs import cjs_fit, cjs_loglik
 from nbtools.secr.open_fit import open_aic_table, open_cr_fit
 from nbtools.secr.open_histories import OpenCaptureHistory, join_sessions
@@ -268,6 +269,11 @@ def test_dispatcher_and_model_table(oven, cjs, plbl):
         open_cr_fit(oven, "CJSsecr")
     with pytest.raises(ValueError, match="type must be one of"):
         open_cr_fit(oven, "JSSAb")
+
+
+def test_doctests():
+    result = doctest.testmod(open_fit, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted == 6 and result.failed == 0
 
 
 # ------------------------------------------------------------------ simulation

@@ -65,6 +65,7 @@ class OpenDesign:
 
     @property
     def link(self) -> str:
+        """Link function: ``logit`` for probabilities, ``log`` for rates and scales."""
         return LINKS[self.parameter]
 
     def linear_predictor(self, beta: np.ndarray) -> np.ndarray:

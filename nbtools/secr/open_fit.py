@@ -1,9 +1,18 @@
 """One entry point for the open-population fits, by openCR's model type (``openCR.fit``), and model tables.
 
->>> from nbtools.secr.open_histories import join_sessions               # doctest: +SKIP
->>> history = join_sessions(make_capthists(captures, traps, noccasions=occasions))  # doctest: +SKIP
->>> fit = open_cr_fit(history, type="CJS", model={"phi": "~ sex"})       # doctest: +SKIP
->>> fit.real("phi")                                                       # doctest: +SKIP
+A simulated population (survival 0.7, detection 0.3 per occasion, recruitment 0.3, so
+lambda = 1) over four sessions of five occasions; with real data the history comes from
+``join_sessions(make_capthists(captures, traps, noccasions=...))``:
+
+>>> from nbtools.secr.open_simulate import sim_open_history
+>>> history, truth = sim_open_history(200, phi=0.7, p=0.3, f=0.3, occasions=(5, 5, 5, 5), seed=1)
+>>> history
+OpenCaptureHistory(368 animals, 4 primary sessions ['1', '2', '3', '4'], 20 secondary occasions, 1223 detections, 0 removed)
+>>> fit = open_cr_fit(history, type="CJS")
+>>> round(fit.value("phi"), 2), round(fit.value("p"), 2)
+(0.68, 0.3)
+>>> round(open_cr_fit(history, type="PLBl").value("lambda"), 2)
+1.02
 """
 
 from __future__ import annotations

@@ -1,8 +1,11 @@
 """Maximum likelihood for the open-population models and their result (:class:`OpenCRFit`).
 
-The log-likelihoods of :mod:`nbtools.secr.open_cjs` and :mod:`nbtools.secr.open_pradel` are
-smooth functions of a handful of coefficients, so they are maximised with BFGS on
-central-difference gradients followed by Newton steps on a central-difference Hessian.
+The log-likelihoods of :mod:`nbtools.secr.open_cjs`, :mod:`nbtools.secr.open_pradel` and
+their spatial versions are functions of a handful of coefficients, so they are maximised with
+BFGS on forward-difference gradients, then polished by Newton steps (central-difference
+gradient, central-difference Hessian). A model with covariates starts from the optimum of the
+constant model (its intercepts), which keeps the optimiser out of the flat region where
+lambda < phi (no recruitment) of the PLB models.
 Standard errors come from the inverse of that Hessian (the observed information) on the link
 scale, as openCR's (``nlm`` with ``hessian = TRUE``); real-scale SEs are delta-method SEs
 (openCR's ``predict``: p (1 - p) SE for logit, exp(beta) SE for log) and intervals are
