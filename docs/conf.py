@@ -142,7 +142,7 @@ html_theme_options = {
     "navbar_align": "left",
     "article_header_end": ["binder-link"],
     # the notebooks' pages give their width to the 800-pixel bokeh plots instead of an "on this page" column
-    "secondary_sidebar_items": {"**": ["page-toc"], "notebooks/**": []},
+    "secondary_sidebar_items": {"docs/**": ["page-toc"], "README": ["page-toc"], "notebooks/**": []},
     "show_toc_level": 2,
     "footer_start": ["copyright"],
     "footer_end": ["sphinx-version", "theme-version"],

@@ -6,7 +6,7 @@ any season), the occasions of season 1, then those of season 2, ...; every seaso
 longest one, and a station without a camera in a season has NaN there. :func:`multi_season_history` does it
 from events and per-season operation matrices, :func:`multi_season_history_from_study` from a
 :class:`nbtools.study.Study` and season dates; :meth:`MultiSeasonHistory.to_data` gives the
-:class:`~nbtools.occupancy.multiseason.MultiSeasonData` that :func:`~nbtools.occupancy.colext.colext` fits.
+:class:`~nbtools.occupancy.multiseason.MultiSeasonData` that :func:`~nbtools.occupancy.colext` fits.
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ class MultiSeasonHistory:
         return frame
 
     def to_data(self, site_covs: pd.DataFrame | None = None, scale_effort: bool = True) -> MultiSeasonData:
-        """The data :func:`~nbtools.occupancy.colext.colext` fits, with trap-days as the observation covariate ``effort``.
+        """The data :func:`~nbtools.occupancy.colext` fits, with trap-days as the observation covariate ``effort``.
 
         Parameters
         ----------
@@ -265,7 +265,7 @@ def multi_season_history_from_study(
     Returns
     -------
     MultiSeasonHistory
-        ``to_data(site_covs)`` gives the data for :func:`~nbtools.occupancy.colext.colext`.
+        ``to_data(site_covs)`` gives the data for :func:`~nbtools.occupancy.colext`.
 
     Notes
     -----

@@ -45,8 +45,8 @@ module                       holds
 ``records``                  the validated options; each deployment's images, set-up images, records,
                              sequences and partners
 ``clock_model``              the clocks' offsets and drifts (set-up images, partner cameras, walk tests)
-``context``                  :class:`~nbtools.quality.context.CheckContext`, what every check receives
-``findings``                 :class:`~nbtools.quality.findings.Finding`, the findings table, the words
+``context``                  :class:`~nbtools.quality.CheckContext`, what every check receives
+``findings``                 :class:`~nbtools.quality.Finding`, the findings table, the words
 ``clocks``                   ``clock_reset``, ``clock_offset``, ``clock_drift``
 ``coverage``                 ``records_outside``, ``no_media``, ``ended_early``
 ``silences``                 ``started_late``, ``stopped_recording``, ``trigger_gap``
@@ -80,13 +80,16 @@ https://doi.org/10.1002/rse2.374
 
 from .corrections import clock_corrections, correct_timestamps, problem_periods
 from .evidence import daily_media
-from .findings import COLUMNS
+from .context import CheckContext
+from .findings import COLUMNS, Finding
 from .registry import CHECKS, SEVERITY, check_deployments
 from .scoring import FAULT_CHECKS, QualityScore, score_findings
 
 __all__ = [
     "CHECKS",
     "COLUMNS",
+    "CheckContext",
+    "Finding",
     "FAULT_CHECKS",
     "SEVERITY",
     "QualityScore",

@@ -37,7 +37,15 @@ from .cameras import CameraZone
 from .detection import DetectionFit, DetectionModel, GoodnessOfFit, fit_detection, select_detection, truncation_distance
 from .estimate import CONVENTIONS, REMEstimate, rem_density, rem_estimate, rem_from_data, rem_table, trap_rate
 from .inputs import REMData, as_radians, rem_data
-from .simulate import PREY, PreySimulation, PreySpecies, PreyStudyParameters, simulate_prey, simulate_prey_study
+from .simulate import (
+    PREY,
+    PreySimulation,
+    PreySpecies,
+    PreyStudyParameters,
+    simulate_prey,
+    simulate_prey_study,
+    write_prey_study,
+)
 from .speed import DEFAULT_SPEED_RANGE, SpeedEstimate, harmonic_mean_speed, sequence_speeds, speed_by
 from .times import average_anchored_time, teets_suntimes
 from .walks import Trails
@@ -70,6 +78,7 @@ __all__ = [
     "sequence_speeds",
     "simulate_prey",
     "simulate_prey_study",
+    "write_prey_study",
     "speed_by",
     "teets_suntimes",
     "trap_rate",
