@@ -83,14 +83,10 @@ nitpick_ignore_regex = [
     # the modules of the packages, which the reference documents by what each package exports
     (r"py:mod", r"nbtools\.(activity|camtrapdp|events|interop|maps|occupancy|quality|rem|secr|simulate|widgets)\.[a-z_]+"),
 ]
-# References in files that others are editing right now (issue #18's camtrapdp, issue #21's rem): left for
-# their authors to fix, listed one by one so that no new broken reference slips through.
+# References in files that others are editing right now (issue #18's camtrapdp): left for their authors to fix,
+# listed one by one so that no new broken reference slips through.
 nitpick_ignore = [
     ("py:func", "nbtools.camtrapdp.offsets.written_offsets"),  # camtrapdp/package.py, study.py: not exported
-    ("py:attr", "mean"),  # rem/speed.py SpeedEstimate.km_per_day, km_per_hour: ``SpeedEstimate.mean``
-    ("py:func", "truncation_distance"),  # rem/detection.py fit_detection: ``nbtools.rem.truncation_distance``
-    ("py:func", "nbtools.rem.times.average_anchored_time"),  # rem/inputs.py rem_data: exported as nbtools.rem.*
-    ("py:attr", "REMData.contacts"),  # rem/estimate.py trap_rate: an attribute without its own entry
 ]
 
 # -- the notebooks (myst-nb) ------------------------------------------------------------------------------

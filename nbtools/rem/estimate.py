@@ -116,7 +116,7 @@ def trap_rate(contacts: pd.DataFrame) -> tuple[float, float]:
     Parameters
     ----------
     contacts : DataFrame
-        ``contacts`` and ``camera_days`` per location (:attr:`REMData.contacts`).
+        ``contacts`` and ``camera_days`` per location (``REMData.contacts``).
 
     Returns
     -------

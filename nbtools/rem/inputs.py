@@ -204,7 +204,7 @@ def rem_data(
     activity_time : {"clock", "sun", "average_anchored"}, default "clock"
         Times of the contacts for the activity level: local clock time, sun time by double
         anchoring (``overlap::sunTime``), or camtrapDensity's average-anchored sun time (UTC clock,
-        :func:`nbtools.rem.times.average_anchored_time`). With ``contacts="individuals"`` a record of
+        :func:`nbtools.rem.average_anchored_time`). With ``contacts="individuals"`` a record of
         ``count`` animals gives ``count`` times, as camtrapDensity's ``fit_actmodel``.
     angle_unit : {"rad", "deg"}, default "rad"
         Unit of ``individualPositionAngle`` in the package (see :func:`as_radians`).

@@ -66,12 +66,12 @@ class SpeedEstimate:
 
     @property
     def km_per_day(self) -> float:
-        """:attr:`mean` in km/day (x 86.4)."""
+        """``mean`` in km/day (x 86.4)."""
         return self.mean * _KM_PER_DAY
 
     @property
     def km_per_hour(self) -> float:
-        """:attr:`mean` in km/h (x 3.6), as camtrapDensity prints it."""
+        """``mean`` in km/h (x 3.6), as camtrapDensity prints it."""
         return self.mean * _KM_PER_HOUR
 
     def to_frame(self) -> pd.DataFrame:
