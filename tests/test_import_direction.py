@@ -35,7 +35,19 @@ LAYERS = ("readers", "study", "counting", "models", "pictures", "widgets")
 #: The layer of every top-level module or package of nbtools.
 LAYER_OF = {
     **dict.fromkeys(
-        ("camtrapdp", "habitat", "catalog", "readers", "sun", "checksums", "timezones", "large", "_time", "truth"),
+        (
+            "camtrapdp",
+            "habitat",
+            "catalog",
+            "readers",
+            "sun",
+            "checksums",
+            "timezones",
+            "large",
+            "_time",
+            "_deprecate",
+            "truth",
+        ),
         "readers",
     ),
     "study": "study",
