@@ -312,19 +312,21 @@ def test_spatial_cjs_matches_opencr(oven, mask):
     assert list(fit.coef.index) == ["lambda0", "phi", "sigma"]
     # openCR's spatial survival (0.608) is higher than its non-spatial one (0.463)
     assert fit.value("phi") > CJS["phi"]
-    with pytest.raises(ValueError, match="must be constant"):
-        cjs_secr_fit(oven, mask, {"sigma": "~ Sex"})
+    with pytest.raises(ValueError, match="individual covariates only"):
+        cjs_secr_fit(oven, mask, {"sigma": "~ session"})
 
 
 def _plain_plbsecrl(h, mask, phi, lam, lambda0, sigma) -> float:
     """openCR's ``prwisecr`` and ``PCH1secr`` for PLBsecrl (static, multi-catch, HHN), animal by animal."""
     traps = h.traps[["x", "y"]].to_numpy(float)
     points = mask.points[["x", "y"]].to_numpy(float)
-    hazard = lambda0 * np.exp(-((points[:, None, :] - traps[None]) ** 2).sum(axis=2) / (2 * sigma**2))
-    total = hazard.sum(axis=1)
+    d2 = ((points[:, None, :] - traps[None]) ** 2).sum(axis=2)
+    lambda0, sigma = np.broadcast_to(lambda0, (h.n,)), np.broadcast_to(sigma, (h.n,))
     J, prim = h.nsessions, h.primary
     loglik = 0.0
     for i in range(h.n):
+        hazard = lambda0[i] * np.exp(-d2 / (2 * sigma[i] ** 2))
+        total = hazard.sum(axis=1)
         ph = [*phi[i, : J - 1], 0.0]
         beta = entry_probabilities(phi[i : i + 1], lam[i : i + 1], h.intervals, "lambda")[0]
         like = pdot = 0.0
@@ -351,6 +353,11 @@ def test_spatial_plb_likelihood_equals_plain_transcription(oven, mask):
     lam = rng.uniform(0.6, 1.4, (oven.n, oven.nsessions))
     value = pradel_secr_loglik(oven, data, phi, lam, 0.03, 110.0)
     assert value == pytest.approx(_plain_plbsecrl(oven, mask, phi, lam, 0.03, 110.0), rel=1e-12)
+    # sex-specific detection (per-animal lambda0 and sigma)
+    male = (oven.covariates["Sex"] == "M").to_numpy()
+    lambda0, sigma = np.where(male, 0.02, 0.04), np.where(male, 130.0, 90.0)
+    value = pradel_secr_loglik(oven, data, phi, lam, lambda0, sigma)
+    assert value == pytest.approx(_plain_plbsecrl(oven, mask, phi, lam, lambda0, sigma), rel=1e-12)
     # the f parameterisation at f = lambda - phi is the same likelihood
     lam = np.full_like(phi, 1.1)
     value = pradel_secr_loglik(oven, data, phi, lam, 0.03, 110.0)
@@ -375,3 +382,18 @@ def test_spatial_plb_fit(oven, mask, plbl):
     assert lower < fit.loglik
     # the rate of change agrees with the non-spatial model's within its SE
     assert abs(fit.value("lambda") - plbl.value("lambda")) < plbl.value("lambda", "SE")
+
+
+def test_spatial_cjs_sex_specific_detection(oven, mask):
+    data = SpatialCJSData(oven, mask)
+    male = (oven.covariates["Sex"] == "M").to_numpy()
+    phi = np.full((oven.n, oven.nsessions), 0.6)
+    # the CJS likelihood is a sum over animals, so per-animal (sex-specific) detection splits by sex
+    both = cjs_secr_loglik(oven, data, phi, np.where(male, 0.02, 0.03), np.where(male, 120.0, 100.0))
+    as_f = cjs_secr_loglik(oven, data, phi, 0.03, 100.0)
+    as_m = cjs_secr_loglik(oven, data, phi, 0.02, 120.0)
+    swapped = cjs_secr_loglik(oven, data, phi, np.where(male, 0.03, 0.02), np.where(male, 100.0, 120.0))
+    assert both == pytest.approx(as_f + as_m - swapped, rel=1e-12)
+    fit = cjs_secr_fit(oven, mask, {"sigma": "~ Sex"})
+    assert list(fit.coef.index) == ["lambda0", "phi", "sigma", "sigma.SexM"] and fit.converged
+    assert list(fit.real("sigma").index) == ["sigma[Sex=F]", "sigma[Sex=M]"]

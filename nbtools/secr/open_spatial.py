@@ -37,11 +37,18 @@ from scipy import sparse
 
 from .mask import Mask
 from .open_cjs import logsumexp, survival_terms
-from .open_design import parameter_design
+from .open_design import AUTOMATIC_VARIABLES, OpenDesign, parameter_design
 from .open_histories import OpenCaptureHistory
 from .open_result import OpenCRFit, check_formulas, fit_open_model
 
-__all__ = ["SpatialCJSData", "cjs_secr_fit", "cjs_secr_loglik", "running_log_means", "session_probabilities"]
+__all__ = [
+    "SpatialCJSData",
+    "cjs_secr_fit",
+    "cjs_secr_loglik",
+    "detection_design",
+    "running_log_means",
+    "session_probabilities",
+]
 
 #: Hazard detection functions (openCR's names).
 DETECTFNS = ("HHN", "HEX")
@@ -97,9 +104,17 @@ def _log_hazards(data: SpatialCJSData, lambda0: float, sigma: float, detectfn: s
 
 
 def session_probabilities(
-    data: SpatialCJSData, lambda0: float, sigma: float, detectfn: str = "HHN"
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    data: SpatialCJSData, lambda0: float | np.ndarray, sigma: float | np.ndarray, detectfn: str = "HHN"
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Pr(history of animal i in session j | centre at mask point x), scaled per (j, i).
+
+    Parameters
+    ----------
+    data : SpatialCJSData
+    lambda0, sigma : float or numpy.ndarray of shape (n,)
+        Detection parameters, shared or per animal (e.g. by sex); animals with the same pair
+        share one computation of the hazards.
+    detectfn : {"HHN", "HEX"}
 
     Returns
     -------
@@ -107,19 +122,30 @@ def session_probabilities(
         The probabilities divided by their maximum over the mask (so each row peaks at 1).
     log_top : numpy.ndarray, shape (J, n)
         log of those maxima.
-    total : numpy.ndarray, shape (M,)
-        Total hazard H(x) of all detectors per occasion.
+    total : numpy.ndarray, shape (G, M)
+        Total hazard H(x) of all detectors per occasion, for each distinct (lambda0, sigma).
+    group : numpy.ndarray of int, shape (n,)
+        The row of ``total`` of each animal.
     """
-    total, log_caught = _log_hazards(data, lambda0, sigma, detectfn)
     J = len(data.session_captures)
     n = data.missed.shape[0]
-    scaled = np.empty((J, n, total.shape[0]))
+    pairs = np.column_stack([np.broadcast_to(lambda0, (n,)), np.broadcast_to(sigma, (n,))])
+    unique, group = np.unique(pairs, axis=0, return_inverse=True)
+    group = group.ravel()
+    M = data.d2.shape[0]
+    scaled = np.empty((J, n, M))
     log_top = np.empty((J, n))
-    for j in range(J):
-        log_p = np.asarray(data.session_captures[j] @ log_caught) - data.missed[:, j][:, None] * total
-        log_top[j] = log_p.max(axis=1)
-        scaled[j] = np.exp(log_p - log_top[j][:, None])
-    return scaled, log_top, total
+    totals = np.empty((len(unique), M))
+    for g, (lam0, sig) in enumerate(unique):
+        rows = np.flatnonzero(group == g)
+        total, log_caught = _log_hazards(data, lam0, sig, detectfn)
+        totals[g] = total
+        for j in range(J):
+            captures = data.session_captures[j][rows]
+            log_p = np.asarray(captures @ log_caught) - data.missed[rows, j][:, None] * total
+            log_top[j, rows] = log_p.max(axis=1)
+            scaled[j, rows] = np.exp(log_p - log_top[j, rows][:, None])
+    return scaled, log_top, totals, group
 
 
 def running_log_means(scaled: np.ndarray, log_top: np.ndarray, start: np.ndarray) -> np.ndarray:
@@ -149,8 +175,8 @@ def cjs_secr_loglik(
     history: OpenCaptureHistory,
     data: SpatialCJSData,
     phi: np.ndarray,
-    lambda0: float,
-    sigma: float,
+    lambda0: float | np.ndarray,
+    sigma: float | np.ndarray,
     detectfn: str = "HHN",
 ) -> float:
     """Spatial CJS log-likelihood (openCR's CJSsecr, static centres, multi-catch detectors).
@@ -162,9 +188,9 @@ def cjs_secr_loglik(
         Built from ``history`` and the mask.
     phi : numpy.ndarray, shape (n, J)
         Survival per unit time (last column unused).
-    lambda0 : float
-        Hazard of detection at distance 0 per occasion.
-    sigma : float
+    lambda0 : float or numpy.ndarray, shape (n,)
+        Hazard of detection at distance 0 per occasion (shared or per animal).
+    sigma : float or numpy.ndarray, shape (n,)
         Spatial scale of detection (m).
     detectfn : {"HHN", "HEX"}
 
@@ -174,7 +200,7 @@ def cjs_secr_loglik(
     """
     n, J = history.n, history.nsessions
     first, last, censored = history.first, history.last, history.censored
-    scaled, log_top, _ = session_probabilities(data, lambda0, sigma, detectfn)
+    scaled, log_top, _, _ = session_probabilities(data, lambda0, sigma, detectfn)
     log_pr_w = running_log_means(scaled, log_top, first + 1)  # CJSp1 = FALSE: sessions after the first capture
     cum_log_phi, log_death = survival_terms(phi, history.intervals)
     rows = np.arange(n)
@@ -197,6 +223,18 @@ def _rpsv(history: OpenCaptureHistory) -> float:
     return float(np.sqrt(ss / (2 * df))) if df > 0 else float(np.ptp(xy[:, 0]) / 4 or 1.0)
 
 
+def detection_design(history: OpenCaptureHistory, parameter: str, formula: str) -> OpenDesign:
+    """Design of ``lambda0`` or ``sigma``: constant or in individual covariates only (per animal)."""
+    design = parameter_design(history, parameter, formula, invalid_sessions=[])
+    timed = set(design.frame.columns) & set(AUTOMATIC_VARIABLES)
+    if timed:
+        raise ValueError(
+            f"{parameter} may depend on individual covariates only in the spatial open models, "
+            f"not on {sorted(timed)} (formula {formula!r})"
+        )
+    return design
+
+
 def cjs_secr_fit(
     history: OpenCaptureHistory,
     mask: Mask,
@@ -213,8 +251,9 @@ def cjs_secr_fit(
     mask : Mask
         Habitat mask (activity centres are uniform over its points; static between sessions).
     model : mapping, optional
-        Formula of ``phi`` (as for :func:`nbtools.secr.open_cjs.cjs_fit`); ``lambda0`` and
-        ``sigma`` are constant (``~1``) in this implementation.
+        Formulas of ``phi`` (as for :func:`nbtools.secr.open_cjs.cjs_fit`), ``lambda0`` and
+        ``sigma``; the detection parameters may depend on individual covariates only (e.g.
+        ``{"sigma": "~ sex"}``), not on session or occasion.
     detectfn : {"HHN", "HEX"}, default "HHN"
         Hazard half-normal (openCR's default, detectfn 14) or hazard exponential.
     alpha : float, default 0.05
@@ -227,15 +266,12 @@ def cjs_secr_fit(
     if detectfn not in DETECTFNS:
         raise ValueError(f"detectfn must be one of {DETECTFNS}, got {detectfn!r}")
     formulas = check_formulas(dict(model or {}), ("lambda0", "phi", "sigma"))
-    for name in ("lambda0", "sigma"):
-        if formulas[name].replace(" ", "") not in ("~1", "1"):
-            raise ValueError(f"{name} must be constant (~1) in the spatial CJS model, got {formulas[name]!r}")
     data = SpatialCJSData(history, mask)
     J = history.nsessions
     designs = [
-        parameter_design(history, "lambda0", "~1", invalid_sessions=[0]),
+        detection_design(history, "lambda0", formulas["lambda0"]),
         parameter_design(history, "phi", formulas["phi"], invalid_sessions=[J - 1]),
-        parameter_design(history, "sigma", "~1", invalid_sessions=[0]),
+        detection_design(history, "sigma", formulas["sigma"]),
     ]
     valid = [
         np.ones((history.n, history.noccasions), dtype=bool),
@@ -244,7 +280,7 @@ def cjs_secr_fit(
     ]
 
     def loglik(reals: list[np.ndarray]) -> float:
-        return cjs_secr_loglik(history, data, reals[1], float(reals[0][0, 0]), float(reals[2][0, 0]), detectfn)
+        return cjs_secr_loglik(history, data, reals[1], reals[0][:, 0], reals[2][:, 0], detectfn)
 
     start = {"lambda0": 0.1, "phi": 0.7, "sigma": _rpsv(history)}
     return fit_open_model("CJSsecr", history, designs, valid, loglik, start, alpha)

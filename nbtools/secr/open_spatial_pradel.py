@@ -40,7 +40,14 @@ from .open_design import parameter_design
 from .open_histories import OpenCaptureHistory
 from .open_pradel import entry_probabilities
 from .open_result import OpenCRFit, check_formulas, fit_open_model
-from .open_spatial import DETECTFNS, SpatialCJSData, _rpsv, running_log_means, session_probabilities
+from .open_spatial import (
+    DETECTFNS,
+    SpatialCJSData,
+    _rpsv,
+    detection_design,
+    running_log_means,
+    session_probabilities,
+)
 
 __all__ = ["pradel_secr_fit", "pradel_secr_loglik"]
 
@@ -53,8 +60,8 @@ def pradel_secr_loglik(
     data: SpatialCJSData,
     phi: np.ndarray,
     recruitment: np.ndarray,
-    lambda0: float,
-    sigma: float,
+    lambda0: float | np.ndarray,
+    sigma: float | np.ndarray,
     kind: str = "lambda",
     detectfn: str = "HHN",
 ) -> float:
@@ -67,9 +74,9 @@ def pradel_secr_loglik(
         Built from ``history`` and the mask.
     phi, recruitment : numpy.ndarray, shape (n, J)
         Survival and lambda or f per unit time (last column unused).
-    lambda0 : float
-        Hazard of detection at distance 0 per occasion.
-    sigma : float
+    lambda0 : float or numpy.ndarray, shape (n,)
+        Hazard of detection at distance 0 per occasion (shared or per animal).
+    sigma : float or numpy.ndarray, shape (n,)
         Spatial scale of detection (m).
     kind : {"lambda", "f"}
     detectfn : {"HHN", "HEX"}
@@ -80,7 +87,7 @@ def pradel_secr_loglik(
     """
     J = history.nsessions
     first, last, censored = history.first, history.last, history.censored
-    scaled, log_top, total = session_probabilities(data, lambda0, sigma, detectfn)
+    scaled, log_top, totals, group = session_probabilities(data, lambda0, sigma, detectfn)
     cum_log_phi, log_death = survival_terms(phi, history.intervals)
     with np.errstate(divide="ignore"):
         log_beta = np.log(entry_probabilities(phi, recruitment, history.intervals, kind))
@@ -96,16 +103,17 @@ def pradel_secr_loglik(
         term = log_beta[:, b : b + 1] + cum_log_phi - cum_log_phi[:, b : b + 1] + log_pr_w + death
         terms.append(np.where(entered[:, None] & possible_d & (d >= b), term, -np.inf))
     log_l = logsumexp(np.stack(terms, axis=1), axis=(1, 2))
-    # probability of being detected at all: the same mask integral for every animal
+    # probability of being detected at all: one mask integral per distinct (lambda0, sigma)
     occasions = np.asarray(history.occasions, dtype=float)
-    log_missed = np.full((J, J), -np.inf)  # log(1 - mean_x prod_{j=b}^{d} exp(-S_j H(x)))
-    for b in range(J):
-        exponent = np.zeros_like(total)
-        for e in range(b, J):
-            exponent -= occasions[e] * total
-            log_missed[b, e] = np.log(-np.expm1(np.log(np.mean(np.exp(exponent)))))
+    log_detected = np.full((len(totals), J, J), -np.inf)  # log(1 - mean_x prod_{j=b}^{d} exp(-S_j H(x)))
+    for g, total in enumerate(totals):
+        for b in range(J):
+            exponent = np.zeros_like(total)
+            for e in range(b, J):
+                exponent -= occasions[e] * total
+                log_detected[g, b, e] = np.log(-np.expm1(np.log(np.mean(np.exp(exponent)))))
     alive = log_beta[:, :, None] + cum_log_phi[:, None, :] - cum_log_phi[:, :, None] + log_death[:, None, :]
-    log_pdot = logsumexp(alive + log_missed[None, :, :], axis=(1, 2))
+    log_pdot = logsumexp(alive + log_detected[group], axis=(1, 2))
     return float((log_l - log_pdot).sum())
 
 
@@ -127,7 +135,8 @@ def pradel_secr_fit(
         Habitat mask (static activity centres, uniform over its points).
     model : mapping, optional
         Formulas of ``phi`` and ``lambda`` (``PLBsecrl``) or ``f`` (``PLBsecrf``), as for
-        :func:`nbtools.secr.open_pradel.pradel_fit`; ``lambda0`` and ``sigma`` are constant.
+        :func:`nbtools.secr.open_pradel.pradel_fit`; ``lambda0`` and ``sigma`` may depend on
+        individual covariates (e.g. ``"~ sex"``), not on session.
     type : {"PLBsecrl", "PLBsecrf"}, default "PLBsecrl"
         Aliases ``JSSAsecrlCL``, ``JSSAsecrfCL``; ``PLBsecrf`` requires unit intervals.
     detectfn : {"HHN", "HEX"}, default "HHN"
@@ -145,22 +154,19 @@ def pradel_secr_fit(
     if kind == "f" and not np.allclose(history.intervals, 1.0):
         raise ValueError(f"type {type!r} needs unit intervals between sessions, got {history.intervals.tolist()}")
     formulas = check_formulas(dict(model or {}), ("lambda0", "phi", kind, "sigma"))
-    for name in ("lambda0", "sigma"):
-        if formulas[name].replace(" ", "") not in ("~1", "1"):
-            raise ValueError(f"{name} must be constant (~1) in the spatial PLB model, got {formulas[name]!r}")
     data = SpatialCJSData(history, mask)
     J = history.nsessions
     designs = [
-        parameter_design(history, "lambda0", "~1", invalid_sessions=[]),
+        detection_design(history, "lambda0", formulas["lambda0"]),
         parameter_design(history, "phi", formulas["phi"], invalid_sessions=[J - 1]),
         parameter_design(history, kind, formulas[kind], invalid_sessions=[J - 1]),
-        parameter_design(history, "sigma", "~1", invalid_sessions=[]),
+        detection_design(history, "sigma", formulas["sigma"]),
     ]
     secondary = np.ones((history.n, history.noccasions), dtype=bool)
     sessions = np.broadcast_to(np.arange(J) < J - 1, (history.n, J))
 
     def loglik(reals: list[np.ndarray]) -> float:
-        lambda0, sigma = float(reals[0][0, 0]), float(reals[3][0, 0])
+        lambda0, sigma = reals[0][:, 0], reals[3][:, 0]
         return pradel_secr_loglik(history, data, reals[1], reals[2], lambda0, sigma, kind, detectfn)
 
     start = {"lambda0": 0.1, "phi": 0.7, "lambda": 1.0, "f": 0.3, "sigma": _rpsv(history)}
