@@ -14,6 +14,11 @@ session (``density="~session"``), a log-linear trend (``"~Session"``), shared or
 session-specific detection and a mask per session. Realised density surfaces
 (:mod:`nbtools.secr.realised`): ``fx_total`` (secr's ``fxTotal``) and ``fxi``.
 
+Open populations (openCR's models, Efford & Schofield 2020), in the ``open_*`` files: sessions joined into one
+history of each animal (``join_sessions``), Cormack-Jolly-Seber survival (``cjs_fit``, spatial ``cjs_secr_fit``)
+and Pradel-Link-Barker rate of change lambda (``pradel_fit``, spatial ``pradel_secr_fit``), all through
+``open_cr_fit(history, type=...)`` as ``openCR.fit``; ``open_aic_table`` ranks them.
+
 >>> from nbtools.secr import make_mask, read_capthist, secr_fit   # doctest: +SKIP
 >>> ch = read_capthist("capt.txt", "trap.txt", detector="multi")     # doctest: +SKIP
 >>> fit = secr_fit(ch, buffer=100, detectfn="HN")                     # doctest: +SKIP
@@ -33,6 +38,14 @@ from .capthist import DETECTORS, CaptureHistory, make_capthist, read_capthist, r
 from .fit import SECRFit, aic_table, autoini, rpsv, secr_fit
 from .likelihood import DETECTION_FUNCTIONS, DetectionFunction, SECRLikelihood, hazard
 from .mask import Mask, make_mask
+from .open_cjs import cjs_fit
+from .open_fit import OPEN_TYPES, open_aic_table, open_cr_fit
+from .open_histories import OpenCaptureHistory, join_sessions
+from .open_pradel import pradel_fit
+from .open_result import OpenCRFit
+from .open_simulate import sim_open_history
+from .open_spatial import cjs_secr_fit
+from .open_spatial_pradel import pradel_secr_fit
 from .realised import fx_total, fx_total_surface, fxi
 from .sessions import MultiSessionFit, make_capthists, secr_fit_sessions
 from .simulate import sim_capthist, sim_popn
@@ -49,6 +62,17 @@ from .study import (
 )
 
 __all__ = [
+    "OPEN_TYPES",
+    "OpenCRFit",
+    "OpenCaptureHistory",
+    "cjs_fit",
+    "cjs_secr_fit",
+    "join_sessions",
+    "open_aic_table",
+    "open_cr_fit",
+    "pradel_fit",
+    "pradel_secr_fit",
+    "sim_open_history",
     "DEFAULT_SPECIES",
     "DETECTION_FUNCTIONS",
     "DETECTORS",
