@@ -52,8 +52,16 @@ from nbtools.indices import relative_abundance  # noqa: E402
 from nbtools.quality import check_deployments  # noqa: E402
 from nbtools.study import Study  # noqa: E402
 from nbtools.widgets import (  # noqa: E402
-    ActivityExplorer, DensityExplorer, IndividualExplorer, OccupancyExplorer, QualityExplorer, StudyExplorer,
-    co_detections, companions, detection_records, moves,
+    ActivityExplorer,
+    DensityExplorer,
+    IndividualExplorer,
+    OccupancyExplorer,
+    QualityExplorer,
+    StudyExplorer,
+    co_detections,
+    companions,
+    detection_records,
+    moves,
 )
 from nbtools.widgets._common import station_positions  # noqa: E402
 
@@ -103,7 +111,9 @@ class Run:
         kind = "warm" if key in self.seen else "cold"
         self.seen.add(key)
         if self.explorer.result is before:
-            raise AssertionError(f"{self.name}: {control} = {value!r} did not update the result: {self.explorer.status.value}")
+            raise AssertionError(
+                f"{self.name}: {control} = {value!r} did not update the result: {self.explorer.status.value}"
+            )
         row = self.rows.setdefault(control, {"cold": [], "warm": [], "baseline": []})
         row[kind].append(seconds)
         return kind == "cold"
@@ -126,7 +136,7 @@ def study_run(study: Study) -> tuple[Run, list[float]]:
         def baseline() -> object:
             sub = study.subset(species=species, start=start, end=end)
             events = independent_events(sub.observations, threshold=f"{minutes}min", deployments=sub.deployments)
-            operation = camera_operation(sub.deployments, tz=sub.timezone)
+            operation = camera_operation(sub.deployments, timezone=sub.timezone)
             return relative_abundance(events, operation, species=species)
 
         return baseline
@@ -206,7 +216,9 @@ def quality_run(study: Study) -> tuple[Run, list[float], float]:
     for d in deps + [deps[0]]:
         if run.change("deployment", d):
             run.rows["deployment"]["baseline"].append(check_seconds)
-    plots = drawn(ex, [("deployment", deps[1]), ("check", ("clock_offset", "clock_drift")), ("deployment", "(all deployments)")])
+    plots = drawn(
+        ex, [("deployment", deps[1]), ("check", ("clock_offset", "clock_drift")), ("deployment", "(all deployments)")]
+    )
     return run, plots, check_seconds
 
 
@@ -222,7 +234,9 @@ def occupancy_run(study: Study) -> tuple[Run, list[float]]:
                                         buffer_m=ex.buffer_m, **winter)  # fmt: skip
         fit = occupancy.occu(r.formula, *data, method="newton")
         occupancy.occupied_share(fit)
-        return occupancy.predict_raster(fit, study.habitat, data.standardisation, buffer_m=data.buffer_m, mask="in_park")
+        return occupancy.predict_raster(
+            fit, study.habitat, data.standardisation, buffer_m=data.buffer_m, mask="in_park"
+        )
 
     plan = [("psi", ("forest_cover",)), ("psi", ("forest_cover", "elevation", "prey_index")), ("p", ()),
             ("p", ("effort", "prey_index")), ("psi", ("forest_cover", "elevation")), ("p", ("effort",)),
@@ -244,7 +258,9 @@ def density_run(study: Study) -> tuple[Run, list[float]]:
     def baseline() -> object:
         r = ex.result
         ch = secr.capthist_from_study(study, species=r.species, **ex.capthist_settings)
-        mask = secr.mask_from_study(study, ch, buffer=r.buffer, spacing=r.spacing, covariates=["forest_cover", "prey_index"])
+        mask = secr.mask_from_study(
+            study, ch, buffer=r.buffer, spacing=r.spacing, covariates=["forest_cover", "prey_index"]
+        )
         return secr.secr_fit(ch, mask=mask, progress=False, **r.settings)
 
     plan = [("detectfn", "HN"), ("detectfn", "HHN"), ("by_sex", "none"), ("by_sex", "sigma"),
@@ -263,7 +279,7 @@ def density_background(study: Study) -> tuple[list[float], list[float]]:
     held, done = [], []
     for control, value in [("detectfn", "HN"), ("by_sex", "none"), ("detectfn", "EX"), ("by_sex", "both")]:
         start = time.perf_counter()
-        setattr(getattr(ex, control), "value", value)
+        getattr(ex, control).value = value
         held.append(time.perf_counter() - start)
         ex.wait()
         done.append(time.perf_counter() - start)
@@ -273,7 +289,9 @@ def density_background(study: Study) -> tuple[list[float], list[float]]:
 def main() -> int:
     names = ("study", "activity", "individual", "quality", "occupancy", "density")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", nargs="+", choices=names, default=list(names), help="explorers to benchmark (default all)")
+    parser.add_argument(
+        "--only", nargs="+", choices=names, default=list(names), help="explorers to benchmark (default all)"
+    )
     only = parser.parse_args().only
     warnings.filterwarnings("ignore", category=UserWarning)
     t0 = time.perf_counter()
@@ -293,7 +311,9 @@ def main() -> int:
     background = density_background(study) if "density" in only else None
 
     print()
-    print("| explorer | control | cold changes | cold median ms | warm median ms | baseline (no cache) median ms | x faster |")
+    print(
+        "| explorer | control | cold changes | cold median ms | warm median ms | baseline (no cache) median ms | x faster |"
+    )
     print("|---|---|---|---|---|---|---|")
     verdicts = []
     for run, plots in runs:
@@ -302,11 +322,15 @@ def main() -> int:
             cold, warm, base = median_ms(row["cold"]), median_ms(row["warm"]), median_ms(row["baseline"])
             all_cold += row["cold"]
             all_base += row["baseline"]
-            print(f"| {run.name} | {control} | {len(row['cold'])} | {cold:.0f} | {warm:.0f} | {base:.0f} | {base / cold:.1f} |")
+            print(
+                f"| {run.name} | {control} | {len(row['cold'])} | {cold:.0f} | {warm:.0f} | {base:.0f} | {base / cold:.1f} |"
+            )
         all_warm = [s for row in run.rows.values() for s in row["warm"]]
         verdicts.append((run.name, median_ms(all_cold), median_ms(all_base), median_ms(plots), median_ms(all_warm)))
     print()
-    print("| explorer | median cold change ms | median warm change ms | baseline ms | with plots redrawn ms | target ms | verdict |")
+    print(
+        "| explorer | median cold change ms | median warm change ms | baseline ms | with plots redrawn ms | target ms | verdict |"
+    )
     print("|---|---|---|---|---|---|---|")
     for name, cold, base, with_plots, warm in verdicts:
         verdict = "PASS" if cold <= TARGET_MS else "MISS"

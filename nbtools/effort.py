@@ -30,6 +30,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from nbtools._deprecate import renamed_parameters
+
 from .camtrapdp.columns import empty_column_message
 
 __all__ = [
@@ -111,6 +113,7 @@ def _coverage(intervals: list[tuple[int, int]], day0: int, ndays: int) -> np.nda
     return out
 
 
+@renamed_parameters(tz="timezone")
 def camera_operation(
     deployments: pd.DataFrame,
     by: Literal["locationID", "deploymentID"] = "locationID",
@@ -119,7 +122,7 @@ def camera_operation(
     problems: pd.DataFrame | None = None,
     *,
     cameras_independent: bool = False,
-    tz: str | None = None,
+    timezone: str | None = None,
     day_start_hour: int = 0,
 ) -> pd.DataFrame:
     """Camera-operation matrix: the fraction of every day each station (or camera) was working.
@@ -148,7 +151,7 @@ def camera_operation(
         With several cameras at a location on one day: ``False`` gives the fraction of the day at least
         one camera worked (at most 1); ``True`` sums the cameras (camtrapR's
         ``camerasIndependent = TRUE``: 2 cameras are 2 trap-days).
-    tz : str, optional
+    timezone : str, optional
         Time zone whose calendar days are the columns, e.g. ``"Asia/Vladivostok"``. Default: the
         zone of the timestamps (UTC for packages read with :func:`nbtools.camtrapdp.read_camtrapdp`).
     day_start_hour : int, default 0
@@ -201,12 +204,12 @@ def camera_operation(
     if by == "locationID" and deployments["locationID"].isna().any():
         bad = deployments.loc[deployments["locationID"].isna(), "deploymentID"].tolist()
         raise ValueError(f"deployments without locationID: {bad[:10]} (use by='deploymentID')")
-    if tz is None:
+    if timezone is None:
         dtype = deployments["deploymentStart"].dtype
-        tz = str(dtype.tz) if isinstance(dtype, pd.DatetimeTZDtype) else None
+        timezone = str(dtype.tz) if isinstance(dtype, pd.DatetimeTZDtype) else None
     shift = day_start_hour * HOUR_NS
-    dep_start = _local_ns(deployments["deploymentStart"], tz, "deploymentStart") - shift
-    dep_end = _local_ns(deployments["deploymentEnd"], tz, "deploymentEnd") - shift
+    dep_start = _local_ns(deployments["deploymentStart"], timezone, "deploymentStart") - shift
+    dep_end = _local_ns(deployments["deploymentEnd"], timezone, "deploymentEnd") - shift
     bad = dep_end <= dep_start
     if bad.any():
         ids = deployments.loc[bad, "deploymentID"].tolist()
@@ -220,8 +223,8 @@ def camera_operation(
         for col in ("start", "end"):
             if col not in problems.columns:
                 raise ValueError(f"problems have no {col!r} column")
-        p_start = _local_ns(problems["start"], tz, "problems.start") - shift
-        p_end = _local_ns(problems["end"], tz, "problems.end") - shift
+        p_start = _local_ns(problems["start"], timezone, "problems.start") - shift
+        p_end = _local_ns(problems["end"], timezone, "problems.end") - shift
         if (p_end < p_start).any():
             rows = problems.index[p_end < p_start].tolist()[:10]
             raise ValueError(f"problem period(s) ending before they start: rows {rows}")
@@ -249,9 +252,9 @@ def camera_operation(
     first_day = int(np.floor_divide(dep_start.min(), DAY_NS))
     last_day = int(np.floor_divide(dep_end.max() - 1, DAY_NS))
     if start is not None:
-        first_day = _label_day(start, tz)
+        first_day = _label_day(start, timezone)
     if end is not None:
-        last_day = _label_day(end, tz)
+        last_day = _label_day(end, timezone)
     if last_day < first_day:
         raise ValueError(f"end ({end}) is before start ({start})")
     ndays = last_day - first_day + 1
@@ -272,7 +275,7 @@ def camera_operation(
     out = pd.DataFrame(values, index=pd.Index(stations, name=by), columns=days)
     out.attrs.update(
         {
-            "tz": tz or "UTC",
+            "tz": timezone or "UTC",
             "day_start_hour": int(day_start_hour),
             "by": by,
             "cameras_independent": bool(cameras_independent),
@@ -337,9 +340,10 @@ def _parse_dates(column: pd.Series, date_format: str, what: str) -> pd.Series:
     return parsed
 
 
+@renamed_parameters(tz="timezone")
 def deployments_from_camtrapr(
     camtraps: pd.DataFrame,
-    tz: str,
+    timezone: str,
     station_col: str = "Station",
     setup_col: str = "Setup_date",
     retrieval_col: str = "Retrieval_date",
@@ -353,7 +357,7 @@ def deployments_from_camtrapr(
     camtraps : DataFrame
         One row per station (or station and camera): set-up and retrieval dates and optional
         ``ProblemX_from`` / ``ProblemX_to`` columns (X = 1, 2, ...).
-    tz : str
+    timezone : str
         Time zone of the dates (camtrapR's ``timeZone``), e.g. ``"Asia/Kuala_Lumpur"``.
     station_col, setup_col, retrieval_col, camera_col : str
         Column names (camtrapR's ``stationCol``, ``setupCol``, ``retrievalCol``, ``cameraCol``).
@@ -380,7 +384,7 @@ def deployments_from_camtrapr(
     >>> import pandas as pd
     >>> ct = pd.DataFrame({"Station": ["A"], "Setup_date": ["02/04/2009"], "Retrieval_date": ["14/05/2009"],
     ...                    "Problem1_from": [None], "Problem1_to": [None]})
-    >>> dep, prob = deployments_from_camtrapr(ct, tz="UTC", date_format="%d/%m/%Y")
+    >>> dep, prob = deployments_from_camtrapr(ct, timezone="UTC", date_format="%d/%m/%Y")
     >>> str(dep["deploymentStart"].iloc[0]), len(prob)
     ('2009-04-02 12:00:00+00:00', 0)
     """
@@ -415,7 +419,7 @@ def deployments_from_camtrapr(
         )
 
     def localise(values: pd.Series) -> pd.Series:
-        return values.dt.tz_localize(tz, ambiguous="raise", nonexistent="shift_forward").dt.tz_convert("UTC")
+        return values.dt.tz_localize(timezone, ambiguous="raise", nonexistent="shift_forward").dt.tz_convert("UTC")
 
     others = camtraps.drop(columns=[c for c in camtraps.columns if re.fullmatch(r"Problem\d+_(from|to)", str(c))])
     deployments = others.copy()

@@ -41,6 +41,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
+from nbtools._deprecate import renamed_parameters
+
 from ._time import MINUTES_PER_DAY, datetime_index, day_of_year
 
 __all__ = [
@@ -131,20 +133,21 @@ def _meeus_event_utc_minutes(jd: NDArray, lon_west: NDArray, lat: NDArray, sign:
     return 720 + 4 * (lon_west - sign * np.rad2deg(hour_angle(declination))) - eqtime
 
 
+@renamed_parameters(tz="timezone")
 def sunrise_sunset(
-    dates: ArrayLike, latitude: ArrayLike, longitude: ArrayLike, tz: str | object | None = None
+    dates: ArrayLike, latitude: ArrayLike, longitude: ArrayLike, timezone: str | object | None = None
 ) -> pd.DataFrame:
     """Local clock times of sunrise and sunset, in radians, with the NOAA algorithm of ``maptools::sunriset``.
 
     Parameters
     ----------
     dates : sequence of datetimes
-        Dates (or full timestamps) of the observations. Timezone-aware values are converted to ``tz`` when
-        given; naive values are taken as local times in ``tz``, which is then required.
+        Dates (or full timestamps) of the observations. Timezone-aware values are converted to ``timezone`` when
+        given; naive values are taken as local times in ``timezone``, which is then required.
     latitude, longitude : float or array
         Decimal degrees (WGS84), north and east positive; one value for the study area or one per date.
         Latitudes beyond +-89.8 are clamped to +-89.8, as in maptools.
-    tz : str or tzinfo, optional
+    timezone : str or tzinfo, optional
         The time zone of the clock times (the study's zone).
 
     Returns
@@ -174,17 +177,17 @@ def sunrise_sunset(
     Examples
     --------
     >>> import pandas as pd
-    >>> ss = sunrise_sunset(pd.to_datetime(["2017-06-21"]), 56.0, -3.0, tz="UTC")
+    >>> ss = sunrise_sunset(pd.to_datetime(["2017-06-21"]), 56.0, -3.0, timezone="UTC")
     >>> (ss * 24 / (2 * 3.141592653589793)).round(2).values.tolist()   # Scotland at midsummer, hours UTC
     [[3.42, 21.04]]
     """
     idx = datetime_index(dates, "dates")
     if idx.tz is None:
-        if tz is None:
-            raise ValueError("dates are timezone-naive: give tz (the zone of the clock times)")
-        idx = idx.tz_localize(tz)
-    elif tz is not None:
-        idx = idx.tz_convert(tz)
+        if timezone is None:
+            raise ValueError("dates are timezone-naive: give timezone (the zone of the clock times)")
+        idx = idx.tz_localize(timezone)
+    elif timezone is not None:
+        idx = idx.tz_convert(timezone)
     lat = np.broadcast_to(np.asarray(latitude, dtype=float), idx.shape).copy()
     lon = np.broadcast_to(np.asarray(longitude, dtype=float), idx.shape)
     if not (np.isfinite(lat).all() and np.isfinite(lon).all()):
@@ -233,12 +236,13 @@ def double_anchor(clock: ArrayLike, rise: ArrayLike, sset: ArrayLike) -> NDArray
     return np.mod(start_sun + since / span * math.pi, TWO_PI)
 
 
+@renamed_parameters(tz="timezone")
 def sun_time(
     time_rad: ArrayLike,
     dates: ArrayLike,
     latitude: ArrayLike,
     longitude: ArrayLike,
-    tz: str | object | None = None,
+    timezone: str | object | None = None,
 ) -> NDArray[np.float64]:
     """Sun time by double anchoring: sunrise maps to pi/2 and sunset to 3*pi/2, as ``overlap::sunTime``.
 
@@ -250,7 +254,7 @@ def sun_time(
         The dates (or timestamps) of the observations; see :func:`sunrise_sunset`.
     latitude, longitude : float or array
         Decimal degrees of the station(s), north and east positive.
-    tz : str or tzinfo, optional
+    timezone : str or tzinfo, optional
         The zone of the clock times; required when ``dates`` are naive.
 
     Returns
@@ -280,8 +284,8 @@ def sun_time(
     --------
     >>> import numpy as np, pandas as pd
     >>> d = pd.to_datetime(["2017-03-20", "2017-06-21"])
-    >>> ss = sunrise_sunset(d, 56.0, -3.0, tz="UTC")
-    >>> np.round(sun_time(ss["sunrise"].to_numpy(), d, 56.0, -3.0, tz="UTC"), 6).tolist()
+    >>> ss = sunrise_sunset(d, 56.0, -3.0, timezone="UTC")
+    >>> np.round(sun_time(ss["sunrise"].to_numpy(), d, 56.0, -3.0, timezone="UTC"), 6).tolist()
     [1.570796, 1.570796]
     """
     clock = np.asarray(time_rad, dtype=float)
@@ -289,7 +293,7 @@ def sun_time(
         raise ValueError("time_rad must be a 1-D array of radians")
     if not np.isfinite(clock).all():
         raise ValueError("time_rad has missing or infinite values")
-    sr = sunrise_sunset(dates, latitude, longitude, tz)
+    sr = sunrise_sunset(dates, latitude, longitude, timezone)
     if len(sr) != clock.size:
         raise ValueError(f"time_rad has {clock.size} values but dates has {len(sr)}")
     return double_anchor(clock, sr["sunrise"].to_numpy(), sr["sunset"].to_numpy())
@@ -353,7 +357,8 @@ def solar_events(day_of_year: Any, latitude: Any, longitude: Any) -> tuple[np.nd
     return 720.0 - 4.0 * (lon + ha) - eqtime, 720.0 - 4.0 * (lon - ha) - eqtime
 
 
-def sunrise_sunset_table(dates: Any, latitude: Any, longitude: Any, tz: str) -> pd.DataFrame:
+@renamed_parameters(tz="timezone")
+def sunrise_sunset_table(dates: Any, latitude: Any, longitude: Any, timezone: str) -> pd.DataFrame:
     """Sunrise and sunset as zone-aware timestamps for dates and places (the simulator's sun).
 
     Parameters
@@ -362,13 +367,13 @@ def sunrise_sunset_table(dates: Any, latitude: Any, longitude: Any, tz: str) -> 
         Local calendar dates (anything :func:`pandas.to_datetime` reads; times are ignored).
     latitude, longitude : float or array-like
         Degrees (broadcast against ``dates``).
-    tz : str
+    timezone : str
         The time zone of the returned timestamps, e.g. ``"Asia/Vladivostok"``.
 
     Returns
     -------
     pandas.DataFrame
-        ``date``, ``sunrise``, ``sunset`` (timestamps in ``tz``, to the second), ``day_length_h`` (hours).
+        ``date``, ``sunrise``, ``sunset`` (timestamps in ``timezone``, to the second), ``day_length_h`` (hours).
 
     Notes
     -----
@@ -387,8 +392,8 @@ def sunrise_sunset_table(dates: Any, latitude: Any, longitude: Any, tz: str) -> 
     return pd.DataFrame(
         {
             "date": local.date,
-            "sunrise": sunrise.tz_convert(tz),
-            "sunset": sunset.tz_convert(tz),
+            "sunrise": sunrise.tz_convert(timezone),
+            "sunset": sunset.tz_convert(timezone),
             "day_length_h": (np.asarray(sset) - np.asarray(rise)) / 60.0,
         }
     )

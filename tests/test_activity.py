@@ -137,8 +137,16 @@ def test_reference_data_sets(simulated: dict, kerinci: pd.DataFrame, simcalls: p
     assert kerinci["Time"].sum() == pytest.approx(540.68, abs=1e-9)
     assert kerinci["Zone"].sum() == 2950
     counts = kerinci["Sps"].value_counts().to_dict()
-    assert counts == {"macaque": 273, "tiger": 201, "muntjac": 200, "tapir": 181, "golden": 104,
-                      "clouded": 86, "boar": 28, "sambar": 25}
+    assert counts == {
+        "macaque": 273,
+        "tiger": 201,
+        "muntjac": 200,
+        "tapir": 181,
+        "golden": 104,
+        "clouded": 86,
+        "boar": 28,
+        "sambar": 25,
+    }
     # round(sum(simCalls$time), 4) == 210.7662
     assert round(simcalls["time"].sum(), 4) == 210.7662
 
@@ -231,7 +239,7 @@ def test_overlap_true_matches_overlapTrue(simulated: dict) -> None:
 def test_sun_time_matches_sunTime(simcalls: pd.DataFrame) -> None:
     # README: sunTime(time, as.POSIXct(dates, tz = "GMT"), matrix(c(-3, 56), 1)): sum 207.0542180101,
     # first value 1.7421517867132537 (maptools/suntools sunriset, NOAA algorithm)
-    st_ = sun_time(simcalls["time"].to_numpy(), pd.to_datetime(simcalls["dates"]), 56.0, -3.0, tz="GMT")
+    st_ = sun_time(simcalls["time"].to_numpy(), pd.to_datetime(simcalls["dates"]), 56.0, -3.0, timezone="GMT")
     assert st_.sum() == pytest.approx(207.0542180101, abs=1e-8)
     assert st_[0] == pytest.approx(1.7421517867132537, abs=1e-12)
     assert ((st_ >= 0) & (st_ < TWO_PI)).all()
@@ -344,11 +352,18 @@ def test_plain_bootstrap_matches_r_with_r_random_numbers(
 def _direct_per_resample(counts_a, support_a, counts_b, support_b, estimator, adjust):
     slot = act._ESTIMATORS.index(estimator)
     only = tuple(adjust if j == slot else None for j in range(3))
-    return np.array([
-        act._dhat_direct(np.repeat(support_a, counts_a[i].astype(int)),
-                         np.repeat(support_b, counts_b[i].astype(int)), only, 3, 128)[slot]
-        for i in range(counts_a.shape[0])
-    ])
+    return np.array(
+        [
+            act._dhat_direct(
+                np.repeat(support_a, counts_a[i].astype(int)),
+                np.repeat(support_b, counts_b[i].astype(int)),
+                only,
+                3,
+                128,
+            )[slot]
+            for i in range(counts_a.shape[0])
+        ]
+    )
 
 
 @pytest.mark.parametrize("smooth", [True, False])
@@ -492,8 +507,7 @@ def test_identical_samples_overlap_fully(a: np.ndarray) -> None:
 def test_bessel_ratio_and_series_terms() -> None:
     x = np.r_[np.geomspace(1e-4, 2, 300), np.linspace(2, 400, 300)]
     for k in (1, 2, 3, 5):
-        np.testing.assert_allclose(act._bessel_ratio(np.full(x.shape, k), x), ive(k, x) / ive(0, x),
-                                   rtol=0, atol=5e-15)
+        np.testing.assert_allclose(act._bessel_ratio(np.full(x.shape, k), x), ive(k, x) / ive(0, x), rtol=0, atol=5e-15)
     for kappa in (0.05, 1.0, 30.0, 800.0, 5000.0):
         n_terms = act._n_terms(kappa)
         got = act._bessel_ratios_upto(np.array([kappa]), n_terms)[0]
@@ -524,11 +538,12 @@ def test_fmin_is_brents_minimiser() -> None:
     """activity's bwcalc uses R's optimise (Brent's fmin); scipy's fminbound is the same algorithm."""
     rho = np.array([0.3, 0.05, 0.6, 0.9, 0.001, 0.2])
     order = np.array([1, 2, 3, 1, 2, 3])
-    ours = act._fmin(lambda x, sel: (act._bessel_ratio(order[sel], x) - rho[sel]) ** 2,
-                     np.zeros(6), np.full(6, 100.0))
+    ours = act._fmin(lambda x, sel: (act._bessel_ratio(order[sel], x) - rho[sel]) ** 2, np.zeros(6), np.full(6, 100.0))
     tol = np.finfo(float).eps ** 0.25
-    ref = [fminbound(lambda x, k=k, r=r: (act._bessel_ratio(np.array([k]), np.array([x]))[0] - r) ** 2,
-                     0, 100, xtol=tol) for k, r in zip(order, rho)]
+    ref = [
+        fminbound(lambda x, k=k, r=r: (act._bessel_ratio(np.array([k]), np.array([x]))[0] - r) ** 2, 0, 100, xtol=tol)
+        for k, r in zip(order, rho)
+    ]
     np.testing.assert_allclose(ours, ref, rtol=1e-6)
 
 
@@ -590,8 +605,9 @@ def test_input_errors_name_the_problem() -> None:
 
 
 def test_time_of_day_in_the_study_zone() -> None:
-    utc = pd.Series(pd.to_datetime(["2024-01-15 00:00:00", "2024-01-15 13:30:00", "2024-07-01 14:00:00"]),
-                    index=[10, 11, 12]).dt.tz_localize("UTC")
+    utc = pd.Series(
+        pd.to_datetime(["2024-01-15 00:00:00", "2024-01-15 13:30:00", "2024-07-01 14:00:00"]), index=[10, 11, 12]
+    ).dt.tz_localize("UTC")
     rad = time_of_day(utc, "Asia/Vladivostok")  # UTC+10 all year
     assert isinstance(rad, pd.Series) and list(rad.index) == [10, 11, 12]
     np.testing.assert_allclose(rad.to_numpy(), np.array([10.0, 23.5, 0.0]) / 24 * TWO_PI, atol=1e-12)
@@ -614,9 +630,9 @@ def test_time_of_day_range() -> None:
 
 def test_sun_time_anchors() -> None:
     dates = pd.to_datetime(["2017-01-15", "2017-03-20", "2017-06-21", "2017-12-21"])
-    ss = sunrise_sunset(dates, 43.1, 131.5, tz="Asia/Vladivostok")
-    rise = sun_time(ss["sunrise"].to_numpy(), dates, 43.1, 131.5, tz="Asia/Vladivostok")
-    sset = sun_time(ss["sunset"].to_numpy() - 1e-12, dates, 43.1, 131.5, tz="Asia/Vladivostok")
+    ss = sunrise_sunset(dates, 43.1, 131.5, timezone="Asia/Vladivostok")
+    rise = sun_time(ss["sunrise"].to_numpy(), dates, 43.1, 131.5, timezone="Asia/Vladivostok")
+    sset = sun_time(ss["sunset"].to_numpy() - 1e-12, dates, 43.1, 131.5, timezone="Asia/Vladivostok")
     np.testing.assert_allclose(rise, np.pi / 2, atol=1e-9)
     np.testing.assert_allclose(sset, 3 * np.pi / 2, atol=1e-9)
     # domain note: ~08:43 / 18:02 in mid-January and ~05:34 / 20:57 at the June solstice (UTC+10)
@@ -625,7 +641,7 @@ def test_sun_time_anchors() -> None:
     assert hours[2] == pytest.approx([5 + 34 / 60, 20 + 57 / 60], abs=0.1)
     # solar noon between: midday maps to pi
     noon = (ss["sunrise"] + ss["sunset"]).to_numpy() / 2
-    np.testing.assert_allclose(sun_time(noon, dates, 43.1, 131.5, tz="Asia/Vladivostok"), np.pi, atol=1e-9)
+    np.testing.assert_allclose(sun_time(noon, dates, 43.1, 131.5, timezone="Asia/Vladivostok"), np.pi, atol=1e-9)
 
 
 def test_sun_time_is_monotone_over_a_day() -> None:
@@ -640,11 +656,11 @@ def test_sun_time_is_monotone_over_a_day() -> None:
 def test_sun_time_errors() -> None:
     dates = pd.to_datetime(["2017-06-21"])
     with pytest.raises(ValueError, match="does not rise or set"):
-        sun_time(np.array([1.0]), dates, 80.0, 10.0, tz="UTC")
+        sun_time(np.array([1.0]), dates, 80.0, 10.0, timezone="UTC")
     with pytest.raises(ValueError, match="naive"):
         sun_time(np.array([1.0]), dates, 50.0, 10.0)
     with pytest.raises(ValueError, match="time_rad has 2 values"):
-        sun_time(np.array([1.0, 2.0]), dates, 50.0, 10.0, tz="UTC")
+        sun_time(np.array([1.0, 2.0]), dates, 50.0, 10.0, timezone="UTC")
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -677,8 +693,10 @@ def test_activity_level_extremes() -> None:
     peaked = activity_level(rng.vonmises(np.pi, 8.0, 2000) % TWO_PI)
     assert flat.act > 0.85
     assert peaked.act < 0.45
-    assert activity_level(rng.uniform(0, TWO_PI, 200), adj=2.0).act < activity_level(
-        rng.uniform(0, TWO_PI, 200), adj=0.5).act + 0.5
+    assert (
+        activity_level(rng.uniform(0, TWO_PI, 200), adj=2.0).act
+        < activity_level(rng.uniform(0, TWO_PI, 200), adj=0.5).act + 0.5
+    )
 
 
 def test_activity_bootstrap_batch_equals_straightforward(kerinci: pd.DataFrame) -> None:
@@ -746,7 +764,9 @@ def _tiny_study_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
             "scientificName": ["Panthera pardus orientalis", "Panthera pardus orientalis", "Sus scrofa", "Sus scrofa"],
             "eventStart": pd.to_datetime(
                 ["2017-06-21 03:00", "2017-01-15 12:30", "2000-01-01 00:07", "2017-03-20 20:00"]
-            ).tz_localize(VLAD).tz_convert("UTC"),
+            )
+            .tz_localize(VLAD)
+            .tz_convert("UTC"),
         },
         index=[5, 6, 7, 8],
     )
@@ -762,7 +782,7 @@ def test_event_times_by_hand() -> None:
     np.testing.assert_allclose(out["time_rad"] * 24 / TWO_PI, [3.0, 12.5, 20.0], atol=1e-9)
     # sunrise and sunset of each event's own date and station; sun time by double anchoring
     local = out["eventStart"].dt.tz_convert(VLAD)
-    ss = sunrise_sunset(local, out["latitude"].to_numpy(), out["longitude"].to_numpy(), tz=VLAD)
+    ss = sunrise_sunset(local, out["latitude"].to_numpy(), out["longitude"].to_numpy(), timezone=VLAD)
     np.testing.assert_allclose(out["sunrise_rad"], ss["sunrise"], atol=1e-12)
     np.testing.assert_allclose(out["sunset_rad"], ss["sunset"], atol=1e-12)
     r, st_, c = ss["sunrise"].to_numpy(), ss["sunset"].to_numpy(), out["time_rad"].to_numpy()
@@ -771,7 +791,7 @@ def test_event_times_by_hand() -> None:
     after_sunset = 3 * np.pi / 2 + (c[2] - st_[2]) / (TWO_PI - (st_[2] - r[2])) * np.pi
     np.testing.assert_allclose(out["sun_rad"], [night_before_sunrise, by_day, after_sunset], atol=1e-12)
     np.testing.assert_allclose(
-        out["sun_rad"], sun_time(c, local, out["latitude"].to_numpy(), out["longitude"].to_numpy(), tz=VLAD)
+        out["sun_rad"], sun_time(c, local, out["latitude"].to_numpy(), out["longitude"].to_numpy(), timezone=VLAD)
     )
     # without the window check every event stays
     assert len(event_times(events, deps, VLAD, within_deployment=False)) == 4
@@ -802,7 +822,9 @@ def test_study_event_times_and_times_by_species() -> None:
             "scientificName": ["Sus scrofa"] * 3 + ["Panthera pardus orientalis"],
             "eventStart": pd.to_datetime(
                 ["2017-05-01 22:00", "2017-05-01 22:10", "2017-05-02 02:00", "2017-05-01 23:00"]
-            ).tz_localize(VLAD).tz_convert("UTC"),
+            )
+            .tz_localize(VLAD)
+            .tz_convert("UTC"),
             "observationType": "animal",
         }
     )
@@ -1036,7 +1058,7 @@ def test_activity_levels_equal_activity_level_one_sample_at_a_time() -> None:
         got = act.activity_levels(samples + bad, adj=adj)
         want = [activity_level(x, adj=adj).act for x in samples]
         np.testing.assert_allclose(got[: len(samples)], want, rtol=1e-12)
-        assert np.isnan(got[len(samples):]).all()
+        assert np.isnan(got[len(samples) :]).all()
         for x in bad:
             with pytest.raises(ValueError):
                 activity_level(x, adj=adj)

@@ -27,7 +27,7 @@ TZ = "Asia/Kuala_Lumpur"
 @pytest.fixture(scope="module")
 def stations():
     table = pd.read_csv(REF / "camtrapR-camtraps.csv")
-    return deployments_from_camtrapr(table, tz=TZ, date_format="%d/%m/%Y")
+    return deployments_from_camtrapr(table, timezone=TZ, date_format="%d/%m/%Y")
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +54,7 @@ def test_reading_the_camtrapr_station_table(stations):
 
 def test_camtrapr_camera_operation_without_problems(stations):
     deployments, _ = stations
-    op = camera_operation(deployments, tz=TZ)
+    op = camera_operation(deployments, timezone=TZ)
     assert op.shape == (3, 46)
     assert op.columns[0] == pd.Timestamp("2009-04-02") and op.columns[-1] == pd.Timestamp("2009-05-17")
     assert trap_nights(op).tolist() == [42.0, 43.0, 43.0]
@@ -67,7 +67,7 @@ def test_camtrapr_camera_operation_without_problems(stations):
 
 def test_camtrapr_camera_operation_with_problems(stations):
     deployments, problems = stations
-    op = camera_operation(deployments, problems=problems, tz=TZ)
+    op = camera_operation(deployments, problems=problems, timezone=TZ)
     assert trap_nights(op).tolist() == [42.0, 43.0, 37.5]
     c = op.loc["StationC"]
     assert (c["2009-05-12":"2009-05-17"] == 0).all()  # deployed but broken: 0, not NaN
@@ -76,29 +76,31 @@ def test_camtrapr_camera_operation_with_problems(stations):
 
 
 def test_station_table_errors():
-    table = pd.DataFrame({"Station": ["A", "A"], "Setup_date": ["01/01/2020"] * 2, "Retrieval_date": ["05/01/2020"] * 2})
+    table = pd.DataFrame(
+        {"Station": ["A", "A"], "Setup_date": ["01/01/2020"] * 2, "Retrieval_date": ["05/01/2020"] * 2}
+    )
     with pytest.raises(ValueError, match="more than once"):
-        deployments_from_camtrapr(table, tz="UTC", date_format="%d/%m/%Y")
+        deployments_from_camtrapr(table, timezone="UTC", date_format="%d/%m/%Y")
     table = pd.DataFrame({"Station": ["A"], "Setup_date": ["2020-13-01"], "Retrieval_date": ["2020-01-05"]})
     with pytest.raises(ValueError, match="date_format"):
-        deployments_from_camtrapr(table, tz="UTC")
+        deployments_from_camtrapr(table, timezone="UTC")
     table = pd.DataFrame({"Station": ["A"], "Setup_date": ["2020-01-01"], "Retrieval_date": ["2020-01-05"],
                           "Problem1_from": ["2020-01-03"], "Problem1_to": [None]})  # fmt: skip
     with pytest.raises(ValueError, match="both be given"):
-        deployments_from_camtrapr(table, tz="UTC")
+        deployments_from_camtrapr(table, timezone="UTC")
 
 
 def test_camtrapr_multi_season_table_by_camera():
     # camtrapsMultiSeason repeats stations per session; as cameras (one per session) it reads, and by
     # station the 2009 and 2010 deployments of StationA are one row with the gap between them NaN.
     table = pd.read_csv(REF / "camtrapR-camtrapsMultiSeason.csv")
-    deployments, problems = deployments_from_camtrapr(table, tz=TZ, date_format="%d/%m/%Y", camera_col="session")
+    deployments, problems = deployments_from_camtrapr(table, timezone=TZ, date_format="%d/%m/%Y", camera_col="session")
     assert len(deployments) == 7 and len(problems) == 3
-    op = camera_operation(deployments, problems=problems, tz=TZ)
+    op = camera_operation(deployments, problems=problems, timezone=TZ)
     assert op.loc["StationA", "2009-06-01":"2010-03-31"].isna().all()
     assert trap_nights(op)["StationA"] == 42.0 * 2
     assert trap_nights(op)["StationD"] == 74 - 11  # 04/04-17/06/2010 is 74 days; 20/05-30/05 broken
-    by_camera = camera_operation(deployments, by="deploymentID", problems=problems, tz=TZ)
+    by_camera = camera_operation(deployments, by="deploymentID", problems=problems, timezone=TZ)
     assert by_camera.loc["StationC__CAM_2010"].sum() == 37.5
 
 
@@ -120,15 +122,15 @@ EXAMPLE_EFFORT = {
 
 
 def test_example_effort_per_deployment(example):
-    op = camera_operation(example.deployments, by="deploymentID", tz="UTC")
+    op = camera_operation(example.deployments, by="deploymentID", timezone="UTC")
     assert trap_nights(op).to_dict() == pytest.approx(EXAMPLE_EFFORT, abs=1e-9)
     # by location: each location has one deployment
-    by_location = camera_operation(example.deployments, tz="UTC")
+    by_location = camera_operation(example.deployments, timezone="UTC")
     assert sorted(trap_nights(by_location).round(9)) == sorted(round(v, 9) for v in EXAMPLE_EFFORT.values())
 
 
 def test_example_first_and_last_day_in_local_time(example):
-    op = camera_operation(example.deployments, by="deploymentID", tz="Europe/Brussels")
+    op = camera_operation(example.deployments, by="deploymentID", timezone="Europe/Brussels")
     row = op.loc["00a2c20d"].dropna()
     assert row.index[0] == pd.Timestamp("2020-05-30") and row.index[-1] == pd.Timestamp("2020-07-01")
     assert row.iloc[0] == pytest.approx((86400 - (4 * 3600 + 57 * 60 + 37)) / 86400, abs=1e-12)  # after 04:57:37
@@ -154,7 +156,9 @@ def deployments(rows, tz="UTC"):
 
 
 def test_gap_between_deployments_is_nan():
-    dep = deployments([("d1", "L", "2024-01-01 12:00", "2024-01-03 06:00"), ("d2", "L", "2024-01-06 18:00", "2024-01-08 00:00")])
+    dep = deployments(
+        [("d1", "L", "2024-01-01 12:00", "2024-01-03 06:00"), ("d2", "L", "2024-01-06 18:00", "2024-01-08 00:00")]
+    )
     op = camera_operation(dep)
     assert op.loc["L"].tolist()[:3] == [0.5, 1.0, 0.25]
     assert op.loc["L", "2024-01-04":"2024-01-05"].isna().all()
@@ -162,7 +166,9 @@ def test_gap_between_deployments_is_nan():
 
 
 def test_several_cameras_at_one_location():
-    dep = deployments([("d1", "L", "2024-01-01 00:00", "2024-01-03 00:00"), ("d2", "L", "2024-01-01 12:00", "2024-01-03 00:00")])
+    dep = deployments(
+        [("d1", "L", "2024-01-01 00:00", "2024-01-03 00:00"), ("d2", "L", "2024-01-01 12:00", "2024-01-03 00:00")]
+    )
     assert camera_operation(dep).loc["L"].tolist() == [1.0, 1.0]  # at least one camera: union, at most 1
     assert camera_operation(dep, cameras_independent=True).loc["L"].tolist() == [1.5, 2.0]
     assert camera_operation(dep, by="deploymentID").loc["d2"].tolist() == [0.5, 1.0]
@@ -202,7 +208,9 @@ def test_bad_deployments():
 # --------------------------------------------------------------------------------------------------
 
 deployment_strategy = st.lists(
-    st.tuples(st.integers(0, 2), st.integers(0, 30 * 24 * 60), st.integers(1, 20 * 24 * 60)),  # location, start, minutes
+    st.tuples(
+        st.integers(0, 2), st.integers(0, 30 * 24 * 60), st.integers(1, 20 * 24 * 60)
+    ),  # location, start, minutes
     min_size=1,
     max_size=8,
 )
@@ -235,7 +243,10 @@ def test_operation_values_and_sums(rows, hour, independent):
         assert np.all(np.isnan(v) | ((v >= 0) & (v <= 1 + 1e-12)))
         assert np.all(trap_nights(by_station).to_numpy() <= per_location[by_station.index].to_numpy() + 1e-9)
     # NaN exactly where no camera of the station was deployed
-    assert np.array_equal(np.isnan(by_station.to_numpy()), by_camera.isna().groupby(dep.set_index("deploymentID")["locationID"]).all().loc[by_station.index].to_numpy())
+    assert np.array_equal(
+        np.isnan(by_station.to_numpy()),
+        by_camera.isna().groupby(dep.set_index("deploymentID")["locationID"]).all().loc[by_station.index].to_numpy(),
+    )
 
 
 def test_doctests():

@@ -27,7 +27,7 @@ TZ = "Asia/Kuala_Lumpur"  # camtrapR's timeZone for its sample data
 @pytest.fixture(scope="module")
 def records() -> pd.DataFrame:
     table = pd.read_csv(REF / "camtrapR-recordTableSample.csv")
-    return observations_from_camtrapr(table, tz=TZ)
+    return observations_from_camtrapr(table, timezone=TZ)
 
 
 @pytest.fixture(scope="module")

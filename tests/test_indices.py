@@ -45,9 +45,9 @@ NA = np.nan
 @pytest.fixture(scope="module")
 def camtrapr():
     table = pd.read_csv(REF / "camtrapR-camtraps.csv")
-    deployments, problems = deployments_from_camtrapr(table, tz=TZ, date_format="%d/%m/%Y")
-    operation = camera_operation(deployments, problems=problems, tz=TZ)
-    records = observations_from_camtrapr(pd.read_csv(REF / "camtrapR-recordTableSample.csv"), tz=TZ)
+    deployments, problems = deployments_from_camtrapr(table, timezone=TZ, date_format="%d/%m/%Y")
+    operation = camera_operation(deployments, problems=problems, timezone=TZ)
+    records = observations_from_camtrapr(pd.read_csv(REF / "camtrapR-recordTableSample.csv"), timezone=TZ)
     events = independent_events(records, "60min")
     return deployments, problems, operation, events
 
@@ -77,7 +77,10 @@ def test_camtrapr_detection_history_vta(camtrapr):
         },
     )
     effort = rows(dh.effort)
-    assert same({k: effort[k] for k in ("StationA", "StationC")}, {"StationA": [6.5, 7, 7, 7, 7, 7, 0.5], "StationC": [6.5, 7, 7, 7, 7, 3, NA]})
+    assert same(
+        {k: effort[k] for k in ("StationA", "StationC")},
+        {"StationA": [6.5, 7, 7, 7, 7, 7, 0.5], "StationC": [6.5, 7, 7, 7, 7, 3, NA]},
+    )
     assert effort["StationB"] == [6.5, 7, 7, 7, 7, 7, 1.5]  # 15/05 full day + retrieval 16/05 half day
     assert dh.records["counted"].all() and len(dh.records_outside) == 0
     assert dh.occasion_start.loc["StationB", 1] == pd.Timestamp("2009-04-03")
@@ -154,7 +157,9 @@ def test_day1_survey_and_date_and_counts(camtrapr):
     with pytest.warns(UserWarning, match="4 of 18 records were not counted"):
         dated = detection_history(events, operation, "PBE", 10, "2009-04-10")
     assert dated.occasion_start.loc["StationA", 1] == pd.Timestamp("2009-04-10")
-    assert (dated.records["reason"] == "before the first occasion (before set-up, in the buffer or before day1)").sum() == 4
+    assert (
+        dated.records["reason"] == "before the first occasion (before set-up, in the buffer or before day1)"
+    ).sum() == 4
 
 
 def test_detection_history_errors(camtrapr):
@@ -163,7 +168,13 @@ def test_detection_history_errors(camtrapr):
         detection_history(events, operation, "Panthera pardus")
     with pytest.raises(ValueError, match="longer than the survey"):
         detection_history(events, operation, "VTA", occasion_length=60)
-    stray = pd.concat([events.astype({"locationID": object}), events.iloc[:1].astype({"locationID": object}).assign(locationID="StationX")], ignore_index=True)
+    stray = pd.concat(
+        [
+            events.astype({"locationID": object}),
+            events.iloc[:1].astype({"locationID": object}).assign(locationID="StationX"),
+        ],
+        ignore_index=True,
+    )
     with pytest.raises(ValueError, match="StationX"):
         detection_history(stray, operation, str(events["scientificName"].iloc[0]))
     with pytest.raises(ValueError, match="outside the survey"):
@@ -174,10 +185,14 @@ def test_station_that_never_worked():
     dep = pd.DataFrame({"deploymentID": ["d1", "d2"], "locationID": ["A", "B"],
                         "deploymentStart": pd.to_datetime(["2024-01-01 12:00"] * 2, utc=True),
                         "deploymentEnd": pd.to_datetime(["2024-01-15 12:00"] * 2, utc=True)})  # fmt: skip
-    broken = pd.DataFrame({"deploymentID": ["d2"], "start": dep["deploymentStart"].iloc[:1], "end": dep["deploymentEnd"].iloc[:1]})
+    broken = pd.DataFrame(
+        {"deploymentID": ["d2"], "start": dep["deploymentStart"].iloc[:1], "end": dep["deploymentEnd"].iloc[:1]}
+    )
     op = camera_operation(dep, problems=broken)
     assert trap_nights(op).tolist() == [14.0, 0.0]
-    ev = pd.DataFrame({"locationID": ["A"], "scientificName": ["x"], "eventStart": pd.to_datetime(["2024-01-03"], utc=True)})
+    ev = pd.DataFrame(
+        {"locationID": ["A"], "scientificName": ["x"], "eventStart": pd.to_datetime(["2024-01-03"], utc=True)}
+    )
     dh = detection_history(ev, op, "x", 7, "station")
     assert dh.detections.loc["B"].isna().all()  # deployed (occasions from its set-up) but no effort
     assert dh.occasion_start.loc["B", 1] == pd.Timestamp("2024-01-01")
@@ -219,7 +234,9 @@ def test_relative_abundance_warns_about_events_on_days_without_operation(camtrap
 def test_naive_occupancy(camtrapr):
     _, _, operation, events = camtrapr
     occ = naive_occupancy(events, operation).set_index("scientificName")
-    assert occ["naive_occupancy"].to_dict() == pytest.approx({"EGY": 1 / 3, "MNE": 1 / 3, "PBE": 1.0, "TRA": 1 / 3, "VTA": 1.0})
+    assert occ["naive_occupancy"].to_dict() == pytest.approx(
+        {"EGY": 1 / 3, "MNE": 1 / 3, "PBE": 1.0, "TRA": 1 / 3, "VTA": 1.0}
+    )
     assert occ.loc["MNE", "n_stations_detected"] == 1 and occ.loc["MNE", "n_stations"] == 3
 
 
@@ -244,7 +261,7 @@ EXPECTED_CAPTURES = {
 def test_spatial_capture_history(camtrapr):
     _, _, operation, _ = camtrapr
     table = pd.read_csv(REF / "camtrapR-recordTableIndividualSample.csv")
-    records = observations_from_camtrapr(table, tz=TZ, individual_col="Individual")
+    records = observations_from_camtrapr(table, timezone=TZ, individual_col="Individual")
     events = independent_events(records, "60min", individual=True)
     assert len(events) == 18
     sch = spatial_capture_history(events, operation, "LeopardCat", occasion_length=10)
@@ -301,7 +318,9 @@ def test_effort_sums_to_trap_nights(spans, occasion_length, day1, n_events, seed
     start = dep["deploymentStart"].iloc[pick].reset_index(drop=True)
     length = (dep["deploymentEnd"] - dep["deploymentStart"]).iloc[pick].reset_index(drop=True)
     when = start + length * rng.uniform(0, 0.999, n_events + 1)
-    events = pd.DataFrame({"locationID": dep["locationID"].iloc[pick].to_numpy(), "scientificName": "x", "eventStart": when})
+    events = pd.DataFrame(
+        {"locationID": dep["locationID"].iloc[pick].to_numpy(), "scientificName": "x", "eventStart": when}
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # every event lies inside a deployment: none may be left out
         try:

@@ -26,13 +26,13 @@ def example(example_path: Path):
 
 def test_camtrapr_station_table_round_trips_effort(example):
     tz = "Europe/Brussels"
-    ct = camtrapr_station_table(example, tz=tz)
+    ct = camtrapr_station_table(example, timezone=tz)
     assert list(ct.columns[:2]) == ["Station", "Camera"] and len(ct) == len(example.deployments)
     assert ct.loc[ct["Camera"] == "00a2c20d", "Setup_date"].item() == "2020-05-30 04:57:37"
-    dep, problems = deployments_from_camtrapr(ct, tz=tz, camera_col="Camera", date_format="%Y-%m-%d %H:%M:%S")
+    dep, problems = deployments_from_camtrapr(ct, timezone=tz, camera_col="Camera", date_format="%Y-%m-%d %H:%M:%S")
     assert problems.empty
-    original = camera_operation(example.deployments, tz=tz)
-    pd.testing.assert_frame_equal(camera_operation(dep, tz=tz), original)
+    original = camera_operation(example.deployments, timezone=tz)
+    pd.testing.assert_frame_equal(camera_operation(dep, timezone=tz), original)
 
 
 def test_camtrapr_station_table_cameras_with_gaps():
@@ -46,7 +46,7 @@ def test_camtrapr_station_table_cameras_with_gaps():
             "deploymentEnd": pd.to_datetime(["2024-01-04 02:00", "2024-01-09 02:00", "2024-01-05 02:00"], utc=True),
         }
     )
-    ct = camtrapr_station_table(deployments, tz=tz, camera="camera")
+    ct = camtrapr_station_table(deployments, timezone=tz, camera="camera")
     assert ct.columns.tolist() == ["Station", "Camera", "Setup_date", "Retrieval_date", "Problem1_from", "Problem1_to"]
     assert ct.iloc[0].tolist() == [
         "L1",
@@ -56,9 +56,9 @@ def test_camtrapr_station_table_cameras_with_gaps():
         "2024-01-04 12:00:00",
         "2024-01-06 12:00:00",
     ]
-    dep, problems = deployments_from_camtrapr(ct, tz=tz, camera_col="Camera", date_format="%Y-%m-%d %H:%M:%S")
-    original = camera_operation(deployments, tz=tz)
-    via_r = camera_operation(dep, tz=tz, problems=problems)
+    dep, problems = deployments_from_camtrapr(ct, timezone=tz, camera_col="Camera", date_format="%Y-%m-%d %H:%M:%S")
+    original = camera_operation(deployments, timezone=tz)
+    via_r = camera_operation(dep, timezone=tz, problems=problems)
     deployed = original.notna()
     pd.testing.assert_frame_equal(via_r[deployed], original[deployed])
     assert via_r.loc["L1", "2024-01-05"] == 0 and np.isnan(original.loc["L1", "2024-01-05"])  # gap: 0 in camtrapR
@@ -66,12 +66,12 @@ def test_camtrapr_station_table_cameras_with_gaps():
 
 def test_camtrapr_record_table_round_trip(example):
     tz = "Europe/Brussels"
-    rt = camtrapr_record_table(example, tz=tz, threshold="30min")
+    rt = camtrapr_record_table(example, timezone=tz, threshold="30min")
     ev = independent_events(example.observations, "30min", deployments=example.deployments, media=example.media)
     assert len(rt) == len(ev)
     assert rt.columns.tolist()[:4] == ["Station", "Species", "DateTimeOriginal", "Date"]
     assert rt["FileName"].str.endswith(".JPG").all() and rt["Directory"].notna().all()
-    back = observations_from_camtrapr(rt, tz=tz, datetime_format="%Y-%m-%d %H:%M:%S")
+    back = observations_from_camtrapr(rt, timezone=tz, datetime_format="%Y-%m-%d %H:%M:%S")
     again = independent_events(back, "30min")
     key = ["locationID", "scientificName", "eventStart"]
     a = ev[key].astype({"locationID": str, "scientificName": str}).sort_values(key).reset_index(drop=True)
@@ -105,7 +105,7 @@ def test_camtrapr_record_table_delta_times():
 
     pkg = Package()
     pkg.deployments, pkg.observations, pkg.media = deployments, obs, None
-    rt = camtrapr_record_table(pkg, tz="UTC")
+    rt = camtrapr_record_table(pkg, timezone="UTC")
     assert rt["delta.time.secs"].tolist() == [0, 5400, 199800]
     assert rt["delta.time.mins"].tolist() == [0, 90, 3330]
     assert rt["delta.time.hours"].tolist() == [0, 1.5, 55.5]
@@ -114,13 +114,13 @@ def test_camtrapr_record_table_delta_times():
 
 
 def test_write_camtrapr_files(tmp_path, example):
-    paths = write_camtrapr(example, tmp_path / "r", tz="Europe/Brussels")
+    paths = write_camtrapr(example, tmp_path / "r", timezone="Europe/Brussels")
     assert sorted(paths) == ["camera_operation", "camtraps", "record_table"]
     op = pd.read_csv(paths["camera_operation"], index_col="Station")
-    expected = camtrapr_camera_operation(example, tz="Europe/Brussels")
+    expected = camtrapr_camera_operation(example, timezone="Europe/Brussels")
     np.testing.assert_allclose(op.to_numpy(), expected.to_numpy(), rtol=1e-5)
     assert op.columns[0] == "2020-05-30" and op.isna().any().any()
-    assert len(pd.read_csv(paths["record_table"])) == len(camtrapr_record_table(example, tz="Europe/Brussels"))
+    assert len(pd.read_csv(paths["record_table"])) == len(camtrapr_record_table(example, timezone="Europe/Brussels"))
 
 
 def test_doctests():

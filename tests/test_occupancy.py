@@ -807,7 +807,7 @@ def test_occupancy_data_shapes_and_nan_where_no_camera(small, sika):
     values = sika.y.to_numpy()
     assert set(np.unique(values[~np.isnan(values)])) == {0.0, 1.0}
     # NaN exactly where no camera worked on any day of the occasion (hand-made from the operation matrix)
-    op = camera_operation(study.deployments, tz=study.timezone).loc[stations].to_numpy()
+    op = camera_operation(study.deployments, timezone=study.timezone).loc[stations].to_numpy()
     pad = np.full((op.shape[0], 14 * 7 - op.shape[1]), np.nan)
     days = np.concatenate([op, pad], axis=1).reshape(op.shape[0], 14, 7)
     no_camera = np.all(np.isnan(days), axis=2)
@@ -830,7 +830,9 @@ def test_occupancy_data_standardises_with_the_stored_means_and_sds(small, sika):
     raw = sika.stations[list(occupancy.DEFAULT_COVARIATES)]
     np.testing.assert_allclose(sika.means[raw.columns], raw.mean(), rtol=1e-12)
     np.testing.assert_allclose(sika.sds[raw.columns], raw.std(ddof=1), rtol=1e-12)
-    np.testing.assert_allclose(sika.site_covs.to_numpy(), ((raw - sika.means[raw.columns]) / sika.sds[raw.columns]).to_numpy())
+    np.testing.assert_allclose(
+        sika.site_covs.to_numpy(), ((raw - sika.means[raw.columns]) / sika.sds[raw.columns]).to_numpy()
+    )
     np.testing.assert_allclose(sika.site_covs.mean(), 0.0, atol=1e-12)
     np.testing.assert_allclose(sika.site_covs.std(ddof=1), 1.0, rtol=1e-12)
     effort = sika.effort.to_numpy()
@@ -955,7 +957,12 @@ def sika_rn_slope(study) -> tuple[float, float, float, float]:
         data = occupancy.occupancy_data(study, SIKA, covariates=["prey_index", "forest_cover"], buffer_m=0)
         rn = occu_rn("~ effort ~ prey_index + forest_cover", *data)
         fit = occu("~ effort ~ prey_index + forest_cover", *data)
-    return rn.coef["lam(prey_index)"], rn.coef["lam(forest_cover)"], rn.se["lam(forest_cover)"], fit.coef["psi(prey_index)"]
+    return (
+        rn.coef["lam(prey_index)"],
+        rn.coef["lam(forest_cover)"],
+        rn.se["lam(forest_cover)"],
+        fit.coef["psi(prey_index)"],
+    )
 
 
 def test_simulated_study_recovers_the_sika_habitat_effect(small):
@@ -985,7 +992,12 @@ def leopard_use(truth: dict, stations: pd.DataFrame, k: float) -> np.ndarray:
 
 #: The simulator's habitat covariates of station use (nbtools.simulate, Species.habitat, standardised over
 #: the stations at their cells) as (raster, sign): "open" is 1 - forest cover.
-SIM_COVARIATES = {"forest": ("forest_cover", 1), "open": ("forest_cover", -1), "prey": ("prey_index", 1), "elevation": ("elevation", 1)}
+SIM_COVARIATES = {
+    "forest": ("forest_cover", 1),
+    "open": ("forest_cover", -1),
+    "prey": ("prey_index", 1),
+    "elevation": ("elevation", 1),
+}
 
 
 def simulated_habitat_effects(truth: dict) -> list[tuple[str, str, str, float]]:

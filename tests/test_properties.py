@@ -85,10 +85,14 @@ def _frame(name: str, rows: list[dict]) -> pd.DataFrame:
         if spec.enum is not None:
             columns[spec.name] = pd.Series(pd.Categorical(values, categories=list(spec.enum)))
         elif spec.type == "datetime":
-            columns[spec.name] = pd.Series(pd.to_datetime(pd.Series(values, dtype=object), utc=True)).astype("datetime64[ns, UTC]")
+            columns[spec.name] = pd.Series(pd.to_datetime(pd.Series(values, dtype=object), utc=True)).astype(
+                "datetime64[ns, UTC]"
+            )
         else:
             dtype = {"integer": "Int64", "number": "float64", "boolean": "boolean"}.get(spec.type, "string")
-            columns[spec.name] = pd.Series(pd.array(values, dtype=dtype if dtype != "float64" else "Float64")).astype(dtype)
+            columns[spec.name] = pd.Series(pd.array(values, dtype=dtype if dtype != "float64" else "Float64")).astype(
+                dtype
+            )
     frame = pd.DataFrame(columns)
     frame.index = pd.RangeIndex(2, 2 + len(rows), name="row")
     return frame
@@ -157,9 +161,13 @@ def packages(draw) -> CamtrapDP:
         {
             "individualID": pd.array(draw(st.lists(text, min_size=n_ind, max_size=n_ind, unique=True)), dtype="string"),
             "birthYear": pd.array([draw(st.none() | st.integers(1900, 2100)) for _ in range(n_ind)], dtype="Int64"),
-            "weight": pd.array([draw(st.none() | st.floats(0, 500)) for _ in range(n_ind)], dtype="Float64").astype("float64"),
+            "weight": pd.array([draw(st.none() | st.floats(0, 500)) for _ in range(n_ind)], dtype="Float64").astype(
+                "float64"
+            ),
             "collared": pd.array([draw(st.none() | st.booleans()) for _ in range(n_ind)], dtype="boolean"),
-            "firstSeen": pd.to_datetime(pd.Series([draw(moments) for _ in range(n_ind)], dtype="int64"), utc=True).astype("datetime64[ns, UTC]"),
+            "firstSeen": pd.to_datetime(
+                pd.Series([draw(moments) for _ in range(n_ind)], dtype="int64"), utc=True
+            ).astype("datetime64[ns, UTC]"),
         },
         index=pd.RangeIndex(2, 2 + n_ind, name="row"),
     )
@@ -217,8 +225,8 @@ def test_camera_operation_does_not_depend_on_row_order(rows, seed, zone) -> None
     )
     shuffled = dep.sample(frac=1, random_state=np.random.RandomState(seed))
     for by in ("locationID", "deploymentID"):
-        a = camera_operation(dep, by=by, tz=zone)
-        b = camera_operation(shuffled, by=by, tz=zone)
+        a = camera_operation(dep, by=by, timezone=zone)
+        b = camera_operation(shuffled, by=by, timezone=zone)
         pd.testing.assert_frame_equal(a.sort_index(), b.sort_index())
 
 
@@ -251,7 +259,9 @@ def test_circular_density_turns_with_the_data(x: np.ndarray, shift: float) -> No
     turned = (x + shift) % TWO_PI
     assert bandwidth(turned) == pytest.approx(bandwidth(x), rel=1e-9)
     at = np.linspace(0, TWO_PI, 37)
-    np.testing.assert_allclose(circular_density(turned, (at + shift) % TWO_PI), circular_density(x, at), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(
+        circular_density(turned, (at + shift) % TWO_PI), circular_density(x, at), rtol=1e-9, atol=1e-12
+    )
 
 
 @settings(max_examples=60, deadline=None)

@@ -344,8 +344,8 @@ def test_problem_periods_remove_the_silence_from_the_effort():
     f = check_deployments(study)
     problems = problem_periods(f)
     assert problems["deploymentID"].tolist() == ["L2-B"]
-    plain = trap_nights(camera_operation(study.deployments, by="deploymentID", tz=TZ))
-    fixed = trap_nights(camera_operation(study.deployments, by="deploymentID", tz=TZ, problems=problems))
+    plain = trap_nights(camera_operation(study.deployments, by="deploymentID", timezone=TZ))
+    fixed = trap_nights(camera_operation(study.deployments, by="deploymentID", timezone=TZ, problems=problems))
     lost = plain - fixed
     assert lost["L2-B"] == pytest.approx(f["days"].iloc[0], abs=1e-6)  # exactly the silent days
     assert lost.drop("L2-B").abs().max() == 0

@@ -33,7 +33,7 @@ def test_the_two_formulas_agree_within_three_minutes_over_a_year() -> None:
     """Meeus (overlap's) and the NOAA Fourier series (the simulator's) differ by about 2 minutes at most here
     (the module docstring says why both are kept); one tolerance for both events: 3 minutes."""
     dates = pd.date_range("2017-01-01", "2017-12-31", freq="D")
-    meeus = sun.sunrise_sunset(dates, *KEDROVAYA_PAD, tz=ZONE)  # local radians
+    meeus = sun.sunrise_sunset(dates, *KEDROVAYA_PAD, timezone=ZONE)  # local radians
     table = sun.sunrise_sunset_table(dates, *KEDROVAYA_PAD, ZONE)
     for event in ("sunrise", "sunset"):
         local = table[event].dt.tz_localize(None)

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import EXAMPLE, ROOT, read_rows, write_rows
 
 from nbtools.activity import time_of_day
 from nbtools.camtrapdp import read_camtrapdp
@@ -24,8 +25,6 @@ from nbtools.effort import camera_operation
 from nbtools.quality import check_deployments
 from nbtools.study import Study
 from nbtools.timezones import check_zone, choose_timezone, zones_at
-
-from conftest import EXAMPLE, ROOT, read_rows, write_rows
 
 REAL = Path(__file__).parent / "data" / "real"
 PANAMA = REAL / "ucsb-panama"
@@ -121,7 +120,8 @@ def test_example_written_in_utc_gets_europe_brussels_and_the_same_local_times(tm
     b = time_of_day(original.observations["eventStart"], original.timezone)
     np.testing.assert_allclose(np.asarray(a), np.asarray(b))
     pd.testing.assert_frame_equal(
-        camera_operation(study.deployments, tz=study.timezone), camera_operation(original.deployments, tz=original.timezone)
+        camera_operation(study.deployments, timezone=study.timezone),
+        camera_operation(original.deployments, timezone=original.timezone),
     )
     # what taking UTC for local time would have done: every hour of the day wrong by the offset (1-2 h)
     hours_utc = np.asarray(time_of_day(study.observations["eventStart"], "UTC")) * 24 / (2 * np.pi)
@@ -166,13 +166,20 @@ def test_real_package_with_media_four_hours_off_its_deployments():
     media = pd.read_csv(PANAMA / "media.csv", dtype=str)
     with_media = sorted(media["deploymentID"].unique())
     assert len(with_media) == 3 and media["timestamp"].str.endswith("-09:00").all()
-    assert sorted(shifts.loc[shifts["file"] == "media.csv", "message"].str.extract(r"deployment (\S+) written")[0]) == with_media
+    assert (
+        sorted(shifts.loc[shifts["file"] == "media.csv", "message"].str.extract(r"deployment (\S+) written")[0])
+        == with_media
+    )
     assert len(shifts) == 3 * 3  # media timestamp, observations eventStart and eventEnd, per deployment
     assert (shifts["value"] == "-09:00").all()
-    assert shifts["message"].str.contains(
-        "deployments.csv writes deployment .* at -05:00, and the study's time zone America/Panama is at -05:00 then: "
-        "a shift of -4 h"
-    ).all()
+    assert (
+        shifts["message"]
+        .str.contains(
+            "deployments.csv writes deployment .* at -05:00, and the study's time zone America/Panama is at -05:00 then: "
+            "a shift of -4 h"
+        )
+        .all()
+    )
     first = shifts[shifts["file"] == "media.csv"].sort_values("row").iloc[0]
     first_of = media.index[media["deploymentID"] == first["message"].split()[3]][0] + 2  # header is row 1
     assert first["row"] == first_of and first["field"] == "timestamp"
@@ -203,7 +210,9 @@ def test_offset_that_is_not_the_zones_that_year(tmp_path, example_copy):
     assert (row["file"], row["row"], row["field"], row["value"]) == ("deployments.csv", 2, "deploymentStart", "+03:00")
     assert "Europe/Brussels is at +02:00 then: a shift of +1 h" in row["message"]
     # the same table, read with the offsets only: written_offsets keeps both offsets of that deployment
-    offsets = written_offsets(pd.DataFrame(rows[1:], columns=rows[0], index=range(2, len(rows) + 1)), "deployments", "deployments.csv")
+    offsets = written_offsets(
+        pd.DataFrame(rows[1:], columns=rows[0], index=range(2, len(rows) + 1)), "deployments", "deployments.csv"
+    )
     dep = rows[1][rows[0].index("deploymentID")]
     assert sorted(offsets.loc[offsets["deploymentID"] == dep, "offset"]) == ["+02:00", "+03:00"]
 
@@ -211,17 +220,47 @@ def test_offset_that_is_not_the_zones_that_year(tmp_path, example_copy):
 def test_without_a_zone_tables_that_disagree_are_reported():
     offsets = pd.DataFrame(
         [
-            ["deployments", "deployments.csv", "d1", "deploymentStart", "-05:00", 1, 2, "2025-07-21T00:00:00-05:00", "2025-07-21T00:00:00-05:00"],
-            ["media", "media.csv", "d1", "timestamp", "-09:00", 30, 2, "2025-07-21T23:11:10-09:00", "2025-07-22T02:00:00-09:00"],
-            ["media", "media.csv", "d2", "timestamp", "-05:00", 3, 40, "2025-07-21T23:11:10-05:00", "2025-07-22T02:00:00-05:00"],
+            [
+                "deployments",
+                "deployments.csv",
+                "d1",
+                "deploymentStart",
+                "-05:00",
+                1,
+                2,
+                "2025-07-21T00:00:00-05:00",
+                "2025-07-21T00:00:00-05:00",
+            ],
+            [
+                "media",
+                "media.csv",
+                "d1",
+                "timestamp",
+                "-09:00",
+                30,
+                2,
+                "2025-07-21T23:11:10-09:00",
+                "2025-07-22T02:00:00-09:00",
+            ],
+            [
+                "media",
+                "media.csv",
+                "d2",
+                "timestamp",
+                "-05:00",
+                3,
+                40,
+                "2025-07-21T23:11:10-05:00",
+                "2025-07-22T02:00:00-05:00",
+            ],
         ],
         columns=["table", "file", "deploymentID", "column", "offset", "rows", "first_row", "first", "last"],
     )
     report = ValidationReport()
     found = check_offsets(offsets, report, zone=None)
-    assert found[["deploymentID", "file", "offset", "expected", "shift_hours", "rows", "first_row"]].values.tolist() == [
-        ["d1", "media.csv", "-09:00", "-05:00", -4.0, 30, 2]
-    ]
+    assert found[
+        ["deploymentID", "file", "offset", "expected", "shift_hours", "rows", "first_row"]
+    ].values.tolist() == [["d1", "media.csv", "-09:00", "-05:00", -4.0, 30, 2]]
     assert "deployments.csv writes deployment d1 at -05:00: a shift of -4 h" in report.problems[0].message
 
 
@@ -229,8 +268,28 @@ def test_a_clock_that_follows_daylight_saving_time_is_not_a_fault():
     """Media after the spring change at +02:00, their deployment at +01:00: both Brussels' offsets, same moments."""
     offsets = pd.DataFrame(
         [
-            ["deployments", "deployments.csv", "d1", "deploymentStart", "+01:00", 1, 2, "2021-03-27T21:38:18+01:00", "2021-03-27T21:38:18+01:00"],
-            ["media", "media.csv", "d1", "timestamp", "+02:00", 30, 2, "2021-03-29T10:00:00+02:00", "2021-04-10T02:00:00+02:00"],
+            [
+                "deployments",
+                "deployments.csv",
+                "d1",
+                "deploymentStart",
+                "+01:00",
+                1,
+                2,
+                "2021-03-27T21:38:18+01:00",
+                "2021-03-27T21:38:18+01:00",
+            ],
+            [
+                "media",
+                "media.csv",
+                "d1",
+                "timestamp",
+                "+02:00",
+                30,
+                2,
+                "2021-03-29T10:00:00+02:00",
+                "2021-04-10T02:00:00+02:00",
+            ],
         ],
         columns=["table", "file", "deploymentID", "column", "offset", "rows", "first_row", "first", "last"],
     )
@@ -240,7 +299,17 @@ def test_a_clock_that_follows_daylight_saving_time_is_not_a_fault():
 def test_utc_timestamps_are_never_compared():
     offsets = pd.DataFrame(
         [
-            ["deployments", "deployments.csv", "d1", "deploymentStart", "+02:00", 1, 2, "2020-06-01T10:00:00+02:00", "2020-06-01T10:00:00+02:00"],
+            [
+                "deployments",
+                "deployments.csv",
+                "d1",
+                "deploymentStart",
+                "+02:00",
+                1,
+                2,
+                "2020-06-01T10:00:00+02:00",
+                "2020-06-01T10:00:00+02:00",
+            ],
             ["media", "media.csv", "d1", "timestamp", "+00:00", 5, 2, "2020-06-01T09:00:00Z", "2020-06-02T09:00:00Z"],
         ],
         columns=["table", "file", "deploymentID", "column", "offset", "rows", "first_row", "first", "last"],

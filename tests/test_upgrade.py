@@ -50,7 +50,12 @@ def legacy_descriptor(**extra) -> dict:
     descriptor = {
         "profile": OLD + "camtrap-dp-profile.json",
         "resources": [
-            {"name": name, "path": f"{name}.csv", "profile": "tabular-data-resource", "schema": OLD + f"{name}-table-schema.json"}
+            {
+                "name": name,
+                "path": f"{name}.csv",
+                "profile": "tabular-data-resource",
+                "schema": OLD + f"{name}-table-schema.json",
+            }
             for name in ("deployments", "media", "observations")
         ],
     }
@@ -63,7 +68,10 @@ def legacy_descriptor(**extra) -> dict:
 
 def test_legacy_version_from_profile() -> None:
     assert legacy_version(legacy_descriptor()) == "0.1.6"
-    assert legacy_version({"profile": "https://raw.githubusercontent.com/tdwg/camtrap-dp/0.1.7/camtrap-dp-profile.json"}) == "0.1.7"
+    assert (
+        legacy_version({"profile": "https://raw.githubusercontent.com/tdwg/camtrap-dp/0.1.7/camtrap-dp-profile.json"})
+        == "0.1.7"
+    )
 
 
 def test_legacy_version_none_for_1_0_or_no_version() -> None:
@@ -86,7 +94,9 @@ def test_profile_and_core_schemas_set_to_1_0() -> None:
     descriptor["resources"].append({"name": "positions", "path": "positions.csv", "schema": {"fields": []}})
     new = upgrade_descriptor(descriptor)
     assert new["profile"] == PROFILE_URL
-    assert [r["schema"] for r in new["resources"][:3]] == [schema_url(n) for n in ("deployments", "media", "observations")]
+    assert [r["schema"] for r in new["resources"][:3]] == [
+        schema_url(n) for n in ("deployments", "media", "observations")
+    ]
     assert new["resources"][3]["schema"] == {"fields": []}  # extra resources as they were
     assert descriptor["profile"] == OLD + "camtrap-dp-profile.json"  # the input is not changed
 
@@ -100,7 +110,9 @@ def test_project_capture_method(old: str, new: str) -> None:
     assert project["captureMethod"] == [new]
 
 
-@pytest.mark.parametrize(("types", "individual"), [(["unmarked"], False), (["marked"], True), (["marked", "unmarked"], True)])
+@pytest.mark.parametrize(
+    ("types", "individual"), [(["unmarked"], False), (["marked"], True), (["marked", "unmarked"], True)]
+)
 def test_project_animal_types_to_individual_animals(types: list[str], individual: bool) -> None:
     project = upgrade_descriptor(legacy_descriptor(project={"animalTypes": types}))["project"]
     assert project["individualAnimals"] is individual
@@ -122,8 +134,13 @@ def test_project_extra_properties_kept() -> None:
 
 @pytest.mark.parametrize(
     ("old", "new"),
-    [("author", "contributor"), ("maintainer", "contributor"), ("wrangler", "contributor"), ("publisher", "publisher"),
-     ("contributor", "contributor")],
+    [
+        ("author", "contributor"),
+        ("maintainer", "contributor"),
+        ("wrangler", "contributor"),
+        ("publisher", "publisher"),
+        ("contributor", "contributor"),
+    ],
 )
 def test_contributor_roles(old: str, new: str) -> None:
     contributors = upgrade_descriptor(legacy_descriptor(contributors=[{"title": "A", "role": old}]))["contributors"]
@@ -146,16 +163,27 @@ def test_platform_becomes_a_source_when_there_is_none() -> None:
 
 
 def test_taxon_id_reference_dropped() -> None:
-    taxon = {"taxonID": "5BSG3", "taxonIDReference": "https://www.checklistbank.org/dataset/3LR", "scientificName": "Vulpes vulpes"}
+    taxon = {
+        "taxonID": "5BSG3",
+        "taxonIDReference": "https://www.checklistbank.org/dataset/3LR",
+        "scientificName": "Vulpes vulpes",
+    }
     new = upgrade_descriptor(legacy_descriptor(taxonomic=[taxon]))["taxonomic"]
     assert new == [{"taxonID": "5BSG3", "scientificName": "Vulpes vulpes"}]
 
 
 def test_vernacular_names_get_three_letter_keys() -> None:
     names = {"en": "red fox", "nl": "vos", "de": "Rotfuchs", "fr": "renard roux", "ru": "лисица", "xx": "?"}
-    new = upgrade_descriptor(legacy_descriptor(taxonomic=[{"scientificName": "Vulpes vulpes", "vernacularNames": names}]))
+    new = upgrade_descriptor(
+        legacy_descriptor(taxonomic=[{"scientificName": "Vulpes vulpes", "vernacularNames": names}])
+    )
     assert new["taxonomic"][0]["vernacularNames"] == {
-        "eng": "red fox", "nld": "vos", "deu": "Rotfuchs", "fra": "renard roux", "rus": "лисица", "xx": "?",
+        "eng": "red fox",
+        "nld": "vos",
+        "deu": "Rotfuchs",
+        "fra": "renard roux",
+        "rus": "лисица",
+        "xx": "?",
     }
 
 
@@ -170,7 +198,10 @@ def test_language_table_is_iso_639_2_t() -> None:
 
 
 def test_deployment_start_end_renamed_text_unchanged() -> None:
-    table = upgrade_table("deployments", cells({"deploymentID": ["d1"], "start": ["2017-10-02T19:06:43+01:00"], "end": ["2017-10-12T20:11:46+01:00"]}))
+    table = upgrade_table(
+        "deployments",
+        cells({"deploymentID": ["d1"], "start": ["2017-10-02T19:06:43+01:00"], "end": ["2017-10-12T20:11:46+01:00"]}),
+    )
     assert list(table.columns) == ["deploymentID", "deploymentStart", "deploymentEnd"]
     assert table.loc[2, "deploymentStart"] == "2017-10-02T19:06:43+01:00"
     assert table.loc[2, "deploymentEnd"] == "2017-10-12T20:11:46+01:00"
@@ -188,16 +219,30 @@ def test_tags_and_comments_renamed() -> None:
 
 
 def test_session_and_array_to_deployment_groups() -> None:
-    table = upgrade_table("deployments", cells({"deploymentID": ["d1", "d2", "d3"], "session": ["2019", "", "2020"], "array": ["A", "B", ""]}))
+    table = upgrade_table(
+        "deployments",
+        cells({"deploymentID": ["d1", "d2", "d3"], "session": ["2019", "", "2020"], "array": ["A", "B", ""]}),
+    )
     assert table["deploymentGroups"].tolist() == ["session:2019 | array:A", "array:B", "session:2020"]
     assert "session" not in table and "array" not in table
 
 
 def test_bait_use() -> None:
     kinds = ["none", "scent", "food", "visual", "acoustic", "other", ""]
-    table = upgrade_table("deployments", cells({"deploymentID": [f"d{i}" for i in range(7)], "baitUse": kinds, "tags": ["x:1", "", "", "", "", "", ""]}))
+    table = upgrade_table(
+        "deployments",
+        cells({"deploymentID": [f"d{i}" for i in range(7)], "baitUse": kinds, "tags": ["x:1", "", "", "", "", "", ""]}),
+    )
     assert table["baitUse"].tolist() == ["false", "true", "true", "true", "true", "true", ""]
-    assert table["deploymentTags"].tolist() == ["x:1", "bait:scent", "bait:food", "bait:visual", "bait:acoustic", "bait:other", ""]
+    assert table["deploymentTags"].tolist() == [
+        "x:1",
+        "bait:scent",
+        "bait:food",
+        "bait:visual",
+        "bait:acoustic",
+        "bait:other",
+        "",
+    ]
 
 
 def test_bait_kind_joins_existing_tags() -> None:
@@ -207,10 +252,22 @@ def test_bait_kind_joins_existing_tags() -> None:
 
 @pytest.mark.parametrize(
     ("old", "new"),
-    [("road paved", "roadPaved"), ("road dirt", "roadDirt"), ("trail hiking", "trailHiking"), ("trail game", "trailGame"),
-     ("road underpass", "roadUnderpass"), ("road overpass", "roadOverpass"), ("road bridge", "roadBridge"),
-     ("nest site", "nestSite"), ("water source", "waterSource"), ("fruiting tree", "fruitingTree"), ("none", ""),
-     ("culvert", "culvert"), ("burrow", "burrow"), ("carcass", "carcass")],
+    [
+        ("road paved", "roadPaved"),
+        ("road dirt", "roadDirt"),
+        ("trail hiking", "trailHiking"),
+        ("trail game", "trailGame"),
+        ("road underpass", "roadUnderpass"),
+        ("road overpass", "roadOverpass"),
+        ("road bridge", "roadBridge"),
+        ("nest site", "nestSite"),
+        ("water source", "waterSource"),
+        ("fruiting tree", "fruitingTree"),
+        ("none", ""),
+        ("culvert", "culvert"),
+        ("burrow", "burrow"),
+        ("carcass", "carcass"),
+    ],
 )
 def test_feature_type(old: str, new: str) -> None:
     table = upgrade_table("deployments", cells({"deploymentID": ["d1"], "featureType": [old]}))
@@ -218,13 +275,17 @@ def test_feature_type(old: str, new: str) -> None:
 
 
 def test_feature_type_other_goes_to_tags() -> None:
-    table = upgrade_table("deployments", cells({"deploymentID": ["d1"], "featureType": ["other"], "baitUse": ["scent"]}))
+    table = upgrade_table(
+        "deployments", cells({"deploymentID": ["d1"], "featureType": ["other"], "baitUse": ["scent"]})
+    )
     assert table.loc[2, "featureType"] == ""
     assert table.loc[2, "deploymentTags"] == "bait:scent | featureType:other"
 
 
 def test_a_1_0_column_already_in_the_file_wins() -> None:
-    table = upgrade_table("deployments", cells({"deploymentID": ["d1"], "start": ["old"], "deploymentStart": ["2020-01-01T00:00:00Z"]}))
+    table = upgrade_table(
+        "deployments", cells({"deploymentID": ["d1"], "start": ["old"], "deploymentStart": ["2020-01-01T00:00:00Z"]})
+    )
     assert table.loc[2, "deploymentStart"] == "2020-01-01T00:00:00Z"
     assert table.loc[2, "start"] == "old"  # kept as an extra column
 
@@ -233,7 +294,13 @@ def test_a_1_0_column_already_in_the_file_wins() -> None:
 
 
 @pytest.mark.parametrize(
-    ("old", "new"), [("motion detection", "activityDetection"), ("motionDetection", "activityDetection"), ("time lapse", "timeLapse"), ("", "")]
+    ("old", "new"),
+    [
+        ("motion detection", "activityDetection"),
+        ("motionDetection", "activityDetection"),
+        ("time lapse", "timeLapse"),
+        ("", ""),
+    ],
 )
 def test_media_capture_method(old: str, new: str) -> None:
     table = upgrade_table("media", cells({"mediaID": ["m1"], "captureMethod": [old]}))
@@ -241,18 +308,28 @@ def test_media_capture_method(old: str, new: str) -> None:
 
 
 def test_media_favourite_and_comments_renamed_sequence_id_kept() -> None:
-    table = upgrade_table("media", cells({"mediaID": ["m1"], "sequenceID": ["s1"], "favourite": ["true"], "comments": ["c"]}))
+    table = upgrade_table(
+        "media", cells({"mediaID": ["m1"], "sequenceID": ["s1"], "favourite": ["true"], "comments": ["c"]})
+    )
     assert list(table.columns) == ["mediaID", "sequenceID", "favorite", "mediaComments"]
     assert table.loc[2].tolist() == ["m1", "s1", "true", "c"]
 
 
 def test_sequence_times_compare_moments_and_keep_text() -> None:
-    media = cells({
-        "mediaID": ["m1", "m2", "m3", "m4", "m5"],
-        "sequenceID": ["s1", "s1", "s1", "s2", ""],
-        # 10:00+01:00 is 09:00Z (earliest), 09:30Z is the latest; the text is kept with its own offset
-        "timestamp": ["2020-05-01T09:10:00Z", "2020-05-01T10:00:00+01:00", "2020-05-01T09:30:00Z", "bad", "2020-05-01T08:00:00Z"],
-    })
+    media = cells(
+        {
+            "mediaID": ["m1", "m2", "m3", "m4", "m5"],
+            "sequenceID": ["s1", "s1", "s1", "s2", ""],
+            # 10:00+01:00 is 09:00Z (earliest), 09:30Z is the latest; the text is kept with its own offset
+            "timestamp": [
+                "2020-05-01T09:10:00Z",
+                "2020-05-01T10:00:00+01:00",
+                "2020-05-01T09:30:00Z",
+                "bad",
+                "2020-05-01T08:00:00Z",
+            ],
+        }
+    )
     times = sequence_times(media)
     assert times.loc["s1"].tolist() == ["2020-05-01T10:00:00+01:00", "2020-05-01T09:30:00Z"]
     assert "s2" not in times.index  # no readable timestamp
@@ -268,23 +345,40 @@ def observations(**columns: list[str]) -> pd.DataFrame:
 
 
 def test_sequence_id_to_event_id() -> None:
-    table = upgrade_table("observations", observations(sequenceID=["s1"], mediaID=[""], timestamp=["2020-05-01T09:00:00Z"]))
+    table = upgrade_table(
+        "observations", observations(sequenceID=["s1"], mediaID=[""], timestamp=["2020-05-01T09:00:00Z"])
+    )
     assert table.loc[2, "eventID"] == "s1" and "sequenceID" not in table
 
 
 def test_observation_level_from_media_id() -> None:
-    table = upgrade_table("observations", observations(mediaID=["m1", "", "NA"], timestamp=["2020-05-01T09:00:00Z"] * 3))
+    table = upgrade_table(
+        "observations", observations(mediaID=["m1", "", "NA"], timestamp=["2020-05-01T09:00:00Z"] * 3)
+    )
     assert table["observationLevel"].tolist() == ["media", "event", "event"]
 
 
 def test_event_times_from_the_media_of_the_sequence() -> None:
-    media = cells({"mediaID": ["m1", "m2", "m3"], "sequenceID": ["s1", "s1", "s1"],
-                   "timestamp": ["2020-05-01T10:00:05+01:00", "2020-05-01T10:00:00+01:00", "2020-05-01T10:01:07+01:00"]})
-    obs = observations(sequenceID=["s1", "s9", "s1"], mediaID=["", "", "m2"],
-                       timestamp=["2020-05-01T10:00:00+01:00", "2020-05-02T03:00:00+01:00", "2020-05-01T10:00:00+01:00"])
-    table = upgrade_tables({"deployments": cells({"deploymentID": ["d1"]}), "media": media, "observations": obs})["observations"]
+    media = cells(
+        {
+            "mediaID": ["m1", "m2", "m3"],
+            "sequenceID": ["s1", "s1", "s1"],
+            "timestamp": ["2020-05-01T10:00:05+01:00", "2020-05-01T10:00:00+01:00", "2020-05-01T10:01:07+01:00"],
+        }
+    )
+    obs = observations(
+        sequenceID=["s1", "s9", "s1"],
+        mediaID=["", "", "m2"],
+        timestamp=["2020-05-01T10:00:00+01:00", "2020-05-02T03:00:00+01:00", "2020-05-01T10:00:00+01:00"],
+    )
+    table = upgrade_tables({"deployments": cells({"deploymentID": ["d1"]}), "media": media, "observations": obs})[
+        "observations"
+    ]
     # event level with media: first and last media of the sequence
-    assert table.loc[2, ["eventStart", "eventEnd"]].tolist() == ["2020-05-01T10:00:00+01:00", "2020-05-01T10:01:07+01:00"]
+    assert table.loc[2, ["eventStart", "eventEnd"]].tolist() == [
+        "2020-05-01T10:00:00+01:00",
+        "2020-05-01T10:01:07+01:00",
+    ]
     # event level, sequence without media: the observation's own timestamp
     assert table.loc[3, ["eventStart", "eventEnd"]].tolist() == ["2020-05-02T03:00:00+01:00"] * 2
     # media level: its own timestamp
@@ -293,14 +387,35 @@ def test_event_times_from_the_media_of_the_sequence() -> None:
     assert table.attrs["upgraded_columns"]["eventStart"] == "timestamp"
 
 
-@pytest.mark.parametrize(("old", "new"), [("true", "setup"), ("True", "setup"), ("TRUE", "setup"), ("1", "setup"),
-                                          ("false", ""), ("False", ""), ("0", ""), ("", ""), ("maybe", "maybe")])
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("true", "setup"),
+        ("True", "setup"),
+        ("TRUE", "setup"),
+        ("1", "setup"),
+        ("false", ""),
+        ("False", ""),
+        ("0", ""),
+        ("", ""),
+        ("maybe", "maybe"),
+    ],
+)
 def test_camera_setup_to_camera_setup_type(old: str, new: str) -> None:
     table = upgrade_table("observations", observations(cameraSetup=[old], timestamp=["2020-05-01T09:00:00Z"]))
     assert table.loc[2, "cameraSetupType"] == new and "cameraSetup" not in table
 
 
-@pytest.mark.parametrize(("old", "new"), [("offspring", "juvenile"), ("unknown", ""), ("adult", "adult"), ("subadult", "subadult"), ("juvenile", "juvenile")])
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("offspring", "juvenile"),
+        ("unknown", ""),
+        ("adult", "adult"),
+        ("subadult", "subadult"),
+        ("juvenile", "juvenile"),
+    ],
+)
 def test_life_stage(old: str, new: str) -> None:
     assert upgrade_table("observations", observations(lifeStage=[old])).loc[2, "lifeStage"] == new
 
@@ -312,8 +427,14 @@ def test_sex(old: str, new: str) -> None:
 
 @pytest.mark.parametrize(
     ("old", "new"),
-    [("behaviour", "behavior"), ("classificationConfidence", "classificationProbability"), ("comments", "observationComments"),
-     ("speed", "individualSpeed"), ("radius", "individualPositionRadius"), ("angle", "individualPositionAngle")],
+    [
+        ("behaviour", "behavior"),
+        ("classificationConfidence", "classificationProbability"),
+        ("comments", "observationComments"),
+        ("speed", "individualSpeed"),
+        ("radius", "individualPositionRadius"),
+        ("angle", "individualPositionAngle"),
+    ],
 )
 def test_observation_renames_keep_values(old: str, new: str) -> None:
     table = upgrade_table("observations", observations(**{old: ["0.5841586781"]}))
@@ -322,11 +443,23 @@ def test_observation_renames_keep_values(old: str, new: str) -> None:
 
 
 def test_unchanged_terms_and_extra_columns_kept() -> None:
-    obs = observations(observationType=["animal"], classificationMethod=["machine"], count=["2"], taxonID=["5BSG3"],
-                       countNew=["1"], _id=["x"])
+    obs = observations(
+        observationType=["animal"],
+        classificationMethod=["machine"],
+        count=["2"],
+        taxonID=["5BSG3"],
+        countNew=["1"],
+        _id=["x"],
+    )
     table = upgrade_table("observations", obs)
-    for column, value in {"observationType": "animal", "classificationMethod": "machine", "count": "2", "taxonID": "5BSG3",
-                          "countNew": "1", "_id": "x"}.items():
+    for column, value in {
+        "observationType": "animal",
+        "classificationMethod": "machine",
+        "count": "2",
+        "taxonID": "5BSG3",
+        "countNew": "1",
+        "_id": "x",
+    }.items():
         assert table.loc[2, column] == value
 
 
@@ -348,20 +481,39 @@ def small_legacy(tmp_path: Path) -> Path:
     folder = tmp_path / "legacy"
     folder.mkdir()
     (folder / "datapackage.json").write_text(json.dumps(legacy_descriptor(project={"title": "t"})), encoding="utf-8")
-    write_rows(folder / "deployments.csv", [
-        ["deploymentID", "locationID", "longitude", "latitude", "start", "end", "baitUse"],
-        ["d1", "L1", "5.0", "51.0", "2020-05-01T00:00:00+02:00", "2020-05-10T00:00:00+02:00", "lots"],
-    ])
-    write_rows(folder / "media.csv", [
-        ["mediaID", "deploymentID", "sequenceID", "captureMethod", "timestamp", "filePath", "fileMediatype"],
-        ["m1", "d1", "s1", "motion detection", "2020-05-02T10:00:00+02:00", "a.jpg", "image/jpeg"],
-        ["m2", "d1", "s1", "motion detection", "2020-05-02T10:00:09+02:00", "b.jpg", "image/jpeg"],
-    ])
-    write_rows(folder / "observations.csv", [
-        ["observationID", "deploymentID", "sequenceID", "mediaID", "timestamp", "observationType", "scientificName", "count", "angle"],
-        ["o1", "d1", "s1", "", "2020-05-02T10:00:00+02:00", "animal", "Vulpes vulpes", "1", "120"],
-        ["o2", "d1", "s2", "", "2020-05-03", "animal", "Vulpes vulpes", "1", ""],
-    ])
+    write_rows(
+        folder / "deployments.csv",
+        [
+            ["deploymentID", "locationID", "longitude", "latitude", "start", "end", "baitUse"],
+            ["d1", "L1", "5.0", "51.0", "2020-05-01T00:00:00+02:00", "2020-05-10T00:00:00+02:00", "lots"],
+        ],
+    )
+    write_rows(
+        folder / "media.csv",
+        [
+            ["mediaID", "deploymentID", "sequenceID", "captureMethod", "timestamp", "filePath", "fileMediatype"],
+            ["m1", "d1", "s1", "motion detection", "2020-05-02T10:00:00+02:00", "a.jpg", "image/jpeg"],
+            ["m2", "d1", "s1", "motion detection", "2020-05-02T10:00:09+02:00", "b.jpg", "image/jpeg"],
+        ],
+    )
+    write_rows(
+        folder / "observations.csv",
+        [
+            [
+                "observationID",
+                "deploymentID",
+                "sequenceID",
+                "mediaID",
+                "timestamp",
+                "observationType",
+                "scientificName",
+                "count",
+                "angle",
+            ],
+            ["o1", "d1", "s1", "", "2020-05-02T10:00:00+02:00", "animal", "Vulpes vulpes", "1", "120"],
+            ["o2", "d1", "s2", "", "2020-05-03", "animal", "Vulpes vulpes", "1", ""],
+        ],
+    )
     return folder
 
 
@@ -370,9 +522,13 @@ def test_small_legacy_package_findings_name_row_and_original_column(small_legacy
     assert pkg.upgraded_from == "0.1.6"
     problems = pkg.report.problems
     # a baitUse value 0.1.6 did not have: passed on, reported where it is
-    assert any(p.file == "deployments.csv" and p.row == 2 and p.field == "baitUse" and p.severity == "error" for p in problems)
+    assert any(
+        p.file == "deployments.csv" and p.row == 2 and p.field == "baitUse" and p.severity == "error" for p in problems
+    )
     # an angle outside 1.0's range: row 2 of observations.csv, field individualPositionAngle, from column angle
-    angle = [p for p in problems if p.file == "observations.csv" and p.row == 2 and p.field == "individualPositionAngle"]
+    angle = [
+        p for p in problems if p.file == "observations.csv" and p.row == 2 and p.field == "individualPositionAngle"
+    ]
     assert angle and all("angle" in p.message for p in angle) and angle[0].severity == "error"
     # a timestamp without a time and offset, in a sequence without media: eventStart of row 3, from column timestamp
     start = [p for p in problems if p.file == "observations.csv" and p.row == 3 and p.field == "eventStart"]
@@ -402,7 +558,10 @@ def real():
 @pytest.fixture(scope="module")
 def raw() -> dict[str, pd.DataFrame]:
     """The raw CSV files, read with plain pandas (text), independently of nbtools."""
-    return {name: pd.read_csv(REAL / f"{name}.csv", dtype=str, keep_default_na=False) for name in ("deployments", "media", "observations")}
+    return {
+        name: pd.read_csv(REAL / f"{name}.csv", dtype=str, keep_default_na=False)
+        for name in ("deployments", "media", "observations")
+    }
 
 
 def test_real_package_is_upgraded_from_0_1_6(real) -> None:
@@ -439,12 +598,18 @@ def test_real_event_times_are_the_first_and_last_media_of_each_sequence(real, ra
     # The same moments as Agouti's own Camtrap DP 1.0 export of this project (rem-test-20241111152200,
     # MarcusRowcliffe/camtrapDensity, Supporting_files/): sequence a0d43340 = event 2c0764bd, 9d23d5e7 kept its ID.
     first = real.observations.set_index("eventID")
-    assert first.loc["a0d43340-d884-445a-b362-1d003621414c", "eventEnd"].iloc[0] == pd.Timestamp("2017-10-02T19:08:05+01:00")
+    assert first.loc["a0d43340-d884-445a-b362-1d003621414c", "eventEnd"].iloc[0] == pd.Timestamp(
+        "2017-10-02T19:08:05+01:00"
+    )
     assert first.loc["9d23d5e7-25f8-479b-8d9c-7a32d14bc070", "eventEnd"] == pd.Timestamp("2017-10-24T06:12:03+01:00")
 
 
 def test_real_rem_columns_carried_over(real, raw) -> None:
-    for old, new in (("speed", "individualSpeed"), ("radius", "individualPositionRadius"), ("angle", "individualPositionAngle")):
+    for old, new in (
+        ("speed", "individualSpeed"),
+        ("radius", "individualPositionRadius"),
+        ("angle", "individualPositionAngle"),
+    ):
         expected = pd.to_numeric(raw["observations"][old].replace("", np.nan))
         assert np.allclose(real.observations[new].to_numpy(dtype=float), expected.to_numpy(dtype=float), equal_nan=True)
 
@@ -463,13 +628,15 @@ def test_real_independent_events_match_a_count_by_hand(real, raw) -> None:
         times = group["moment"].sort_values()
         count += 1 + int((times.diff() >= pd.Timedelta("30min")).sum())
     assert len(events) == count
-    assert count == 15  # also counted on paper from observations.csv: 2 + 2 foxes at S01, S02; 9 foxes, 2 hedgehogs at S03
+    assert (
+        count == 15
+    )  # also counted on paper from observations.csv: 2 + 2 foxes at S01, S02; 9 foxes, 2 hedgehogs at S03
 
 
 def test_real_study_effort_and_activity(raw) -> None:
     study = Study.from_camtrapdp(REAL)
     assert study.timezone == "Europe/London"
-    operation = camera_operation(study.deployments, tz=study.timezone)
+    operation = camera_operation(study.deployments, timezone=study.timezone)
     nights = trap_nights(operation)
     # By hand: per location, the length in days of the union of its deployments' [start, end].
     deployments = raw["deployments"].assign(
@@ -489,8 +656,10 @@ def test_real_study_effort_and_activity(raw) -> None:
         expected[location] = total / pd.Timedelta(days=1)
     assert nights.to_dict() == pytest.approx(expected, abs=1e-9)
     assert 20 < nights.sum() < 40  # four cameras for about a week each, two of them together at S03
-    by_camera = trap_nights(camera_operation(study.deployments, by="deploymentID", tz=study.timezone))
-    per_deployment = ((deployments["end"] - deployments["start"]) / pd.Timedelta(days=1)).set_axis(deployments["deploymentID"])
+    by_camera = trap_nights(camera_operation(study.deployments, by="deploymentID", timezone=study.timezone))
+    per_deployment = ((deployments["end"] - deployments["start"]) / pd.Timedelta(days=1)).set_axis(
+        deployments["deploymentID"]
+    )
     assert by_camera.to_dict() == pytest.approx(per_deployment.to_dict(), abs=1e-9)
 
     # Time of day of the first fox: 19:06:43 on the cameras' clocks (+01:00, British Summer Time).

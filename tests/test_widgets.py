@@ -79,7 +79,7 @@ def test_species_choice_gives_the_rai_of_relative_abundance(study: Study, explor
     try:
         r = explorer.result
         sub, events = _events(study, [LEOPARD, TIGER], 30)
-        operation = camera_operation(sub.deployments, tz=sub.timezone)
+        operation = camera_operation(sub.deployments, timezone=sub.timezone)
         expected = relative_abundance(events, operation, species=[LEOPARD, TIGER])
         pd.testing.assert_frame_equal(r.rai.reset_index(drop=True), expected.reset_index(drop=True))
         survey = relative_abundance(events, operation, species=[LEOPARD, TIGER], by="survey").set_index(
@@ -104,7 +104,7 @@ def test_date_range_gives_the_subset_study(study: Study, explorer: StudyExplorer
         r = explorer.result
         assert (r.start, r.end) == ("2017-03-01", "2017-06-01")
         sub, events = _events(study, [LEOPARD], 30, "2017-03-01", "2017-06-01")
-        operation = camera_operation(sub.deployments, tz=sub.timezone)
+        operation = camera_operation(sub.deployments, timezone=sub.timezone)
         pd.testing.assert_frame_equal(r.operation, operation)
         pd.testing.assert_series_equal(_counts(r.events), _counts(events))
         local = r.events["eventStart"].dt.tz_convert(study.timezone)
@@ -182,7 +182,7 @@ def test_clock_or_sun_switches_times_as_sun_time_says(act: ActivityExplorer, tim
         np.testing.assert_array_equal(clock, leo["time_rad"].to_numpy())
         assert not np.allclose(clock, sun)
         again = activity.sun_time(
-            clock, leo["eventStart"], leo["latitude"].to_numpy(), leo["longitude"].to_numpy(), tz=study.timezone
+            clock, leo["eventStart"], leo["latitude"].to_numpy(), leo["longitude"].to_numpy(), timezone=study.timezone
         )
         np.testing.assert_allclose(again, sun, atol=1e-12)
         c = activity.times_by_species(times, "time_rad", species=[LEOPARD, TIGER])

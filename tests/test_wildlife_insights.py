@@ -49,7 +49,10 @@ def test_day_first_column():
     found = detect_timestamp_format(cells)
     assert (found.order, found.assumed, found.day_first, found.month_first) == ("day-first", False, (1,), ())
     assert read_clock_times(cells, found).tolist() == [
-        pd.Timestamp("2019-05-05 17:21:33"), pd.Timestamp("2019-04-28 00:32:10"), pd.Timestamp("2019-04-05 08:00")]
+        pd.Timestamp("2019-05-05 17:21:33"),
+        pd.Timestamp("2019-04-28 00:32:10"),
+        pd.Timestamp("2019-04-05 08:00"),
+    ]
     assert found.other_order_format() == "%m/%d/%Y %H:%M:%S"
 
 
@@ -58,7 +61,10 @@ def test_undecidable_column_is_month_first_and_says_so():
     found = detect_timestamp_format(cells)
     assert (found.order, found.assumed) == ("month-first", True)
     assert read_clock_times(cells, found).tolist() == [
-        pd.Timestamp("2019-05-04 10:00"), pd.Timestamp("2019-01-02"), pd.Timestamp("2019-12-11 23:59:59")]
+        pd.Timestamp("2019-05-04 10:00"),
+        pd.Timestamp("2019-01-02"),
+        pd.Timestamp("2019-12-11 23:59:59"),
+    ]
     other = detect_timestamp_format(cells, default="day-first")
     assert (other.order, other.assumed) == ("day-first", True)
     assert read_clock_times(cells, other).iloc[0] == pd.Timestamp("2019-04-05 10:00")
@@ -67,10 +73,18 @@ def test_undecidable_column_is_month_first_and_says_so():
 def test_one_cell_anywhere_decides_a_long_column():
     cells = pd.Series(["3/4/19 10:00"] * 20_000 + ["2/3/2019 8:15 AM"] * 5_000 + ["30/4/19 10:00"])
     found = detect_timestamp_format(cells)
-    assert (found.order, found.assumed, found.day_first, found.example) == ("day-first", False, (25_000,), "30/4/19 10:00")
+    assert (found.order, found.assumed, found.day_first, found.example) == (
+        "day-first",
+        False,
+        (25_000,),
+        "30/4/19 10:00",
+    )
     clock = read_clock_times(cells, found)
     assert clock.iloc[[0, 20_000, 25_000]].tolist() == [
-        pd.Timestamp("2019-04-03 10:00"), pd.Timestamp("2019-03-02 08:15"), pd.Timestamp("2019-04-30 10:00")]
+        pd.Timestamp("2019-04-03 10:00"),
+        pd.Timestamp("2019-03-02 08:15"),
+        pd.Timestamp("2019-04-30 10:00"),
+    ]
 
 
 def test_columns_without_dates_to_order():
@@ -80,8 +94,9 @@ def test_columns_without_dates_to_order():
 
 
 def test_mixed_orders_are_a_conflict_naming_the_cells():
-    found = detect_timestamp_format(pd.Series(["13/5/19 10:00", "5/13/19 10:00", "1/1/19 00:00", "14/5/19 10:00"],
-                                              index=[2, 3, 4, 5]))
+    found = detect_timestamp_format(
+        pd.Series(["13/5/19 10:00", "5/13/19 10:00", "1/1/19 00:00", "14/5/19 10:00"], index=[2, 3, 4, 5])
+    )
     assert found.order == "mixed" and found.conflict
     assert found.day_first == (2, 5) and found.month_first == (3,)
 
@@ -91,23 +106,30 @@ def test_a_given_format_wins():
     assert found.order == "given" and not found.assumed and not found.conflict
     assert found.formats == ("%d/%m/%y %H:%M", "%d/%m/%y", ISO8601)
     clock = read_clock_times(["5/4/19 10:00", "4/28/19 00:32", "6/4/19", "2019-04-07 10:00:00"], found)
-    assert clock.tolist() == [pd.Timestamp("2019-04-05 10:00"), pd.NaT, pd.Timestamp("2019-04-06"),
-                              pd.Timestamp("2019-04-07 10:00")]
+    assert clock.tolist() == [
+        pd.Timestamp("2019-04-05 10:00"),
+        pd.NaT,
+        pd.Timestamp("2019-04-06"),
+        pd.Timestamp("2019-04-07 10:00"),
+    ]
 
 
-@pytest.mark.parametrize(("cell", "expected"), [
-    ("2019-05-05 17:21:00", "2019-05-05 17:21:00"),
-    ("2019-05-05T17:21", "2019-05-05 17:21:00"),
-    ("2019-05-05", "2019-05-05 00:00:00"),
-    ("5/5/19 17:21", "2019-05-05 17:21:00"),
-    ("5/5/2019 17:21", "2019-05-05 17:21:00"),
-    ("05/05/2019 17:21:33", "2019-05-05 17:21:33"),
-    ("5/5/19 17:21:33", "2019-05-05 17:21:33"),
-    ("5/5/19 5:21 PM", "2019-05-05 17:21:00"),
-    ("5/5/2019", "2019-05-05 00:00:00"),
-    ("05.05.19 17:21", "2019-05-05 17:21:00"),
-    ("1/2/99 0:05", "1999-01-02 00:05:00"),  # %y: 69-99 are the 1900s
-])
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ("2019-05-05 17:21:00", "2019-05-05 17:21:00"),
+        ("2019-05-05T17:21", "2019-05-05 17:21:00"),
+        ("2019-05-05", "2019-05-05 00:00:00"),
+        ("5/5/19 17:21", "2019-05-05 17:21:00"),
+        ("5/5/2019 17:21", "2019-05-05 17:21:00"),
+        ("05/05/2019 17:21:33", "2019-05-05 17:21:33"),
+        ("5/5/19 17:21:33", "2019-05-05 17:21:33"),
+        ("5/5/19 5:21 PM", "2019-05-05 17:21:00"),
+        ("5/5/2019", "2019-05-05 00:00:00"),
+        ("05.05.19 17:21", "2019-05-05 17:21:00"),
+        ("1/2/99 0:05", "1999-01-02 00:05:00"),  # %y: 69-99 are the 1900s
+    ],
+)
 def test_forms_with_two_or_four_digit_years_with_or_without_seconds(cell, expected):
     found = detect_timestamp_format([cell])
     assert read_clock_times([cell], found).iloc[0] == pd.Timestamp(expected)
@@ -124,8 +146,11 @@ def test_clock_to_utc_reads_offsets_as_moments():
     cells = pd.Series(["4/28/19 00:32", "2019-04-28T00:32:00+03:00", "2019-04-28T00:32:00Z", None])
     found = detect_timestamp_format(cells)
     utc = clock_to_utc(cells, read_clock_times(cells, found), "Africa/Nairobi")
-    assert utc.tolist()[:3] == [pd.Timestamp("2019-04-27 21:32", tz="UTC"), pd.Timestamp("2019-04-27 21:32", tz="UTC"),
-                                pd.Timestamp("2019-04-28 00:32", tz="UTC")]
+    assert utc.tolist()[:3] == [
+        pd.Timestamp("2019-04-27 21:32", tz="UTC"),
+        pd.Timestamp("2019-04-27 21:32", tz="UTC"),
+        pd.Timestamp("2019-04-28 00:32", tz="UTC"),
+    ]
     assert pd.isna(utc.iloc[3]) and str(utc.dtype) == "datetime64[ns, UTC]"
 
 
@@ -213,7 +238,7 @@ def test_dakatcha_study_events_and_effort(dakatcha):
     assert len(study.deployments) == 5 and len(study.observations) == 49
     events = independent_events(study.observations, threshold="30min", deployments=study.deployments)
     assert 0 < len(events) <= 49
-    operation = camera_operation(study.deployments, tz=study.timezone)
+    operation = camera_operation(study.deployments, timezone=study.timezone)
     assert operation.shape[0] == 5 and (operation.fillna(0).to_numpy() >= 0).all()
     assert operation.notna().to_numpy().sum() > 100  # 5 cameras out for 25 to 59 days each
 

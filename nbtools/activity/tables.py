@@ -13,6 +13,8 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.stats import norm
 from tqdm.auto import tqdm
 
+from nbtools._deprecate import renamed_parameters
+
 from .._time import datetime_index
 from ..sun import double_anchor, sunrise_sunset
 from .bootstrap import bootstrap_ci, bootstrap_overlap
@@ -64,10 +66,11 @@ def _station_coordinates(events: pd.DataFrame, deployments: pd.DataFrame) -> tup
     return coords["latitude"].to_numpy(), coords["longitude"].to_numpy()
 
 
+@renamed_parameters(tz="timezone")
 def event_times(
     events: pd.DataFrame,
     deployments: pd.DataFrame,
-    tz: str | object,
+    timezone: str | object,
     *,
     time_column: str = "eventStart",
     within_deployment: bool = True,
@@ -82,7 +85,7 @@ def event_times(
     deployments : pandas.DataFrame
         Camtrap DP deployments with ``latitude``, ``longitude`` (decimal degrees) and, for
         ``within_deployment``, ``deploymentStart`` and ``deploymentEnd``.
-    tz : str or tzinfo
+    timezone : str or tzinfo
         The study's time zone (``Study.timezone``), in which clock times are taken.
     time_column : str, default "eventStart"
         Column of timezone-aware times.
@@ -101,7 +104,7 @@ def event_times(
 
     Notes
     -----
-    Clock time is :func:`time_of_day` in ``tz``; sun time is :func:`sun_time` (double anchoring, as
+    Clock time is :func:`time_of_day` in ``timezone``; sun time is :func:`sun_time` (double anchoring, as
     ``overlap::sunTime``) with the NOAA sunrise and sunset of the event's local date at its own station,
     so a study spanning seasons or a wide area lines up on the sun.
 
@@ -118,13 +121,13 @@ def event_times(
     >>> (t[["time_rad", "sun_rad"]] * 24 / (2 * 3.141592653589793)).round(2).values.tolist()
     [[12.0, 11.01], [22.0, 19.46]]
     """
-    return _event_times(events, deployments, tz, time_column, within_deployment, stacklevel=3)
+    return _event_times(events, deployments, timezone, time_column, within_deployment, stacklevel=3)
 
 
 def _event_times(
     events: pd.DataFrame,
     deployments: pd.DataFrame,
-    tz: str | object,
+    timezone: str | object,
     time_column: str,
     within_deployment: bool,
     stacklevel: int,
@@ -160,9 +163,9 @@ def _event_times(
     stamps = datetime_index(out[time_column], time_column)
     if stamps.tz is None:
         raise ValueError(f"{time_column} is timezone-naive; localise it first (e.g. .dt.tz_localize('UTC'))")
-    clock = np.asarray(time_of_day(stamps, tz), dtype=float)
+    clock = np.asarray(time_of_day(stamps, timezone), dtype=float)
     if len(out):
-        sr = sunrise_sunset(stamps, lat, lon, tz)
+        sr = sunrise_sunset(stamps, lat, lon, timezone)
         rise, sset = sr["sunrise"].to_numpy(), sr["sunset"].to_numpy()
     else:
         rise = sset = np.empty(0)

@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
+from nbtools._deprecate import renamed_parameters
+
 from .._time import SECONDS_PER_DAY, datetime_index
 from ..sun import sun_time, sunrise_sunset
 from .inputs import TWO_PI
@@ -22,7 +24,8 @@ __all__ = ["sun_time", "sunrise_sunset", "time_of_day"]
 # ---------------------------------------------------------------------------------------------------------
 
 
-def time_of_day(timestamps: ArrayLike, tz: str | object) -> NDArray[np.float64] | pd.Series:
+@renamed_parameters(tz="timezone")
+def time_of_day(timestamps: ArrayLike, timezone: str | object) -> NDArray[np.float64] | pd.Series:
     """Clock time of day in radians, in the study's time zone.
 
     Parameters
@@ -30,7 +33,7 @@ def time_of_day(timestamps: ArrayLike, tz: str | object) -> NDArray[np.float64] 
     timestamps : sequence of timezone-aware datetimes
         For example ``observations["eventStart"]`` (UTC in the data model). Naive timestamps are refused,
         because their zone is a guess.
-    tz : str or tzinfo
+    timezone : str or tzinfo
         The study's time zone, e.g. ``"Asia/Vladivostok"``. The local wall-clock time is used, so on a day
         with a daylight-saving change 07:00 is still 7/24 of the circle.
 
@@ -64,7 +67,7 @@ def time_of_day(timestamps: ArrayLike, tz: str | object) -> NDArray[np.float64] 
             "timestamps are timezone-naive; localise them first (e.g. s.dt.tz_localize('UTC')) so that the "
             "time of day can be taken in the study's zone"
         )
-    wall = idx.tz_convert(tz).tz_localize(None)
+    wall = idx.tz_convert(timezone).tz_localize(None)
     seconds = np.asarray((wall - wall.floor("D")).total_seconds(), dtype=float)
     rad = seconds / SECONDS_PER_DAY * TWO_PI
     if isinstance(timestamps, pd.Series):

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import pandas as pd
 
+from nbtools._deprecate import renamed_parameters
+
 __all__ = ["observations_from_camtrapr"]
 
 
+@renamed_parameters(tz="timezone")
 def observations_from_camtrapr(
     record_table: pd.DataFrame,
-    tz: str,
+    timezone: str,
     station_col: str = "Station",
     species_col: str = "Species",
     datetime_col: str = "DateTimeOriginal",
@@ -23,7 +26,7 @@ def observations_from_camtrapr(
     ----------
     record_table : DataFrame
         camtrapR ``recordTable`` / ``recordTableIndividual`` output (one row per record).
-    tz : str
+    timezone : str
         Time zone of the record times (camtrapR's ``timeZone``), e.g. ``"Asia/Kuala_Lumpur"``.
     station_col, species_col, datetime_col : str
         Column names as in camtrapR (``stationCol``, ``speciesCol``, ``recordDateTimeCol``).
@@ -44,7 +47,7 @@ def observations_from_camtrapr(
     --------
     >>> import pandas as pd
     >>> rt = pd.DataFrame({"Station": ["A"], "Species": ["PBE"], "DateTimeOriginal": ["2009-04-21 00:40:00"]})
-    >>> observations_from_camtrapr(rt, tz="Asia/Kuala_Lumpur")["eventStart"].iloc[0]
+    >>> observations_from_camtrapr(rt, timezone="Asia/Kuala_Lumpur")["eventStart"].iloc[0]
     Timestamp('2009-04-20 16:40:00+0000', tz='UTC')
     """
     for col in (station_col, species_col, datetime_col):
@@ -56,7 +59,7 @@ def observations_from_camtrapr(
         raise ValueError(
             f"{int(when.isna().sum())} values of {datetime_col!r} do not match {datetime_format!r} (rows {bad})"
         )
-    when = when.dt.tz_localize(tz, ambiguous="raise", nonexistent="raise").dt.tz_convert("UTC")
+    when = when.dt.tz_localize(timezone, ambiguous="raise", nonexistent="raise").dt.tz_convert("UTC")
     station = record_table[station_col].astype(str)
     deployment = station if camera_col is None else station + "__CAM_" + record_table[camera_col].astype(str)
     out = pd.DataFrame(

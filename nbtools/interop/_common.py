@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from nbtools._deprecate import renamed_parameters
+
 from ..camtrapdp import CamtrapDP, ValidationReport, read_camtrapdp, write_camtrapdp
 from ..camtrapdp.schemas import field_specs, table_schema
 
@@ -190,10 +192,11 @@ def tables_of(source: Any, name: str) -> pd.DataFrame:
     return table
 
 
-def package_timezone(package: Any, tz: str | None) -> str:
-    """The cameras' time zone: ``tz`` if given, else the study's zone or the package's UTC offset, else UTC."""
-    if tz:
-        return tz
+@renamed_parameters(tz="timezone")
+def package_timezone(package: Any, timezone: str | None) -> str:
+    """The cameras' time zone: ``timezone`` if given, else the study's zone or the package's UTC offset, else UTC."""
+    if timezone:
+        return timezone
     zone = getattr(package, "timezone", None) or getattr(package, "utc_offset", None)
     return str(zone) if zone else "UTC"
 

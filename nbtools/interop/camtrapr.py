@@ -35,6 +35,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from nbtools._deprecate import renamed_parameters
+
 from ..effort import camera_operation
 from ..events import DEFAULT_THRESHOLD, independent_events
 from ._common import InteropError, package_timezone, tables_of
@@ -55,10 +57,11 @@ def _local_text(values: pd.Series, tz: str, fmt: str = DATETIME_FORMAT) -> pd.Se
     return values.dt.tz_convert(tz).dt.strftime(fmt).astype(object).where(values.notna(), None)
 
 
+@renamed_parameters(tz="timezone")
 def camtrapr_record_table(
     package: Any,
     *,
-    tz: str | None = None,
+    timezone: str | None = None,
     threshold: Any = DEFAULT_THRESHOLD,
     compare_to: Literal["last_record", "last_independent_record"] = "last_record",
     species: str | list[str] | None = None,
@@ -72,7 +75,7 @@ def camtrapr_record_table(
     ----------
     package : CamtrapDP or Study
         Deployments, media and observations.
-    tz : str, optional
+    timezone : str, optional
         Time zone for ``DateTimeOriginal`` (the cameras' clock time); default the study's zone or
         the package's UTC offset.
     threshold, compare_to : optional
@@ -97,7 +100,7 @@ def camtrapr_record_table(
         as camtrapR rounds), ``Directory`` and ``FileName`` of the event's first image,
         ``n_images`` (media in the event) and ``count`` (most animals seen at once).
     """
-    zone = package_timezone(package, tz)
+    zone = package_timezone(package, timezone)
     deployments = tables_of(package, "deployments")
     observations = tables_of(package, "observations")
     media = getattr(package, "media", None)
@@ -193,10 +196,11 @@ def _first_files(events: pd.DataFrame, media: pd.DataFrame | None) -> tuple[list
     return directory, files
 
 
+@renamed_parameters(tz="timezone")
 def camtrapr_station_table(
     package: Any,
     *,
-    tz: str | None = None,
+    timezone: str | None = None,
     camera: Literal["deployment", "camera"] = "deployment",
 ) -> pd.DataFrame:
     """A camtrapR camera trap table (``CTtable``) of the deployments.
@@ -206,7 +210,7 @@ def camtrapr_station_table(
     package : CamtrapDP, Study or pandas.DataFrame
         The deployments (``deploymentID``, ``locationID``, ``deploymentStart``, ``deploymentEnd``,
         optionally ``cameraID``, ``latitude``, ``longitude``, ``x``, ``y``).
-    tz : str, optional
+    timezone : str, optional
         Time zone of the written dates (default the study's or package's).
     camera : {"deployment", "camera"}, default "deployment"
         ``"deployment"``: one row per deployment, ``Camera`` = deploymentID, so days between two
@@ -224,7 +228,7 @@ def camtrapr_station_table(
     """
     if camera not in ("deployment", "camera"):
         raise ValueError(f"camera must be 'deployment' or 'camera', got {camera!r}")
-    zone = package_timezone(package, tz)
+    zone = package_timezone(package, timezone)
     dep = tables_of(package, "deployments")
     for column in ("deploymentID", "locationID", "deploymentStart", "deploymentEnd"):
         if column not in dep.columns:
@@ -266,10 +270,11 @@ def camtrapr_station_table(
     return table
 
 
+@renamed_parameters(tz="timezone")
 def camtrapr_camera_operation(
     package: Any,
     *,
-    tz: str | None = None,
+    timezone: str | None = None,
     by: Literal["locationID", "deploymentID"] = "locationID",
     **options: Any,
 ) -> pd.DataFrame:
@@ -280,8 +285,8 @@ def camtrapr_camera_operation(
     camera worked, NA where none was set up. ``options`` are passed on (``problems``,
     ``cameras_independent``, ``day_start_hour``).
     """
-    zone = package_timezone(package, tz)
-    operation = camera_operation(tables_of(package, "deployments"), by=by, tz=zone, **options)
+    zone = package_timezone(package, timezone)
+    operation = camera_operation(tables_of(package, "deployments"), by=by, timezone=zone, **options)
     table = operation.copy()
     table.columns = [d.strftime("%Y-%m-%d") for d in operation.columns]
     table.index = table.index.astype(str).rename("Station")
@@ -289,11 +294,12 @@ def camtrapr_camera_operation(
     return table
 
 
+@renamed_parameters(tz="timezone")
 def write_camtrapr(
     package: Any,
     folder: str | Path,
     *,
-    tz: str | None = None,
+    timezone: str | None = None,
     camera: Literal["deployment", "camera"] = "deployment",
     **record_options: Any,
 ) -> dict[str, Path]:
@@ -305,7 +311,7 @@ def write_camtrapr(
         The package.
     folder : str or pathlib.Path
         Where to write; created if missing.
-    tz : str, optional
+    timezone : str, optional
         Time zone of the written times (default the study's or package's).
     camera : {"deployment", "camera"}, default "deployment"
         Rows of the camera trap table (see :func:`camtrapr_station_table`).
@@ -321,13 +327,13 @@ def write_camtrapr(
     target = Path(folder)
     target.mkdir(parents=True, exist_ok=True)
     paths = {name: target / f"{name}.csv" for name in ("record_table", "camtraps", "camera_operation")}
-    camtrapr_record_table(package, tz=tz, **record_options).to_csv(
+    camtrapr_record_table(package, timezone=timezone, **record_options).to_csv(
         paths["record_table"], index=False, na_rep="NA", lineterminator="\n"
     )
-    camtrapr_station_table(package, tz=tz, camera=camera).to_csv(
+    camtrapr_station_table(package, timezone=timezone, camera=camera).to_csv(
         paths["camtraps"], index=False, na_rep="NA", lineterminator="\n"
     )
-    camtrapr_camera_operation(package, tz=tz).to_csv(
+    camtrapr_camera_operation(package, timezone=timezone).to_csv(
         paths["camera_operation"], na_rep="NA", lineterminator="\n", float_format="%.6g"
     )
     return paths

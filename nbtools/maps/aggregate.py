@@ -25,6 +25,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from nbtools._deprecate import renamed_parameters
+
 __all__ = ["Grid", "grid_for", "aggregate_points", "hour_of_day", "activity_surface"]
 
 
@@ -89,7 +91,9 @@ def grid_for(bounds: tuple[float, float, float, float], size: float) -> Grid:
         raise ValueError(f"pixel size must be a positive number of metres, not {size!r}")
     xmin, ymin, xmax, ymax = (float(b) for b in bounds)
     if not all(math.isfinite(b) for b in (xmin, ymin, xmax, ymax)) or xmax < xmin or ymax < ymin:
-        raise ValueError(f"bounds must be finite (xmin, ymin, xmax, ymax) with xmin <= xmax and ymin <= ymax, not {bounds!r}")
+        raise ValueError(
+            f"bounds must be finite (xmin, ymin, xmax, ymax) with xmin <= xmax and ymin <= ymax, not {bounds!r}"
+        )
     x0, y0 = math.floor(xmin / size) * size, math.floor(ymin / size) * size
     width = max(1, math.ceil((xmax - x0) / size))
     height = max(1, math.ceil((ymax - y0) / size))
@@ -114,7 +118,9 @@ def _bounds_of(points: Any, x: str, y: str) -> tuple[float, float, float, float]
 def _check_columns(points: Any, columns: list[str]) -> None:
     missing = [c for c in columns if c not in points.columns]
     if missing:
-        raise KeyError(f"the points have no column {', '.join(map(repr, missing))} (columns: {', '.join(map(str, points.columns))})")
+        raise KeyError(
+            f"the points have no column {', '.join(map(repr, missing))} (columns: {', '.join(map(str, points.columns))})"
+        )
 
 
 def aggregate_points(
@@ -181,7 +187,9 @@ def aggregate_points(
         dtype = points[by].dtype
         if not isinstance(dtype, pd.CategoricalDtype):
             if dask_input:
-                raise ValueError(f"column {by!r} must be categorical with known categories for dask input (use .astype('category').cat.as_known())")
+                raise ValueError(
+                    f"column {by!r} must be categorical with known categories for dask input (use .astype('category').cat.as_known())"
+                )
             points = points.assign(**{by: points[by].astype("category")})
         elif dask_input and not points[by].cat.known:
             points = points.assign(**{by: points[by].cat.as_known()})
@@ -222,10 +230,14 @@ def aggregate_points(
     agg = agg.rename({x: "x", y: "y"}) if x != "x" or y != "y" else agg
     if weight is not None:
         agg = agg.fillna(0.0)  # datashader leaves empty pixels NaN; a sum over no detections is 0
-    agg.attrs.update({
-        "grid": grid, "pixel_size_m": grid.size, **accounting,
-        "units": f"{weight} per pixel" if weight else "points per pixel",
-    })
+    agg.attrs.update(
+        {
+            "grid": grid,
+            "pixel_size_m": grid.size,
+            **accounting,
+            "units": f"{weight} per pixel" if weight else "points per pixel",
+        }
+    )
     agg.name = weight or "count"
     return agg
 
@@ -273,8 +285,9 @@ def _dask_accounting(points: Any, x: str, y: str, grid: Grid, counted: int | Non
     if counted is not None and total is not None and counted == total:
         return {"n_points": total, "n_missing": 0, "n_outside": 0}
     (x0, x1), (y0, y1) = grid.x_range, grid.y_range
-    meta = pd.DataFrame({"rows": pd.Series(dtype="int64"), "missing": pd.Series(dtype="int64"),
-                         "inside": pd.Series(dtype="int64")})
+    meta = pd.DataFrame(
+        {"rows": pd.Series(dtype="int64"), "missing": pd.Series(dtype="int64"), "inside": pd.Series(dtype="int64")}
+    )
     tallies = points[[x, y]].map_partitions(_tally_partition, x, y, (x0, x1, y0, y1), meta=meta)
     rows, missing, inside = (int(v) for v in tallies.sum().compute()[["rows", "missing", "inside"]])
     counted = inside if counted is None else counted
@@ -309,7 +322,9 @@ def _count_missing(xv: np.ndarray, yv: np.ndarray) -> int:
 
 
 @numba.njit(cache=True, nogil=True)
-def _count_missing_inside(xv: np.ndarray, yv: np.ndarray, x0: float, x1: float, y0: float, y1: float) -> tuple[int, int]:
+def _count_missing_inside(
+    xv: np.ndarray, yv: np.ndarray, x0: float, x1: float, y0: float, y1: float
+) -> tuple[int, int]:
     """Rows with a NaN coordinate, and rows inside [x0, x1] x [y0, y1] (datashader's test), in one pass."""
     missing = inside = 0
     for i in range(xv.shape[0]):
@@ -319,19 +334,20 @@ def _count_missing_inside(xv: np.ndarray, yv: np.ndarray, x0: float, x1: float, 
     return missing, inside
 
 
-def hour_of_day(timestamps: pd.Series, tz: str) -> pd.Series:
+@renamed_parameters(tz="timezone")
+def hour_of_day(timestamps: pd.Series, timezone: str) -> pd.Series:
     """The local hour (0-23) of each timestamp as an ordered categorical, for ``aggregate_points(by=...)``.
 
     Parameters
     ----------
     timestamps : pandas.Series
         Timezone-aware timestamps.
-    tz : str
+    timezone : str
         The study's time zone (e.g. ``"Asia/Vladivostok"``).
     """
     if not isinstance(timestamps.dtype, pd.DatetimeTZDtype):
-        raise ValueError("timestamps must be timezone-aware (datetime64[ns, tz]); localise them first")
-    hours = timestamps.dt.tz_convert(tz).dt.hour
+        raise ValueError("timestamps must be timezone-aware (datetime64[ns, timezone]); localise them first")
+    hours = timestamps.dt.tz_convert(timezone).dt.hour
     return pd.Series(pd.Categorical(hours, categories=range(24), ordered=True), index=timestamps.index, name="hour")
 
 

@@ -282,7 +282,7 @@ def multi_season_history_from_study(
         deployments = season.deployments
         if deployments.empty:
             raise OccupancyDataError(f"season {label!r} ({start} to {end}) has no deployment")
-        operations[label] = camera_operation(deployments, tz=study.timezone)
+        operations[label] = camera_operation(deployments, timezone=study.timezone)
         records = select_records(season.observations)
         records = records[
             records["deploymentID"].isin(deployments["deploymentID"]).to_numpy()

@@ -391,7 +391,7 @@ def _detection_history(
     from ..indices import detection_history
 
     events = independent_events(records, threshold=threshold, deployments=deployments)
-    operation = camera_operation(deployments, tz=study.timezone)
+    operation = camera_operation(deployments, timezone=study.timezone)
     return detection_history(
         events, operation, species, occasion_length=occasion_length, day1=day1, min_active_days=min_active_days
     )

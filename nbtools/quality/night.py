@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from nbtools._deprecate import renamed_parameters
+
 from .._time import NANOSECONDS_PER_DAY as DAY
 from .._time import SECONDS_PER_DAY
 from ..sun import sunrise_sunset
@@ -18,8 +20,13 @@ from .findings import Finding, fmt_time, with_severity
 __all__ = ["no_night_images", "night_records"]
 
 
+@renamed_parameters(tz="timezone")
 def night_records(
-    deployments: pd.DataFrame, times: list[np.ndarray], animal: list[np.ndarray], species: list[np.ndarray], tz: str
+    deployments: pd.DataFrame,
+    times: list[np.ndarray],
+    animal: list[np.ndarray],
+    species: list[np.ndarray],
+    timezone: str,
 ) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
     """Per deployment with coordinates: its animal records' times (ns), species and whether each is at night.
 
@@ -35,8 +42,8 @@ def night_records(
     if sizes.sum() == 0:
         return t_animal, sp_animal, [np.zeros(0, bool) for _ in range(n_dep)]
     codes = np.repeat(np.arange(n_dep), sizes)
-    stamps = pd.DatetimeIndex(pd.to_datetime(np.concatenate(t_animal), utc=True)).tz_convert(tz)
-    sun = sunrise_sunset(stamps, lat[codes], lon[codes], tz=tz)
+    stamps = pd.DatetimeIndex(pd.to_datetime(np.concatenate(t_animal), utc=True)).tz_convert(timezone)
+    sun = sunrise_sunset(stamps, lat[codes], lon[codes], timezone=timezone)
     clock = (stamps.hour * 3600 + stamps.minute * 60 + stamps.second).to_numpy() / SECONDS_PER_DAY * 2 * np.pi
     night_all = (clock < sun["sunrise"].to_numpy()) | (clock > sun["sunset"].to_numpy())
     bounds = np.concatenate([[0], np.cumsum(sizes)])

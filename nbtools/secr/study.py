@@ -339,7 +339,7 @@ def capthist_from_study(
     deployments = _array_deployments(study, deployment_groups)
     problem_table = _problem_table(study, deployments, problems)
     operation = camera_operation(
-        deployments, by=by, problems=problem_table if len(problem_table) else None, tz=study.timezone
+        deployments, by=by, problems=problem_table if len(problem_table) else None, timezone=study.timezone
     )
 
     # records of the species: the observation level is chosen per deployment over all species

@@ -193,7 +193,7 @@ class StudyExplorer(Explorer):
         def make() -> tuple[Study, pd.DataFrame]:
             whole = start is None and end is None
             sub = self._without_media if whole else self._without_media.subset(start=start, end=end)
-            return sub, camera_operation(sub.deployments, tz=sub.timezone)
+            return sub, camera_operation(sub.deployments, timezone=sub.timezone)
 
         return self._periods.get((start, end), make)
 
