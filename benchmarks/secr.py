@@ -73,7 +73,7 @@ def likelihood_benchmark() -> None:
     print("== 1. one likelihood evaluation: 4,096 mask x 100 detectors x 50 animals, count, HHN ==")
     xy = np.arange(10) * 20.0
     traps = pd.DataFrame({"x": np.tile(xy, 10), "y": np.repeat(xy, 10)})
-    mask = make_mask(traps, buffer=80, type="traprect")  # 64 x 64 = 4,096 points
+    mask = make_mask(traps, buffer_m=80, type="traprect")  # 64 x 64 = 4,096 points
     popn = sim_popn(mask, density=16.0, seed=1)
     ch = sim_capthist(traps, popn, "HHN", lambda0=0.2, sigma=20.0, noccasions=1, seed=2)
     ch = CaptureHistory(ch.counts[:50], ch.traps, "count")
@@ -270,7 +270,7 @@ def simulation_study(reps: int) -> None:
     print(f"\n== 3. simulation study: {reps} studies, 6 x 6 count detectors 20 m apart, HHN, D = 25 / ha ==")
     xy = np.arange(6) * 20.0
     traps = pd.DataFrame({"x": np.tile(xy, 6), "y": np.repeat(xy, 6)})
-    mask = make_mask(traps, buffer=80)
+    mask = make_mask(traps, buffer_m=80)
     truth = {"D": 25.0, "lambda0": 0.25, "sigma": 15.0}
     rows = []
     t0 = time.perf_counter()

@@ -87,9 +87,30 @@ class Run:
     controls), warm when it comes back to one.
     """
 
-    CONTROLS = ("species", "threshold", "start", "end", "map_species", "clock_or_sun", "adjust", "bootstrap",
-                "n_boot", "individual", "window", "check", "severity", "deployment", "occasion", "psi", "p",
-                "detectfn", "by_sex", "density", "spacing", "buffer")  # fmt: skip
+    CONTROLS = (
+        "species",
+        "threshold",
+        "start",
+        "end",
+        "map_species",
+        "clock_or_sun",
+        "adjust",
+        "bootstrap",
+        "n_boot",
+        "individual",
+        "window",
+        "check",
+        "severity",
+        "deployment",
+        "occasion",
+        "psi",
+        "p",
+        "detectfn",
+        "by_sex",
+        "density",
+        "spacing",
+        "buffer",
+    )
 
     def __init__(self, name: str, explorer: object) -> None:
         self.name, self.explorer = name, explorer
@@ -97,8 +118,11 @@ class Run:
         self.seen: set[tuple] = {self.state()}
 
     def state(self) -> tuple:
-        return tuple((c, repr(getattr(self.explorer, c).value)) for c in self.CONTROLS
-                     if hasattr(getattr(self.explorer, c, None), "value"))  # fmt: skip
+        return tuple(
+            (c, repr(getattr(self.explorer, c).value))
+            for c in self.CONTROLS
+            if hasattr(getattr(self.explorer, c, None), "value")
+        )
 
     def change(self, control: str, value: object) -> bool:
         """Set ``control`` to ``value`` and time it; True when the change was cold."""
@@ -141,16 +165,38 @@ def study_run(study: Study) -> tuple[Run, list[float]]:
 
         return baseline
 
-    plan = [("threshold", 60), ("threshold", 120), ("threshold", 15), ("threshold", 240), ("threshold", 60),
-            ("threshold", 30), ("species", (LEOPARD, TIGER)), ("species", (LEOPARD, TIGER, SIKA)),
-            ("species", (LEOPARD,)), ("species", (LEOPARD, TIGER)), ("map_species", TIGER), ("map_species", LEOPARD),
-            ("start", dt.date(2017, 3, 1)), ("end", dt.date(2017, 6, 1)), ("start", dt.date(2016, 12, 1)),
-            ("start", dt.date(2017, 3, 1)), ("end", ex.last_day), ("start", ex.first_day)]  # fmt: skip
+    plan = [
+        ("threshold", 60),
+        ("threshold", 120),
+        ("threshold", 15),
+        ("threshold", 240),
+        ("threshold", 60),
+        ("threshold", 30),
+        ("species", (LEOPARD, TIGER)),
+        ("species", (LEOPARD, TIGER, SIKA)),
+        ("species", (LEOPARD,)),
+        ("species", (LEOPARD, TIGER)),
+        ("map_species", TIGER),
+        ("map_species", LEOPARD),
+        ("start", dt.date(2017, 3, 1)),
+        ("end", dt.date(2017, 6, 1)),
+        ("start", dt.date(2016, 12, 1)),
+        ("start", dt.date(2017, 3, 1)),
+        ("end", ex.last_day),
+        ("start", ex.first_day),
+    ]
     for control, value in plan:
         if run.change(control, value):  # the same inputs from scratch, for every cold change
             run.rows[control]["baseline"].append(timed(scratch()))
-    plots = drawn(ex, [("threshold", 720), ("species", (LEOPARD, TIGER, BOAR)), ("map_species", BOAR),
-                       ("start", dt.date(2017, 1, 1))])  # fmt: skip
+    plots = drawn(
+        ex,
+        [
+            ("threshold", 720),
+            ("species", (LEOPARD, TIGER, BOAR)),
+            ("map_species", BOAR),
+            ("start", dt.date(2017, 1, 1)),
+        ],
+    )
     return run, plots
 
 
@@ -162,12 +208,27 @@ def activity_run(study: Study) -> tuple[Run, list[float]]:
         species, column = list(ex.result.species), "time_rad" if ex.clock_or_sun.value == "clock" else "sun_rad"
         times = activity.times_by_species(activity.study_event_times(study), column, species=species)
         activity.density_curves(times, adjust=ex.adjust.value)
-        return [activity.overlap_estimates(times[species[0]], times[s], adjust=tuple(v * ex.adjust.value for v in (0.8, 1, 4)))
-                for s in species[1:]]  # fmt: skip
+        return [
+            activity.overlap_estimates(
+                times[species[0]], times[s], adjust=tuple(v * ex.adjust.value for v in (0.8, 1, 4))
+            )
+            for s in species[1:]
+        ]
 
-    plan = [("clock_or_sun", "clock"), ("clock_or_sun", "sun"), ("adjust", 0.5), ("adjust", 1.5), ("adjust", 2.0),
-            ("adjust", 1.0), ("species", (LEOPARD, TIGER, SIKA)), ("species", (LEOPARD, TIGER, SIKA, ROE)),
-            ("species", (LEOPARD, TIGER)), ("clock_or_sun", "clock"), ("adjust", 0.5), ("clock_or_sun", "sun")]  # fmt: skip
+    plan = [
+        ("clock_or_sun", "clock"),
+        ("clock_or_sun", "sun"),
+        ("adjust", 0.5),
+        ("adjust", 1.5),
+        ("adjust", 2.0),
+        ("adjust", 1.0),
+        ("species", (LEOPARD, TIGER, SIKA)),
+        ("species", (LEOPARD, TIGER, SIKA, ROE)),
+        ("species", (LEOPARD, TIGER)),
+        ("clock_or_sun", "clock"),
+        ("adjust", 0.5),
+        ("clock_or_sun", "sun"),
+    ]
     for control, value in plan:
         if run.change(control, value):
             run.rows[control]["baseline"].append(timed(baseline))
@@ -188,9 +249,18 @@ def individual_run(study: Study) -> tuple[Run, list[float]]:
         moves(history, station_positions(study.deployments))
         return companions(co_detections(records, ind, f"{minutes}min"), ind, study.individuals)
 
-    plan = [("individual", "Leo 1F"), ("individual", "Leo 9M"), ("individual", "Leo 12M"), ("individual", "Leo 4F"),
-            ("window", 1440), ("window", 10080), ("window", 15), ("window", 60), ("individual", "Leo 1F"),
-            ("window", 1440)]  # fmt: skip
+    plan = [
+        ("individual", "Leo 1F"),
+        ("individual", "Leo 9M"),
+        ("individual", "Leo 12M"),
+        ("individual", "Leo 4F"),
+        ("window", 1440),
+        ("window", 10080),
+        ("window", 15),
+        ("window", 60),
+        ("individual", "Leo 1F"),
+        ("window", 1440),
+    ]
     for control, value in plan:
         if run.change(control, value):
             run.rows[control]["baseline"].append(timed(baseline))
@@ -207,8 +277,13 @@ def quality_run(study: Study) -> tuple[Run, list[float], float]:
     run = Run("QualityExplorer", ex)
     checks = [v for _, v in ex.check.options]
 
-    plan = [("check", ("stopped_recording",)), ("check", ("stopped_recording", "ended_early")), ("severity", ("warning",)),
-            ("severity", ("error", "warning", "info")), ("check", tuple(checks))]  # fmt: skip
+    plan = [
+        ("check", ("stopped_recording",)),
+        ("check", ("stopped_recording", "ended_early")),
+        ("severity", ("warning",)),
+        ("severity", ("error", "warning", "info")),
+        ("check", tuple(checks)),
+    ]
     for control, value in plan:
         if run.change(control, value):
             run.rows[control]["baseline"].append(check_seconds)  # measured once above (about 10 s), not re-run
@@ -230,24 +305,42 @@ def occupancy_run(study: Study) -> tuple[Run, list[float]]:
     def baseline() -> object:
         r = ex.result
         covariates = list(dict.fromkeys([*r.psi_covariates, *[c for c in r.p_covariates if c != "effort"]]))
-        data = occupancy.occupancy_data(study, r.species, occasion_length=r.occasion_length, covariates=covariates,
-                                        buffer_m=ex.buffer_m, **winter)  # fmt: skip
+        data = occupancy.occupancy_data(
+            study, r.species, occasion_length=r.occasion_length, covariates=covariates, buffer_m=ex.buffer_m, **winter
+        )
         fit = occupancy.occu(r.formula, *data, method="newton")
         occupancy.occupied_share(fit)
         return occupancy.predict_raster(
             fit, study.habitat, data.standardisation, buffer_m=data.buffer_m, mask="in_park"
         )
 
-    plan = [("psi", ("forest_cover",)), ("psi", ("forest_cover", "elevation", "prey_index")), ("p", ()),
-            ("p", ("effort", "prey_index")), ("psi", ("forest_cover", "elevation")), ("p", ("effort",)),
-            ("psi", ("elevation", "distance_to_road")), ("psi", ("forest_cover",)), ("occasion", 14),
-            ("psi", ("forest_cover", "elevation")), ("occasion", 7), ("psi", ("forest_cover",)),
-            ("psi", ("forest_cover", "elevation"))]  # fmt: skip
+    plan = [
+        ("psi", ("forest_cover",)),
+        ("psi", ("forest_cover", "elevation", "prey_index")),
+        ("p", ()),
+        ("p", ("effort", "prey_index")),
+        ("psi", ("forest_cover", "elevation")),
+        ("p", ("effort",)),
+        ("psi", ("elevation", "distance_to_road")),
+        ("psi", ("forest_cover",)),
+        ("occasion", 14),
+        ("psi", ("forest_cover", "elevation")),
+        ("occasion", 7),
+        ("psi", ("forest_cover",)),
+        ("psi", ("forest_cover", "elevation")),
+    ]
     for control, value in plan:
         if run.change(control, value):
             run.rows[control]["baseline"].append(timed(baseline))
-    plots = drawn(ex, [("psi", ("prey_index",)), ("p", ("effort", "forest_cover")), ("psi", ("forest_cover", "elevation")),
-                       ("p", ("effort",))])  # fmt: skip
+    plots = drawn(
+        ex,
+        [
+            ("psi", ("prey_index",)),
+            ("p", ("effort", "forest_cover")),
+            ("psi", ("forest_cover", "elevation")),
+            ("p", ("effort",)),
+        ],
+    )
     return run, plots
 
 
@@ -259,13 +352,24 @@ def density_run(study: Study) -> tuple[Run, list[float]]:
         r = ex.result
         ch = secr.capthist_from_study(study, species=r.species, **ex.capthist_settings)
         mask = secr.mask_from_study(
-            study, ch, buffer=r.buffer, spacing=r.spacing, covariates=["forest_cover", "prey_index"]
+            study, ch, buffer_m=r.buffer, spacing=r.spacing, covariates=["forest_cover", "prey_index"]
         )
         return secr.secr_fit(ch, mask=mask, progress=False, **r.settings)
 
-    plan = [("detectfn", "HN"), ("detectfn", "HHN"), ("by_sex", "none"), ("by_sex", "sigma"),
-            ("density", ("forest_cover",)), ("density", ()), ("detectfn", "HN"), ("by_sex", "none"),
-            ("detectfn", "HHN"), ("by_sex", "sigma"), ("spacing", 1000), ("spacing", 2000)]  # fmt: skip
+    plan = [
+        ("detectfn", "HN"),
+        ("detectfn", "HHN"),
+        ("by_sex", "none"),
+        ("by_sex", "sigma"),
+        ("density", ("forest_cover",)),
+        ("density", ()),
+        ("detectfn", "HN"),
+        ("by_sex", "none"),
+        ("detectfn", "HHN"),
+        ("by_sex", "sigma"),
+        ("spacing", 1000),
+        ("spacing", 2000),
+    ]
     for control, value in plan:
         if run.change(control, value):
             run.rows[control]["baseline"].append(timed(baseline))
@@ -297,8 +401,14 @@ def main() -> int:
     t0 = time.perf_counter()
     study = Study.from_catalog(open_catalog("leopard"))
     print(f"default study loaded in {time.perf_counter() - t0:.1f} s: {study!r}")
-    makers = {"study": study_run, "activity": activity_run, "individual": individual_run, "quality": quality_run,
-              "occupancy": occupancy_run, "density": density_run}  # fmt: skip
+    makers = {
+        "study": study_run,
+        "activity": activity_run,
+        "individual": individual_run,
+        "quality": quality_run,
+        "occupancy": occupancy_run,
+        "density": density_run,
+    }
     runs = []
     for name in (n for n in names if n in only):
         t0 = time.perf_counter()
@@ -338,18 +448,24 @@ def main() -> int:
     print()
     for name, cold, _, _, warm in verdicts:
         if name == "DensityExplorer":  # new SECR fits take seconds: the target is for changes that reuse them
-            print(f"{'PASS' if warm <= TARGET_MS else 'MISS'} {name}: median {warm:.0f} ms from a control change to the "
-                  f"updated result when the model was fitted before (target {TARGET_MS:.0f} ms); a NEW SECR fit takes "
-                  f"median {cold:.0f} ms ({cold / 1000:.1f} s, over the target, shown with a progress bar)")  # fmt: skip
+            print(
+                f"{'PASS' if warm <= TARGET_MS else 'MISS'} {name}: median {warm:.0f} ms from a control change to the "
+                f"updated result when the model was fitted before (target {TARGET_MS:.0f} ms); a NEW SECR fit takes "
+                f"median {cold:.0f} ms ({cold / 1000:.1f} s, over the target, shown with a progress bar)"
+            )
             if background is not None:
                 held, done = background
-                print(f"{'PASS' if max(held) * 1000 <= TARGET_MS else 'MISS'} {name} in a kernel (background=True): a "
-                      f"change needing a new fit holds the kernel at most {max(held) * 1000:.0f} ms (median "
-                      f"{median_ms(held):.0f} ms); the fit finishes in the worker thread after median "
-                      f"{median_ms(done):.0f} ms")  # fmt: skip
+                print(
+                    f"{'PASS' if max(held) * 1000 <= TARGET_MS else 'MISS'} {name} in a kernel (background=True): a "
+                    f"change needing a new fit holds the kernel at most {max(held) * 1000:.0f} ms (median "
+                    f"{median_ms(held):.0f} ms); the fit finishes in the worker thread after median "
+                    f"{median_ms(done):.0f} ms"
+                )
             continue
-        print(f"{'PASS' if cold <= TARGET_MS else 'MISS'} {name}: median {cold:.0f} ms from a control change to the "
-              f"updated result (target {TARGET_MS:.0f} ms)")  # fmt: skip
+        print(
+            f"{'PASS' if cold <= TARGET_MS else 'MISS'} {name}: median {cold:.0f} ms from a control change to the "
+            f"updated result (target {TARGET_MS:.0f} ms)"
+        )
     return 0
 
 

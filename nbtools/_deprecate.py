@@ -19,7 +19,7 @@ import warnings
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-__all__ = ["renamed_function", "renamed_parameters"]
+__all__ = ["one_minus", "renamed_function", "renamed_parameters"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -135,3 +135,15 @@ def renamed_function(new: F, old_name: str) -> F:
     alias.__name__ = alias.__qualname__ = old_name
     alias.__doc__ = f"Deprecated alias of :func:`{new.__module__}.{new.__name__}` (old name ``{old_name}``)."
     return alias  # type: ignore[return-value]
+
+
+def one_minus(value: float) -> float:
+    """``1 - value``, rounded to 12 decimals so that a level of 0.95 and an alpha of 0.05 map to each other exactly.
+
+    The conversion of a former ``alpha`` (1 - confidence level) to ``level`` and back: without the rounding,
+    ``1 - 0.95`` is ``0.050000000000000044`` and a stored ``alpha`` would change in its last digits.
+
+    >>> one_minus(0.95), one_minus(0.05)
+    (0.05, 0.95)
+    """
+    return round(1.0 - float(value), 12)

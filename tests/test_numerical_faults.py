@@ -47,7 +47,7 @@ def captdata():
 
 @pytest.fixture(scope="module")
 def mask(captdata):
-    return make_mask(captdata.traps, buffer=100)
+    return make_mask(captdata.traps, buffer_m=100)
 
 
 def _fit(*args, **kwargs):
@@ -217,7 +217,9 @@ def test_events_per_species_threshold_non_finite_is_rejected(observations, value
 
 
 def test_events_numpy_timedelta_threshold_is_a_duration(observations):
-    assert len(independent_events(observations, np.timedelta64(45, "m"))) == len(independent_events(observations, "45min"))
+    assert len(independent_events(observations, np.timedelta64(45, "m"))) == len(
+        independent_events(observations, "45min")
+    )
 
 
 def test_group_events_nat_timestamps_are_rejected():
@@ -254,7 +256,11 @@ def test_effort_nat_deployment_times_are_rejected(deployments, column):
 
 def test_effort_nat_problem_times_are_rejected(deployments):
     problems = pd.DataFrame(
-        {"deploymentID": ["d1"], "start": pd.to_datetime([None], utc=True), "end": pd.to_datetime(["2024-01-02"], utc=True)}
+        {
+            "deploymentID": ["d1"],
+            "start": pd.to_datetime([None], utc=True),
+            "end": pd.to_datetime(["2024-01-02"], utc=True),
+        }
     )
     # a column with no value at all says so (absent or empty), not "1 missing timestamps"
     with pytest.raises(ValueError, match=r"problems.start has no value in any of the 1 rows: the column is absent"):
@@ -263,11 +269,19 @@ def test_effort_nat_problem_times_are_rejected(deployments):
 
 def test_a_column_with_no_value_is_called_absent_with_the_camtrap_dp_0_1_name(deployments):
     deployments["deploymentStart"] = pd.NaT
-    with pytest.raises(ValueError, match=r"deploymentStart has no value in any of the 2 rows: the column is absent "
-                                         r"from the file or empty; a Camtrap DP 0.1 package calls it start"):
+    with pytest.raises(
+        ValueError,
+        match=r"deploymentStart has no value in any of the 2 rows: the column is absent "
+        r"from the file or empty; a Camtrap DP 0.1 package calls it start",
+    ):
         camera_operation(deployments)
-    obs = pd.DataFrame({"locationID": ["A", "A"], "scientificName": ["Sus scrofa"] * 2,
-                        "eventStart": pd.to_datetime([None, None], utc=True)})
+    obs = pd.DataFrame(
+        {
+            "locationID": ["A", "A"],
+            "scientificName": ["Sus scrofa"] * 2,
+            "eventStart": pd.to_datetime([None, None], utc=True),
+        }
+    )
     with pytest.raises(ValueError, match=r"eventStart has no value in any of the 2 rows.*calls it timestamp"):
         independent_events(obs, "30min")
 
@@ -316,7 +330,10 @@ def test_read_memory_bound(tmp_path):
     rows = 1_000_000
     result = subprocess.run(
         [sys.executable, str(BENCHMARK), "--rows", str(rows), "--json", "--keep", str(tmp_path / "package")],
-        capture_output=True, text=True, cwd=ROOT, timeout=1800,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=1800,
     )
     figures = json.loads(result.stdout.strip().splitlines()[-1])
     reader = figures["reader"]

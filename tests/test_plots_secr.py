@@ -36,7 +36,7 @@ def test_trap_points(traps):
 
 
 def test_density_map_layers_and_values(traps):
-    mask = make_mask(traps, buffer=20, spacing=10)
+    mask = make_mask(traps, buffer_m=20, spacing=10)
     surface = mask.to_dataarray(np.arange(len(mask), dtype=float), "density", {"units": "animals / ha"})
     boundary = shapely.box(-5, -5, 65, 65)
     overlay = density_map(surface, boundary, traps)
@@ -74,7 +74,7 @@ def test_capture_map_moves_and_detections(history):
 
 
 def test_capture_map_many_individuals_is_one_element(traps):
-    mask = make_mask(traps, buffer=40, nx=20)
+    mask = make_mask(traps, buffer_m=40, nx=20)
     popn = sim_popn(mask, density=400, seed=3)
     ch = sim_capthist(traps, popn, "HHN", lambda0=0.5, sigma=15, noccasions=5, seed=4)
     assert ch.n > 12
@@ -91,10 +91,13 @@ def test_capture_map_follows_event_times(traps):
     """With details['events'] (as capthist_from_study gives) moves follow the event times."""
     counts = np.zeros((1, 1, 16), int)
     counts[0, 0, [0, 3]] = 1
-    events = pd.DataFrame({
-        "locationID": ["T3", "T0"], "individualID": ["A", "A"],
-        "eventStart": pd.to_datetime(["2024-01-01 10:00", "2024-01-01 12:00"], utc=True),
-    })  # fmt: skip
+    events = pd.DataFrame(
+        {
+            "locationID": ["T3", "T0"],
+            "individualID": ["A", "A"],
+            "eventStart": pd.to_datetime(["2024-01-01 10:00", "2024-01-01 12:00"], utc=True),
+        }
+    )
     ch = CaptureHistory(counts, traps, "count", ids=pd.Index(["A"]), details={"events": events, "by": "locationID"})
     moves = [e for e in capture_map(ch) if isinstance(e, hv.Segments)][0]
     assert (moves.dimension_values("x0")[0], moves.dimension_values("x1")[0]) == (60.0, 0.0)  # T3 first
@@ -117,8 +120,12 @@ def test_estimates_vs_truth_ratios():
     assert ratios["N in region · m1"] == pytest.approx(60 / 66)
     assert ratios["sigma[female] · m2"] == pytest.approx(2050 / 2000)
     covered = dict(zip(labels, points.dimension_values("covered"), strict=True))
-    assert covered == {"N in region · m1": True, "N in region · m2": True, "sigma[female] · m1": False,
-                       "sigma[female] · m2": True}  # fmt: skip
+    assert covered == {
+        "N in region · m1": True,
+        "N in region · m2": True,
+        "sigma[female] · m1": False,
+        "sigma[female] · m2": True,
+    }
     assert segments.dimension_values("low")[0] == pytest.approx(50 / 66)
     assert segments.dimension_values("high")[2] == pytest.approx(2300 / 2000)
     single = estimates_vs_truth(table)
@@ -128,7 +135,7 @@ def test_estimates_vs_truth_ratios():
 
 
 def test_aic_plot_bars(traps):
-    mask = Mask(make_mask(traps, buffer=40, nx=16).points, 160 / 16)
+    mask = Mask(make_mask(traps, buffer_m=40, nx=16).points, 160 / 16)
     popn = sim_popn(mask, density=200, seed=5)
     ch = sim_capthist(traps, popn, "HHN", lambda0=0.4, sigma=12, noccasions=4, seed=6)
     fits = {

@@ -55,7 +55,7 @@ def captdata() -> CaptureHistory:
 @pytest.fixture(scope="module")
 def captdata_fit(captdata):
     with pytest.warns(UserWarning, match="multi-catch likelihood"):
-        return secr_fit(captdata, buffer=100, detectfn="HN", progress=False)
+        return secr_fit(captdata, buffer_m=100, detectfn="HN", progress=False)
 
 
 @pytest.fixture(scope="module")
@@ -95,14 +95,14 @@ def naive_loglik(ch: CaptureHistory, usage, detector, detectfn, mask: Mask, dens
 
 # ------------------------------------------------------------------------- secr's captdata
 def test_mask_matches_secr_default(captdata):
-    mask = make_mask(captdata.traps, buffer=100)
+    mask = make_mask(captdata.traps, buffer_m=100)
     assert len(mask) == 3936
     assert mask.spacing == pytest.approx(7.34375, rel=1e-12)
     assert mask.cell_area == pytest.approx(7.34375**2 / 1e4, rel=1e-12)
     # secr's order: x fastest, both ascending; first point at min(x) - buffer + spacing / 2 = 268.671875
     assert mask.points["x"].min() == pytest.approx(265 + 7.34375 / 2)
     assert np.all(np.diff(mask.y) >= 0)
-    full = make_mask(captdata.traps, buffer=100, type="traprect")
+    full = make_mask(captdata.traps, buffer_m=100, type="traprect")
     assert len(full) == 64 * 64
 
 
@@ -238,11 +238,19 @@ def test_read_traps_usage_and_covariates(tmp_path):
 
 
 def test_capture_file_covariates_feed_group(tmp_path, grid):
-    mask = make_mask(grid, buffer=60, nx=24)
+    mask = make_mask(grid, buffer_m=60, nx=24)
     popn = sim_popn(mask, density=40, seed=81)
     popn["sex"] = np.random.default_rng(82).choice(["F", "M"], len(popn))
-    ch = sim_capthist(grid, popn, "HHN", lambda0=0.3, sigma=np.where(popn["sex"] == "F", 12.0, 20.0),
-                      noccasions=3, detector="proximity", seed=83)  # fmt: skip
+    ch = sim_capthist(
+        grid,
+        popn,
+        "HHN",
+        lambda0=0.3,
+        sigma=np.where(popn["sex"] == "F", 12.0, 20.0),
+        noccasions=3,
+        detector="proximity",
+        seed=83,
+    )
     (tmp_path / "t.txt").write_text("\n".join(f"{k} {x} {y}" for k, (x, y) in grid.iterrows()))
     long = ch.to_frame().merge(ch.covariates.reset_index(), on="ID")
     long.loc[long.index[::4], "sex"] = "NA"  # missing on some lines: the first value per animal counts
@@ -278,19 +286,26 @@ def test_count_capture_file_repeats_lines(tmp_path):
 def test_likelihood_equals_direct_formulation(grid, detector, detectfn):
     """Factorised likelihood = the n x M x S x K formulation with scipy.stats (usage included)."""
     rng = np.random.default_rng(7)
-    mask = make_mask(grid, buffer=60, nx=14)
+    mask = make_mask(grid, buffer_m=60, nx=14)
     popn = sim_popn(mask, density=40, seed=3)
     s = 3
     usage = rng.choice([0.0, 0.5, 1.0, 2.0], size=(len(grid), s), p=[0.15, 0.15, 0.5, 0.2])
     mag = 0.35 if detectfn in ("HN", "EX") else 0.5
     kw = {"g0": mag} if detectfn in ("HN", "EX") else {"lambda0": mag}
-    ch = sim_capthist(grid, popn, detectfn=detectfn, sigma=16, noccasions=s, detector=detector, usage=usage,
-                      seed=4, **kw)  # fmt: skip
+    ch = sim_capthist(
+        grid, popn, detectfn=detectfn, sigma=16, noccasions=s, detector=detector, usage=usage, seed=4, **kw
+    )
     assert ch.n > 10
     lik = SECRLikelihood(
-        ch.counts, usage, detector, detectfn, grid[["x", "y"]].to_numpy(), mask.xy, mask.cell_area,
+        ch.counts,
+        usage,
+        detector,
+        detectfn,
+        grid[["x", "y"]].to_numpy(),
+        mask.xy,
+        mask.cell_area,
         np.ones((len(mask), 1)),
-    )  # fmt: skip
+    )
     for density, m, sigma in [(40.0, mag, 16.0), (25.0, mag * 0.6, 22.0)]:
         link = np.log(m / (1 - m)) if detectfn in ("HN", "EX") else np.log(m)
         ours = lik.evaluate(np.array([np.log(density), link, np.log(sigma)]), gradient=False).loglik
@@ -300,16 +315,25 @@ def test_likelihood_equals_direct_formulation(grid, detector, detectfn):
 
 def test_gradient_matches_finite_differences(grid):
     rng = np.random.default_rng(11)
-    mask = make_mask(grid, buffer=60, nx=20)
+    mask = make_mask(grid, buffer_m=60, nx=20)
     mask = Mask(mask.points.assign(cov=np.sin(mask.x / 30.0)), mask.spacing)
     popn = sim_popn(mask, density=40, seed=5)
     ch = sim_capthist(grid, popn, "HN", g0=0.3, sigma=15, noccasions=3, detector="proximity", seed=6)
     design = np.column_stack([np.ones(len(mask)), mask.points["cov"]])
     known = rng.integers(-1, 2, ch.n)
     lik = SECRLikelihood(
-        ch.counts, np.ones((36, 3)), "proximity", "HN", grid[["x", "y"]].to_numpy(), mask.xy, mask.cell_area,
-        design, 2, known, frozenset({"sigma", "mag"}),
-    )  # fmt: skip
+        ch.counts,
+        np.ones((36, 3)),
+        "proximity",
+        "HN",
+        grid[["x", "y"]].to_numpy(),
+        mask.xy,
+        mask.cell_area,
+        design,
+        2,
+        known,
+        frozenset({"sigma", "mag"}),
+    )
     beta = np.array([np.log(40), 0.2, -0.8, -0.9, np.log(12), np.log(18), 0.3])
     grad = lik.evaluate(beta).gradient
     f = lambda b: lik.evaluate(b, gradient=False).loglik  # noqa: E731
@@ -320,7 +344,7 @@ def test_gradient_matches_finite_differences(grid):
 # ------------------------------------------------------------------------- models on simulated data
 def test_simulation_count_hhn_recovers_density(grid):
     """Seeded simulation: count detectors, HHN, known D; the estimate lies within its interval."""
-    mask = make_mask(grid, buffer=80)
+    mask = make_mask(grid, buffer_m=80)
     truth = {"D": 25.0, "lambda0": 0.25, "sigma": 15.0}
     popn = sim_popn(mask, density=truth["D"], seed=2024)
     ch = sim_capthist(grid, popn, "HHN", lambda0=truth["lambda0"], sigma=truth["sigma"], noccasions=5, seed=2025)
@@ -335,7 +359,7 @@ def test_simulation_count_hhn_recovers_density(grid):
 
 
 def test_usage_zero_detectors_are_ignored(grid):
-    mask = make_mask(grid, buffer=60, nx=24)
+    mask = make_mask(grid, buffer_m=60, nx=24)
     popn = sim_popn(mask, density=30, seed=8)
     usage = np.ones((36, 4))
     usage[:6, :] = 0.0  # first row of cameras never worked
@@ -350,7 +374,7 @@ def test_usage_zero_detectors_are_ignored(grid):
 
 def test_group_sigma_equals_separate_fits(grid):
     """Known classes (sex): same estimates as fitting each sex alone; D is the sum."""
-    mask = make_mask(grid, buffer=90, nx=30)
+    mask = make_mask(grid, buffer_m=90, nx=30)
     popn = sim_popn(mask, density=30, seed=31)
     rng = np.random.default_rng(32)
     popn["sex"] = rng.choice(["F", "M"], len(popn))
@@ -375,7 +399,7 @@ def test_group_sigma_equals_separate_fits(grid):
 
 
 def test_mixture_h2_and_hybrid(grid):
-    mask = make_mask(grid, buffer=90, nx=30)
+    mask = make_mask(grid, buffer_m=90, nx=30)
     popn = sim_popn(mask, density=40, seed=41)
     rng = np.random.default_rng(42)
     popn["sex"] = rng.choice(["F", "M"], len(popn))
@@ -398,7 +422,7 @@ def test_mixture_h2_and_hybrid(grid):
 
 
 def test_density_covariate_model(grid):
-    mask = make_mask(grid, buffer=80, nx=30)
+    mask = make_mask(grid, buffer_m=80, nx=30)
     cov = (mask.x - mask.x.mean()) / 50.0
     mask = Mask(mask.points.assign(forest=cov, forest_m=cov * 1000.0), mask.spacing)
     popn = sim_popn(mask, density=25 * np.exp(0.8 * cov), seed=52)
@@ -433,28 +457,28 @@ def test_make_mask_with_habitat_dataset(grid):
         },
         coords={"x": x, "y": y},
     )
-    mask = make_mask(grid, buffer=80, habitat=ds)
-    plain = make_mask(grid, buffer=80)
+    mask = make_mask(grid, buffer_m=80, habitat=ds)
+    plain = make_mask(grid, buffer_m=80)
     assert len(mask) < len(plain)
     assert (mask.x < 125.0).all()
     assert set(mask.covariates.columns) == {"in_park", "forest_cover"}
     iy = np.abs(y[None, :] - mask.y[:, None]).argmin(axis=1)
     assert mask.points["forest_cover"].to_numpy() == pytest.approx((y[iy] + 200.0) / 500.0)
-    park = make_mask(grid, buffer=80, habitat=ds, habitat_variable=["land", "in_park"], covariates=["forest_cover"])
+    park = make_mask(grid, buffer_m=80, habitat=ds, habitat_variable=["land", "in_park"], covariates=["forest_cover"])
     assert ((park.x > -5) & (park.x < 105)).all()
     with pytest.raises(KeyError, match="no variable 'sea'"):
-        make_mask(grid, buffer=80, habitat=ds, habitat_variable="sea")
+        make_mask(grid, buffer_m=80, habitat=ds, habitat_variable="sea")
     popn = sim_popn(mask, density=30, seed=61)
     ch = sim_capthist(grid, popn, "HHN", lambda0=0.3, sigma=15, noccasions=4, seed=62)
     fit = secr_fit(ch, mask=mask, detectfn="HHN", density="~ forest_cover", progress=False)
     in_park = fit.region_n("in_park")
     assert in_park.loc["E.N", "area"] == pytest.approx(mask.points["in_park"].sum() * mask.cell_area)
-    other = make_mask(grid, buffer=80, habitat=ds, habitat_variable=["land", "in_park"])
+    other = make_mask(grid, buffer_m=80, habitat=ds, habitat_variable=["land", "in_park"])
     assert fit.region_n(other).loc["E.N", "estimate"] == pytest.approx(in_park.loc["E.N", "estimate"], rel=1e-9)
 
 
 def test_progress_bar_and_start_values(grid, capsys):
-    mask = make_mask(grid, buffer=60, nx=24)
+    mask = make_mask(grid, buffer_m=60, nx=24)
     popn = sim_popn(mask, density=30, seed=71)
     ch = sim_capthist(grid, popn, "HN", g0=0.3, sigma=15, noccasions=4, detector="proximity", seed=72)
     ini = secr.autoini(ch, mask, "HN")
@@ -506,7 +530,7 @@ def test_doctests():
 @pytest.mark.slow
 def test_simulation_study_bias_and_coverage(grid):
     """50 studies at D = 25 / ha (count, HHN): relative bias within 5 %, 95 % coverage 85-99 %."""
-    mask = make_mask(grid, buffer=80)
+    mask = make_mask(grid, buffer_m=80)
     truth = 25.0
     estimates, covered = [], []
     for rep in range(50):
@@ -538,23 +562,28 @@ def small_study():
     """
     from nbtools.study import Study
 
-    deployments = pd.DataFrame({
-        "deploymentID": ["dA", "dB", "dC"],
-        "locationID": ["A", "B", "C"],
-        "cameraID": ["c1", "c2", "c3"],
-        "deploymentStart": [_utc("2024-01-01")] * 3,
-        "deploymentEnd": [_utc("2024-01-11")] * 3,
-        "deploymentGroups": ["array:grid", "array:grid", "array:den"],
-        "timestampIssues": [False, False, False],
-        "x": [0.0, 3000.0, 1000.0],
-        "y": [0.0, 0.0, 500.0],
-    })  # fmt: skip
-    media = pd.DataFrame({
-        "deploymentID": ["dA"] * 11 + ["dB"] * 5 + ["dC"] * 2,
-        "timestamp": [_utc("2024-01-01") + pd.Timedelta(days=d) for d in range(11)]
-        + [_utc("2024-01-01") + pd.Timedelta(days=d) for d in range(4)] + [_utc("2024-01-05 12:00")]
-        + [_utc("2024-01-03"), _utc("2024-01-11")],
-    })  # fmt: skip
+    deployments = pd.DataFrame(
+        {
+            "deploymentID": ["dA", "dB", "dC"],
+            "locationID": ["A", "B", "C"],
+            "cameraID": ["c1", "c2", "c3"],
+            "deploymentStart": [_utc("2024-01-01")] * 3,
+            "deploymentEnd": [_utc("2024-01-11")] * 3,
+            "deploymentGroups": ["array:grid", "array:grid", "array:den"],
+            "timestampIssues": [False, False, False],
+            "x": [0.0, 3000.0, 1000.0],
+            "y": [0.0, 0.0, 500.0],
+        }
+    )
+    media = pd.DataFrame(
+        {
+            "deploymentID": ["dA"] * 11 + ["dB"] * 5 + ["dC"] * 2,
+            "timestamp": [_utc("2024-01-01") + pd.Timedelta(days=d) for d in range(11)]
+            + [_utc("2024-01-01") + pd.Timedelta(days=d) for d in range(4)]
+            + [_utc("2024-01-05 12:00")]
+            + [_utc("2024-01-03"), _utc("2024-01-11")],
+        }
+    )
     rows = [  # deployment, time, individual, lifeStage
         ("dA", "2024-01-02 10:00", "L1", "adult"),
         ("dA", "2024-01-02 10:10", "L1", "adult"),  # same event (within 30 min)
@@ -568,24 +597,35 @@ def small_study():
         ("dA", "2024-01-05 06:00", "L1-c1", "juvenile"),  # an identified cub
         ("dC", "2024-01-03 05:00", "L1", "adult"),  # den camera: not in the array
     ]
-    observations = pd.DataFrame({
-        "observationID": [f"o{i}" for i in range(len(rows))],
-        "deploymentID": [r[0] for r in rows],
-        "eventStart": [_utc(r[1]) for r in rows],
-        "eventEnd": [_utc(r[1]) + pd.Timedelta(seconds=20) for r in rows],
-        "observationLevel": "event",
-        "observationType": "animal",
-        "scientificName": SPECIES,
-        "count": 1,
-        "individualID": pd.array([r[2] for r in rows], dtype="string"),
-        "lifeStage": [r[3] for r in rows],
-    })  # fmt: skip
-    individuals = pd.DataFrame({
-        "individualID": ["L1", "L2", "L1-c1"], "sex": ["female", "male", None],
-        "lifeStage": ["adult", "adult", "juvenile"],
-    })  # fmt: skip
-    return Study(deployments=deployments, media=media, observations=observations, crs="EPSG:32652",
-                 timezone="UTC", individuals=individuals)  # fmt: skip
+    observations = pd.DataFrame(
+        {
+            "observationID": [f"o{i}" for i in range(len(rows))],
+            "deploymentID": [r[0] for r in rows],
+            "eventStart": [_utc(r[1]) for r in rows],
+            "eventEnd": [_utc(r[1]) + pd.Timedelta(seconds=20) for r in rows],
+            "observationLevel": "event",
+            "observationType": "animal",
+            "scientificName": SPECIES,
+            "count": 1,
+            "individualID": pd.array([r[2] for r in rows], dtype="string"),
+            "lifeStage": [r[3] for r in rows],
+        }
+    )
+    individuals = pd.DataFrame(
+        {
+            "individualID": ["L1", "L2", "L1-c1"],
+            "sex": ["female", "male", None],
+            "lifeStage": ["adult", "adult", "juvenile"],
+        }
+    )
+    return Study(
+        deployments=deployments,
+        media=media,
+        observations=observations,
+        crs="EPSG:32652",
+        timezone="UTC",
+        individuals=individuals,
+    )
 
 
 def test_recording_gaps_from_media(small_study):
@@ -601,10 +641,12 @@ def test_recording_gaps_from_media(small_study):
 
 def test_suspect_identifications_cluster_rule():
     traps = pd.DataFrame({"x": [0.0, 4000.0, 8000.0, 30_000.0, 60_000.0], "y": 0.0}, index=list("ABCDE"))
-    ev = pd.DataFrame({
-        "individualID": ["L1"] * 5 + ["L2", "L2"] + ["L3"],
-        "locationID": ["A", "B", "C", "A", "D"] + ["A", "E"] + ["E"],
-    })  # fmt: skip
+    ev = pd.DataFrame(
+        {
+            "individualID": ["L1"] * 5 + ["L2", "L2"] + ["L3"],
+            "locationID": ["A", "B", "C", "A", "D"] + ["A", "E"] + ["E"],
+        }
+    )
     flags = secr.suspect_identifications(ev, traps, max_gap_m=5000)
     # L1: A-B-C chain (4 km links) is the main cluster, D is 22 km from C; L2: a tie, kept; L3: one detection
     assert flags.tolist() == [False, False, False, False, True, False, False, False]
@@ -682,19 +724,29 @@ def test_mask_from_study_habitat_boundary_and_buffer(grid):
     y = np.arange(400.0, -301.0, -10.0)
     xx, yy = np.meshgrid(x, y)
     ds = xr.Dataset(
-        {"land": (("y", "x"), xx < 150.0), "forest_cover": (("y", "x"), (xx + 300.0) / 700.0),
-         "prey_index": (("y", "x"), (yy + 300.0) / 700.0)},
+        {
+            "land": (("y", "x"), xx < 150.0),
+            "forest_cover": (("y", "x"), (xx + 300.0) / 700.0),
+            "prey_index": (("y", "x"), (yy + 300.0) / 700.0),
+        },
         coords={"x": x, "y": y},
-    )  # fmt: skip
+    )
     park = shapely.Polygon([(-10, -10), (60, -10), (60, 110), (-10, 110)])
-    study = Study(deployments=pd.DataFrame(), media=pd.DataFrame(), observations=pd.DataFrame(), crs="EPSG:32652",
-                  timezone="UTC", habitat=ds, boundary=park)  # fmt: skip
-    mask = secr.mask_from_study(study, grid, buffer=80, spacing=10)
+    study = Study(
+        deployments=pd.DataFrame(),
+        media=pd.DataFrame(),
+        observations=pd.DataFrame(),
+        crs="EPSG:32652",
+        timezone="UTC",
+        habitat=ds,
+        boundary=park,
+    )
+    mask = secr.mask_from_study(study, grid, buffer_m=80, spacing=10)
     assert set(mask.covariates.columns) == {"forest_cover", "prey_index", "in_park"}
     assert (mask.x < 155).all()  # the sea (land false) is left out
     assert mask.points["in_park"].to_numpy().tolist() == shapely.contains_xy(park, mask.x, mask.y).tolist()
     assert mask.points["in_park"].sum() == 7 * 12  # 10 m cells with centres inside the 70 x 120 m park
-    popn = sim_popn(make_mask(grid, buffer=80), density=30, seed=91)
+    popn = sim_popn(make_mask(grid, buffer_m=80), density=30, seed=91)
     popn["sex"] = np.where(np.arange(len(popn)) % 2 == 0, "female", "male")
     sig = np.where(popn["sex"] == "female", 10.0, 20.0)
     ch = sim_capthist(grid, popn, "HHN", lambda0=0.3, sigma=sig, noccasions=5, seed=92)
@@ -714,10 +766,14 @@ def _toy_truth() -> dict:
         {"species": "tiger", "sex": "male", "cub": False, "ac_x": 0.0, "ac_y": 0.0},
     ]
     params = {
-        "leopard_sigma_female_m": 2000.0, "leopard_sigma_male_m": 3500.0, "leopard_lambda0": 0.02,
-        "cameras_per_location": 2, "misidentified_share": 0.03, "unmatched_share": 0.10,
+        "leopard_sigma_female_m": 2000.0,
+        "leopard_sigma_male_m": 3500.0,
+        "leopard_lambda0": 0.02,
+        "cameras_per_location": 2,
+        "misidentified_share": 0.03,
+        "unmatched_share": 0.10,
         "species": [{"key": "leopard", "trigger_probability": 0.85}],
-    }  # fmt: skip
+    }
     return {"parameters": params, "individuals": inds}
 
 
@@ -736,7 +792,7 @@ def test_simulated_truth_counts_and_rates():
 
 
 def test_aic_table_truth_comparison_and_posterior_region(grid):
-    mask = make_mask(grid, buffer=60, nx=24)
+    mask = make_mask(grid, buffer_m=60, nx=24)
     mask = Mask(mask.points.assign(in_park=mask.x < 50), mask.spacing)
     popn = sim_popn(mask, density=30, seed=81)
     popn["sex"] = np.where(np.arange(len(popn)) % 2 == 0, "female", "male")
@@ -793,8 +849,9 @@ def test_sparse_multinomial_and_autoini_rate_match_direct_formulas(grid):
     counts[0, 0, 0] = counts[1, 0, 0] = counts[2, 0, 0] = 1  # three identical histories
     counts[3, 1, 5] = 2
     counts[4, 1, 5] = 2  # two identical count histories
-    lik = SECRLikelihood(counts, np.ones((36, 3)), "count", "HHN", grid.to_numpy(), grid.to_numpy(), 1.0,
-                         np.ones((36, 1)))  # fmt: skip
+    lik = SECRLikelihood(
+        counts, np.ones((36, 3)), "count", "HHN", grid.to_numpy(), grid.to_numpy(), 1.0, np.ones((36, 1))
+    )
     assert lik.log_multinomial == pytest.approx(-gammaln(4) - gammaln(3))
     rng = np.random.default_rng(5)
     z = rng.random((36, 50))

@@ -39,7 +39,7 @@ def captdata_fit() -> SECRFit:
     ch = make_capthist(captures, traps, detector="single")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # single-catch traps fitted as multi-catch
-        return secr_fit(ch, buffer=100, detectfn="HN", progress=False)
+        return secr_fit(ch, buffer_m=100, detectfn="HN", progress=False)
 
 
 def _check_against_secr(table: pd.DataFrame, rel: float) -> None:

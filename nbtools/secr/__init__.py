@@ -21,7 +21,7 @@ and Pradel-Link-Barker rate of change lambda (``pradel_fit``, spatial ``pradel_s
 
 >>> from nbtools.secr import make_mask, read_capthist, secr_fit   # doctest: +SKIP
 >>> ch = read_capthist("capt.txt", "trap.txt", detector="multi")     # doctest: +SKIP
->>> fit = secr_fit(ch, buffer=100, detectfn="HN")                     # doctest: +SKIP
+>>> fit = secr_fit(ch, buffer_m=100, detectfn="HN")                     # doctest: +SKIP
 >>> fit.density, fit.g0, fit.sigma                                    # doctest: +SKIP
 
 References

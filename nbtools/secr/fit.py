@@ -20,6 +20,8 @@ from scipy import optimize
 from scipy.special import expit, logit
 from tqdm.auto import tqdm
 
+from nbtools._deprecate import one_minus, renamed_parameters
+
 from .capthist import CaptureHistory
 from .design import _class_params, _classes, _density_design, _DensityDesign, _transform_matrix
 from .likelihood import DETECTION_FUNCTIONS, SECRLikelihood
@@ -179,6 +181,7 @@ def aic_table(
     return table.sort_values(f"d{criterion}", kind="stable")
 
 
+@renamed_parameters(buffer="buffer_m", alpha=("level", one_minus))
 def secr_fit(
     capthist: CaptureHistory | np.ndarray | Mapping[Any, CaptureHistory],
     traps: pd.DataFrame | None = None,
@@ -187,13 +190,13 @@ def secr_fit(
     detectfn: str = "HN",
     detector: str | None = None,
     usage: np.ndarray | None = None,
-    buffer: float = 100.0,
+    buffer_m: float = 100.0,
     density: str = "~1",
     group: str | Sequence[Any] | None = None,
     mixture: str | None = None,
     class_params: Sequence[str] = ("sigma",),
     start: dict[str, Any] | None = None,
-    alpha: float = 0.05,
+    level: float = 0.95,
     progress: bool = True,
     maxiter: int = 500,
     detection: str | Mapping[str, str] = "~1",
@@ -216,8 +219,8 @@ def secr_fit(
     traps : pandas.DataFrame, optional
         Detector table with ``x``, ``y`` (m), needed when ``capthist`` is an array.
     mask : Mask, optional
-        Habitat mask. Default: ``make_mask(traps, buffer)`` (secr's default for
-        ``secr.fit(..., buffer = b)``: 64 cells across, points within ``buffer`` of a
+        Habitat mask. Default: ``make_mask(traps, buffer_m)`` (secr's default for
+        ``secr.fit(..., buffer = b)``: 64 cells across, points within ``buffer_m`` of a
         detector).
     detectfn : {"HN", "HHN", "EX", "HEX"}, default "HN"
         Detection function (secr's names): half-normal or exponential in the detection
@@ -229,7 +232,7 @@ def secr_fit(
     usage : array (K, S), optional
         Detector usage (effort, 0 = not operating): multiplies the hazard of detector
         k on occasion s (secr's usage). Default that of the CaptureHistory, else 1.
-    buffer : float, default 100
+    buffer_m : float, default 100
         Buffer (m) of the default mask.
     density : str, default "~1"
         Model of log density: ``"~1"`` (constant) or a formula in mask covariates,
@@ -248,8 +251,9 @@ def secr_fit(
     start : dict, optional
         Starting values on the real scale: ``D``, ``g0``/``lambda0``, ``sigma``
         (scalars or one per class) and ``pmix``. Default :func:`autoini`.
-    alpha : float, default 0.05
-        1 - level of the intervals.
+    level : float, default 0.95
+        Confidence level of the intervals (secr's ``alpha`` is ``1 - level``; the old parameter
+        ``alpha`` still works, deprecated).
     progress : bool, default True
         Show a progress bar (tqdm) while fitting.
     maxiter : int, default 500
@@ -292,13 +296,16 @@ def secr_fit(
     >>> import numpy as np, pandas as pd
     >>> from nbtools.secr import make_mask, sim_popn, sim_capthist, secr_fit
     >>> traps = pd.DataFrame({"x": np.tile(np.arange(6) * 20.0, 6), "y": np.repeat(np.arange(6) * 20.0, 6)})
-    >>> mask = make_mask(traps, buffer=80)
+    >>> mask = make_mask(traps, buffer_m=80)
     >>> popn = sim_popn(mask, density=20, seed=1)
     >>> ch = sim_capthist(traps, popn, detectfn="HHN", lambda0=0.3, sigma=15, noccasions=5, seed=2)
     >>> fit = secr_fit(ch, mask=mask, detectfn="HHN", progress=False)
     >>> 10 < fit.density < 40
     True
     """
+    if not 0 < level < 1:
+        raise ValueError(f"level must be in (0, 1), got {level!r}")
+    alpha = one_minus(level)
     if isinstance(capthist, Mapping):
         from .sessions import secr_fit_sessions
 
@@ -312,9 +319,9 @@ def secr_fit(
             detectfn=detectfn,
             density=density,
             detection=detection,
-            buffer=buffer,
+            buffer_m=buffer_m,
             start=start,
-            alpha=alpha,
+            level=level,
             progress=progress,
             maxiter=maxiter,
         )
@@ -326,7 +333,7 @@ def secr_fit(
         raise ValueError(f"detectfn must be one of {list(DETECTION_FUNCTIONS)}, got {detectfn!r}")
     ch, det, use = _prepare_capthist(capthist, traps, detector, usage)
     if mask is None:
-        mask = make_mask(ch.traps, buffer=buffer)
+        mask = make_mask(ch.traps, buffer_m=buffer_m)
     n_classes, class_index, classes = _classes(ch, group, mixture)
     cparams = _class_params(detectfn, class_params) if n_classes > 1 else frozenset()
     design, x_scaled = _density_design(density, mask)

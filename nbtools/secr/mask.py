@@ -3,7 +3,7 @@
 >>> import pandas as pd
 >>> from nbtools.secr import make_mask
 >>> traps = pd.DataFrame({"x": [0.0, 30.0, 0.0, 30.0], "y": [0.0, 0.0, 30.0, 30.0]})
->>> mask = make_mask(traps, buffer=100)
+>>> mask = make_mask(traps, buffer_m=100)
 >>> round(mask.spacing, 5), len(mask)
 (3.59375, 3432)
 """
@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import xarray as xr
+
+from nbtools._deprecate import renamed_parameters
 
 __all__ = ["Mask", "make_mask"]
 
@@ -223,9 +225,10 @@ def _sample_habitat(
     return keep, pd.DataFrame(data)
 
 
+@renamed_parameters(buffer="buffer_m")
 def make_mask(
     traps: Any,
-    buffer: float = 100.0,
+    buffer_m: float = 100.0,
     spacing: float | None = None,
     nx: int = 64,
     type: str = "trapbuffer",
@@ -239,17 +242,17 @@ def make_mask(
     ----------
     traps : pandas.DataFrame or array-like
         Detector coordinates: a DataFrame with ``x`` and ``y`` (m) or a ``(K, 2)`` array.
-    buffer : float, default 100
+    buffer_m : float, default 100
         Width (m) of the margin around the detectors.
     spacing : float, optional
         Distance between mask points (m). Default: the width of the buffered x extent
-        divided by ``nx`` (secr's default), i.e. ``(range(x) + 2 * buffer) / nx``.
+        divided by ``nx`` (secr's default), i.e. ``(range(x) + 2 * buffer_m) / nx``.
     nx : int, default 64
         Number of cells across the buffered x extent when ``spacing`` is not given.
     type : {"trapbuffer", "traprect"}, default "trapbuffer"
         ``"traprect"`` keeps the whole rectangle of the trap extent plus the buffer;
         ``"trapbuffer"`` (what ``secr.fit(..., buffer = b)`` builds) keeps only points
-        within ``buffer`` of at least one detector.
+        within ``buffer_m`` of at least one detector.
     habitat : xarray.Dataset, optional
         Habitat rasters with regular ``x``/``y`` coordinates (m) in the traps' CRS (as
         from :func:`nbtools.habitat.simulate_habitat`). Each mask point takes the values
@@ -270,10 +273,10 @@ def make_mask(
 
     Notes
     -----
-    As secr 5: the grid runs from ``min(x) - buffer + spacing / 2`` in steps of
-    ``spacing`` up to ``max(x) + buffer`` (R's ``seq``), and likewise in y with the same
+    As secr 5: the grid runs from ``min(x) - buffer_m + spacing / 2`` in steps of
+    ``spacing`` up to ``max(x) + buffer_m`` (R's ``seq``), and likewise in y with the same
     spacing; ``"trapbuffer"`` keeps points whose distance to the nearest trap is at most
-    ``buffer``. For secr's ``captdata`` (traps 365-635 m, buffer 100 m) this gives 3,936
+    ``buffer_m``. For secr's ``captdata`` (traps 365-635 m, buffer 100 m) this gives 3,936
     points 7.34375 m apart.
 
     References
@@ -285,25 +288,25 @@ def make_mask(
     --------
     >>> import numpy as np, pandas as pd
     >>> grid = pd.DataFrame({"x": np.repeat([0.0, 50.0], 2), "y": np.tile([0.0, 50.0], 2)})
-    >>> m = make_mask(grid, buffer=50, type="traprect", nx=10)
+    >>> m = make_mask(grid, buffer_m=50, type="traprect", nx=10)
     >>> len(m), m.spacing, m.cell_area
     (100, 15.0, 0.0225)
     """
     if type not in _MASK_TYPES:
         raise ValueError(f"mask type must be one of {_MASK_TYPES}, got {type!r}")
-    if not np.isfinite(buffer) or buffer < 0:
-        raise ValueError(f"buffer must be a non-negative number of metres, got {buffer!r}")
+    if not np.isfinite(buffer_m) or buffer_m < 0:
+        raise ValueError(f"buffer must be a non-negative number of metres, got {buffer_m!r}")
     if nx < 1:
         raise ValueError(f"nx must be a positive integer, got {nx!r}")
     xy = _traps_xy(traps)
-    xl = (xy[:, 0].min() - buffer, xy[:, 0].max() + buffer)
-    yl = (xy[:, 1].min() - buffer, xy[:, 1].max() + buffer)
+    xl = (xy[:, 0].min() - buffer_m, xy[:, 0].max() + buffer_m)
+    yl = (xy[:, 1].min() - buffer_m, xy[:, 1].max() + buffer_m)
     if spacing is None:
         spacing = (xl[1] - xl[0]) / nx
     spacing = float(spacing)
     if not np.isfinite(spacing) or spacing <= 0:
         raise ValueError(
-            f"mask spacing must be positive; got {spacing!r} (with one trap and buffer 0 give spacing explicitly)"
+            f"mask spacing must be positive; got {spacing!r} (with one trap and buffer_m 0 give spacing explicitly)"
         )
     gx = _rseq(xl[0] + spacing / 2, xl[1], spacing)
     gy = _rseq(yl[0] + spacing / 2, yl[1], spacing)
@@ -311,7 +314,7 @@ def make_mask(
     py = np.repeat(gy, len(gx))
     keep = np.ones(len(px), bool)
     if type == "trapbuffer":
-        keep &= _nearest_distance(np.column_stack([px, py]), xy) <= buffer
+        keep &= _nearest_distance(np.column_stack([px, py]), xy) <= buffer_m
     cov = pd.DataFrame(index=np.arange(len(px)))
     if habitat is not None:
         in_habitat, cov = _sample_habitat(habitat, px, py, habitat_variable, covariates)
@@ -320,8 +323,8 @@ def make_mask(
         raise ValueError("habitat_variable and covariates need a habitat Dataset")
     points = pd.concat([pd.DataFrame({"x": px, "y": py}), cov.reset_index(drop=True)], axis=1).loc[keep]
     if len(points) == 0:
-        raise ValueError("the mask has no points: check buffer, spacing and the habitat variable")
+        raise ValueError("the mask has no points: check buffer_m, spacing and the habitat variable")
     bad = [c for c in points.columns if points[c].dtype.kind == "f" and points[c].isna().any()]
     if bad:
         raise ValueError(f"mask covariates {bad} are NaN at some habitat points; fill them or leave them out")
-    return Mask(points, spacing, type=type, buffer=float(buffer))
+    return Mask(points, spacing, type=type, buffer=float(buffer_m))

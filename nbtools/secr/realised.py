@@ -101,7 +101,7 @@ def fx_total(fit: SECRFit | MultiSessionFit, session: Any = None) -> pd.DataFram
     >>> import numpy as np, pandas as pd
     >>> from nbtools.secr import make_mask, sim_popn, sim_capthist, secr_fit
     >>> traps = pd.DataFrame({"x": np.tile(np.arange(5) * 20.0, 5), "y": np.repeat(np.arange(5) * 20.0, 5)})
-    >>> mask = make_mask(traps, buffer=80)
+    >>> mask = make_mask(traps, buffer_m=80)
     >>> ch = sim_capthist(traps, sim_popn(mask, density=20, seed=1), detectfn="HHN", lambda0=0.3,
     ...                   sigma=15, noccasions=5, seed=2)
     >>> surface = fx_total(secr_fit(ch, mask=mask, detectfn="HHN", progress=False))

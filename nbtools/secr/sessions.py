@@ -48,6 +48,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import logit
 
+from nbtools._deprecate import one_minus, renamed_parameters
+
 from .capthist import CaptureHistory, make_capthist
 from .design import _density_design, _DensityDesign, _transform_matrix
 from .fit import (
@@ -393,6 +395,7 @@ class MultiSessionFit:
 
 
 # ---------------------------------------------------------------------------- fitting
+@renamed_parameters(buffer="buffer_m", alpha=("level", one_minus))
 def secr_fit_sessions(
     capthists: Mapping[Any, CaptureHistory],
     mask: Mask | Mapping[Any, Mask] | None = None,
@@ -400,9 +403,9 @@ def secr_fit_sessions(
     detectfn: str = "HN",
     density: str = "~1",
     detection: str | Mapping[str, str] = "~1",
-    buffer: float = 100.0,
+    buffer_m: float = 100.0,
     start: dict[str, Any] | None = None,
-    alpha: float = 0.05,
+    level: float = 0.95,
     progress: bool = True,
     maxiter: int = 500,
 ) -> MultiSessionFit:
@@ -418,7 +421,7 @@ def secr_fit_sessions(
         leave the history after that occasion (multi-catch traps).
     mask : Mask or mapping of session to Mask, optional
         Habitat mask, the same for every session or one per session. Default:
-        ``make_mask(traps, buffer)`` per session.
+        ``make_mask(traps, buffer_m)`` per session.
     detectfn : {"HN", "HHN", "EX", "HEX"}, default "HN"
     density : str, default "~1"
         Formula of log density in ``session`` (factor), ``Session`` (0 .. R-1) and mask
@@ -428,14 +431,15 @@ def secr_fit_sessions(
         Formulas of the detection parameters in ``session``/``Session``: one for both
         (``"~1"`` shared, ``"~session"`` session-specific) or a mapping, e.g.
         ``{"g0": "~session", "sigma": "~1"}``.
-    buffer : float, default 100
+    buffer_m : float, default 100
         Buffer (m) of the default masks.
     start : dict, optional
         Starting values on the real scale (``D``, ``g0``/``lambda0``, ``sigma``), the
         same for every session. Default: :func:`autoini` per session, combined (geometric
         mean of D, median of the detection parameters).
-    alpha : float, default 0.05
-        1 - level of the intervals.
+    level : float, default 0.95
+        Confidence level of the intervals (secr's ``alpha`` is ``1 - level``; the old parameter
+        ``alpha`` still works, deprecated).
     progress : bool, default True
         Show a progress bar.
     maxiter : int, default 500
@@ -453,6 +457,9 @@ def secr_fit_sessions(
     -----
     Without classes or mixtures (``group``/``mixture`` are single-session options).
     """
+    if not 0 < level < 1:
+        raise ValueError(f"level must be in (0, 1), got {level!r}")
+    alpha = one_minus(level)
     if detectfn not in DETECTION_FUNCTIONS:
         raise ValueError(f"detectfn must be one of {list(DETECTION_FUNCTIONS)}, got {detectfn!r}")
     if not capthists:
@@ -468,7 +475,7 @@ def secr_fit_sessions(
             prepared[label] = _prepare_capthist(ch, None, None, None)
         except ValueError as err:
             raise ValueError(f"session {label!r}: {err}") from err
-    masks = {label: _session_mask(mask, label, prepared[label][0], buffer) for label in labels}
+    masks = {label: _session_mask(mask, label, prepared[label][0], buffer_m) for label in labels}
     fn = DETECTION_FUNCTIONS[detectfn]
     formulas = _detection_formulas(detection, fn.magnitude)
     design, x_by_session = _pooled_density_design(density, list(masks.values()), labels)
@@ -517,9 +524,9 @@ def secr_fit_sessions(
     )
 
 
-def _session_mask(mask: Mask | Mapping[Any, Mask] | None, label: str, ch: CaptureHistory, buffer: float) -> Mask:
+def _session_mask(mask: Mask | Mapping[Any, Mask] | None, label: str, ch: CaptureHistory, buffer_m: float) -> Mask:
     if mask is None:
-        return make_mask(ch.traps, buffer=buffer)
+        return make_mask(ch.traps, buffer_m=buffer_m)
     if isinstance(mask, Mask):
         return mask
     found = _session_value(mask, label)

@@ -38,6 +38,8 @@ import numpy as np
 import pandas as pd
 from scipy.sparse.csgraph import connected_components
 
+from nbtools._deprecate import renamed_parameters
+
 from .capthist import CaptureHistory
 from .mask import Mask, make_mask
 from .result import SECRFit
@@ -615,10 +617,11 @@ def suggest_buffer(capthist: CaptureHistory, multiple: float = 3.0, group: str |
     return float(np.ceil(multiple * sigma / 500.0) * 500.0)
 
 
+@renamed_parameters(buffer="buffer_m")
 def mask_from_study(
     study: Study,
     capthist: CaptureHistory | pd.DataFrame,
-    buffer: float | None = None,
+    buffer_m: float | None = None,
     spacing: float = 1000.0,
     covariates: Sequence[str] | None = ("forest_cover", "prey_index"),
     habitat_variable: str | Sequence[str] | None = "land",
@@ -626,7 +629,7 @@ def mask_from_study(
 ) -> Mask:
     """A habitat mask around the detectors from the study's habitat rasters and boundary.
 
-    Points of a regular grid within ``buffer`` of a detector (secr's ``trapbuffer``) that
+    Points of a regular grid within ``buffer_m`` of a detector (secr's ``trapbuffer``) that
     fall on habitat (``land``: sea and other non-habitat are left out), with habitat
     covariates for density models and a boolean ``region`` column, true inside the study
     boundary, for :meth:`SECRFit.region_n`.
@@ -638,7 +641,7 @@ def mask_from_study(
         ``boundary``, a polygon in the same CRS; either may be None).
     capthist : CaptureHistory or DataFrame
         The capture history (its traps) or a detector table with ``x``, ``y`` (m).
-    buffer : float, optional
+    buffer_m : float, optional
         Buffer (m). Default :func:`suggest_buffer` (3 x the larger sex's starting sigma).
     spacing : float, default 1000
         Distance between mask points (m): 1 km is fine for leopards (sigma 2-3.5 km)
@@ -659,12 +662,12 @@ def mask_from_study(
 
     if isinstance(capthist, CaptureHistory):
         traps = capthist.traps
-        if buffer is None:
-            buffer = suggest_buffer(capthist)
+        if buffer_m is None:
+            buffer_m = suggest_buffer(capthist)
     else:
         traps = capthist
-        if buffer is None:
-            raise ValueError("give buffer (m) with a detector table (or pass the CaptureHistory)")
+        if buffer_m is None:
+            raise ValueError("give buffer_m (m) with a detector table (or pass the CaptureHistory)")
     habitat = study.habitat
     if habitat is not None:
         if habitat_variable is not None:
@@ -674,14 +677,14 @@ def mask_from_study(
                 raise KeyError(f"habitat has no variable(s) {absent}; variables: {sorted(habitat.data_vars)}")
         mask = make_mask(
             traps,
-            buffer=buffer,
+            buffer_m=buffer_m,
             spacing=spacing,
             habitat=habitat,
             habitat_variable=habitat_variable,
             covariates=None if covariates is None else list(covariates),
         )
     else:
-        mask = make_mask(traps, buffer=buffer, spacing=spacing)
+        mask = make_mask(traps, buffer_m=buffer_m, spacing=spacing)
     if region is not None and study.boundary is not None:
         inside = shapely.contains_xy(study.boundary, mask.x, mask.y)
         mask = Mask(mask.points.assign(**{region: inside}), mask.spacing, type=mask.type, buffer=mask.buffer)

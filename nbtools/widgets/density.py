@@ -13,6 +13,7 @@ import pandas as pd
 import xarray as xr
 
 from nbtools import secr
+from nbtools._deprecate import renamed_parameters
 from nbtools.plots.secr import density_map
 from nbtools.secr import CaptureHistory, Mask, SECRFit
 from nbtools.study import Study
@@ -144,7 +145,7 @@ class DensityExplorer(Explorer):
     spacing : float, default 2000
         Initial mask spacing (m); one of ``SPACINGS``, 1000, 2000 or 4000 (notebook 05 uses 1000 m; 2000 m fits about
         three times faster and gives D within 2%).
-    buffer : float, optional
+    buffer_m : float, optional
         Initial mask buffer (m); default :func:`nbtools.secr.suggest_buffer` of the species.
     capthist : mapping, optional
         Keyword arguments of :func:`nbtools.secr.capthist_from_study`; default those of notebook 05
@@ -173,6 +174,7 @@ class DensityExplorer(Explorer):
 
     title = "Density explorer: SECR models, density and the density surface"
 
+    @renamed_parameters(buffer="buffer_m")
     def __init__(
         self,
         study: Study,
@@ -181,7 +183,7 @@ class DensityExplorer(Explorer):
         by_sex: str = "sigma",
         density: Sequence[str] = (),
         spacing: float = 2000,
-        buffer: float | None = None,
+        buffer_m: float | None = None,
         capthist: dict[str, Any] | None = None,
         names: dict[str, str] | None = None,
         cache_size: int = 32,
@@ -192,8 +194,12 @@ class DensityExplorer(Explorer):
         self.study = study
         self.show_progress = bool(progress)
         self._labels = dict(names or {})
-        self.capthist_settings = dict(capthist or dict(occasion_length=1, detector="count", by="locationID",
-                                                       deployment_groups="array:grid", max_gap_m=10_000))  # fmt: skip
+        self.capthist_settings = dict(
+            capthist
+            or dict(
+                occasion_length=1, detector="count", by="locationID", deployment_groups="array:grid", max_gap_m=10_000
+            )
+        )
         obs = study.observations
         if "individualID" not in obs.columns:
             raise ValueError("the study has no individualID: SECR needs identified animals")
@@ -218,25 +224,45 @@ class DensityExplorer(Explorer):
         self._capthists = LRU(4)
         self._masks = LRU(8)
         self._fits = LRU(cache_size)
-        self._tried: dict[tuple, dict[str, SECRFit]] = {}  # (species, spacing, buffer) -> name -> fit
+        self._tried: dict[tuple, dict[str, SECRFit]] = {}  # (species, spacing, buffer_m) -> name -> fit
         self._suggested: dict[str, float] = {}
         first = self.suggested_buffer(species)
         buffers = sorted({*BUFFERS, first, *(self._suggested.values())})
-        self.species = widgets.Dropdown(options=[(f"{self._labels.get(s, s)} ({counts[s]} animals)", s) for s in offered],
-                                        value=species, description="species", layout=widgets.Layout(width="420px"))  # fmt: skip
-        self.detectfn = widgets.ToggleButtons(options=list(DETECTFNS), value=detectfn, description="detection",
-                                              style={"button_width": "60px"})  # fmt: skip
-        self.by_sex = widgets.Dropdown(options=[(label, key) for key, label in BY_SEX_LABEL.items()], value=by_sex,
-                                       description="by sex",
-                                       layout=widgets.Layout(width="300px"))  # fmt: skip
-        self.density = widgets.SelectMultiple(options=list(DENSITY_COVARIATES), value=tuple(density), rows=3,
-                                              description="D ~", layout=widgets.Layout(width="300px"))  # fmt: skip
-        self.spacing = widgets.Dropdown(options=[(f"{s / 1000:g} km", s) for s in SPACINGS], value=int(spacing),
-                                        description="mask spacing", style={"description_width": "initial"},
-                                        layout=widgets.Layout(width="200px"))  # fmt: skip
-        self.buffer = widgets.Dropdown(options=[(f"{b / 1000:g} km", b) for b in buffers],
-                                       value=first if buffer is None else float(buffer), description="buffer",
-                                       layout=widgets.Layout(width="200px"))  # fmt: skip
+        self.species = widgets.Dropdown(
+            options=[(f"{self._labels.get(s, s)} ({counts[s]} animals)", s) for s in offered],
+            value=species,
+            description="species",
+            layout=widgets.Layout(width="420px"),
+        )
+        self.detectfn = widgets.ToggleButtons(
+            options=list(DETECTFNS), value=detectfn, description="detection", style={"button_width": "60px"}
+        )
+        self.by_sex = widgets.Dropdown(
+            options=[(label, key) for key, label in BY_SEX_LABEL.items()],
+            value=by_sex,
+            description="by sex",
+            layout=widgets.Layout(width="300px"),
+        )
+        self.density = widgets.SelectMultiple(
+            options=list(DENSITY_COVARIATES),
+            value=tuple(density),
+            rows=3,
+            description="D ~",
+            layout=widgets.Layout(width="300px"),
+        )
+        self.spacing = widgets.Dropdown(
+            options=[(f"{s / 1000:g} km", s) for s in SPACINGS],
+            value=int(spacing),
+            description="mask spacing",
+            style={"description_width": "initial"},
+            layout=widgets.Layout(width="200px"),
+        )
+        self.buffer = widgets.Dropdown(
+            options=[(f"{b / 1000:g} km", b) for b in buffers],
+            value=first if buffer_m is None else float(buffer_m),
+            description="buffer",
+            layout=widgets.Layout(width="200px"),
+        )
         self._map = PlotPane("density")
         self._table = widgets.HTML()
         self._table.add_class("nbtools-table-box")
@@ -261,28 +287,43 @@ class DensityExplorer(Explorer):
             self._suggested[species] = float(secr.suggest_buffer(self.capthist(species)))
         return self._suggested[species]
 
-    def mask(self, species: str, spacing: float, buffer: float) -> Mask:
+    @renamed_parameters(buffer="buffer_m")
+    def mask(self, species: str, spacing: float, buffer_m: float) -> Mask:
         """:func:`nbtools.secr.mask_from_study` with the density covariates (cached)."""
-        return self._masks.get((species, float(spacing), float(buffer)), lambda: secr.mask_from_study(
-            self.study, self.capthist(species), buffer=float(buffer), spacing=float(spacing),
-            covariates=[c for c in DENSITY_COVARIATES if c != "in_park"]))  # fmt: skip
+        return self._masks.get(
+            (species, float(spacing), float(buffer_m)),
+            lambda: secr.mask_from_study(
+                self.study,
+                self.capthist(species),
+                buffer_m=float(buffer_m),
+                spacing=float(spacing),
+                covariates=[c for c in DENSITY_COVARIATES if c != "in_park"],
+            ),
+        )
 
     def settings(self, species: str, detectfn: str, by_sex: str, covariates: Sequence[str]) -> dict[str, Any]:
         """The keyword arguments of :func:`nbtools.secr.secr_fit` for a model."""
         ch = self.capthist(species)
         sexes = ch.covariates["sex"].dropna().nunique() if "sex" in ch.covariates.columns else 0
         if sexes < 2 and by_sex != "none":
-            raise ValueError(f"the sex of too few {self._name(species)} is known for parameters by sex; choose 'same for both sexes'")
-        return {"detectfn": detectfn, "group": "sex" if sexes >= 2 else None, "class_params": BY_SEX[by_sex],
-                "density": density_formula(covariates)}  # fmt: skip
+            raise ValueError(
+                f"the sex of too few {self._name(species)} is known for parameters by sex; choose 'same for both sexes'"
+            )
+        return {
+            "detectfn": detectfn,
+            "group": "sex" if sexes >= 2 else None,
+            "class_params": BY_SEX[by_sex],
+            "density": density_formula(covariates),
+        }
 
-    def fit(self, species: str, spacing: float, buffer: float, settings: dict[str, Any]) -> SECRFit:
+    @renamed_parameters(buffer="buffer_m")
+    def fit(self, species: str, spacing: float, buffer_m: float, settings: dict[str, Any]) -> SECRFit:
         """``secr_fit(capthist, mask=mask, **settings)`` (cached), with a progress bar when fitted."""
         by_sex = next(k for k, v in BY_SEX.items() if v == tuple(settings["class_params"]))
-        key = (species, float(spacing), float(buffer), tuple(sorted((k, str(v)) for k, v in settings.items())))
+        key = (species, float(spacing), float(buffer_m), tuple(sorted((k, str(v)) for k, v in settings.items())))
 
         def make() -> SECRFit:
-            ch, mask = self.capthist(species), self.mask(species, spacing, buffer)
+            ch, mask = self.capthist(species), self.mask(species, spacing, buffer_m)
             what = f"fitting {settings['detectfn']} ({BY_SEX_LABEL[by_sex]}, D {settings['density']}) on {len(mask):,} mask points"
             if threading.current_thread() is not threading.main_thread():
                 # an Output widget does not capture a worker thread's output: the status line counts the seconds
@@ -348,8 +389,22 @@ class DensityExplorer(Explorer):
         tried = self._tried.setdefault((species, spacing, buffer), {})
         tried[name] = fit
         models = secr.aic_table(tried)
-        return DensityResult(species, detectfn, by_sex, covariates, spacing, buffer, name, settings, ch, mask, fit,
-                             fit.to_frame(), models, fit.density_surface(per="100km2"))  # fmt: skip
+        return DensityResult(
+            species,
+            detectfn,
+            by_sex,
+            covariates,
+            spacing,
+            buffer,
+            name,
+            settings,
+            ch,
+            mask,
+            fit,
+            fit.to_frame(),
+            models,
+            fit.density_surface(per="100km2"),
+        )
 
     def _name(self, s: str) -> str:
         return self._labels.get(s, s)
@@ -357,17 +412,27 @@ class DensityExplorer(Explorer):
     def _summary(self, r: DensityResult) -> str:
         d, lo, hi = r.density_per_100km2
         est = r.estimates["estimate"]
-        detection = ", ".join(f"{k} {v:,.4g}" + (" m" if k.startswith("sigma") else "")
-                              for k, v in est.items() if k.startswith(("sigma", "lambda0", "g0")))  # fmt: skip
+        detection = ", ".join(
+            f"{k} {v:,.4g}" + (" m" if k.startswith("sigma") else "")
+            for k, v in est.items()
+            if k.startswith(("sigma", "lambda0", "g0"))
+        )
         flag = "" if r.fit.converged else " <b>not converged</b>"
-        return (f"{self._name(r.species)}, {r.name} ({len(r.mask):,} mask points, {r.spacing / 1000:g} km apart, "
-                f"buffer {r.buffer / 1000:g} km): D = {d:.3f} per 100 km² (95% CI {lo:.3f}-{hi:.3f}); {detection}; "
-                f"AIC {r.aic:,.2f}{flag}")  # fmt: skip
+        return (
+            f"{self._name(r.species)}, {r.name} ({len(r.mask):,} mask points, {r.spacing / 1000:g} km apart, "
+            f"buffer {r.buffer / 1000:g} km): D = {d:.3f} per 100 km² (95% CI {lo:.3f}-{hi:.3f}); {detection}; "
+            f"AIC {r.aic:,.2f}{flag}"
+        )
 
     # --- view ------------------------------------------------------------------------------------------
     def _controls_box(self) -> widgets.Widget:
-        return widgets.HBox([widgets.VBox([self.species, self.detectfn, self.by_sex]), self.density,
-                             widgets.VBox([self.spacing, self.buffer])])  # fmt: skip
+        return widgets.HBox(
+            [
+                widgets.VBox([self.species, self.detectfn, self.by_sex]),
+                self.density,
+                widgets.VBox([self.spacing, self.buffer]),
+            ]
+        )
 
     def _panes(self) -> list[widgets.Widget]:
         return [widgets.HBox([self._map.box, self._table])]
@@ -377,11 +442,22 @@ class DensityExplorer(Explorer):
         if r is None:
             return
         key = (r.species, r.spacing, r.buffer, r.name)
-        self._map.show(key, lambda: density_map(r.surface, self.study.boundary, r.capthist.traps,
-                                                title=f"{self._name(r.species)}: fitted density (animals / 100 km²), {r.name}"))  # fmt: skip
+        self._map.show(
+            key,
+            lambda: density_map(
+                r.surface,
+                self.study.boundary,
+                r.capthist.traps,
+                title=f"{self._name(r.species)}: fitted density (animals / 100 km²), {r.name}",
+            ),
+        )
         table = r.estimates[["estimate", "SE", "lcl", "ucl"]].reset_index().rename(columns={"index": "parameter"})
         # the models as a table, not a bar plot: a second bokeh plot would double the time a change takes to draw
-        models = r.models[["npar", "logLik", "AIC", "AICc", "dAICc", "AICcwt"]].reset_index().rename(columns={"index": "model"})
-        self._table.value = (html_table(table, floatfmt="{:,.4g}", caption="Estimates (D per ha and per 100 km², σ in m)")
-                             + html_table(models, floatfmt="{:,.2f}", max_rows=10, caption="Models fitted so far on this mask, by AICc"))  # fmt: skip
-
+        models = (
+            r.models[["npar", "logLik", "AIC", "AICc", "dAICc", "AICcwt"]]
+            .reset_index()
+            .rename(columns={"index": "model"})
+        )
+        self._table.value = html_table(
+            table, floatfmt="{:,.4g}", caption="Estimates (D per ha and per 100 km², σ in m)"
+        ) + html_table(models, floatfmt="{:,.2f}", max_rows=10, caption="Models fitted so far on this mask, by AICc")
