@@ -6,6 +6,7 @@
 >>> write_camtrapdp(pkg, "copy", timezone="Europe/Brussels")   # doctest: +SKIP
 """
 
+from .convert import convert_camtrapdp
 from .package import CamtrapDP, read_camtrapdp
 from .report import CamtrapDPError, Problem, ValidationReport
 from .stream import stream_camtrapdp, validate_camtrapdp
@@ -14,6 +15,7 @@ from .write import write_camtrapdp
 __all__ = [
     "CamtrapDP",
     "CamtrapDPError",
+    "convert_camtrapdp",
     "Problem",
     "ValidationReport",
     "read_camtrapdp",
