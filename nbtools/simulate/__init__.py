@@ -77,22 +77,32 @@ Further sources for each default are named in :class:`StudyParameters` (see
 """
 
 from .diel import clock_to_sun, diel_density, solar_events, sun_to_clock, sunrise_sunset
+from .grids import GridChanges, TigerParameters
+from .lives import LifeParameters, simulate_lives
 from .parameters import StudyParameters
 from .species import DEFAULT_SPECIES, Species
 from .study import SimulatedStudy, SimulationResult, simulate_study, simulate_tables
 from .truth import leopard_season_use
+from .years import YearsResult, season_label, simulate_years
 
 __all__ = [
     "DEFAULT_SPECIES",
+    "GridChanges",
+    "LifeParameters",
     "SimulatedStudy",
     "SimulationResult",
     "Species",
     "StudyParameters",
+    "TigerParameters",
+    "YearsResult",
     "clock_to_sun",
     "diel_density",
     "leopard_season_use",
+    "season_label",
+    "simulate_lives",
     "simulate_study",
     "simulate_tables",
+    "simulate_years",
     "sun_to_clock",
     "sunrise_sunset",
     "solar_events",
