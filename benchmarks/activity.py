@@ -80,11 +80,12 @@ def dense_dhat4(xa: np.ndarray, xb: np.ndarray) -> float:
     return float((np.minimum(1, fb[:n] / fa[:n]).mean() + np.minimum(1, fa[n:] / fb[n:]).mean()) / 2)
 
 
-def overlap_case(label: str, a: np.ndarray, b: np.ndarray, n_naive: int, n_dense: int, r_seconds: float | None,
-                 repeat: int) -> dict:
+def overlap_case(
+    label: str, a: np.ndarray, b: np.ndarray, n_naive: int, n_dense: int, r_seconds: float | None, repeat: int
+) -> dict:
     seed = 20261123
     t_fast, boots = timed(
-        lambda: act.bootstrap_overlap(a, b, n=N_BOOT, estimator="dhat4", seed=seed, progress=False), repeat
+        lambda: act.bootstrap_overlap(a, b, n_boot=N_BOOT, estimator="dhat4", seed=seed, progress=False), repeat
     )
     counts_a, counts_b = first_chunk_counts(a, b, seed)
     counts_a, counts_b = counts_a[:n_naive], counts_b[:n_naive]
@@ -114,7 +115,7 @@ def overlap_case(label: str, a: np.ndarray, b: np.ndarray, n_naive: int, n_dense
 
 
 def activity_case(x: np.ndarray, reps: int, n_naive: int) -> dict:
-    t_fast, fit = timed(lambda: act.activity_level(x, reps=reps, sample="data", seed=1, progress=False))
+    t_fast, fit = timed(lambda: act.activity_level(x, n_boot=reps, sample="data", seed=1, progress=False))
     rng = np.random.default_rng(1)  # the first resamples activity_level(seed=1) draws
     counts = act._draw_counts(rng, act._chunk_rows(x.size), x.size, x.size)[:n_naive]
     grid = np.arange(513) * (np.pi / 256)
@@ -166,10 +167,12 @@ def main() -> int:
         a = rng.vonmises(1.0, 1.5, n) % TWO_PI
         b = rng.vonmises(2.5, 1.0, n) % TWO_PI
         cases.append(overlap_case(f"von Mises n=m={n}", a, b, n_naive, n_dense, None, repeat))
-    cases.append(overlap_case("kerinci zone 3 tiger/tapir", sps("tiger", 3), sps("tapir", 3), n_naive, n_dense,
-                              12.0, repeat))
-    cases.append(overlap_case("kerinci tiger/tapir, all zones", sps("tiger"), sps("tapir"), n_naive, n_dense,
-                              29.0, repeat))
+    cases.append(
+        overlap_case("kerinci zone 3 tiger/tapir", sps("tiger", 3), sps("tapir", 3), n_naive, n_dense, 12.0, repeat)
+    )
+    cases.append(
+        overlap_case("kerinci tiger/tapir, all zones", sps("tiger"), sps("tapir"), n_naive, n_dense, 29.0, repeat)
+    )
     table = pd.DataFrame(cases).set_index("case")
     pd.set_option("display.width", 200)
     pd.set_option("display.max_columns", 20)

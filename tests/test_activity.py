@@ -304,7 +304,7 @@ def test_bootstrap_ci_by_hand() -> None:
     w_lo = (norm.ppf(0.1) - norm.ppf(1 / 15)) / (norm.ppf(2 / 15) - norm.ppf(1 / 15))
     w_hi = (norm.ppf(0.9) - norm.ppf(13 / 15)) / (norm.ppf(14 / 15) - norm.ppf(13 / 15))
     perc = (0.30 + w_lo * (0.31 - 0.30), 0.50 + w_hi * (0.55 - 0.50))
-    ci = bootstrap_ci(t0, bt, conf=0.8)
+    ci = bootstrap_ci(t0, bt, level=0.8)
     np.testing.assert_allclose(ci.loc["norm"], (t0 - bias - merr, t0 - bias + merr), rtol=1e-14)
     np.testing.assert_allclose(ci.loc["norm0"], (t0 - merr, t0 + merr), rtol=1e-14)
     np.testing.assert_allclose(ci.loc["perc"], perc, rtol=1e-14)
@@ -320,7 +320,7 @@ def test_bootstrap_ci_edge_cases() -> None:
     with pytest.warns(UserWarning, match="non-finite"):
         bootstrap_ci(0.5, np.r_[np.linspace(0.4, 0.6, 99), np.nan])
     with pytest.raises(ValueError, match="conf"):
-        bootstrap_ci(0.5, np.linspace(0.4, 0.6, 99), conf=1.5)
+        bootstrap_ci(0.5, np.linspace(0.4, 0.6, 99), level=1.5)
     with pytest.raises(ValueError, match="unknown interval"):
         bootstrap_ci(0.5, np.linspace(0.4, 0.6, 99), kind="bca")
 
@@ -405,9 +405,9 @@ def test_alias_sampler_draws_the_smoothed_bootstrap_probabilities(simulated: dic
 
 def test_bootstrap_same_seed_same_result(simulated: dict) -> None:
     tig, pig = simulated["tigerObs"], simulated["pigObs"]
-    one = bootstrap_overlap(tig, pig, n=300, seed=42, progress=False)
-    two = bootstrap_overlap(tig, pig, n=300, seed=42, progress=True)
-    other = bootstrap_overlap(tig, pig, n=300, seed=43, progress=False)
+    one = bootstrap_overlap(tig, pig, n_boot=300, seed=42, progress=False)
+    two = bootstrap_overlap(tig, pig, n_boot=300, seed=42, progress=True)
+    other = bootstrap_overlap(tig, pig, n_boot=300, seed=43, progress=False)
     np.testing.assert_array_equal(one, two)
     assert not np.array_equal(one, other)
     est = overlap_estimates(tig, pig).dhat4
@@ -420,7 +420,7 @@ def test_bootstrap_mean_close_to_estimate(simulated: dict, smooth: bool) -> None
     and 0.263 (plain) for an estimate of 0.269 with these samples."""
     tig, pig = simulated["tigerObs"], simulated["pigObs"]
     est = overlap_estimates(tig, pig).dhat4
-    boots = bootstrap_overlap(tig, pig, n=1000, smooth=smooth, estimator="dhat4", seed=1, progress=False)
+    boots = bootstrap_overlap(tig, pig, n_boot=1000, smooth=smooth, estimator="dhat4", seed=1, progress=False)
     assert abs(boots.mean() - est) < 0.08
     assert 0.01 < boots.std() < 0.1
     ci = bootstrap_ci(est, boots)
@@ -430,13 +430,13 @@ def test_bootstrap_mean_close_to_estimate(simulated: dict, smooth: bool) -> None
 
 def test_bootstrap_defaults_follow_the_rule(simulated: dict) -> None:
     tig, pig = simulated["tigerObs"], simulated["pigObs"]
-    default = bootstrap_overlap(tig, pig, n=50, seed=3, progress=False)  # both >= 50: Dhat4, adjust 1
-    explicit = bootstrap_overlap(tig, pig, n=50, estimator="Dhat4", adjust=1, seed=3, progress=False)
+    default = bootstrap_overlap(tig, pig, n_boot=50, seed=3, progress=False)  # both >= 50: Dhat4, adjust 1
+    explicit = bootstrap_overlap(tig, pig, n_boot=50, estimator="Dhat4", adjust=1, seed=3, progress=False)
     np.testing.assert_array_equal(default, explicit)
     with pytest.raises(ValueError, match="unknown estimator"):
-        bootstrap_overlap(tig, pig, n=5, estimator="dhat2", progress=False)
+        bootstrap_overlap(tig, pig, n_boot=5, estimator="dhat2", progress=False)
     with pytest.raises(ValueError, match="at least 1"):
-        bootstrap_overlap(tig, pig, n=0, progress=False)
+        bootstrap_overlap(tig, pig, n_boot=0, progress=False)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -676,8 +676,8 @@ def test_activity_level_kerinci_tigers(kerinci: pd.DataFrame) -> None:
     assert list(point.pdf.columns) == ["x", "y"] and len(point.pdf) == 513
     assert point.pdf["y"].mean() * TWO_PI == pytest.approx(1.0, abs=2e-3)  # a density on [0, 2 pi]
     for kind in ("data", "model"):
-        fit = activity_level(tig, reps=300, sample=kind, seed=5, progress=False)
-        again = activity_level(tig, reps=300, sample=kind, seed=5, progress=False)
+        fit = activity_level(tig, n_boot=300, sample=kind, seed=5, progress=False)
+        again = activity_level(tig, n_boot=300, sample=kind, seed=5, progress=False)
         assert fit.act == point.act
         assert 0 < fit.lcl <= fit.act <= fit.ucl <= 1
         assert fit.se > 0
@@ -694,8 +694,8 @@ def test_activity_level_extremes() -> None:
     assert flat.act > 0.85
     assert peaked.act < 0.45
     assert (
-        activity_level(rng.uniform(0, TWO_PI, 200), adj=2.0).act
-        < activity_level(rng.uniform(0, TWO_PI, 200), adj=0.5).act + 0.5
+        activity_level(rng.uniform(0, TWO_PI, 200), adjust=2.0).act
+        < activity_level(rng.uniform(0, TWO_PI, 200), adjust=0.5).act + 0.5
     )
 
 
@@ -729,7 +729,7 @@ def test_activity_level_errors() -> None:
     with pytest.raises(ValueError, match="sample must be"):
         activity_level(good, sample="bootstrap")
     with pytest.raises(ValueError, match="reps"):
-        activity_level(good, sample="data", reps=1)
+        activity_level(good, sample="data", n_boot=1)
     with pytest.raises(ValueError, match="bw must be"):
         activity_level(good, bw=-1.0)
 
@@ -921,7 +921,7 @@ def test_overlap_table_seeds_and_values(simulated: dict) -> None:
     pd.testing.assert_frame_equal(tab, overlap_table(t, n_boot=300, seed=7, progress=False))
     # the i-th pair gets the i-th child stream of the seed: the same interval as a direct bootstrap with it
     child = np.random.default_rng(7).spawn(2)[1]
-    boot = bootstrap_overlap(t["tiger"], t["few"], n=300, estimator="dhat1", seed=child, progress=False)
+    boot = bootstrap_overlap(t["tiger"], t["few"], n_boot=300, estimator="dhat1", seed=child, progress=False)
     ci = bootstrap_ci(tab.loc[1, "estimate"], boot, kind="basic0")
     assert tab.loc[1, "lower"] == ci["lower"].iloc[0] and tab.loc[1, "upper"] == ci["upper"].iloc[0]
     assert overlap_table(t, pairs=[("pig", "few")], n_boot=50, seed=1, progress=False)["species_a"].tolist() == ["pig"]
@@ -1041,7 +1041,7 @@ def test_leopard_daytime_share_and_activity_level(default_study) -> None:
     assert clock_share["n_day"] == share["n_day"]  # the same events are between sunrise and sunset
     full = np.linspace(0, TWO_PI, 4001)
     true_act = 1 / (TWO_PI * _true_density(default_study, LEOPARD)(full).max())
-    fit = activity_level(leo["sun_rad"], reps=200, sample="data", seed=3, progress=False)
+    fit = activity_level(leo["sun_rad"], n_boot=200, sample="data", seed=3, progress=False)
     assert true_act == pytest.approx(0.372, abs=1e-3)
     assert abs(fit.act - true_act) < 0.07 and fit.lcl < fit.act < fit.ucl
 
@@ -1055,13 +1055,13 @@ def test_activity_levels_equal_activity_level_one_sample_at_a_time() -> None:
     samples += [rng.vonmises(4.0, kappa, n) % TWO_PI for kappa, n in ((0.3, 8), (8.0, 40), (60.0, 25), (2.0, 2))]
     bad = [np.array([1.0, 1.0, 1.0]), np.array([2.0]), np.array([]), np.array([1.0, np.nan]), np.array([1.0, 7.0])]
     for adj in (1.0, 1.5):
-        got = act.activity_levels(samples + bad, adj=adj)
-        want = [activity_level(x, adj=adj).act for x in samples]
+        got = act.activity_levels(samples + bad, adjust=adj)
+        want = [activity_level(x, adjust=adj).act for x in samples]
         np.testing.assert_allclose(got[: len(samples)], want, rtol=1e-12)
         assert np.isnan(got[len(samples) :]).all()
         for x in bad:
             with pytest.raises(ValueError):
-                activity_level(x, adj=adj)
+                activity_level(x, adjust=adj)
     assert act.activity_levels([]).shape == (0,)
     with pytest.raises(ValueError, match="adj"):
-        act.activity_levels(samples, adj=0.0)
+        act.activity_levels(samples, adjust=0.0)

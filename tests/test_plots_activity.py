@@ -47,8 +47,9 @@ def test_activity_plot_sun_time(times) -> None:
     curves_el = elements(plot, hv.Curve)
     assert [c.label for c in curves_el] == ["leopard", "tiger", "boar", "leopard (true)"]
     assert curves_el[0].kdims[0].name == "hour" and curves_el[0].vdims[0].name == "density"
-    np.testing.assert_allclose(curves_el[1].dimension_values("density"),
-                               curves.loc[curves["species"] == "tiger", "density"])
+    np.testing.assert_allclose(
+        curves_el[1].dimension_values("density"), curves.loc[curves["species"] == "tiger", "density"]
+    )
     # the shaded overlap is the lower of the two curves; its area is the coefficient of overlapping
     (area,) = elements(plot, hv.Area)
     low = np.minimum(curves_el[0].dimension_values("density"), curves_el[1].dimension_values("density"))
@@ -71,8 +72,12 @@ def test_activity_plot_sun_time(times) -> None:
 
 def test_activity_plot_clock_time_marks_the_range_of_sunrise(times) -> None:
     curves = act.density_curves({"leopard": times["leopard"]}, n_points=49)
-    sun = pd.DataFrame({"sunrise_rad": np.array([5.5, 6.0, 8.75]) / 24 * TWO_PI,
-                        "sunset_rad": np.array([17.5, 20.0, 21.0]) / 24 * TWO_PI})
+    sun = pd.DataFrame(
+        {
+            "sunrise_rad": np.array([5.5, 6.0, 8.75]) / 24 * TWO_PI,
+            "sunset_rad": np.array([17.5, 20.0, 21.0]) / 24 * TWO_PI,
+        }
+    )
     plot = activity_plot(curves, sun=sun)
     spans = elements(plot, hv.VSpan)
     np.testing.assert_allclose([s.data for s in spans], [(5.5, 8.75), (17.5, 21.0)])
@@ -131,7 +136,7 @@ def test_overlap_intervals(times) -> None:
 
 
 def test_activity_level_plot(times) -> None:
-    fit = act.activity_level(times["leopard"], reps=50, sample="data", seed=2, progress=False)
+    fit = act.activity_level(times["leopard"], n_boot=50, sample="data", seed=2, progress=False)
     truth = act.tabulate_densities({"leopard": lambda x: np.exp(3 * np.cos(x - 4.7)) / (TWO_PI * np.i0(3))})
     plot = activity_level_plot(fit, label="leopard", truth=truth)
     (band,) = elements(plot, hv.Area)

@@ -303,10 +303,10 @@ def test_activity_level_on_the_sequences_clock_times_matches_fitact(fox) -> None
 def test_average_anchored_sun_time_reproduces_camtrapdensity(study) -> None:
     data = rem_data(study, FOX, contacts="individuals", activity_time="average_anchored")
     assert len(data.times) == 15  # records x count, as fit_actmodel(obsdef = "individual")
-    assert activity_level(data.times["time"], adj=1.5).act == pytest.approx(R_CAMTRAPDENSITY["activity"], rel=1e-9)
+    assert activity_level(data.times["time"], adjust=1.5).act == pytest.approx(R_CAMTRAPDENSITY["activity"], rel=1e-9)
     # NOAA's double-anchored sun time (overlap::sunTime) is another, equally defensible, choice
     sun = rem_data(study, FOX, contacts="individuals", activity_time="sun")
-    assert activity_level(sun.times["time"], adj=1.5).act != pytest.approx(R_CAMTRAPDENSITY["activity"], rel=1e-3)
+    assert activity_level(sun.times["time"], adjust=1.5).act != pytest.approx(R_CAMTRAPDENSITY["activity"], rel=1e-3)
 
 
 def test_teets_suntimes_and_anchoring_basics() -> None:

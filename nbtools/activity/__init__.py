@@ -4,7 +4,7 @@ The functions reproduce the numbers of the R packages camera-trap ecologists use
 
 * ``overlap`` (Meredith, Ridout & Campbell): :func:`bandwidth` (``getBandWidth``),
   :func:`circular_density` (``densityFit``), :func:`overlap_estimates` (``overlapEst``),
-  :func:`overlap_true` (``overlapTrue``), :func:`bootstrap_overlap` (``bootstrap``),
+  :func:`overlap_true` (``overlapTrue``), :func:`bootstrap_overlap` (``bootstrap``, an :class:`OverlapBootstrap`),
   :func:`bootstrap_ci` (``bootCI``) and :func:`sun_time` (``sunTime``);
 * ``activity`` (Rowcliffe): :func:`activity_level` (``fitact``).
 
@@ -45,7 +45,7 @@ from . import numerics as _numerics
 from . import overlap as _overlap
 from . import tables as _tables
 from . import times as _times
-from .bootstrap import bootstrap_ci, bootstrap_overlap
+from .bootstrap import OverlapBootstrap, bootstrap_ci, bootstrap_overlap
 from .kernels import bandwidth, circular_density
 from .level import ActivityLevel, activity_level, activity_levels
 from .overlap import (
@@ -69,6 +69,7 @@ from .times import sun_time, sunrise_sunset, time_of_day
 
 __all__ = [
     "ActivityLevel",
+    "OverlapBootstrap",
     "OverlapEstimates",
     "activity_level",
     "activity_levels",

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import math
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from numpy.lib.mixins import NDArrayOperatorsMixin
 from numpy.typing import ArrayLike, NDArray
 from scipy.stats import norm
 from tqdm.auto import tqdm
+
+from nbtools._deprecate import renamed_parameters
 
 from .inputs import (
     _DEFAULT_ADJUST,
@@ -39,9 +43,128 @@ from .kernels import (
     _vm_density,
     bandwidth,
 )
-from .overlap import _approx_weights, _interp, recommended_estimator
+from .overlap import OverlapEstimates, _approx_weights, _dhat_direct, _interp, recommended_estimator
 
-__all__ = ["bootstrap_ci", "bootstrap_overlap"]
+__all__ = ["OverlapBootstrap", "bootstrap_ci", "bootstrap_overlap"]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the result
+# ---------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class OverlapBootstrap(NDArrayOperatorsMixin):
+    """Bootstrap estimates of the overlap of two activity patterns (:func:`bootstrap_overlap`).
+
+    It behaves as the array of the ``n_boot`` estimates it holds (``np.quantile(boot, 0.5)``, ``boot.mean()``,
+    ``boot[:10]``, ``len(boot)``, ``boot.shape``, arithmetic), as :func:`bootstrap_overlap` returned before,
+    and adds the estimate on the data, the intervals (:meth:`ci`) and a summary (:meth:`to_frame`).
+    An overlap has no likelihood: there is no ``loglik`` or ``aic``; ``coef`` is the estimate and ``se``
+    the bootstrap standard deviation.
+
+    Attributes
+    ----------
+    samples : numpy.ndarray
+        The ``n_boot`` bootstrap estimates (NaN where a resample's bandwidth cannot be estimated, as R).
+    estimates : OverlapEstimates
+        The estimator on the data, with the ``adjust`` of the bootstrap (the other estimators are None).
+    estimator : {"dhat1", "dhat4", "dhat5"}
+        The estimator bootstrapped.
+    adjust : float
+        Its smoothing multiplier.
+    smooth : bool
+        Smoothed bootstrap (resamples from the fitted densities) or plain.
+    notes : tuple of str
+        What the reader should know (resamples without an estimate).
+    """
+
+    samples: NDArray[np.float64]
+    estimates: OverlapEstimates
+    estimator: Estimator
+    adjust: float
+    smooth: bool
+    notes: tuple[str, ...] = ()
+
+    # --- the array it replaces -----------------------------------------------------------------------------
+    def __array__(self, dtype: object = None, copy: bool | None = None) -> NDArray:
+        if copy:
+            return np.array(self.samples, dtype=dtype, copy=True)
+        return np.asarray(self.samples, dtype=dtype)
+
+    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: object, **kwargs: object) -> object:
+        plain = [np.asarray(x) if isinstance(x, OverlapBootstrap) else x for x in inputs]
+        if "out" in kwargs:
+            kwargs["out"] = tuple(np.asarray(x) if isinstance(x, OverlapBootstrap) else x for x in kwargs["out"])
+        return getattr(ufunc, method)(*plain, **kwargs)
+
+    def __len__(self) -> int:
+        return len(self.samples)
+
+    def __iter__(self):  # noqa: ANN204
+        return iter(self.samples)
+
+    def __getitem__(self, key: object) -> object:
+        return self.samples[key]
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """Shape of :attr:`samples`, ``(n_boot,)``."""
+        return self.samples.shape
+
+    def __getattr__(self, name: str) -> object:
+        # the array's other attributes and methods (mean, std, size, dtype, ...), as before
+        if name.startswith("__") or name in ("samples", "estimates", "estimator", "adjust", "smooth", "notes"):
+            raise AttributeError(name)
+        return getattr(self.samples, name)
+
+    def __repr__(self) -> str:
+        return (
+            f"OverlapBootstrap({self.estimator}, estimate={self.estimate:.4f}, n_boot={self.n_boot}, "
+            f"smooth={self.smooth}, adjust={self.adjust:g})"
+        )
+
+    # --- the shape of a result ------------------------------------------------------------------------------
+    @property
+    def n_boot(self) -> int:
+        """Number of resamples."""
+        return int(self.samples.size)
+
+    @property
+    def estimate(self) -> float:
+        """The estimator on the data (overlap's ``t0``)."""
+        return float(getattr(self.estimates, self.estimator))
+
+    @property
+    def coef(self) -> float:
+        """The estimate (:attr:`estimate`)."""
+        return self.estimate
+
+    @property
+    def se(self) -> float:
+        """Bootstrap standard error: the standard deviation of the finite resample estimates (ddof=1)."""
+        finite = self.samples[np.isfinite(self.samples)]
+        return float(finite.std(ddof=1)) if finite.size > 1 else math.nan
+
+    def ci(self, kind: str | None = None, level: float = 0.95) -> pd.DataFrame:
+        """Bootstrap intervals: :func:`bootstrap_ci` of :attr:`estimate` and :attr:`samples`."""
+        return bootstrap_ci(self.estimate, self.samples, level=level, kind=kind)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row (index: the estimator): estimate, se, n_boot, resamples without estimate, adjust, smooth, n_a, n_b."""
+        return pd.DataFrame(
+            {
+                "estimate": [self.estimate],
+                "se": [self.se],
+                "n_boot": [self.n_boot],
+                "n_failed": [int(np.isnan(self.samples).sum())],
+                "adjust": [self.adjust],
+                "smooth": [self.smooth],
+                "n_a": [self.estimates.n_a],
+                "n_b": [self.estimates.n_b],
+            },
+            index=pd.Index([self.estimator], name="estimator"),
+        )
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -202,10 +325,11 @@ def _chunk_rows(*n_support: int) -> int:
 # ---------------------------------------------------------------------------------------------------------
 
 
+@renamed_parameters(n="n_boot")
 def bootstrap_overlap(
     a: ArrayLike,
     b: ArrayLike,
-    n: int = 10_000,
+    n_boot: int = 10_000,
     smooth: bool = True,
     estimator: Estimator | None = None,
     adjust: float | None = None,
@@ -213,14 +337,14 @@ def bootstrap_overlap(
     n_grid: int = 128,
     seed: int | np.random.Generator | None = None,
     progress: bool = True,
-) -> NDArray[np.float64]:
+) -> OverlapBootstrap:
     """Bootstrap estimates of overlap, as ``overlap::bootstrap``.
 
     Parameters
     ----------
     a, b : array
         Times of detection (radians) of species A and B.
-    n : int, default 10 000
+    n_boot : int, default 10 000
         Number of bootstrap resamples (``nb`` in R).
     smooth : bool, default True
         Smoothed bootstrap (resample from the fitted densities) or plain (resample the observations).
@@ -238,9 +362,11 @@ def bootstrap_overlap(
 
     Returns
     -------
-    numpy.ndarray
-        ``n`` bootstrap estimates. A resample whose bandwidth cannot be estimated gives NaN (with a
-        warning), as in R; :func:`bootstrap_ci` ignores them.
+    OverlapBootstrap
+        The ``n_boot`` bootstrap estimates (:attr:`OverlapBootstrap.samples`; the result behaves as that array,
+        as it was before it became a result), the estimate on the data and :meth:`OverlapBootstrap.ci`. A
+        resample whose bandwidth cannot be estimated gives NaN (with a warning), as in R; :func:`bootstrap_ci`
+        ignores them.
 
     Notes
     -----
@@ -265,15 +391,15 @@ def bootstrap_overlap(
     >>> import numpy as np
     >>> rng = np.random.default_rng(0)
     >>> a = rng.vonmises(np.pi / 2, 2, 60) % (2 * np.pi); b = rng.vonmises(np.pi, 2, 80) % (2 * np.pi)
-    >>> bs = bootstrap_overlap(a, b, n=200, seed=1, progress=False)
-    >>> bs.shape, bool(np.array_equal(bs, bootstrap_overlap(a, b, n=200, seed=1, progress=False)))
+    >>> bs = bootstrap_overlap(a, b, n_boot=200, seed=1, progress=False)
+    >>> bs.shape, bool(np.array_equal(bs, bootstrap_overlap(a, b, n_boot=200, seed=1, progress=False)))
     ((200,), True)
     """
     xa = _as_radians(a, "a")
     xb = _as_radians(b, "b")
-    if int(n) < 1:
-        raise ValueError(f"n (number of resamples) must be at least 1, got {n!r}")
-    n = int(n)
+    if int(n_boot) < 1:
+        raise ValueError(f"n_boot (number of resamples, formerly n) must be at least 1, got {n_boot!r}")
+    n_boot = int(n_boot)
     name = recommended_estimator(xa.size, xb.size) if estimator is None else _estimator_name(estimator)
     adj = _DEFAULT_ADJUST[name] if adjust is None else float(adjust)
     if not adj > 0:
@@ -289,11 +415,11 @@ def bootstrap_overlap(
         bandwidth(xa, kmax), bandwidth(xb, kmax)  # fail early, with a clear message
         support_a, support_b = xa, xb
         alias_a = alias_b = None
-    out = np.empty(n)
-    with tqdm(total=n, disable=not progress, desc=f"bootstrap {name}", unit="resample") as bar:
+    out = np.empty(n_boot)
+    with tqdm(total=n_boot, disable=not progress, desc=f"bootstrap {name}", unit="resample") as bar:
         chunk = _chunk_rows(support_a.size, support_b.size)
-        for start in range(0, n, chunk):
-            rows = min(chunk, n - start)
+        for start in range(0, n_boot, chunk):
+            rows = min(chunk, n_boot - start)
             counts_a = _draw_counts(rng, rows, xa.size, support_a.size, alias_a)
             counts_b = _draw_counts(rng, rows, xb.size, support_b.size, alias_b)
             out[start : start + rows] = _dhat_from_counts(
@@ -301,18 +427,19 @@ def bootstrap_overlap(
             )
             bar.update(rows)
     failed = int(np.isnan(out).sum())
+    notes: tuple[str, ...] = ()
     if failed:
-        warnings.warn(
-            f"{failed} of {n} resamples gave no estimate (bandwidth not estimable); they are NaN",
-            stacklevel=2,
-        )
-    return out
+        notes = (f"{failed} of {n_boot} resamples gave no estimate (bandwidth not estimable); they are NaN",)
+        warnings.warn(notes[0], stacklevel=3)  # 3: the user's line, past the wrapper of renamed_parameters
+    adjusts = tuple(adj if est == name else None for est in ("dhat1", "dhat4", "dhat5"))
+    estimates = OverlapEstimates(*_dhat_direct(xa, xb, adjusts, kmax, n_grid), int(xa.size), int(xb.size), adjusts)
+    return OverlapBootstrap(out, estimates, name, adj, bool(smooth), notes)
 
 
-def _quantile_inter(bt: NDArray, conf: float) -> tuple[float, float]:
+def _quantile_inter(bt: NDArray, level: float) -> tuple[float, float]:
     """Normal-interpolated order statistics, as ``boot:::norm.inter`` (overlap's ``quantileInter``)."""
     r = bt.size
-    alpha = np.array([(1 - conf) / 2, (1 + conf) / 2])
+    alpha = np.array([(1 - level) / 2, (1 + level) / 2])
     rk = (r + 1) * alpha
     if not np.all((rk > 1) & (rk < r)):
         return math.nan, math.nan
@@ -328,7 +455,8 @@ def _quantile_inter(bt: NDArray, conf: float) -> tuple[float, float]:
     return float(val[0]), float(val[1])
 
 
-def bootstrap_ci(estimate: float, bootstraps: ArrayLike, conf: float = 0.95, kind: str | None = None) -> pd.DataFrame:
+@renamed_parameters(conf="level")
+def bootstrap_ci(estimate: float, bootstraps: ArrayLike, level: float = 0.95, kind: str | None = None) -> pd.DataFrame:
     """Bootstrap confidence intervals norm, norm0, basic, basic0 and perc, as ``overlap::bootCI``.
 
     Parameters
@@ -337,7 +465,7 @@ def bootstrap_ci(estimate: float, bootstraps: ArrayLike, conf: float = 0.95, kin
         The estimate from the original samples (``t0``).
     bootstraps : array
         Bootstrap estimates (``bt``); non-finite values are dropped, as in R.
-    conf : float, default 0.95
+    level : float, default 0.95
         Confidence level.
     kind : str, optional
         Return only this row (e.g. ``"norm0"``).
@@ -349,7 +477,7 @@ def bootstrap_ci(estimate: float, bootstraps: ArrayLike, conf: float = 0.95, kin
 
     Notes
     -----
-    With bias = mean(bt) - t0 and merr = sd(bt) * z_{(1+conf)/2}:
+    With bias = mean(bt) - t0 and merr = sd(bt) * z_{(1+level)/2}:
     norm = t0 - bias -+ merr; norm0 = t0 -+ merr; perc = the (R+1) alpha-th order statistics of bt, with
     normal-quantile interpolation between neighbours when (R+1) alpha is not an integer (``norm.inter`` of
     the boot package; NaN if fewer than about 40 resamples for 95 %); basic = 2 t0 - perc (limits swapped);
@@ -369,8 +497,8 @@ def bootstrap_ci(estimate: float, bootstraps: ArrayLike, conf: float = 0.95, kin
     [0.2702, 0.7298]
     """
     bt = np.asarray(bootstraps, dtype=float).ravel()
-    if not 0 < conf < 1:
-        raise ValueError(f"conf must be in (0, 1), got {conf!r}")
+    if not 0 < level < 1:
+        raise ValueError(f"level (the confidence level, formerly conf) must be in (0, 1), got {level!r}")
     t0 = float(estimate)
     if not math.isfinite(t0):
         raise ValueError(f"estimate must be finite, got {estimate!r}")
@@ -381,11 +509,11 @@ def bootstrap_ci(estimate: float, bootstraps: ArrayLike, conf: float = 0.95, kin
     if bt.size < 2:
         raise ValueError(f"need at least 2 finite bootstrap values, got {bt.size}")
     bias = float(bt.mean()) - t0
-    merr = float(bt.std(ddof=1)) * float(norm.ppf((1 + conf) / 2))
-    perc = _quantile_inter(bt, conf)
+    merr = float(bt.std(ddof=1)) * float(norm.ppf((1 + level) / 2))
+    perc = _quantile_inter(bt, level)
     if not math.isfinite(perc[0]):
         warnings.warn(
-            f"{bt.size} bootstrap values are too few for perc, basic and basic0 at conf={conf} (NaN)",
+            f"{bt.size} bootstrap values are too few for perc, basic and basic0 at level={level} (NaN)",
             stacklevel=2,
         )
     table = pd.DataFrame(

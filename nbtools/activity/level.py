@@ -12,6 +12,8 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 from tqdm.auto import tqdm
 
+from nbtools._deprecate import renamed_parameters
+
 from .bootstrap import _chunk_rows, _draw_counts
 from .inputs import _MAX_TERMS, TWO_PI, _as_radians, _as_rng
 from .kernels import (
@@ -56,6 +58,12 @@ class ActivityLevel:
     pdf : pandas.DataFrame
         The fitted density on ``x = 0, pi/256, ..., 2 pi`` (column ``y``), and when bootstrapped its
         ``se``, ``lcl``, ``ucl`` per point, as the ``pdf`` slot of R's ``actmod``.
+    notes : tuple of str
+        What the reader should know about the fit (empty when nothing).
+
+    The shape shared by estimator results: :attr:`coef` (the activity level), :attr:`se`, :attr:`notes` and
+    :meth:`to_frame`. A kernel density has no likelihood, so there is no ``loglik`` or ``aic``.
+    :attr:`adjust` and :attr:`n_boot` are the vocabulary's names of ``adj`` and ``reps``.
     """
 
     act: float
@@ -68,6 +76,22 @@ class ActivityLevel:
     sample: str
     reps: int
     pdf: pd.DataFrame = field(repr=False)
+    notes: tuple[str, ...] = ()
+
+    @property
+    def coef(self) -> float:
+        """The activity level (:attr:`act`)."""
+        return self.act
+
+    @property
+    def adjust(self) -> float:
+        """Multiplier of the kernel concentration (:attr:`adj`)."""
+        return self.adj
+
+    @property
+    def n_boot(self) -> int:
+        """Number of bootstrap resamples (:attr:`reps`)."""
+        return self.reps
 
     def to_frame(self) -> pd.DataFrame:
         """One row: act, se, lcl, ucl, n, bw, adj, sample, reps."""
@@ -100,11 +124,12 @@ def _model_draws(rng: np.random.Generator, rows: int, size: int, grid: NDArray, 
     return np.interp(rng.random((rows, size)), cdf, grid)
 
 
+@renamed_parameters(adj="adjust", reps="n_boot")
 def activity_level(
     x: ArrayLike,
-    reps: int = 999,
+    n_boot: int = 999,
     sample: Literal["none", "data", "model"] = "none",
-    adj: float = 1.0,
+    adjust: float = 1.0,
     bw: float | None = None,
     seed: int | np.random.Generator | None = None,
     progress: bool = True,
@@ -115,12 +140,12 @@ def activity_level(
     ----------
     x : array
         Times of detection in radians (clock or sun time).
-    reps : int, default 999
+    n_boot : int, default 999
         Bootstrap resamples (ignored when ``sample="none"``).
     sample : {"none", "data", "model"}, default "none"
         Bootstrap by resampling the observations ("data", generally preferred) or by drawing from the
         fitted density ("model", more sensible for very small samples); R's default is "none".
-    adj : float, default 1
+    adjust : float, default 1
         Multiplier of the kernel concentration (activity's ``adj``; note that overlap's ``adjust`` divides
         instead).
     bw : float, optional
@@ -140,7 +165,7 @@ def activity_level(
     -----
     Assuming all animals are active at the daily peak of activity, the proportion of time active is the
     area under the density divided by the area of the rectangle of the peak's height:
-    ``act = 1 / (2 pi max_t f(t))``. ``f`` is a von Mises kernel density (concentration ``bw * adj``)
+    ``act = 1 / (2 pi max_t f(t))``. ``f`` is a von Mises kernel density (concentration ``bw * adjust``)
     evaluated on 513 points ``0, pi/256, ..., 2 pi``. activity's ``bwcalc`` differs from overlap's
     :func:`bandwidth` in how kappa_k is found: it minimises ``(I_k/I_0 - rho_k)^2`` over (0, 100) with R's
     ``optimise`` (reproduced here), instead of a root search over [1e-4, 345]. Intervals are the 2.5 % and
@@ -156,15 +181,15 @@ def activity_level(
     --------
     >>> import numpy as np
     >>> x = np.random.default_rng(2).vonmises(0, 1, 150) % (2 * np.pi)
-    >>> fit = activity_level(x, reps=100, sample="data", seed=1, progress=False)
+    >>> fit = activity_level(x, n_boot=100, sample="data", seed=1, progress=False)
     >>> 0 < fit.lcl < fit.act < fit.ucl <= 1
     True
     """
     data = _as_radians(x, "x")
     if sample not in ("none", "data", "model"):
         raise ValueError(f"sample must be 'none', 'data' or 'model', got {sample!r}")
-    if not adj > 0:
-        raise ValueError(f"adj must be positive, got {adj!r}")
+    if not adjust > 0:
+        raise ValueError(f"adjust (formerly adj) must be positive, got {adjust!r}")
     if bw is None:
         bw = _activity_bandwidth(data)
         if not math.isfinite(bw):
@@ -172,7 +197,7 @@ def activity_level(
     elif not (math.isfinite(bw) and bw > 0):
         raise ValueError(f"bw must be a positive concentration, got {bw!r}")
     grid = np.arange(513) * (math.pi / 256)
-    pdf = _vm_density(data, grid, float(bw) * adj)
+    pdf = _vm_density(data, grid, float(bw) * adjust)
     act = 1.0 / (TWO_PI * pdf.max())
     table = pd.DataFrame({"x": grid, "y": pdf})
     if sample == "none":
@@ -183,21 +208,21 @@ def activity_level(
             None,
             data.size,
             float(bw),
-            float(adj),
+            float(adjust),
             "none",
             0,
             table,
         )
-    reps = int(reps)
-    if reps < 2:
-        raise ValueError(f"reps must be at least 2 for a bootstrap, got {reps!r}")
+    n_boot = int(n_boot)
+    if n_boot < 2:
+        raise ValueError(f"n_boot (formerly reps) must be at least 2 for a bootstrap, got {n_boot!r}")
     rng = _as_rng(seed)
     n = data.size
-    pdfs = np.empty((reps, grid.size))
-    with tqdm(total=reps, disable=not progress, desc=f"activity ({sample})", unit="resample") as bar:
+    pdfs = np.empty((n_boot, grid.size))
+    with tqdm(total=n_boot, disable=not progress, desc=f"activity ({sample})", unit="resample") as bar:
         chunk = _chunk_rows(n)
-        for start in range(0, reps, chunk):
-            rows = min(chunk, reps - start)
+        for start in range(0, n_boot, chunk):
+            rows = min(chunk, n_boot - start)
             if sample == "data":
                 counts = _draw_counts(rng, rows, n, n, None)
                 moments = _coefficients_from_counts(counts, _trig_matrix(data, 3), float(n))
@@ -205,7 +230,7 @@ def activity_level(
                 draws = _model_draws(rng, rows, n, grid, pdf)
                 moments = _coefficients_from_points(draws, 3)
             rho = np.hypot(moments[:, :3], moments[:, 3:])
-            kap = _activity_bandwidth_from_moments(rho, np.full(rows, float(n))) * adj
+            kap = _activity_bandwidth_from_moments(rho, np.full(rows, float(n))) * adjust
             n_terms = min(_n_terms(float(np.max(kap[np.isfinite(kap)], initial=0.0))), _MAX_TERMS)
             if sample == "data":
                 coef = _coefficients_from_counts(counts, _trig_matrix(data, n_terms), float(n))
@@ -228,15 +253,16 @@ def activity_level(
         float(ucl),
         data.size,
         float(bw),
-        float(adj),
+        float(adjust),
         sample,
-        reps,
+        n_boot,
         table,
     )
 
 
-def activity_levels(samples: Sequence[ArrayLike], adj: float = 1.0) -> NDArray[np.float64]:
-    """Activity levels of many samples at once: ``activity_level(x, adj=adj).act`` for each ``x``.
+@renamed_parameters(adj="adjust")
+def activity_levels(samples: Sequence[ArrayLike], adjust: float = 1.0) -> NDArray[np.float64]:
+    """Activity levels of many samples at once: ``activity_level(x, adjust=adjust).act`` for each ``x``.
 
     For a bootstrap done outside :func:`activity_level` (e.g. the REM's resampling of camera locations,
     where every replicate needs the activity level of the times it drew). Each sample gets its own
@@ -253,13 +279,13 @@ def activity_levels(samples: Sequence[ArrayLike], adj: float = 1.0) -> NDArray[n
     ----------
     samples : sequence of arrays
         Times in radians, one array per sample (sizes may differ).
-    adj : float, default 1
+    adjust : float, default 1
         Multiplier of the kernel concentration, as :func:`activity_level`.
 
     Returns
     -------
     numpy.ndarray
-        One activity level per sample, equal to ``activity_level(x, adj=adj).act`` up to rounding
+        One activity level per sample, equal to ``activity_level(x, adjust=adjust).act`` up to rounding
         (~1e-14 relative); NaN where :func:`activity_level` would raise (times missing or outside
         [0, 2 pi], fewer than 2 different times, no estimable bandwidth).
 
@@ -271,8 +297,8 @@ def activity_levels(samples: Sequence[ArrayLike], adj: float = 1.0) -> NDArray[n
     >>> bool(np.allclose(activity_levels(xs), [activity_level(x).act for x in xs], rtol=1e-12))
     True
     """
-    if not adj > 0:
-        raise ValueError(f"adj must be positive, got {adj!r}")
+    if not adjust > 0:
+        raise ValueError(f"adjust (formerly adj) must be positive, got {adjust!r}")
     arrays = [np.asarray(x, dtype=float).ravel() for x in samples]
     m = len(arrays)
     out = np.full(m, np.nan)
@@ -299,7 +325,7 @@ def activity_levels(samples: Sequence[ArrayLike], adj: float = 1.0) -> NDArray[n
         # moments of orders 1-3 for the bandwidth (equal to _moment_lengths of each sample up to ~1e-15), then
         # activity's bwcalc for the whole chunk (R's optimise, vectorised)
         low = (counts @ _trig_matrix(support, 3)) / n[:, None]
-        kap = _activity_bandwidth_from_moments(np.hypot(low[:, :3], low[:, 3:]), n) * adj
+        kap = _activity_bandwidth_from_moments(np.hypot(low[:, :3], low[:, 3:]), n) * adjust
         ok = np.isfinite(kap) & (kap > 0)
         if not ok.any():
             continue
@@ -321,7 +347,7 @@ def activity_levels(samples: Sequence[ArrayLike], adj: float = 1.0) -> NDArray[n
     if idx.size == 0:
         return out
     kappa = np.full(m, np.nan)
-    kappa[idx] = _activity_bandwidth_from_moments(rho[idx], sizes[idx]) * adj
+    kappa[idx] = _activity_bandwidth_from_moments(rho[idx], sizes[idx]) * adjust
     idx = idx[np.isfinite(kappa[idx]) & (kappa[idx] > 0)]
     grid = np.arange(513) * (math.pi / 256)
     # chunks of samples: about 4 million cells of counts (samples x distinct times) at a time

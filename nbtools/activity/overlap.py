@@ -54,6 +54,12 @@ class OverlapEstimates:
         Sample sizes.
     adjust : tuple
         Smoothing multipliers used for (Dhat1, Dhat4, Dhat5).
+    notes : tuple of str
+        What the reader should know (empty when nothing).
+
+    The shape shared by estimator results: :attr:`coef` (the estimates by estimator), :attr:`notes` and
+    :meth:`to_frame`. An overlap estimate has no likelihood (no ``loglik``, ``aic``) and no analytic standard
+    error: its ``se`` and intervals come from :func:`bootstrap_overlap`.
     """
 
     dhat1: float | None
@@ -62,6 +68,13 @@ class OverlapEstimates:
     n_a: int
     n_b: int
     adjust: tuple[float | None, float | None, float | None] = (0.8, 1.0, 4.0)
+    notes: tuple[str, ...] = ()
+
+    @property
+    def coef(self) -> pd.Series:
+        """The estimates by estimator (``dhat1``, ``dhat4``, ``dhat5``; NaN where not computed)."""
+        values = [math.nan if v is None else float(v) for v in (self.dhat1, self.dhat4, self.dhat5)]
+        return pd.Series(values, index=pd.Index(list(_ESTIMATORS), name="estimator"), name="estimate")
 
     @property
     def recommended(self) -> Estimator:

@@ -420,11 +420,12 @@ def clock_density(
     return out / weight.sum()
 
 
+@renamed_parameters(conf="level")
 def daytime_share(
     times: ArrayLike,
     sunrise: ArrayLike | None = None,
     sunset: ArrayLike | None = None,
-    conf: float = 0.95,
+    level: float = 0.95,
 ) -> pd.Series:
     """Share of events between sunrise and sunset, with a Wilson score interval.
 
@@ -434,7 +435,7 @@ def daytime_share(
         Sun times (radians; day is pi/2 to 3*pi/2), or clock times when ``sunrise`` and ``sunset`` are given.
     sunrise, sunset : array, optional
         Each event's local sunrise and sunset (radians of clock time), for clock ``times``.
-    conf : float, default 0.95
+    level : float, default 0.95
         Confidence level.
 
     Returns
@@ -459,8 +460,8 @@ def daytime_share(
     [0.6, 0.2307, 0.8824, 3.0, 5.0]
     """
     x = _as_radians(times, "times", min_distinct=1)
-    if not 0 < conf < 1:
-        raise ValueError(f"conf must be in (0, 1), got {conf!r}")
+    if not 0 < level < 1:
+        raise ValueError(f"level (the confidence level, formerly conf) must be in (0, 1), got {level!r}")
     if (sunrise is None) != (sunset is None):
         raise ValueError("give both sunrise and sunset (for clock times) or neither (for sun times)")
     if sunrise is None:
@@ -471,7 +472,7 @@ def daytime_share(
         day = (x > r) & (x < s)
     n, k = x.size, int(day.sum())
     p = k / n
-    z = float(norm.ppf((1 + conf) / 2))
+    z = float(norm.ppf((1 + level) / 2))
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
     return pd.Series(
@@ -490,13 +491,14 @@ def daytime_share(
 # ---------------------------------------------------------------------------------------------------------
 
 
+@renamed_parameters(conf="level")
 def overlap_table(
     times_by_species: Mapping[str, ArrayLike],
     pairs: list[tuple[str, str]] | None = None,
     n_boot: int = 1000,
     smooth: bool = True,
     kind: Literal["norm", "norm0", "basic", "basic0", "perc"] = "basic0",
-    conf: float = 0.95,
+    level: float = 0.95,
     seed: int | np.random.Generator | None = None,
     progress: bool = True,
 ) -> pd.DataFrame:
@@ -515,7 +517,7 @@ def overlap_table(
     kind : str, default "basic0"
         Interval of :func:`bootstrap_ci`; overlap's documentation advises ``basic0`` or ``norm0`` for the
         uncorrected estimate reported here.
-    conf : float, default 0.95
+    level : float, default 0.95
         Confidence level.
     seed : int or numpy.random.Generator, optional
         Each pair gets its own stream spawned from it, so a pair's interval does not depend on which other
@@ -560,13 +562,13 @@ def overlap_table(
         boot = bootstrap_overlap(
             xa,
             xb,
-            n=n_boot,
+            n_boot=n_boot,
             smooth=smooth,
             estimator=est.recommended,
             seed=rng,
             progress=False,
         )
-        ci = bootstrap_ci(value, boot, conf=conf, kind=kind)
+        ci = bootstrap_ci(value, boot, level=level, kind=kind)
         rows.append(
             (
                 a,

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from nbtools import activity
+from nbtools._deprecate import renamed_parameters
 from nbtools.plots.activity import activity_plot
 from nbtools.study import Study
 
@@ -43,7 +44,7 @@ class ActivityResult:
         (species_a, species_b) -> :class:`nbtools.activity.OverlapEstimates`.
     table : DataFrame
         One row per pair: ``species_a``, ``species_b``, ``n_a``, ``n_b``, ``estimator`` (the recommended
-        one), ``estimate`` and, with the bootstrap, ``lower``, ``upper`` (``interval`` kind, ``conf``).
+        one), ``estimate`` and, with the bootstrap, ``lower``, ``upper`` (``interval`` kind, ``level``).
     draws : dict
         With the bootstrap: (species_a, species_b) -> the bootstrap estimates behind the interval.
     """
@@ -96,7 +97,8 @@ class ActivityExplorer(Explorer):
         Independence threshold of the events whose times are used.
     interval : str, default "basic0"
         Kind of :func:`~nbtools.activity.bootstrap_ci` (overlap advises basic0 or norm0).
-    conf : float, default 0.95
+    level : float, default 0.95
+        Confidence level of the bootstrap intervals (formerly ``conf``).
     seed : int, default 1
         Each pair's bootstrap gets its own stream from ``seed`` (the same pair gives the same interval).
     names : mapping, optional
@@ -116,6 +118,7 @@ class ActivityExplorer(Explorer):
 
     title = "Activity explorer: diel activity and overlap"
 
+    @renamed_parameters(conf="level")
     def __init__(
         self,
         study: Study,
@@ -126,7 +129,7 @@ class ActivityExplorer(Explorer):
         n_boot: int = 1000,
         threshold: str = "30min",
         interval: str = "basic0",
-        conf: float = 0.95,
+        level: float = 0.95,
         seed: int = 1,
         names: dict[str, str] | None = None,
         min_events: int = 2,
@@ -137,7 +140,8 @@ class ActivityExplorer(Explorer):
         self.study = study
         self.event_threshold = threshold
         self.interval_kind = interval
-        self.conf = float(conf)
+        self.level = float(level)
+        self.conf = self.level  # the former name of the attribute, kept for one release
         self.seed = int(seed)
         self._labels = dict(names or {})
         #: every independent event with its clock and sun time (computed once)
@@ -153,17 +157,32 @@ class ActivityExplorer(Explorer):
             raise ValueError(f"species without {min_events} events: {unknown}")
         self._order = list(species) + [s for s in offered if s not in species]
         self.species = widgets.SelectMultiple(
-            options=[(f"{self._labels.get(s, s)} ({counts[s]:,})", s) for s in self._order], value=tuple(species),
-            rows=6, description="species", layout=widgets.Layout(width="420px"),
-        )  # fmt: skip
-        self.clock_or_sun = widgets.ToggleButtons(options=[("clock time", "clock"), ("sun time", "sun")], value=time,
-                                                  description="time")  # fmt: skip
-        self.adjust = widgets.FloatSlider(value=float(adjust), min=0.25, max=4.0, step=0.05, description="bandwidth ×",
-                                          continuous_update=False, readout_format=".2f",
-                                          style={"description_width": "initial"})  # fmt: skip
+            options=[(f"{self._labels.get(s, s)} ({counts[s]:,})", s) for s in self._order],
+            value=tuple(species),
+            rows=6,
+            description="species",
+            layout=widgets.Layout(width="420px"),
+        )
+        self.clock_or_sun = widgets.ToggleButtons(
+            options=[("clock time", "clock"), ("sun time", "sun")], value=time, description="time"
+        )
+        self.adjust = widgets.FloatSlider(
+            value=float(adjust),
+            min=0.25,
+            max=4.0,
+            step=0.05,
+            description="bandwidth ×",
+            continuous_update=False,
+            readout_format=".2f",
+            style={"description_width": "initial"},
+        )
         self.bootstrap = widgets.Checkbox(value=bool(bootstrap), description="bootstrap interval", indent=False)
-        self.n_boot = widgets.Dropdown(options=sorted({200, 1000, 10_000, int(n_boot)}), value=int(n_boot), description="resamples",
-                                       layout=widgets.Layout(width="200px"))  # fmt: skip
+        self.n_boot = widgets.Dropdown(
+            options=sorted({200, 1000, 10_000, int(n_boot)}),
+            value=int(n_boot),
+            description="resamples",
+            layout=widgets.Layout(width="200px"),
+        )
         self._by_column: dict[str, dict[str, np.ndarray]] = {}
         self._curves = LRU(32)
         self._boots = LRU(64)
@@ -193,9 +212,15 @@ class ActivityExplorer(Explorer):
             with self.progress:
                 self.progress.clear_output()
                 return activity.bootstrap_overlap(
-                    xa, xb, n=n, smooth=True, estimator=estimator, adjust=BASE_ADJUST[index] * adjust, seed=rng,
+                    xa,
+                    xb,
+                    n_boot=n,
+                    smooth=True,
+                    estimator=estimator,
+                    adjust=BASE_ADJUST[index] * adjust,
+                    seed=rng,
                     progress=True,
-                )  # fmt: skip
+                )
 
         return self._boots.get((a, b, time, adjust, n, estimator), make)
 
@@ -214,36 +239,51 @@ class ActivityExplorer(Explorer):
         estimates, rows, draws_by_pair = {}, [], {}
         a = species[0]
         for b in species[1:]:
-            est = self._estimates.get((a, b, time, adjust),
-                                      lambda b=b: activity.overlap_estimates(times[a], times[b], adjust=adj))  # fmt: skip
+            est = self._estimates.get(
+                (a, b, time, adjust), lambda b=b: activity.overlap_estimates(times[a], times[b], adjust=adj)
+            )
             estimates[(a, b)] = est
-            row = {"species_a": a, "species_b": b, "n_a": est.n_a, "n_b": est.n_b, "estimator": est.recommended,
-                   "estimate": est.estimate}  # fmt: skip
+            row = {
+                "species_a": a,
+                "species_b": b,
+                "n_a": est.n_a,
+                "n_b": est.n_b,
+                "estimator": est.recommended,
+                "estimate": est.estimate,
+            }
             if boot:
                 draws = self._boot(a, b, time, adjust, n_boot, est.recommended, times[a], times[b])
                 draws_by_pair[(a, b)] = draws
-                ci = activity.bootstrap_ci(est.estimate, draws, conf=self.conf, kind=self.interval_kind)
-                row.update(lower=float(ci["lower"].iloc[0]), upper=float(ci["upper"].iloc[0]),
-                           interval=self.interval_kind, n_boot=n_boot)  # fmt: skip
+                ci = activity.bootstrap_ci(est.estimate, draws, level=self.level, kind=self.interval_kind)
+                row.update(
+                    lower=float(ci["lower"].iloc[0]),
+                    upper=float(ci["upper"].iloc[0]),
+                    interval=self.interval_kind,
+                    n_boot=n_boot,
+                )
             rows.append(row)
-        return ActivityResult(species, time, adjust, boot, n_boot, times, curves, estimates, pd.DataFrame(rows),
-                              draws_by_pair)
+        return ActivityResult(
+            species, time, adjust, boot, n_boot, times, curves, estimates, pd.DataFrame(rows), draws_by_pair
+        )
 
     def _name(self, s: str) -> str:
         return self._labels.get(s, s)
 
     def _summary(self, r: ActivityResult) -> str:
         first = r.table.iloc[0]
-        text = (f"{self._name(first['species_a'])} vs {self._name(first['species_b'])} in {r.time} time: "
-                f"{first['estimator'].replace('dhat', 'Δ̂')} = {first['estimate']:.3f}")  # fmt: skip
+        text = (
+            f"{self._name(first['species_a'])} vs {self._name(first['species_b'])} in {r.time} time: "
+            f"{first['estimator'].replace('dhat', 'Δ̂')} = {first['estimate']:.3f}"
+        )
         if r.interval is not None:
-            text += f" ({self.conf:.0%} {self.interval_kind} interval {r.interval[0]:.3f}-{r.interval[1]:.3f}, {r.n_boot:,} resamples)"
+            text += f" ({self.level:.0%} {self.interval_kind} interval {r.interval[0]:.3f}-{r.interval[1]:.3f}, {r.n_boot:,} resamples)"
         return text
 
     # --- view ------------------------------------------------------------------------------------------
     def _controls_box(self) -> widgets.Widget:
-        return widgets.HBox([self.species, widgets.VBox([self.clock_or_sun, self.adjust,
-                                                         widgets.HBox([self.bootstrap, self.n_boot])])])  # fmt: skip
+        return widgets.HBox(
+            [self.species, widgets.VBox([self.clock_or_sun, self.adjust, widgets.HBox([self.bootstrap, self.n_boot])])]
+        )
 
     def _panes(self) -> list[widgets.Widget]:
         return [self._plot.box, self._table]
@@ -261,11 +301,20 @@ class ActivityExplorer(Explorer):
             curves = r.curves.assign(species=r.curves["species"].astype(str).map(self._name))
             rug = {self._name(s): x for s, x in r.times.items()}
             title = f"Activity in {r.time} time; shaded: overlap of {self._name(a)} and {self._name(b)}"
-            return activity_plot(curves, rug=rug, shade=(self._name(a), self._name(b)), time=r.time, sun=sun_marks,
-                                 title=title, width=900)  # fmt: skip
+            return activity_plot(
+                curves,
+                rug=rug,
+                shade=(self._name(a), self._name(b)),
+                time=r.time,
+                sun=sun_marks,
+                title=title,
+                width=900,
+            )
 
         self._plot.show((r.species, r.time, r.adjust), plot)
         table = r.table.copy()
         for col in ("species_a", "species_b"):
             table[col] = table[col].map(self._name)
-        self._table.value = html_table(table, floatfmt="{:.3f}", caption="Coefficient of overlapping (first species against each other)")
+        self._table.value = html_table(
+            table, floatfmt="{:.3f}", caption="Coefficient of overlapping (first species against each other)"
+        )
