@@ -135,16 +135,16 @@ class TigerParameters:
     Attributes
     ----------
     first_front_share : float
-        The occupied range in the first season: the western 55 % of the state space's width.
+        The occupied range in the first season: the western 35 % of the state space's width.
     front_step_m : float
-        The front moves 5 km east each season.
+        The front moves 8 km east each season.
     survival : float
         Annual survival 0.85 (assumed; 18 % of LLNP's adult tigers were seen in all of 3 years,
         Matiukhina et al. 2016, with turnover by dispersal as well as death).
     """
 
-    first_front_share: float = 0.55
-    front_step_m: float = 5000.0
+    first_front_share: float = 0.35
+    front_step_m: float = 8000.0
     survival: float = 0.85
 
 

@@ -22,8 +22,10 @@ How a life enters a season's camera simulation, so that no photograph contradict
 * in March 2015 Berry courts Meamur at the camera nearest her range (Siberian Times, 13 March
   2015); in 2016/17 the den camera watches her first litter, as in the one-season study.
 
-The prey and people's visit rates scale with the expected leopard visits of the season, as in
-the one-season study (:func:`nbtools.simulate.visits.location_visits`).
+The one-season study scales the prey and people's visits with the expected leopard visits
+(:func:`nbtools.simulate.visits.location_visits`); here their visits are thinned so that their
+rates per location-day are the same in every season (those of the season with the fewest
+leopard visits per location), and prey and people do not follow the leopards' numbers.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ import shapely
 
 from .. import habitat as hab
 from .._time import SECONDS_PER_DAY
-from .animals import places_of, state_space
+from .animals import places_of, secr_rates, state_space
 from .cameras import camera_clock, camera_deployments
 from .grids import GridChanges, TigerParameters, season_grids, tiger_years
 from .lives import LifeParameters, simulate_lives
@@ -254,10 +256,35 @@ def _cubs(animals: pd.DataFrame) -> dict[str, np.ndarray]:
     return {"row": row, "mother": mother, "birth": animals["follow_birth"].to_numpy()[row].astype(np.int64)}
 
 
+def _leopard_rate(p: StudyParameters, animals: pd.DataFrame, stations: pd.DataFrame) -> float:
+    """Expected leopard visits per location and day (non-cub rows), as :func:`location_visits` computes them."""
+    leopard = p.species_by_key("leopard")
+    rows = animals[(animals["species"] == "leopard") & ~animals["is_cub"]]
+    return float(secr_rates(rows, stations, leopard.trigger_probability).sum() / len(stations))
+
+
+def _thin_other_species(
+    v: dict[str, np.ndarray], keep: float, cats: list[int], rng: np.random.Generator
+) -> dict[str, np.ndarray]:
+    """Keep each visit of the species without individuals with probability ``keep`` (see :func:`simulate_years`)."""
+    other = ~np.isin(v["species"], cats)
+    kept = ~other | (rng.random(v["t"].size) < keep)
+    return {k: a[kept] for k, a in v.items()}
+
+
 def _run_season(
-    p: StudyParameters, seed: int, habitat: Any, stations: pd.DataFrame, animals: pd.DataFrame
+    p: StudyParameters,
+    seed: int,
+    habitat: Any,
+    stations: pd.DataFrame,
+    animals: pd.DataFrame,
+    reference_rate: float,
 ) -> dict[str, Any]:
-    """One season with the given animals: the Camtrap DP tables and what the truth needs."""
+    """One season with the given animals: the Camtrap DP tables and what the truth needs.
+
+    ``reference_rate`` is the leopard visit rate per location-day to which the other species'
+    visits are scaled, so that prey and people do not follow the leopards' numbers.
+    """
     gen = generators(seed)
     tz = p.timezone
     sp_index = {s.key: i for i, s in enumerate(p.species)}
@@ -273,7 +300,10 @@ def _run_season(
     animals["ac_in_park"] = shapely.contains_xy(hab.park_boundary(), animals["ac_x"], animals["ac_y"])
     places = places_of(stations, animals if has_den else None)
     v, _expected = location_visits(p, gen, animals, stations, places, start_s, n_days, den)
-    v = _keep_alive_visits(v, animals, [sp_index["leopard"], sp_index["tiger"]])
+    cats = [sp_index["leopard"], sp_index["tiger"]]
+    keep = min(1.0, reference_rate / _leopard_rate(p, animals, stations))
+    v = _thin_other_species(v, keep, cats, np.random.default_rng([seed, 1]))
+    v = _keep_alive_visits(v, animals, cats)
     v, scenes = _add_scenes(v, animals, stations, (start_s, start_s + n_days * SECONDS_PER_DAY), p)
     cubs = _cubs(animals)
     ev, cub_seen = camera_events(p, gen["detection"], v, dep, len(stations), cubs)
@@ -433,21 +463,25 @@ def simulate_years(
     tig_ids = np.array(
         [f"Tig {1000 + i}{'F' if s == 'female' else 'M'}" for i, s in enumerate(tigers["sex"])], dtype=object
     )
-    parts, season_animals = [], []
-    for k, year in enumerate(tqdm(years, desc="simulate seasons", unit="season", disable=not progress, leave=False)):
-        ps = _season_parameters(p, year)
-        animals = pd.concat(
+    season_p = [_season_parameters(p, year) for year in years]
+    season_animals = [
+        pd.concat(
             [
                 _leopard_rows(lives, leo_ids, starts[k], ends[k], ps, lp.disperser_sigma_factor),
                 _tiger_rows(tigers, tig_ids, starts[k], ends[k], ps),
             ],
             ignore_index=True,
         )
+        for k, ps in enumerate(season_p)
+    ]
+    # prey and people at the same rates per location-day in every season (the lowest season's)
+    reference_rate = min(_leopard_rate(p, a, g) for a, g in zip(season_animals, grids, strict=True))
+    parts = []
+    for k, year in enumerate(tqdm(years, desc="simulate seasons", unit="season", disable=not progress, leave=False)):
         season_seed = int(streams[3 + k].generate_state(1, np.uint64)[0])
-        out = _run_season(ps, season_seed, habitat, grids[k], animals)
+        out = _run_season(season_p[k], season_seed, habitat, grids[k], season_animals[k], reference_rate)
         _prefix_ids(out, year)
         parts.append(out)
-        season_animals.append(animals)
     deployments = pd.concat([o["deployments"] for o in parts], ignore_index=True)
     media = pd.concat([o["media"] for o in parts], ignore_index=True)
     observations = pd.concat([o["observations"] for o in parts], ignore_index=True)
