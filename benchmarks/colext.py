@@ -122,7 +122,7 @@ def main() -> None:
     year = {"psi": "~ forest", "gamma": "~ season - 1", "epsilon": "~ season - 1", "p": "~ date"}
     t_year, fit_year = timed(lambda: colext(data, **year), args.repeat)
     print(f"year-specific model ({fit_year.n_params} coefficients, with SEs): {t_year:.3f} s")
-    t_boot, boot = timed(lambda: nonparboot(fit, B=20, seed=1, progress=False), 1)
+    t_boot, boot = timed(lambda: nonparboot(fit, n_boot=20, seed=1, progress=False), 1)
     print(f"nonparboot B = 20: {t_boot:.2f} s ({t_boot / 20:.3f} s per refit)")
     print(boot.occupancy("smoothed").round(4).to_string())
     status = "met" if t_ours < 5 else "NOT met"

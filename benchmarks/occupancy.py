@@ -159,7 +159,12 @@ LEOPARD = "Panthera pardus orientalis"
 #: one small winter: ~100 stations 5 km apart on a 1 km habitat grid (as tests/test_occupancy.py)
 SMALL = dict(study_start="2016-11-01", study_end="2017-01-31", habitat_resolution_m=1000.0, station_spacing_m=5000.0)
 #: the simulator's station-use covariates (Species.habitat) as (raster, sign); "open" is 1 - forest
-SIM_COVARIATES = {"forest": ("forest_cover", 1), "open": ("forest_cover", -1), "prey": ("prey_index", 1), "elevation": ("elevation", 1)}
+SIM_COVARIATES = {
+    "forest": ("forest_cover", 1),
+    "open": ("forest_cover", -1),
+    "prey": ("prey_index", 1),
+    "elevation": ("elevation", 1),
+}
 
 
 def habitat_effects(truth: dict) -> dict[str, list[tuple[str, str, float]]]:
@@ -187,9 +192,13 @@ def _simulated_study_row(seed: int) -> dict:
 
     sim = simulate_tables(seed=seed, **SMALL)
     study = Study.from_tables(
-        sim.deployments, sim.media, sim.observations, crs=sim.truth["crs"], timezone=sim.truth["timezone"],
+        sim.deployments,
+        sim.media,
+        sim.observations,
+        crs=sim.truth["crs"],
+        timezone=sim.truth["timezone"],
         habitat=sim.habitat,
-    )  # fmt: skip
+    )
     leopard = occupancy_data(study, LEOPARD, covariates=["forest_cover", "prey_index"])
     fit = occu("~ effort ~ forest_cover + prey_index", *leopard, method="newton")
     share = occupied_share(fit)
@@ -277,22 +286,26 @@ def main() -> None:
     print(f"   nbtools occu() default 'BFGS' [R]   {t_bfgs * 1e3:8.1f} ms   ratio {t_bfgs / t_ours:6.1f}x")
     print(f"   naive scipy BFGS + FD Hessian       {t_naive * 1e3:8.1f} ms   ratio {t_naive / t_ours:6.1f}x")
     print(f"   nbtools occu_rn(method='newton')    {t_rn * 1e3:8.1f} ms   ({rn.iterations} iterations, K = 25)")
-    print(f"   max |estimate difference| ours vs naive: {np.abs(fit.coef.to_numpy() - res.x).max():.1e}; "
-          f"nll ours {fit.nll:.6f}, naive {res.fun:.6f}, R-BFGS {fit_r.nll:.6f}")
+    print(
+        f"   max |estimate difference| ours vs naive: {np.abs(fit.coef.to_numpy() - res.x).max():.1e}; "
+        f"nll ours {fit.nll:.6f}, naive {res.fun:.6f}, R-BFGS {fit_r.nll:.6f}"
+    )
 
     # 2. goodness-of-fit bootstrap on the frog vignette model
     fy, fobs = frog_data()
     frog = occu("~ MinAfterSunset + Temperature ~ 1", fy, obs_covs=fobs)
-    t_gof, gof = timed(lambda: mb_gof_test(frog, nsim=args.nsim, seed=1, progress=False), 1)
+    t_gof, gof = timed(lambda: mb_gof_test(frog, n_boot=args.nsim, seed=1, progress=False), 1)
     Xf = np.ones((len(fy), 1))
     Vf = np.column_stack([np.ones(fy.size), fobs["MinAfterSunset"].fillna(0), fobs["Temperature"].fillna(0)])
     yf = np.minimum(fy.to_numpy(float), 1.0)
     t_naive_gof, naive_stats = timed(lambda: naive_gof(Xf, Vf, yf, frog._theta, args.naive_nsim, 1), 1)
     per_ours = t_gof / args.nsim
     per_naive = t_naive_gof / args.naive_nsim
-    print(f"\n2. mb_gof_test, frog ~ MinAfterSunset + Temperature ~ 1 (130 sites x 3 visits)")
-    print(f"   nbtools: {args.nsim} samples in {t_gof:.2f} s = {per_ours * 1e3:.2f} ms/sample   "
-          f"chi-square {gof.chi_square:.3f}, p = {gof.p_value:.3f}, c-hat = {gof.c_hat:.2f}")
+    print("\n2. mb_gof_test, frog ~ MinAfterSunset + Temperature ~ 1 (130 sites x 3 visits)")
+    print(
+        f"   nbtools: {args.nsim} samples in {t_gof:.2f} s = {per_ours * 1e3:.2f} ms/sample   "
+        f"chi-square {gof.chi_square:.3f}, p = {gof.p_value:.3f}, c-hat = {gof.c_hat:.2f}"
+    )
     print(
         f"   naive:   {args.naive_nsim} samples in {t_naive_gof:.2f} s = {per_naive * 1e3:.1f} ms/sample   "
         f"ratio {per_naive / per_ours:.1f}x"
@@ -311,17 +324,23 @@ def main() -> None:
         "and its 95 % interval; signs of the simulated habitat effects on station use (True = recovered)"
     )
     print(sims.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
-    print(f"   coverage {sims['covered'].mean():.2f} ({int(sims['covered'].sum())}/{len(sims)}; target >= 0.85); "
-          f"mean psi - true share {np.mean(sims['mean psi'] - sims['true share']):+.3f}")
+    print(
+        f"   coverage {sims['covered'].mean():.2f} ({int(sims['covered'].sum())}/{len(sims)}; target >= 0.85); "
+        f"mean psi - true share {np.mean(sims['mean psi'] - sims['true share']):+.3f}"
+    )
     print("   signs recovered: " + ", ".join(f"{c} {sims[c].mean():.2f}" for c in signs))
-    print(f"   leopard density-surface effects (not station use; not judged): psi(forest) > 0 in "
-          f"{int((sims['leo forest'] > 0).sum())}/{len(sims)}, psi(prey) > 0 in {int((sims['leo prey'] > 0).sum())}/{len(sims)}")
+    print(
+        f"   leopard density-surface effects (not station use; not judged): psi(forest) > 0 in "
+        f"{int((sims['leo forest'] > 0).sum())}/{len(sims)}, psi(prey) > 0 in {int((sims['leo prey'] > 0).sum())}/{len(sims)}"
+    )
 
     # 4. the occupancy model's own world
     t = time.perf_counter()
     table = coverage_study(args.logistic_seeds)
     elapsed = time.perf_counter() - t
-    print(f"\n4. data from the occupancy model ({elapsed:.1f} s): psi = logit^-1(0.2 + 1.0 forest - 0.8 elevation), constant p")
+    print(
+        f"\n4. data from the occupancy model ({elapsed:.1f} s): psi = logit^-1(0.2 + 1.0 forest - 0.8 elevation), constant p"
+    )
     print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
 
 

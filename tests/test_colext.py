@@ -238,14 +238,14 @@ def test_bad_input_is_named():
 
 
 def test_bootstraps_are_reproducible_and_sensible(crossbill, fit0):
-    boot = nonparboot(fit0, B=4, seed=7, progress=False)
-    again = nonparboot(fit0, B=4, seed=7, progress=False)
+    boot = nonparboot(fit0, n_boot=4, seed=7, progress=False)
+    again = nonparboot(fit0, n_boot=4, seed=7, progress=False)
     pd.testing.assert_frame_equal(boot.samples, again.samples)
     table = boot.occupancy("smoothed")
     assert list(table.index) == YEARS and list(table.columns) == ["estimate", "se", "lower", "upper"]
     assert (table["se"] > 0).all() and (table["se"] < 0.1).all()
     assert boot.coef_vcov.shape == (4, 4)
-    pb = parboot(fit0, nsim=3, seed=1, progress=False)
+    pb = parboot(fit0, n_boot=3, seed=1, progress=False)
     assert pb.kind == "parametric" and len(pb.samples) == 3
     proj = pb.occupancy("projected")
     assert (proj["lower"] <= proj["upper"]).all()
@@ -288,9 +288,9 @@ def camtrapr_seasons():
     table = pd.read_csv(CAMTRAPR / "camtrapR-camtrapsMultiSeason.csv")
     operations = {}
     for session, rows in table.groupby("session", sort=True):
-        deployments, problems = deployments_from_camtrapr(rows, tz="UTC", date_format="%d/%m/%Y")
-        operations[session] = camera_operation(deployments, problems=problems, tz="UTC")
-    records = observations_from_camtrapr(pd.read_csv(CAMTRAPR / "camtrapR-recordTableSampleMultiSeason.csv"), tz="UTC")
+        deployments, problems = deployments_from_camtrapr(rows, timezone="UTC", date_format="%d/%m/%Y")
+        operations[session] = camera_operation(deployments, problems=problems, timezone="UTC")
+    records = observations_from_camtrapr(pd.read_csv(CAMTRAPR / "camtrapR-recordTableSampleMultiSeason.csv"), timezone="UTC")
     return operations, independent_events(records, "60min")
 
 

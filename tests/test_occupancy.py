@@ -693,8 +693,8 @@ def test_mb_chisq_equals_enumeration_over_all_histories(frog_fits):
 
 def test_mb_gof_test_is_seeded_and_detects_frog_overdispersion(frog_fits):
     fit = frog_fits[("~ MinAfterSunset + Temperature ~ 1", "newton")]
-    a = mb_gof_test(fit, nsim=40, seed=7, progress=False)
-    b = mb_gof_test(fit, nsim=40, seed=7, progress=False)
+    a = mb_gof_test(fit, n_boot=40, seed=7, progress=False)
+    b = mb_gof_test(fit, n_boot=40, seed=7, progress=False)
     np.testing.assert_array_equal(a.t_star, b.t_star)
     assert a.n_failed == 0 and a.nsim == 40
     assert a.c_hat == pytest.approx(a.chi_square / a.t_star.mean(), rel=1e-12)
@@ -706,7 +706,7 @@ def test_mb_gof_test_is_seeded_and_detects_frog_overdispersion(frog_fits):
 def test_mb_gof_test_accepts_a_correct_model():
     y, site, obs, _ = simulate_occupancy(17, n=150, J=4, missing=0.15)
     fit = fit_quietly(occu, "~ effort ~ forest + elev", y, site, obs)
-    result = mb_gof_test(fit, nsim=60, seed=1, progress=False)
+    result = mb_gof_test(fit, n_boot=60, seed=1, progress=False)
     assert result.p_value > 0.05 and 0.5 < result.c_hat < 1.5
 
 
@@ -714,7 +714,7 @@ def test_mb_gof_test_for_royle_nichols(frog):
     y, obs = frog
     fit = fit_quietly(occu_rn, "~ MinAfterSunset + Temperature ~ 1", y, obs_covs=obs)
     assert mb_chisq(fit).chi_square > 0
-    result = mb_gof_test(fit, nsim=10, seed=3, progress=False)
+    result = mb_gof_test(fit, n_boot=10, seed=3, progress=False)
     assert np.isfinite(result.t_star).all() and np.isfinite(result.c_hat)
 
 
@@ -768,9 +768,13 @@ def small_study(seed: int):
 
     sim = simulate_tables(seed=seed, **SMALL)
     study = Study.from_tables(
-        sim.deployments, sim.media, sim.observations, crs=sim.truth["crs"], timezone=sim.truth["timezone"],
+        sim.deployments,
+        sim.media,
+        sim.observations,
+        crs=sim.truth["crs"],
+        timezone=sim.truth["timezone"],
         habitat=sim.habitat,
-    )  # fmt: skip
+    )
     return sim, study
 
 
@@ -855,9 +859,14 @@ def test_occupancy_data_fits_and_rows_of_nan_for_stations_without_camera(small):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         data = occupancy.occupancy_data(
-            study, SIKA, occasion_length=1, covariates=["prey_index"], start="2016-11-01", end="2016-11-04",
+            study,
+            SIKA,
+            occasion_length=1,
+            covariates=["prey_index"],
+            start="2016-11-01",
+            end="2016-11-04",
             locations=stations,
-        )  # fmt: skip
+        )
         fit = occu("~ effort ~ prey_index", *data)
     empty = data.y.isna().all(axis=1)
     assert 0 < empty.sum() < len(stations) and list(data.y.index) == stations

@@ -9,7 +9,7 @@ import pytest
 import shapely
 
 from nbtools.plots.secr import aic_plot, capture_map, density_map, estimates_vs_truth, trap_points
-from nbtools.secr import CaptureHistory, Mask, aic_table, make_mask, secr_fit, sim_capthist, sim_popn
+from nbtools.secr import CaptureHistory, Mask, make_mask, model_selection, secr_fit, sim_capthist, sim_popn
 
 
 @pytest.fixture(scope="module")
@@ -142,7 +142,7 @@ def test_aic_plot_bars(traps):
         "HN": secr_fit(ch, mask=mask, detectfn="HN", progress=False),
         "HHN": secr_fit(ch, mask=mask, detectfn="HHN", progress=False),
     }
-    table = aic_table(fits)
+    table = model_selection(fits)
     bars = aic_plot(table)
     assert isinstance(bars, hv.Bars)
     assert bars.kdims[0].name == "name"

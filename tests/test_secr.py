@@ -809,17 +809,17 @@ def test_aic_table_truth_comparison_and_posterior_region(grid):
     assert fits["common"].loglik == pytest.approx(
         plain.loglik + n_f * np.log(p_f) + (ch.n - n_f) * np.log(1 - p_f), rel=1e-7
     )
-    table = secr.aic_table(fits)
+    table = secr.model_selection(fits)
     assert table.index[0] == "sex" and table["dAICc"].iloc[0] == 0
     assert table["AICcwt"].sum() == pytest.approx(1.0)
     assert table.loc["sex", "model"] == "D~1 lambda0~1 sigma~g" and table.loc["common", "npar"] == 4
     assert table.loc["common", "dAICc"] == pytest.approx(fits["common"].aicc - fits["sex"].aicc)
-    assert secr.aic_table(list(fits.values()), criterion="AIC").index[0] == "D~1 lambda0~1 sigma~g"
+    assert secr.model_selection(list(fits.values()), criterion="AIC").index[0] == "D~1 lambda0~1 sigma~g"
     with pytest.raises(ValueError, match="known classes"):
-        secr.aic_table([fits["sex"], plain])
+        secr.model_selection([fits["sex"], plain])
     other = sim_capthist(grid, popn, "HHN", lambda0=0.3, sigma=sig, noccasions=5, seed=83)
     with pytest.raises(ValueError, match="different data"):
-        secr.aic_table([plain, secr_fit(other, mask=mask, detectfn="HHN", progress=False)])
+        secr.model_selection([plain, secr_fit(other, mask=mask, detectfn="HHN", progress=False)])
     # posterior R.N: over the whole mask it counts every detected animal; a part counts fewer
     fit = fits["sex"]
     whole = fit.region_n(detected="posterior")

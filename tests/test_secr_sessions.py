@@ -196,9 +196,9 @@ def test_multisession_input_errors(oven, mask):
 
 
 def test_aic_table_of_multisession_models(fit_d1, fit_trend):
-    from nbtools.secr import aic_table
+    from nbtools.secr import model_selection
 
-    table = aic_table({"D~1": fit_d1, "D~Session": fit_trend})
+    table = model_selection({"D~1": fit_d1, "D~Session": fit_trend})
     assert list(table["model"].loc[["D~1", "D~Session"]]) == ["D~1 g0~1 sigma~1", "D~Session g0~1 sigma~1"]
     assert table.loc["D~1", "AICc"] == pytest.approx(-2 * D1_LOGLIK + 6 + 2 * 3 * 4 / (103 - 4), abs=1e-5)
     assert table.loc["D~Session", "AICc"] == pytest.approx(-2 * TREND_LOGLIK + 8 + 2 * 4 * 5 / (103 - 5), abs=1e-5)

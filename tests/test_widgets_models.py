@@ -3,7 +3,7 @@
 Each test sets controls as a user would and checks that ``.result`` holds what the pure functions give
 for the same inputs: ``occupancy_data`` + ``occu`` (+ ``occupied_share``, ``model_selection``,
 ``predict_raster``) for the OccupancyExplorer, ``capthist_from_study`` + ``mask_from_study`` +
-``secr_fit`` (+ ``aic_table``, ``density_surface``) for the DensityExplorer; that results change when
+``secr_fit`` (+ ``model_selection``, ``density_surface``) for the DensityExplorer; that results change when
 the controls do, that cached models come back without refitting, that impossible controls say why in
 the status line and keep the result, and that the views build.
 """
@@ -38,6 +38,7 @@ def study() -> Study:
 
 # --- OccupancyExplorer ------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def occ(study: Study) -> OccupancyExplorer:
     return OccupancyExplorer(study, **WINTER)
@@ -47,7 +48,9 @@ def _occu(study: Study, species: str, days: int, formula: str, psi, p, **season)
     covariates = list(dict.fromkeys([*psi, *[c for c in p if c != "effort"]]))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        data = occupancy.occupancy_data(study, species, occasion_length=days, covariates=covariates, buffer_m=500, **season)
+        data = occupancy.occupancy_data(
+            study, species, occasion_length=days, covariates=covariates, buffer_m=500, **season
+        )
         return data, occupancy.occu(formula, *data, method="newton")
 
 
@@ -85,7 +88,9 @@ def test_newton_gives_the_answer_of_bfgs_on_the_default_model(study: Study, occ:
     np.testing.assert_allclose(r.estimates["estimate"], bfgs.coef, rtol=1e-3, atol=1e-4)
 
 
-def test_covariate_changes_refit_as_occu_says_and_come_back_from_the_cache(study: Study, occ: OccupancyExplorer) -> None:
+def test_covariate_changes_refit_as_occu_says_and_come_back_from_the_cache(
+    study: Study, occ: OccupancyExplorer
+) -> None:
     first = occ.result
     with occ.hold():
         occ.psi.value = ("forest_cover", "prey_index")
@@ -172,6 +177,7 @@ def test_the_occupancy_view_builds_with_the_map_and_the_tables(occ: OccupancyExp
 
 # --- DensityExplorer --------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def den(study: Study) -> DensityExplorer:
     return DensityExplorer(study)
@@ -223,9 +229,9 @@ def test_detection_function_and_sex_change_the_fit_as_secr_fit_says(den: Density
         _same_secr(r, fit)
         assert "g0" in r.estimates.index and "sigma" in r.estimates.index and "lambda0" not in r.estimates.index
         assert r.aic > first.aic + 100  # one sigma for both sexes fits far worse
-        # every model fitted on this mask, compared as aic_table does
+        # every model fitted on this mask, compared as model_selection does
         assert {first.name, r.name} <= set(r.models.index)
-        expected = secr.aic_table({first.name: first.fit, r.name: fit})
+        expected = secr.model_selection({first.name: first.fit, r.name: fit})
         np.testing.assert_allclose(r.models.loc[expected.index, "AICc"], expected["AICc"], rtol=1e-12)
         assert list(r.models.index[:1]) == [first.name]
     finally:
@@ -242,7 +248,9 @@ def test_density_covariates_give_a_density_surface(den: DensityExplorer, leopard
         _same_secr(r, fit)
         surface = r.surface.values[np.isfinite(r.surface.values)]
         assert surface.std() > 0  # no longer constant
-        np.testing.assert_allclose(r.surface.values, fit.density_surface(per="100km2").values, rtol=1e-9, equal_nan=True)
+        np.testing.assert_allclose(
+            r.surface.values, fit.density_surface(per="100km2").values, rtol=1e-9, equal_nan=True
+        )
         assert r.name in r.models.index and len(r.models) >= 2
     finally:
         den.density.value = ()

@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from nbtools._deprecate import renamed_parameters
+
 from .colext import ColextFit, colext
 from .dynamics import probabilities
 from .errors import OccupancyDataError, OccupancyFitError, OccupancyWarning
@@ -100,9 +102,10 @@ def _refit(fit: ColextFit, data: MultiSeasonData) -> ColextFit:
         return colext(data, **fit.formulas, penalty=fit.penalty, starts=fit.coef.to_numpy(), se=False)
 
 
+@renamed_parameters(B="n_boot")
 def nonparboot(
     fit: ColextFit,
-    B: int = 100,
+    n_boot: int = 100,
     *,
     statistic: Callable[[ColextFit], pd.Series] = occupancy_statistics,
     level: float = 0.95,
@@ -118,7 +121,7 @@ def nonparboot(
     Parameters
     ----------
     fit : ColextFit
-    B : int, default 100
+    n_boot : int, default 100
         Replicates (unmarked's ``B``; use 1,000 or more for intervals).
     statistic : callable, default :func:`occupancy_statistics`
         A function of a fit returning a Series.
@@ -139,7 +142,7 @@ def nonparboot(
     rng = np.random.default_rng(seed)
     M = fit.data.n_sites
     rows, failed = [], 0
-    for _ in _progress(range(int(B)), int(B), progress, "nonparboot"):
+    for _ in _progress(range(int(n_boot)), int(n_boot), progress, "nonparboot"):
         while True:
             sites = np.sort(rng.integers(0, M, M))
             try:
@@ -150,8 +153,14 @@ def nonparboot(
     return ColextBootstrap("nonparametric", statistic(fit), pd.DataFrame(rows).reset_index(drop=True), level, failed)
 
 
-def simulate_colext(fit: ColextFit, rng: np.random.Generator) -> MultiSeasonData:
-    """Detections drawn from the fitted model at the fit's sites, surveys and covariates (unmarked's ``simulate``)."""
+@renamed_parameters(rng="seed")
+def simulate_colext(fit: ColextFit, seed: int | np.random.Generator | None = None) -> MultiSeasonData:
+    """Detections drawn from the fitted model at the fit's sites, surveys and covariates (unmarked's ``simulate``).
+
+    ``seed`` is an int or a :class:`numpy.random.Generator` (a Generator is used as it is, so that successive
+    calls with one Generator give successive data sets); its former name ``rng`` still works, deprecated.
+    """
+    rng = np.random.default_rng(seed)
     d = fit.design
     psi, col, ext, p = probabilities(d, fit.coef.to_numpy())
     M, T, J = d.y.shape
@@ -173,9 +182,10 @@ def simulate_colext(fit: ColextFit, rng: np.random.Generator) -> MultiSeasonData
     )
 
 
+@renamed_parameters(nsim="n_boot")
 def parboot(
     fit: ColextFit,
-    nsim: int = 100,
+    n_boot: int = 100,
     *,
     statistic: Callable[[ColextFit], pd.Series] = occupancy_statistics,
     level: float = 0.95,
@@ -191,7 +201,7 @@ def parboot(
     Parameters
     ----------
     fit : ColextFit
-    nsim : int, default 100
+    n_boot : int, default 100
         Simulated data sets (unmarked's ``nsim``).
     statistic : callable, default :func:`occupancy_statistics`
     level : float, default 0.95
@@ -205,7 +215,7 @@ def parboot(
     """
     rng = np.random.default_rng(seed)
     rows, failed = [], 0
-    for _ in _progress(range(int(nsim)), int(nsim), progress, "parboot"):
+    for _ in _progress(range(int(n_boot)), int(n_boot), progress, "parboot"):
         try:
             rows.append(statistic(_refit(fit, simulate_colext(fit, rng))))
         except (OccupancyDataError, OccupancyFitError, np.linalg.LinAlgError):

@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from nbtools._deprecate import renamed_parameters
+
 from .errors import OccupancyError, OccupancyFitError, warn_user
 from .likelihood import Likelihood, inverse_link
 from .optimise import optimise
@@ -72,6 +74,11 @@ class MBGOFTest:
     nsim: int
     n_failed: int
     table: pd.DataFrame
+
+    @property
+    def n_boot(self) -> int:
+        """Bootstrap samples requested (:attr:`nsim`, the vocabulary's name)."""
+        return self.nsim
 
     def to_frame(self) -> pd.DataFrame:
         """One-row summary: chi_square, p_value, c_hat, nsim, n_failed."""
@@ -202,9 +209,10 @@ def _simulate_y(lik: Likelihood, theta: np.ndarray, rng: np.random.Generator) ->
     return (rng.random(d.site.size) < p).astype(float)
 
 
+@renamed_parameters(nsim="n_boot")
 def mb_gof_test(
     fit: OccupancyFit,
-    nsim: int = 1000,
+    n_boot: int = 1000,
     seed: int | np.random.Generator | None = None,
     progress: bool = True,
 ) -> MBGOFTest:
@@ -214,7 +222,7 @@ def mb_gof_test(
     ----------
     fit : OccupancyFit
         An ``occu`` or ``occuRN`` fit.
-    nsim : int, default 1000
+    n_boot : int, default 1000
         Bootstrap samples (AICcmodavg's default is 5 "for testing", and it recommends 1000 or more).
     seed : int or numpy.random.Generator, optional
         Randomness; the same seed gives the same result.
@@ -242,13 +250,13 @@ def mb_gof_test(
     """
     from tqdm.auto import tqdm
 
-    if int(nsim) != nsim or nsim < 1:
-        raise OccupancyError(f"nsim must be a positive integer, not {nsim!r}")
+    if int(n_boot) != n_boot or n_boot < 1:
+        raise OccupancyError(f"n_boot (formerly nsim) must be a positive integer, not {n_boot!r}")
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     lik = fit._lik()
     observed = mb_chisq(fit)
-    t_star = np.full(int(nsim), np.nan)
-    for b in tqdm(range(int(nsim)), desc="MB GOF bootstrap", disable=not progress):
+    t_star = np.full(int(n_boot), np.nan)
+    for b in tqdm(range(int(n_boot)), desc="MB GOF bootstrap", disable=not progress):
         ysim = _simulate_y(lik, fit._theta, rng)
         if ysim.sum() == 0:
             continue
@@ -261,7 +269,7 @@ def mb_gof_test(
     ok = np.isfinite(t_star)
     n_failed = int((~ok).sum())
     if n_failed:
-        warn_user(f"{n_failed} of {nsim} bootstrap refits failed (e.g. no detection simulated) and were left out")
+        warn_user(f"{n_failed} of {n_boot} bootstrap refits failed (e.g. no detection simulated) and were left out")
     if not ok.any():
         raise OccupancyFitError("every bootstrap refit failed; the goodness-of-fit test cannot be computed")
     good = t_star[ok]
@@ -270,7 +278,7 @@ def mb_gof_test(
         t_star=t_star,
         p_value=float(np.mean(good >= observed.chi_square)),
         c_hat=float(observed.chi_square / good.mean()),
-        nsim=int(nsim),
+        nsim=int(n_boot),
         n_failed=n_failed,
         table=observed.table,
     )

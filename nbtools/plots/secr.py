@@ -2,7 +2,7 @@
 
 Every function takes what :mod:`nbtools.secr` computed (the ``DataArray`` of
 :meth:`~nbtools.secr.SECRFit.density_surface`, a :class:`~nbtools.secr.CaptureHistory`, the
-tables of :func:`~nbtools.secr.truth_comparison` and :func:`~nbtools.secr.aic_table`) and
+tables of :func:`~nbtools.secr.truth_comparison` and :func:`~nbtools.secr.model_selection`) and
 returns a HoloViews object (bokeh backend); none of them computes an estimate.
 """
 
@@ -80,9 +80,15 @@ def density_map(
     label = label_with_units(str(name), units)
     image = hv.Image(surface.astype("float32"), kdims=["x", "y"], vdims=[hv.Dimension(str(name), label=label)])
     image = image.opts(
-        cmap=cmap, colorbar=True, tools=["hover"], data_aspect=1, frame_width=420, **map_axes(),
-        clipping_colors={"NaN": (0, 0, 0, 0)}, bgcolor="#d9e6ee",
-    )  # fmt: skip
+        cmap=cmap,
+        colorbar=True,
+        tools=["hover"],
+        data_aspect=1,
+        frame_width=420,
+        **map_axes(),
+        clipping_colors={"NaN": (0, 0, 0, 0)},
+        bgcolor="#d9e6ee",
+    )
     layers: list[hv.Element] = [image]
     if boundary is not None:
         layers.append(boundary_path(boundary, color="white"))
@@ -177,8 +183,10 @@ def capture_map(
     if boundary is not None:
         layers.append(boundary_path(boundary, color="#999999"))
     layers.append(trap_points(capthist.traps, color="#dddddd", size=4).opts(line_color="#aaaaaa"))
-    moves = det.assign(x1=det.groupby("individualID", sort=False)["x"].shift(-1),
-                       y1=det.groupby("individualID", sort=False)["y"].shift(-1))  # fmt: skip
+    moves = det.assign(
+        x1=det.groupby("individualID", sort=False)["x"].shift(-1),
+        y1=det.groupby("individualID", sort=False)["y"].shift(-1),
+    )
     moves = moves.dropna(subset=["x1", "y1"])
     moves = moves[(moves["x1"] != moves["x"]) | (moves["y1"] != moves["y"])]
     moves = moves.rename(columns={"x": "x0", "y": "y0"})[["x0", "y0", "x1", "y1", "individualID"]]
@@ -188,8 +196,9 @@ def capture_map(
         counts = det["individualID"].value_counts()
         for ind in sorted(ids, key=lambda i: -counts.get(i, 0)):  # the most detected first, so none is hidden
             label = f"{ind} ({values[ind]})" if values.get(ind) else ind
-            segments = hv.Segments(moves[moves["individualID"] == ind], kdims=seg_kdims, vdims=["individualID"],
-                                   label=label)  # fmt: skip
+            segments = hv.Segments(
+                moves[moves["individualID"] == ind], kdims=seg_kdims, vdims=["individualID"], label=label
+            )
             layers.append(segments.opts(color=colors[ind], line_width=1.5, alpha=0.7))
             mine = per_station[per_station["individualID"] == ind]
             points = hv.Points(mine, kdims=["x", "y"], vdims=vdims, label=label)
@@ -199,13 +208,19 @@ def capture_map(
         segments = hv.Segments(moves, kdims=seg_kdims, vdims=["individualID"])
         layers.append(segments.opts(color="individualID", cmap=cmap, line_width=1.2, alpha=0.6))
         points = hv.Points(per_station, kdims=["x", "y"], vdims=vdims)
-        layers.append(points.opts(color="individualID", cmap=cmap, size="size", line_color="black", alpha=0.8,
-                                  tools=["hover"]))  # fmt: skip
+        layers.append(
+            points.opts(color="individualID", cmap=cmap, size="size", line_color="black", alpha=0.8, tools=["hover"])
+        )
     n_det = int(det["individualID"].isin(ids).sum())
     text = title or f"{len(ids)} individual{'s' if len(ids) != 1 else ''}: {n_det:,} detections and their moves"
     return hv.Overlay(layers).opts(
-        title=text, data_aspect=1, frame_width=420, **map_axes(), show_legend=legend, legend_position="right",
-    )  # fmt: skip
+        title=text,
+        data_aspect=1,
+        frame_width=420,
+        **map_axes(),
+        show_legend=legend,
+        legend_position="right",
+    )
 
 
 def estimates_vs_truth(
@@ -254,18 +269,23 @@ def estimates_vs_truth(
     )
     line = hv.VLine(1.0).opts(color="black", line_dash="dashed", line_width=1)
     return hv.Overlay([line, segments, points]).opts(
-        title=title, yticks=ticks, xlabel="estimate / truth", ylabel="", width=700,
-        height=max(180, 32 * len(data) + 80), show_grid=True,
-    )  # fmt: skip
+        title=title,
+        yticks=ticks,
+        xlabel="estimate / truth",
+        ylabel="",
+        width=700,
+        height=max(180, 32 * len(data) + 80),
+        show_grid=True,
+    )
 
 
 def aic_plot(table: pd.DataFrame, criterion: str = "AICc", title: str | None = None) -> hv.Bars:
-    """Differences in AIC(c) of the models of an :func:`~nbtools.secr.aic_table`, best on top.
+    """Differences in AIC(c) of the models of an :func:`~nbtools.secr.model_selection`, best on top.
 
     Parameters
     ----------
     table : pandas.DataFrame
-        From :func:`~nbtools.secr.aic_table` (columns ``dAICc``/``dAIC``, ``AICcwt``/``AICwt``,
+        From :func:`~nbtools.secr.model_selection` (columns ``dAICc``/``dAIC``, ``AICcwt``/``AICwt``,
         ``npar``, ``model``).
     criterion : {"AICc", "AIC"}
     title : str, optional
@@ -279,14 +299,22 @@ def aic_plot(table: pd.DataFrame, criterion: str = "AICc", title: str | None = N
     delta, weight = f"d{criterion}", f"{criterion}wt"
     missing = {delta, weight, "npar"} - set(table.columns)
     if missing:
-        raise ValueError(f"the table lacks columns {sorted(missing)}; pass the table of aic_table")
+        raise ValueError(
+            f"the table lacks columns {sorted(missing)}; pass the table of aic_table, now named model_selection"
+        )
     frame = table.reset_index().rename(columns={"index": "name"})
     frame["name"] = frame["name"].astype(str)
     frame = frame.iloc[::-1]
     vdims = [delta, weight, "npar"] + (["model"] if "model" in frame.columns else [])
     bars = hv.Bars(frame, kdims=["name"], vdims=vdims)
     return bars.opts(
-        invert_axes=True, color=ACCENT, tools=["hover"], xlabel="", ylabel=f"Δ{criterion}",
-        title=title or f"Models by {criterion} (best on top; 0 = best)", width=700,
-        height=max(160, 34 * len(frame) + 80), show_grid=True,
-    )  # fmt: skip
+        invert_axes=True,
+        color=ACCENT,
+        tools=["hover"],
+        xlabel="",
+        ylabel=f"Δ{criterion}",
+        title=title or f"Models by {criterion} (best on top; 0 = best)",
+        width=700,
+        height=max(160, 34 * len(frame) + 80),
+        show_grid=True,
+    )

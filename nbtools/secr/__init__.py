@@ -6,7 +6,7 @@ HEX, detector usage, density constant or log-linear in mask covariates, classes 
 or a two-class finite mixture on sigma, and secr's text formats. From a camera-trap study
 (:mod:`nbtools.secr.study`): capture histories with usage from camera operation
 (``capthist_from_study``), habitat masks from rasters and a boundary (``mask_from_study``), model
-tables (``aic_table``) and, for simulated studies, the truth to compare with.
+tables (``model_selection``) and, for simulated studies, the truth to compare with.
 
 Multi-session fits (:mod:`nbtools.secr.sessions`): ``secr_fit`` on a mapping of sessions to
 capture histories (``make_capthists``) fits one model to all sessions, with density per
@@ -35,7 +35,7 @@ version 5.3.0. https://CRAN.R-project.org/package=secr
 """
 
 from .capthist import DETECTORS, CaptureHistory, make_capthist, read_capthist, read_traps
-from .fit import SECRFit, aic_table, autoini, rpsv, secr_fit
+from .fit import SECRFit, aic_table, autoini, model_selection, rpsv, secr_fit
 from .likelihood import DETECTION_FUNCTIONS, DetectionFunction, SECRLikelihood, hazard
 from .mask import Mask, make_mask
 from .open_cjs import cjs_fit
@@ -94,6 +94,7 @@ __all__ = [
     "make_capthists",
     "make_mask",
     "mask_from_study",
+    "model_selection",
     "read_capthist",
     "read_traps",
     "recording_gaps",

@@ -20,7 +20,7 @@ from scipy import optimize
 from scipy.special import expit, logit
 from tqdm.auto import tqdm
 
-from nbtools._deprecate import one_minus, renamed_parameters
+from nbtools._deprecate import one_minus, renamed_function, renamed_parameters
 
 from .capthist import CaptureHistory
 from .design import _class_params, _classes, _density_design, _DensityDesign, _transform_matrix
@@ -32,7 +32,7 @@ from .start import _check_start, _initial_beta, _usage, autoini, rpsv
 if TYPE_CHECKING:
     from .sessions import MultiSessionFit
 
-__all__ = ["SECRFit", "aic_table", "autoini", "covariance", "maximise", "rpsv", "secr_fit"]
+__all__ = ["SECRFit", "aic_table", "autoini", "covariance", "maximise", "model_selection", "rpsv", "secr_fit"]
 
 
 # ---------------------------------------------------------------------------- inputs
@@ -113,7 +113,7 @@ def _known_classes(fit: SECRFit | MultiSessionFit) -> tuple | None:
     return tuple(known.tolist())
 
 
-def aic_table(
+def model_selection(
     fits: Mapping[str, SECRFit | MultiSessionFit] | Sequence[SECRFit | MultiSessionFit], criterion: str = "AICc"
 ) -> pd.DataFrame:
     """Compare SECR models fitted to the same data by AIC or AICc (secr's ``AIC.secr``).
@@ -179,6 +179,10 @@ def aic_table(
     table[f"d{criterion}"] = delta
     table[f"{criterion}wt"] = weight / weight.sum()
     return table.sort_values(f"d{criterion}", kind="stable")
+
+
+#: Former name of :func:`model_selection` (deprecated: it warns; it goes in a future release).
+aic_table = renamed_function(model_selection, "aic_table")
 
 
 @renamed_parameters(buffer="buffer_m", alpha=("level", one_minus))

@@ -12,6 +12,8 @@ import xarray as xr
 from scipy import stats
 from scipy.special import expit
 
+from nbtools._deprecate import one_minus
+
 from .capthist import CaptureHistory
 from .design import _DensityDesign
 from .likelihood import SECRLikelihood
@@ -72,6 +74,9 @@ class SECRFit:
         The optimiser converged and the Hessian is negative definite.
     messages : list of str
         Warnings about the fit (boundary estimates, singular Hessian, ...).
+
+    The shape shared by estimator results: :attr:`coef`, :attr:`se`, :attr:`loglik`, :attr:`aic`,
+    :attr:`notes` (the messages as a tuple) and :meth:`to_frame`; :attr:`level` is ``1 - alpha``.
     """
 
     estimates: pd.DataFrame
@@ -96,6 +101,27 @@ class SECRFit:
     _beta: np.ndarray = field(repr=False)  # internal (scaled) coefficients
     _vcov: np.ndarray = field(repr=False)  # internal vcov
     _design: _DensityDesign = field(repr=False)
+
+    # --------------------------------------------------------- the shape shared by estimator results
+    @property
+    def coef(self) -> pd.Series:
+        """Coefficients on the link scale (the ``beta`` column of :attr:`coefficients`)."""
+        return self.coefficients["beta"].rename("coef")
+
+    @property
+    def se(self) -> pd.Series:
+        """Standard errors of :attr:`coef` (the ``SE.beta`` column of :attr:`coefficients`)."""
+        return self.coefficients["SE.beta"].rename("se")
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """The warnings about the fit (:attr:`messages`) as a tuple."""
+        return tuple(self.messages)
+
+    @property
+    def level(self) -> float:
+        """Confidence level of the intervals, ``1 - alpha``."""
+        return one_minus(self.alpha)
 
     # --------------------------------------------------------- fit statistics
     @property

@@ -310,6 +310,9 @@ class MultiSessionFit:
     sessions : list of str
     n_by_session : pandas.Series
         Animals detected per session.
+
+    The shape shared by estimator results: :attr:`coef`, :attr:`se`, :attr:`loglik`, :attr:`aic`,
+    :attr:`notes` (the messages as a tuple) and :meth:`to_frame`; :attr:`level` is ``1 - alpha``.
     """
 
     estimates: pd.DataFrame
@@ -333,6 +336,27 @@ class MultiSessionFit:
     _lik: MultiSessionLikelihood = field(repr=False)
     _beta: np.ndarray = field(repr=False)
     _vcov: np.ndarray = field(repr=False)
+
+    # --------------------------------------------------------- the shape shared by estimator results
+    @property
+    def coef(self) -> pd.Series:
+        """Coefficients on the link scale (the ``beta`` column of :attr:`coefficients`)."""
+        return self.coefficients["beta"].rename("coef")
+
+    @property
+    def se(self) -> pd.Series:
+        """Standard errors of :attr:`coef` (the ``SE.beta`` column of :attr:`coefficients`)."""
+        return self.coefficients["SE.beta"].rename("se")
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """The warnings about the fit (:attr:`messages`) as a tuple."""
+        return tuple(self.messages)
+
+    @property
+    def level(self) -> float:
+        """Confidence level of the intervals, ``1 - alpha``."""
+        return one_minus(self.alpha)
 
     @property
     def aic(self) -> float:

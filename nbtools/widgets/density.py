@@ -87,7 +87,7 @@ class DensityResult:
         ``fit.to_frame()``: ``D`` (animals / ha), ``D per 100 km2``, ``lambda0`` or ``g0``, ``sigma`` (m)
         (with ``[female]``/``[male]`` rows when by sex) and ``pmix``, with SE and interval (``lcl``, ``ucl``).
     models : DataFrame
-        :func:`nbtools.secr.aic_table` of every model fitted so far to this species on this mask.
+        :func:`nbtools.secr.model_selection` of every model fitted so far to this species on this mask.
     surface : xarray.DataArray
         ``fit.density_surface(per="100km2")``: animals per 100 km² on the mask.
     """
@@ -127,7 +127,7 @@ class DensityExplorer(Explorer):
     each model is ``secr_fit(capthist, mask=mask, detectfn=..., group="sex", class_params=...,
     density=...)``, cached, so coming back to a model (or to the AIC table) is instant. Every model of a
     species is fitted with ``group="sex"`` (when the animals' sex is known), so their AICs are comparable
-    (see :func:`nbtools.secr.aic_table`). A new fit takes seconds (about 1-3 s at 2 km spacing, 3-10 s at
+    (see :func:`nbtools.secr.model_selection`). A new fit takes seconds (about 1-3 s at 2 km spacing, 3-10 s at
     1 km on the default study): the status line says it is fitting and a progress bar counts the
     optimiser's iterations. In a Jupyter kernel the fits after the first run in a background thread
     (``background``), so the kernel stays free while one runs; :meth:`~nbtools.widgets.DensityExplorer.wait` waits for it.
@@ -388,7 +388,7 @@ class DensityExplorer(Explorer):
         name = model_name(detectfn, by_sex, covariates)
         tried = self._tried.setdefault((species, spacing, buffer), {})
         tried[name] = fit
-        models = secr.aic_table(tried)
+        models = secr.model_selection(tried)
         return DensityResult(
             species,
             detectfn,
