@@ -426,9 +426,6 @@ def simulate_years(
     """
     from tqdm.auto import tqdm
 
-    from ..camtrapdp import CamtrapDP, write_camtrapdp
-    from ..checksums import write_checksums
-
     started = time.perf_counter()
     p = resolve_parameters(parameters, overrides)
     lp, gc, tp = (
@@ -482,25 +479,8 @@ def simulate_years(
         out = _run_season(season_p[k], season_seed, habitat, grids[k], season_animals[k], reference_rate)
         _prefix_ids(out, year)
         parts.append(out)
-    deployments = pd.concat([o["deployments"] for o in parts], ignore_index=True)
-    media = pd.concat([o["media"] for o in parts], ignore_index=True)
-    observations = pd.concat([o["observations"] for o in parts], ignore_index=True)
-    individuals = pd.concat([o["individuals"] for o in parts], ignore_index=True)
-    individuals = individuals.drop_duplicates("individualID", keep="last")
     named = {r[0] for r in p.named}
-    mapping = _public_ids(list(leo_ids) + list(tig_ids), observations, individuals, named)
-    observations["individualID"] = observations["individualID"].map(mapping, na_action="ignore")
-    individuals = _individuals(individuals, mapping)
-    p_all = dataclasses.replace(p, study_start=f"{first_year}-11-01", study_end=f"{years[-1] + 1}-10-31")
-    p_all = dataclasses.replace(p_all, created=f"{years[-1] + 2}-03-15T00:00:00Z")
-    metadata = package_metadata(p_all, seed, deployments, observations)
-    metadata["description"] = metadata["description"].replace(
-        "A year of paired camera traps", f"{seasons} seasons (1 November to 31 October) of paired camera traps"
-    ) + (
-        " Deployments carry the season in deploymentGroups ('season:2014/15 | ...'). Observations are"
-        " people's event-level classifications only (no machine classifications of single images)."
-    )
-    metadata["project"]["observationLevel"] = ["event"]
+    tables, mapping = _join_seasons(parts, p, seed, years, list(leo_ids) + list(tig_ids), named)
     truth = _truth(
         p,
         lp,
@@ -524,13 +504,50 @@ def simulate_years(
         area_km2,
     )
     out = Path(out_dir)
+    paths = _write_years(out, tables, habitat, truth, tz)
+    return YearsResult(out_dir=out, paths=paths, truth=truth, elapsed_s=time.perf_counter() - started)
+
+
+def _join_seasons(
+    parts: list[dict[str, Any]], p: StudyParameters, seed: int, years: list[int], internal: list[str], named: set[str]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The seasons' tables joined into one package (public IDs, metadata) and the map of internal to public IDs."""
+    seasons = len(years)
+    first_year = years[0]
+    deployments = pd.concat([o["deployments"] for o in parts], ignore_index=True)
+    media = pd.concat([o["media"] for o in parts], ignore_index=True)
+    observations = pd.concat([o["observations"] for o in parts], ignore_index=True)
+    individuals = pd.concat([o["individuals"] for o in parts], ignore_index=True)
+    individuals = individuals.drop_duplicates("individualID", keep="last")
+    mapping = _public_ids(internal, observations, individuals, named)
+    observations["individualID"] = observations["individualID"].map(mapping, na_action="ignore")
+    individuals = _individuals(individuals, mapping)
+    p_all = dataclasses.replace(p, study_start=f"{first_year}-11-01", study_end=f"{years[-1] + 1}-10-31")
+    p_all = dataclasses.replace(p_all, created=f"{years[-1] + 2}-03-15T00:00:00Z")
+    metadata = package_metadata(p_all, seed, deployments, observations)
+    metadata["description"] = metadata["description"].replace(
+        "A year of paired camera traps", f"{seasons} seasons (1 November to 31 October) of paired camera traps"
+    ) + (
+        " Deployments carry the season in deploymentGroups ('season:2014/15 | ...'). Observations are"
+        " people's event-level classifications only (no machine classifications of single images)."
+    )
+    metadata["project"]["observationLevel"] = ["event"]
+    tables = {"deployments": deployments, "media": media, "observations": observations, "individuals": individuals}
+    return {**tables, "metadata": metadata}, mapping
+
+
+def _write_years(out: Path, tables: dict[str, Any], habitat: Any, truth: dict[str, Any], tz: str) -> dict[str, Path]:
+    """Write the package, habitat, boundary, truth and ``SHA256SUMS`` to ``out``; their paths by name."""
+    from ..camtrapdp import CamtrapDP, write_camtrapdp
+    from ..checksums import write_checksums
+
     out.mkdir(parents=True, exist_ok=True)
     package = CamtrapDP(
-        deployments=deployments,
-        media=media,
-        observations=observations,
-        metadata=metadata,
-        resources={"individuals": individuals},
+        deployments=tables["deployments"],
+        media=tables["media"],
+        observations=tables["observations"],
+        metadata=tables["metadata"],
+        resources={"individuals": tables["individuals"]},
     )
     paths = {"datapackage": Path(write_camtrapdp(package, out, timezone=tz, compress=True))}
     for name in ("deployments", "media", "observations", "individuals"):
@@ -540,7 +557,7 @@ def simulate_years(
     paths["truth"] = out / "truth.json"
     paths["truth"].write_text(json.dumps(truth, indent=1, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8")
     paths["checksums"] = write_checksums(out, sorted(path.relative_to(out).as_posix() for path in paths.values()))
-    return YearsResult(out_dir=out, paths=paths, truth=truth, elapsed_s=time.perf_counter() - started)
+    return paths
 
 
 def _individuals(individuals: pd.DataFrame, mapping: dict[str, str]) -> pd.DataFrame:
