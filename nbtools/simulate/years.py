@@ -11,6 +11,14 @@ deployments); IDs of deployments, media, events and observations start with the 
 first year (``2014-L001-A-1``). ``truth.json`` holds every animal's life and the true
 population, density and tiger range of each season.
 
+``truth.json`` holds ``seasons`` (per season: the grid's ``locationIDs`` and the ``added``, ``lost``
+and ``moved`` ones; ``leopards_at_start`` by stage, adults, subadults, cubs and total, on
+1 November; densities per 100 km2 of the state space; the tigers' number, front, occupied area
+and the locations with at least one expected tiger visit in the season; counts realised),
+``adult_survival`` (residents alive at a season's start and a year later), ``leopards`` (every
+life: birth, mother, independence, settling, death and its cause, origin, the centre of each
+season), ``tigers`` and the ``parameters``.
+
 How a life enters a season's camera simulation, so that no photograph contradicts the truth:
 
 * a dependent cub follows its mother (photographed with her at the one-season rates) in a season
