@@ -74,6 +74,27 @@ def test_surface_map_minimal_and_errors(oven):
         surface_map(realised_surface(fit))
 
 
+def test_log_colour_scale(oven):
+    from bokeh.models import LogColorMapper
+
+    _, fit = oven
+    surface = realised_surface(fit, session="2008")
+    image = list(surface_map(surface, logz=True))[0]
+    kwargs = image.opts.get().kwargs
+    top = float(surface.max())
+    assert kwargs["logz"] is True and kwargs["clim"] == pytest.approx((top / 1000, top))
+    assert kwargs["clabel"] == "realised density (animals / 100 km²), log scale"
+    mappers = _renders(image).select({"type": LogColorMapper})
+    assert [(m.low, m.high) for m in mappers] == [pytest.approx((top / 1000, top))]
+    assert list(surface_map(surface, logz=True, clim=(0.1, 50)))[0].opts.get().kwargs["clim"] == (0.1, 50.0)
+    layout = session_surface_maps(realised_surface(fit), logz=True)
+    high = float(realised_surface(fit).max())
+    for panel in layout:
+        image = list(panel)[0]
+        assert image.opts.get().kwargs["clim"] == pytest.approx((high / 1000, high))
+        assert image.opts.get().kwargs["clabel"].endswith(", log scale (one scale for all maps)")
+
+
 def test_session_surface_maps_one_scale_for_all_sessions(oven):
     chs, fit = oven
     surface = realised_surface(fit)

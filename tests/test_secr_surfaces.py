@@ -215,3 +215,20 @@ def test_surfaces_at_other_coefficients_follow_the_model(captdata_fit):
         realised_surface(doubled, part="undetected").to_numpy(), 2 * undetected.to_numpy(), rtol=1e-12
     )
     assert surface_total(realised_surface(doubled, part="detected")) == pytest.approx(76.0, rel=1e-9)
+
+
+def test_expected_surface_of_a_multisession_habitat_trend(oven):
+    """D ~ Session + habitat: each session's expected surface is the previous one times the trend, cell by cell."""
+    chs, mask, _, _ = oven
+    habitat = Mask(mask.points.assign(cover=np.cos(mask.x / 60.0) + mask.y / 300.0), mask.spacing)
+    fit = secr_fit(chs, mask=habitat, density="~ Session + cover", progress=False)
+    expected = expected_surface(fit)
+    ratio = (expected.sel(session="2009") / expected.sel(session="2008")).to_numpy()
+    ratio = ratio[np.isfinite(ratio)]
+    np.testing.assert_allclose(ratio, fit.trend["estimate"], rtol=1e-9)
+    beta = fit.coefficients["beta"]
+    first = np.exp(beta["D"] + beta["D.cover"] * habitat.points["cover"].to_numpy()) * 1e4  # per 100 km2
+    assert surface_total(expected)["2008"] == pytest.approx(first.sum() * habitat.cell_area / 1e4, rel=1e-9)
+    assert surface_total(realised_surface(fit, part="detected")).to_dict() == pytest.approx(
+        {s: float(ch.n) for s, ch in chs.items()}, rel=1e-9
+    )

@@ -72,6 +72,7 @@ def surface_map(
     *,
     by: str | None = "sex",
     cmap: str = "fire",
+    logz: bool = False,
     clim: tuple[float, float] | None = None,
     title: str | None = None,
 ) -> hv.Overlay:
@@ -95,8 +96,13 @@ def surface_map(
         one legend entry each; None or absent: one kind of marker.
     cmap : str, default "fire"
         Colour map of the density (a colorcet or bokeh name).
+    logz : bool, default False
+        Logarithmic colour scale. A realised surface spans orders of magnitude (tens of animals per
+        100 km2 at a well-photographed animal's centre, under one where animals escape detection):
+        on a linear scale only the centres show.
     clim : (float, float), optional
-        Range of the colour scale (default the surface's range).
+        Range of the colour scale. Default the surface's range; with ``logz`` from a thousandth of
+        its maximum (cells below the lower end take the lowest colour).
     title : str, optional
         Plot title (default what the surface is; the units are in the colour bar only).
 
@@ -128,6 +134,11 @@ def surface_map(
         bgcolor="#d9e6ee",
         **map_axes(),
     )
+    if logz and clim is None:
+        top = float(surface.max(skipna=True))
+        clim = (top / 1000.0, top)
+    if logz:
+        image = image.opts(logz=True, clabel=f"{label}, log scale")
     if clim is not None:
         image = image.opts(clim=tuple(float(v) for v in clim))
     layers: list[hv.Element] = [image]
@@ -151,6 +162,7 @@ def session_surface_maps(
     cols: int = 3,
     colour_scale: str = "shared",
     cmap: str = "fire",
+    logz: bool = False,
     titles: Mapping[str, str] | None = None,
 ) -> hv.Layout:
     """Small multiples of a surface per session (a year each), on one colour scale by default.
@@ -175,6 +187,8 @@ def session_surface_maps(
         One colour scale for all sessions (to compare densities between years) or one per map
         (:func:`nbtools.maps.small_multiples`); the colour-bar label says which.
     cmap : str, default "fire"
+    logz : bool, default False
+        Logarithmic colour scale, as :func:`surface_map` (shared: from a thousandth of the largest value).
     titles : mapping of session to str, optional
         Titles of the maps (default the session labels).
 
@@ -195,7 +209,8 @@ def session_surface_maps(
         raise ValueError("centres need a 'session' column (activity_centres of a multi-session fit)")
     clim = None
     if colour_scale == "shared":
-        clim = (0.0, float(surface.max(skipna=True)))
+        top = float(surface.max(skipna=True))
+        clim = (top / 1000.0 if logz else 0.0, top)
     panels = []
     for session in sessions:
         panel = surface.sel(session=session)
@@ -207,8 +222,10 @@ def session_surface_maps(
                 None if centres is None else centres[centres["session"].astype(str) == session],
                 by=by,
                 cmap=cmap,
+                logz=logz,
                 clim=clim,
                 title=(titles or {}).get(session, session),
             )
         )
-    return small_multiples(panels, cols=cols, colour_scale=colour_scale, unit=surface_label(surface))
+    unit = surface_label(surface) + (", log scale" if logz else "")
+    return small_multiples(panels, cols=cols, colour_scale=colour_scale, unit=unit)

@@ -162,7 +162,7 @@ def realised_surface(
     >>> import numpy as np, pandas as pd
     >>> from nbtools.secr import make_mask, sim_popn, sim_capthist, secr_fit, fx_total
     >>> traps = pd.DataFrame({"x": np.tile(np.arange(5) * 20.0, 5), "y": np.repeat(np.arange(5) * 20.0, 5)})
-    >>> mask = make_mask(traps, buffer=80)
+    >>> mask = make_mask(traps, 80.0)
     >>> ch = sim_capthist(traps, sim_popn(mask, density=20, seed=1), detectfn="HHN", lambda0=0.3,
     ...                   sigma=15, noccasions=5, seed=2)
     >>> fit = secr_fit(ch, mask=mask, detectfn="HHN", progress=False)
