@@ -41,6 +41,8 @@ class GridChanges:
     lost_share, moved_share : float
         Share of active locations lost for good, or moved 300-900 m, before each later season
         (0.04 and 0.04).
+    move_distance_m : tuple of float
+        A moved location is 300-900 m from the old one (m).
     """
 
     first_share: float = 0.75
@@ -158,6 +160,18 @@ def tiger_years(
     tp: TigerParameters,
 ) -> tuple[pd.DataFrame, list[dict[str, float]]]:
     """Tiger lives over the seasons and the occupied range of each season.
+
+    Parameters
+    ----------
+    habitat : xarray.Dataset
+    mask : numpy.ndarray
+        State-space cells (:func:`nbtools.simulate.animals.state_space`).
+    p : StudyParameters
+        Tiger density (per 100 km2), sex ratio and density surface.
+    rng : numpy.random.Generator
+    season_starts, season_ends : list of int
+        Season bounds (UTC s).
+    tp : TigerParameters
 
     Returns
     -------

@@ -69,9 +69,9 @@ class LifeParameters:
         Age at independence, uniform 540-730 days (18-24 months; issue 22).
     dispersal_days : tuple of float
         Time from independence to settling, uniform 90-365 days (assumed).
-    settle_distance_m : dict
-        Distance of the settled centre from the natal one, by sex: uniform ranges (females
-        3-15 km, philopatric; males 10-40 km; assumed).
+    settle_distance_f_m, settle_distance_m_m : tuple of float
+        Distance of the settled centre from the natal one (m), uniform: daughters 3-15 km
+        (philopatric, as Berry next to Kedrovka), sons 10-40 km (assumed).
     disperser_sigma_factor : float
         Dispersers range wider: sigma times 1.5 while dispersing (assumed).
     orphan_age_days : float

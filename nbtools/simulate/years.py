@@ -71,13 +71,35 @@ _FOLLOW_DAYS = 800
 
 
 def season_label(first_year: int) -> str:
-    """``2014/15`` for the season starting 1 November 2014."""
+    """The season's label, ``2014/15`` for the season starting 1 November 2014.
+
+    Parameters
+    ----------
+    first_year : int
+        The calendar year in which the season starts.
+
+    Returns
+    -------
+    str
+    """
     return f"{first_year}/{(first_year + 1) % 100:02d}"
 
 
 @dataclass(frozen=True)
 class YearsResult:
-    """What :func:`simulate_years` wrote: ``paths`` by name, the ``truth`` and the wall time (s)."""
+    """What :func:`simulate_years` wrote.
+
+    Attributes
+    ----------
+    out_dir : pathlib.Path
+    paths : dict of str to pathlib.Path
+        ``datapackage``, ``deployments``, ``media``, ``observations``, ``individuals``,
+        ``habitat``, ``boundary``, ``truth``, ``checksums``.
+    truth : dict
+        The content of ``truth.json``.
+    elapsed_s : float
+        Wall time of the simulation and writing (s; not written to any file).
+    """
 
     out_dir: Path
     paths: dict[str, Path]
