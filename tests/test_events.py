@@ -190,7 +190,7 @@ def test_example_event_counts(example, threshold):
 
 
 def test_example_media_level_gives_the_same_events(example):
-    ev = independent_events(example.observations, "30min", deployments=example.deployments, level="media")
+    ev = independent_events(example.observations, "30min", deployments=example.deployments, observation_level="media")
     assert per_species(ev) == EXAMPLE_EVENTS
 
 

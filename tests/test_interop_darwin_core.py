@@ -80,7 +80,7 @@ def test_darwin_core_example_matches_camtrapdp(example):
     assert len(obs[obs["observationLevel"] == "event"]) == 36
     with pytest.raises(InteropError, match="no scientificName"):
         darwin_core_occurrences(example, observation_type=None)
-    media_level = darwin_core_occurrences(example, level="media")
+    media_level = darwin_core_occurrences(example, observation_level="media")
     assert len(media_level) == int(((obs["observationLevel"] == "media") & (obs["observationType"] == "animal")).sum())
 
 

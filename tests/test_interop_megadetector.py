@@ -227,9 +227,9 @@ def test_write_megadetector_round_trips(tmp_path, example):
     import dataclasses
 
     # MegaDetector file -> Camtrap DP -> MegaDetector file -> Camtrap DP gives the same observations
-    first = read_megadetector(md_file(tmp_path, example), example, threshold=0.0)
+    first = read_megadetector(md_file(tmp_path, example), example, min_confidence=0.0)
     machine_only = dataclasses.replace(example, observations=first.observations)
-    again = read_megadetector(write_megadetector(machine_only, tmp_path / "again.json"), example, threshold=0.0)
+    again = read_megadetector(write_megadetector(machine_only, tmp_path / "again.json"), example, min_confidence=0.0)
     columns = [
         "mediaID",
         "observationType",
@@ -249,7 +249,7 @@ def test_write_megadetector_round_trips(tmp_path, example):
     assert (
         data["classification_category_descriptions"][aves] == ";aves;;;;;bird sp."
     )  # a class, as SpeciesNet writes it
-    back = read_megadetector(path, example, threshold=0.0, classification_threshold=0.0).observations
+    back = read_megadetector(path, example, min_confidence=0.0, min_classification_confidence=0.0).observations
     media_level = example.observations[example.observations["observationLevel"] == "media"]
 
     def tally(frame: pd.DataFrame) -> pd.Series:

@@ -109,7 +109,7 @@ def speciesnet_file(tmp_path: Path, example) -> tuple[Path, pd.DataFrame]:
 
 def test_speciesnet_round_trip(tmp_path, example):
     path, m = speciesnet_file(tmp_path, example)
-    sn = read_speciesnet(path, example, threshold=0.5, taxa={"Panthera pardus": "Panthera pardus orientalis"})
+    sn = read_speciesnet(path, example, min_confidence=0.5, taxa={"Panthera pardus": "Panthera pardus orientalis"})
     obs = sn.observations.set_index("mediaID")
     ids = m["mediaID"].tolist()[:6]
     assert obs.loc[ids, "observationType"].astype(str).tolist() == [

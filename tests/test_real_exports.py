@@ -21,20 +21,26 @@ def test_real_megadetector_speciesnet_output():
     results = json.loads(MD_FILE.read_text())
     files = [entry["file"] for entry in results["images"]]
     # the user's media table: here one deployment whose images carry the file names the detector saw
-    media = pd.DataFrame({
-        "mediaID": [f"m{i}" for i in range(len(files))],
-        "deploymentID": "d1",
-        "timestamp": pd.Timestamp("2026-05-22T06:00Z") + pd.to_timedelta(range(len(files)), unit="min"),
-        "filePath": files,
-        "fileName": files,
-    })
+    media = pd.DataFrame(
+        {
+            "mediaID": [f"m{i}" for i in range(len(files))],
+            "deploymentID": "d1",
+            "timestamp": pd.Timestamp("2026-05-22T06:00Z") + pd.to_timedelta(range(len(files)), unit="min"),
+            "filePath": files,
+            "fileName": files,
+        }
+    )
     md = read_megadetector(MD_FILE, media)
 
     # by hand from the JSON: the detector's own typical threshold, detections at or above it, failures
     threshold = results["info"]["detector_metadata"]["typical_detection_threshold"]
     assert md.threshold == threshold == 0.2
     failed = [e["file"] for e in results["images"] if e.get("failure")]
-    kept = {e["file"]: [d for d in e["detections"] if d["conf"] >= threshold] for e in results["images"] if not e.get("failure")}
+    kept = {
+        e["file"]: [d for d in e["detections"] if d["conf"] >= threshold]
+        for e in results["images"]
+        if not e.get("failure")
+    }
     accounting = md.report.accounting().set_index("file").loc[MD_FILE.name]
     assert (accounting["read"], accounting["set_aside"]) == (len(files), 0)
 
@@ -55,8 +61,14 @@ def test_real_megadetector_speciesnet_output():
     assert detected["observationType"].astype(str).value_counts().sort_index().to_dict() == by_hand.to_dict()
     # SpeciesNet's top class becomes the scientific name where it names a taxon: the elephants of the first image
     elephants = obs[obs["fileName"] == "african_elephants.jpg"]
-    assert (elephants["scientificName"] == "Loxodonta africana").sum() == sum(
-        1 for d in kept["african_elephants.jpg"]
-        if d.get("classifications") and d["classifications"][0][1] >= 0.5  # read_megadetector's classification_threshold
-        and results["classification_categories"][d["classifications"][0][0]] == "african elephant"
-    ) == 4
+    assert (
+        (elephants["scientificName"] == "Loxodonta africana").sum()
+        == sum(
+            1
+            for d in kept["african_elephants.jpg"]
+            if d.get("classifications")
+            and d["classifications"][0][1] >= 0.5  # read_megadetector's classification_threshold
+            and results["classification_categories"][d["classifications"][0][0]] == "african elephant"
+        )
+        == 4
+    )

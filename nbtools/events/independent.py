@@ -16,6 +16,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from nbtools._deprecate import renamed_parameters
+
 from ..camtrapdp.columns import empty_column_message
 from ..camtrapdp.select import select_records
 from .grouping import CompareTo, _group, _Grouped
@@ -203,6 +205,7 @@ def _int_or_na(values: np.ndarray) -> pd.arrays.IntegerArray:
     return pd.arrays.IntegerArray(np.where(missing, 0, values).astype(np.int64), missing)
 
 
+@renamed_parameters(level="observation_level")
 def independent_events(
     observations: pd.DataFrame,
     threshold: ThresholdLike | Mapping[str, ThresholdLike] = DEFAULT_THRESHOLD,
@@ -212,7 +215,7 @@ def independent_events(
     deployments: pd.DataFrame | None = None,
     *,
     individual: bool = False,
-    level: Literal["auto", "media", "event"] = "auto",
+    observation_level: Literal["auto", "media", "event"] = "auto",
     observation_type: str | Sequence[str] | None = "animal",
     media: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
@@ -246,7 +249,7 @@ def independent_events(
     individual : bool, default False
         Also group by ``individualID`` (camtrapR's ``recordTableIndividual``); needed for spatial
         capture histories. Rows without an individual form their own group.
-    level : {"auto", "media", "event"}, default "auto"
+    observation_level : {"auto", "media", "event"}, default "auto"
         Observation level to use; see :func:`select_records` (never counts a sequence twice). With
         ``"auto"`` pass all observations, not a table already cut to some species (see there).
     observation_type : str, sequence or None, default "animal"
@@ -296,7 +299,7 @@ def independent_events(
     (1, 2)
     """
     time_col = _check_arguments(observations, by, compare_to)
-    records = select_records(observations, level=level, observation_type=observation_type)
+    records = select_records(observations, level=observation_level, observation_type=observation_type)
     parts = _station_parts(records, by, deployments, cameras_independent)
     parts.keys.append(("scientificName", *_codes(records["scientificName"])))
     if individual:

@@ -17,7 +17,7 @@ Exports:
   :func:`camtrapr_camera_operation`, :func:`write_camtrapr`: camtrapR's tables as CSV.
 
 >>> from nbtools.interop import read_megadetector, darwin_core_occurrences   # doctest: +SKIP
->>> md = read_megadetector("md.json", study.media, threshold=0.2)            # doctest: +SKIP
+>>> md = read_megadetector("md.json", study.media, min_confidence=0.2)            # doctest: +SKIP
 >>> dwc = darwin_core_occurrences(study, sensitive={"Panthera pardus orientalis": 0.1})  # doctest: +SKIP
 """
 

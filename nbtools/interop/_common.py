@@ -488,6 +488,11 @@ class MachineImport:
     threshold: float
     info: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def min_confidence(self) -> float:
+        """The detection confidence from which a detection counted (:attr:`threshold`, the reader's ``min_confidence``)."""
+        return self.threshold
+
     def add_to(self, package: CamtrapDP | Study, replace: bool = False) -> CamtrapDP | Study:
         """A copy of ``package`` with these observations appended.
 

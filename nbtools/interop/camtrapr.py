@@ -57,7 +57,7 @@ def _local_text(values: pd.Series, tz: str, fmt: str = DATETIME_FORMAT) -> pd.Se
     return values.dt.tz_convert(tz).dt.strftime(fmt).astype(object).where(values.notna(), None)
 
 
-@renamed_parameters(tz="timezone")
+@renamed_parameters(level="observation_level", tz="timezone")
 def camtrapr_record_table(
     package: Any,
     *,
@@ -67,7 +67,7 @@ def camtrapr_record_table(
     species: str | list[str] | None = None,
     individual: bool = False,
     cameras_independent: bool = False,
-    level: Literal["auto", "media", "event"] = "auto",
+    observation_level: Literal["auto", "media", "event"] = "auto",
 ) -> pd.DataFrame:
     """A camtrapR record table of independent detections (``recordTable()``'s output).
 
@@ -87,7 +87,7 @@ def camtrapr_record_table(
         Events per individual too, with an ``Individual`` column (``recordTableIndividual()``).
     cameras_independent : bool, default False
         Events per camera of a station, with a ``Camera`` column.
-    level : {"auto", "media", "event"}, default "auto"
+    observation_level : {"auto", "media", "event"}, default "auto"
         Observation level used (never both for one sequence).
 
     Returns
@@ -112,7 +112,7 @@ def camtrapr_record_table(
         cameras_independent=cameras_independent,
         deployments=deployments,
         individual=individual,
-        level=level,
+        observation_level=observation_level,
         media=media,
     )
     if species is not None:

@@ -35,6 +35,8 @@ from xml.sax.saxutils import quoteattr
 import numpy as np
 import pandas as pd
 
+from nbtools._deprecate import renamed_parameters
+
 from ..camtrapdp.select import select_records
 from ._common import InteropError, tables_of
 
@@ -297,12 +299,13 @@ def _sensitive_precision(names: pd.Series, sensitive: Mapping[str, float]) -> pd
     return pd.Series(out, index=names.index, dtype=float)
 
 
+@renamed_parameters(level="observation_level")
 def darwin_core_occurrences(
     package: Any,
     *,
     sensitive: Mapping[str, float] | None = None,
     observation_type: str | Sequence[str] | None = "animal",
-    level: str = "event",
+    observation_level: str = "event",
 ) -> pd.DataFrame:
     """The Darwin Core occurrence table of a Camtrap DP package (one row per observation).
 
@@ -324,7 +327,7 @@ def darwin_core_occurrences(
     observation_type : str, sequence of str or None, default "animal"
         ``observationType`` values exported (None: all). GBIF's mapping exports animals only:
         blanks, humans, vehicles and unknowns are not occurrences of a taxon.
-    level : {"event", "media", "auto"}, default "event"
+    observation_level : {"event", "media", "auto"}, default "event"
         Which ``observationLevel`` becomes occurrences; ``"auto"`` chooses per deployment (see
         :func:`nbtools.camtrapdp.select.select_records`), never both levels for one sighting.
 
@@ -354,10 +357,10 @@ def darwin_core_occurrences(
     >>> len(dwc)  # doctest: +SKIP
     29
     """
-    if level not in ("event", "media", "auto"):
-        raise ValueError(f"level must be 'event', 'media' or 'auto', got {level!r}")
+    if observation_level not in ("event", "media", "auto"):
+        raise ValueError(f"observation_level must be 'event', 'media' or 'auto', got {observation_level!r}")
     metadata = getattr(package, "metadata", {}) or {}
-    rows = _occurrence_rows(package, level, observation_type)
+    rows = _occurrence_rows(package, observation_level, observation_type)
     precision = metadata.get("coordinatePrecision")
     precision = float(precision) if precision not in (None, "") else None
     out = _occurrence_table(rows, metadata, precision)
@@ -367,18 +370,20 @@ def darwin_core_occurrences(
         if out[term].isna().any():
             raise InteropError(f"{int(out[term].isna().sum())} occurrences have no {term}")
     out.index = pd.RangeIndex(len(out))
-    out.attrs.update({"sensitive": used, "level": level, "observation_type": observation_type})
+    out.attrs.update({"sensitive": used, "level": observation_level, "observation_type": observation_type})
     return out
 
 
 # the steps of darwin_core_occurrences, in the order it takes them
 
 
-def _occurrence_rows(package: Any, level: str, observation_type: str | Sequence[str] | None) -> pd.DataFrame:
+def _occurrence_rows(
+    package: Any, observation_level: str, observation_type: str | Sequence[str] | None
+) -> pd.DataFrame:
     """The observations to publish with their deployment's columns, by deployment and time; errors say what is missing."""
     deployments = tables_of(package, "deployments")
     observations = tables_of(package, "observations")
-    selected = select_records(observations, level=level, observation_type=observation_type)
+    selected = select_records(observations, level=observation_level, observation_type=observation_type)
     if observation_type is not None and "observationType" not in observations.columns:
         raise InteropError("observations have no observationType column")
     dep = deployments.drop_duplicates("deploymentID")
@@ -517,7 +522,7 @@ def write_darwin_core(package: Any, folder: str | Path, **options: Any) -> Path:
     folder : str or pathlib.Path
         Where to write; created if missing.
     **options
-        Passed to :func:`darwin_core_occurrences` (``sensitive``, ``observation_type``, ``level``).
+        Passed to :func:`darwin_core_occurrences` (``sensitive``, ``observation_type``, ``observation_level``).
 
     Returns
     -------

@@ -10,7 +10,7 @@ normalised to the image, optional ``classifications`` as ``[class, score]`` pair
 ``failure`` message.
 
 >>> from nbtools.interop import read_megadetector               # doctest: +SKIP
->>> md = read_megadetector("md_results.json", study.media, threshold=0.2)   # doctest: +SKIP
+>>> md = read_megadetector("md_results.json", study.media, min_confidence=0.2)   # doctest: +SKIP
 >>> md.report.accounting()                                     # doctest: +SKIP
 >>> study = md.add_to(study)                                     # doctest: +SKIP
 
@@ -31,6 +31,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from nbtools._deprecate import renamed_parameters
 
 from ._common import (
     ImportReport,
@@ -57,12 +59,13 @@ DEFAULT_THRESHOLD = 0.2
 CATEGORY_TYPES = {"animal": "animal", "person": "human", "human": "human", "vehicle": "vehicle"}
 
 
+@renamed_parameters(classification_threshold="min_classification_confidence", threshold="min_confidence")
 def read_megadetector(
     path: str | Path,
     media: Any,
-    threshold: float | None = None,
+    min_confidence: float | None = None,
     *,
-    classification_threshold: float = 0.5,
+    min_classification_confidence: float = 0.5,
     taxa: Mapping[str, str | None] | None = None,
     deployment_id: str | None = None,
     case_sensitive: bool = False,
@@ -79,10 +82,10 @@ def read_megadetector(
         ``timestamp``, ``filePath`` and/or ``fileName``); image paths are matched to them by the
         longest common path suffix (:func:`match_media`), so paths relative to another folder
         still match.
-    threshold : float, optional
+    min_confidence : float, optional
         Minimum detection confidence (0-1) for a detection to become an observation. Default:
         the file's ``info.detector_metadata.typical_detection_threshold``, else 0.2.
-    classification_threshold : float, default 0.5
+    min_classification_confidence : float, default 0.5
         Minimum score of a box's top classification for its species to be recorded; below it the
         observation is an animal without ``scientificName``.
     taxa : mapping of str to str, optional
@@ -99,7 +102,7 @@ def read_megadetector(
     Returns
     -------
     MachineImport
-        ``observations`` (one per detection at or above ``threshold``: ``observationType`` from
+        ``observations`` (one per detection at or above ``min_confidence``: ``observationType`` from
         the category, ``count`` 1, ``bbox*`` as given, ``classificationProbability`` the
         detection confidence or the classification score; one ``blank`` per image without such a
         detection, its highest confidence in ``observationTags``; one ``unclassified`` per failed
@@ -130,8 +133,8 @@ def read_megadetector(
         categories=categories,
         class_names=data.get("classification_categories") or {},
         class_descriptions=data.get("classification_category_descriptions") or {},
-        threshold=_detection_threshold(threshold, info),
-        classification_threshold=classification_threshold,
+        threshold=_detection_threshold(min_confidence, info),
+        classification_threshold=min_classification_confidence,
         taxa=taxa,
         detector="MegaDetector" + (f" {info['detector']}" if info.get("detector") else ""),
         classifier=info.get("classifier"),
@@ -215,7 +218,7 @@ def _detection_threshold(threshold: float | None, info: dict[str, Any]) -> float
         threshold = float(metadata.get("typical_detection_threshold", DEFAULT_THRESHOLD))
     threshold = float(threshold)
     if not 0 <= threshold <= 1:
-        raise ValueError(f"threshold must be in [0, 1], got {threshold}")
+        raise ValueError(f"min_confidence (the detection threshold) must be in [0, 1], got {threshold}")
     return threshold
 
 
@@ -371,6 +374,7 @@ def _shorten(text: str, n: int = 5) -> str:
     return ", ".join(items[:n]) + (f", ... ({len(items) - n} more)" if len(items) > n else "")
 
 
+@renamed_parameters(threshold="min_confidence")
 def collect_detections(
     rows: list[dict[str, Any]],
     entry: dict[str, Any],
@@ -379,7 +383,7 @@ def collect_detections(
     timestamp: Any,
     categories: dict[str, str],
     class_names: dict[str, str],
-    threshold: float,
+    min_confidence: float,
     report: ImportReport | None = None,
     file: str = "",
 ) -> list[dict[str, Any]]:
@@ -403,7 +407,7 @@ def collect_detections(
         Detection category id -> label (``"1"`` -> ``"animal"``).
     class_names : dict of str to str
         Classification id -> name.
-    threshold : float
+    min_confidence : float
         Confidence (0-1) from which a detection counts (``above_threshold``).
     report : ImportReport, optional
         Where malformed and clipped boxes are reported.
@@ -438,7 +442,7 @@ def collect_detections(
                 )
             continue
         (cx, cy, cw, ch), clipped = clip_box(x, y, w, h)
-        if clipped and report is not None and conf >= threshold:
+        if clipped and report is not None and conf >= min_confidence:
             report.add(
                 "warning",
                 file,
@@ -466,7 +470,7 @@ def collect_detections(
             "bboxY": cy,
             "bboxWidth": cw,
             "bboxHeight": ch,
-            "above_threshold": conf >= threshold,
+            "above_threshold": conf >= min_confidence,
             "classification": None if top is None else class_names.get(top[0], top[0]),
             "classification_conf": None if top is None else top[1],
             "_class_id": None if top is None else top[0],

@@ -27,6 +27,8 @@ from typing import Any
 
 import pandas as pd
 
+from nbtools._deprecate import renamed_parameters
+
 from ._common import (
     ImportReport,
     InteropError,
@@ -47,12 +49,13 @@ __all__ = ["read_speciesnet"]
 _CATEGORIES = {"1": "animal", "2": "human", "3": "vehicle"}
 
 
+@renamed_parameters(detection_threshold="min_detection_confidence", threshold="min_confidence")
 def read_speciesnet(
     path: str | Path,
     media: Any,
-    threshold: float = 0.0,
+    min_confidence: float = 0.0,
     *,
-    detection_threshold: float = 0.2,
+    min_detection_confidence: float = 0.2,
     taxa: Mapping[str, str | None] | None = None,
     deployment_id: str | None = None,
     case_sensitive: bool = False,
@@ -67,12 +70,12 @@ def read_speciesnet(
     media : pandas.DataFrame, CamtrapDP or Study
         The Camtrap DP media the images belong to; paths are matched by the longest common path
         suffix (:func:`match_media`).
-    threshold : float, default 0.0
+    min_confidence : float, default 0.0
         Minimum ``prediction_score`` (0-1) for the prediction to be recorded; a prediction below
         it gives an ``unclassified`` observation (to be reviewed) with the prediction in
         ``observationTags``. The default keeps the ensemble's decisions as they are (SpeciesNet
         already rolls uncertain species up to genus, family, ... or ``animal``).
-    detection_threshold : float, default 0.2
+    min_detection_confidence : float, default 0.2
         Minimum detection confidence for a box to count: ``count`` is the number of boxes of the
         predicted kind (animal, human, vehicle) at or above it, and the most confident one gives
         ``bbox*``.
@@ -105,14 +108,14 @@ def read_speciesnet(
     -----
     Without a ``prediction`` (runs of only the classifier or only the detector) the top
     classification is used, else the most confident detection (``blank`` when none reaches
-    ``detection_threshold``).
+    ``min_detection_confidence``).
     """
     path = Path(path)
     file = path.name
     data = read_json(path)
     if not isinstance(data, dict) or not isinstance(data.get("predictions"), list):
         raise InteropError(f"{file}: not SpeciesNet output (no 'predictions' list)")
-    for name, value in (("threshold", threshold), ("detection_threshold", detection_threshold)):
+    for name, value in (("min_confidence", min_confidence), ("min_detection_confidence", min_detection_confidence)):
         if not 0 <= float(value) <= 1:
             raise ValueError(f"{name} must be in [0, 1], got {value}")
     predictions = data["predictions"]
@@ -138,11 +141,11 @@ def read_speciesnet(
             timestamp,
             _CATEGORIES,
             {},
-            detection_threshold,
+            min_detection_confidence,
             report if ok else None,
             file,
         )
-        prediction, score, source = _prediction(entry, boxes, detection_threshold)
+        prediction, score, source = _prediction(entry, boxes, min_detection_confidence)
         for box in boxes:
             box["classification"] = prediction
             box["classification_conf"] = score
@@ -159,7 +162,7 @@ def read_speciesnet(
             (prediction, score, source),
             boxes,
             taxa,
-            threshold,
+            min_confidence,
         )
         if record is not None:
             observations.append(record)
@@ -179,7 +182,7 @@ def read_speciesnet(
         detections_frame(detections),
         matches.reset_index(),
         report,
-        float(threshold),
+        float(min_confidence),
         info,
     )
 

@@ -14,6 +14,8 @@ import holoviews.plotting.bokeh  # noqa: F401  (registers the bokeh options used
 import numpy as np
 import pandas as pd
 
+from nbtools._deprecate import renamed_parameters
+
 if TYPE_CHECKING:
     import xarray as xr
     from shapely.geometry.base import BaseGeometry
@@ -52,8 +54,10 @@ def map_axes(xlabel: str = EASTING_KM, ylabel: str = NORTHING_KM) -> dict[str, o
     from bokeh.models import CustomJSTickFormatter
 
     return dict(
-        xlabel=xlabel, ylabel=ylabel,
-        xformatter=CustomJSTickFormatter(code=KM_TICK_JS), yformatter=CustomJSTickFormatter(code=KM_TICK_JS),
+        xlabel=xlabel,
+        ylabel=ylabel,
+        xformatter=CustomJSTickFormatter(code=KM_TICK_JS),
+        yformatter=CustomJSTickFormatter(code=KM_TICK_JS),
     )
 
 
@@ -95,6 +99,7 @@ def small_multiples(panels: list, cols: int = 2, colour_scale: str = "panel", un
     own = colour_scale == "panel"
     out = []
     for panel in panels:
+
         def relabel(element: hv.Element) -> hv.Element:
             base = unit or element.opts.get().kwargs.get("clabel") or element.vdims[0].pprint_label
             suffix = " (own scale per map)" if own else " (one scale for all maps)"
@@ -128,7 +133,9 @@ def deployment_map(
         Longitude (degrees east) on x, latitude (degrees north) on y, drawn with
         the aspect of a local equirectangular map so that distances look right.
     """
-    table = deployments[["deploymentID", "locationName", "latitude", "longitude", "deploymentStart", "deploymentEnd"]].copy()
+    table = deployments[
+        ["deploymentID", "locationName", "latitude", "longitude", "deploymentStart", "deploymentEnd"]
+    ].copy()
     table["days"] = (table["deploymentEnd"] - table["deploymentStart"]).dt.total_seconds() / 86_400
     if observations is not None:
         counts = observations.groupby("deploymentID", observed=True).size()
@@ -173,8 +180,9 @@ def habitat_image(habitat: xr.Dataset, variable: str = "elevation", cmap: str = 
     data = habitat[variable]
     label = label_with_units(data.attrs.get("long_name", variable), data.attrs.get("units"))
     image = hv.Image(data.astype("float32"), kdims=["x", "y"], vdims=[hv.Dimension(variable, label=label)])
-    return image.opts(cmap=cmap, colorbar=True, tools=["hover"], data_aspect=1, frame_width=450, title=label,
-                      **map_axes())
+    return image.opts(
+        cmap=cmap, colorbar=True, tools=["hover"], data_aspect=1, frame_width=450, title=label, **map_axes()
+    )
 
 
 def boundary_path(boundary: BaseGeometry, color: str = "white") -> hv.Path:
@@ -199,6 +207,7 @@ def station_points(deployments: pd.DataFrame, color: str = "#00c8ff") -> hv.Poin
 
 
 # --- aggregated activity ----------------------------------------------------------------------------------
+
 
 def category_colors(categories: list[str], colors: dict[str, str] | None = None) -> dict[str, str]:
     """A colour per category: ``colors`` where given, else colorcet's glasbey_dark in category order."""
@@ -235,14 +244,24 @@ def aggregate_image(
     import colorcet as cc
 
     if agg.ndim != 2:
-        raise ValueError(f"an image needs a 2-D aggregate (y, x); this one has dimensions {agg.dims}: use category_image")
+        raise ValueError(
+            f"an image needs a 2-D aggregate (y, x); this one has dimensions {agg.dims}: use category_image"
+        )
     values = agg.astype("float64").where(agg > 0)
     name = label or agg.attrs.get("units", "value")
     image = hv.Image(values.rename(name if name.isidentifier() else "value"), kdims=["x", "y"])
     colours = getattr(cc, cmap) if isinstance(cmap, str) and hasattr(cc, cmap) else cmap
     return image.opts(
-        cmap=colours, logz=logz, colorbar=True, clabel=name, clipping_colors={"NaN": (0, 0, 0, 0)}, tools=["hover"],
-        data_aspect=1, frame_width=500, title=title or "", **map_axes(),
+        cmap=colours,
+        logz=logz,
+        colorbar=True,
+        clabel=name,
+        clipping_colors={"NaN": (0, 0, 0, 0)},
+        tools=["hover"],
+        data_aspect=1,
+        frame_width=500,
+        title=title or "",
+        **map_axes(),
     )
 
 
@@ -270,12 +289,15 @@ def category_image(
         data_aspect=1, frame_width=500, title=title or f"detections by {category}", **map_axes()
     )
     legend = hv.NdOverlay(
-        {name: hv.Points([(x0, y0)], kdims=["x", "y"], label=name).opts(color=colour, size=0, alpha=1)
-         for name, colour in key.items()}
+        {
+            name: hv.Points([(x0, y0)], kdims=["x", "y"], label=name).opts(color=colour, size=0, alpha=1)
+            for name, colour in key.items()
+        }
     )
     return (image * legend).opts(legend_position="right")
 
 
+@renamed_parameters(threshold="spread_threshold")
 def activity_map(
     points: pd.DataFrame | object,
     x: str = "x",
@@ -286,7 +308,7 @@ def activity_map(
     cmap: str | list[str] = "fire",
     boundary: BaseGeometry | None = None,
     title: str | None = None,
-    threshold: float = 0.5,
+    spread_threshold: float = 0.5,
 ) -> hv.Overlay:
     """An interactive datashader map of detections: zooming re-aggregates at the new resolution.
 
@@ -309,8 +331,8 @@ def activity_map(
     boundary : shapely geometry, optional
         Park boundary drawn on top.
     title : str, optional
-    threshold : float, default 0.5
-        ``dynspread``'s threshold (share of non-empty neighbouring pixels before spreading stops).
+    spread_threshold : float, default 0.5
+        ``dynspread``'s ``threshold`` (share of non-empty neighbouring pixels before spreading stops).
     """
     import colorcet as cc
     import datashader as ds
@@ -320,17 +342,25 @@ def activity_map(
     layer = hv.Points(points, kdims=[x, y], vdims=vdims)
     if by is None:
         colours = getattr(cc, cmap) if isinstance(cmap, str) and hasattr(cc, cmap) else cmap
-        shaded = dynspread(rasterize(layer, aggregator=ds.count()), threshold=threshold).opts(
-            cmap=colours, cnorm="eq_hist", colorbar=True, clabel="detections per pixel", tools=["hover"],
+        shaded = dynspread(rasterize(layer, aggregator=ds.count()), threshold=spread_threshold).opts(
+            cmap=colours,
+            cnorm="eq_hist",
+            colorbar=True,
+            clabel="detections per pixel",
+            tools=["hover"],
         )
         legend = None
     else:
         cats = points[by].cat.categories if hasattr(points[by], "cat") else sorted(points[by].unique())
         key = category_colors([str(c) for c in cats], colors)
-        shaded = dynspread(datashade(layer, aggregator=ds.by(by, ds.count()), color_key=key), threshold=threshold)
+        shaded = dynspread(
+            datashade(layer, aggregator=ds.by(by, ds.count()), color_key=key), threshold=spread_threshold
+        )
         legend = hv.NdOverlay(
-            {name: hv.Points([(np.nan, np.nan)], kdims=[x, y], label=name).opts(color=colour, size=8)
-             for name, colour in key.items()}
+            {
+                name: hv.Points([(np.nan, np.nan)], kdims=[x, y], label=name).opts(color=colour, size=8)
+                for name, colour in key.items()
+            }
         )
     overlay = shaded if legend is None else shaded * legend
     if boundary is not None:
@@ -341,8 +371,9 @@ def activity_map(
     )
 
 
-def track_paths(tracks: pd.DataFrame, x: str = "x", y: str = "y", by: str = "individualID",
-                colors: dict[str, str] | None = None) -> hv.Overlay:
+def track_paths(
+    tracks: pd.DataFrame, x: str = "x", y: str = "y", by: str = "individualID", colors: dict[str, str] | None = None
+) -> hv.Overlay:
     """Movement tracks (e.g. GPS-collar fixes in time order) as lines with their fixes as points, one colour each.
 
     Parameters
