@@ -18,6 +18,8 @@ import pandas as pd
 import xarray as xr
 from scipy import ndimage
 
+from nbtools._deprecate import renamed_parameters
+
 from .. import habitat as hab
 from .._time import SECONDS_PER_DAY
 from .parameters import StudyParameters
@@ -82,10 +84,12 @@ def _draw_centres(
     return x, y
 
 
+@renamed_parameters(rng="seed")
 def draw_leopards(
-    habitat: xr.Dataset, mask: np.ndarray, p: StudyParameters, rng: np.random.Generator, study_start_s: int
+    habitat: xr.Dataset, mask: np.ndarray, p: StudyParameters, seed: int | np.random.Generator, study_start_s: int
 ) -> pd.DataFrame:
     """Adult leopards (the named family first) and the cubs of breeding females."""
+    rng = np.random.default_rng(seed)
     tz = p.timezone
     n = p.n_leopards
     named = p.named[:n]
@@ -166,10 +170,12 @@ def draw_leopards(
     return pd.concat([adults, cubs], ignore_index=True)
 
 
+@renamed_parameters(rng="seed")
 def draw_tigers(
-    habitat: xr.Dataset, mask: np.ndarray, p: StudyParameters, rng: np.random.Generator, area_km2: float
+    habitat: xr.Dataset, mask: np.ndarray, p: StudyParameters, seed: int | np.random.Generator, area_km2: float
 ) -> pd.DataFrame:
     """Adult tigers at ``tiger_density_per_100km2`` of the state space (``area_km2``), centres from habitat."""
+    rng = np.random.default_rng(seed)
     n = int(round(p.tiger_density_per_100km2 * area_km2 / 100.0))
     x, y = _draw_centres(rng, habitat, mask, p.tiger_density, n)
     sex = np.where(rng.random(n) < p.tiger_female_share, "female", "male").astype(object)

@@ -24,6 +24,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import i0e
 
+from nbtools._deprecate import renamed_parameters
+
 from .. import habitat as hab
 from .._time import SECONDS_PER_DAY
 from ..sun import clock_to_sun, solar_events, sun_to_clock, sunrise_sunset_table
@@ -103,15 +105,18 @@ def diel_density(species: Species, at: Any) -> np.ndarray:
     return (dens * w / w.sum()).sum(axis=-1)
 
 
-def sample_diel(rng: np.random.Generator, species: Species, n: int) -> np.ndarray:
+@renamed_parameters(rng="seed")
+def sample_diel(seed: int | np.random.Generator, species: Species, n: int) -> np.ndarray:
     """``n`` times of day (radians, [0, 2 pi)) drawn from a species' von Mises mixture ``species.diel``."""
+    rng = np.random.default_rng(seed)
     w, mu, kappa = (np.array(c, dtype=float) for c in zip(*species.diel, strict=True))
     comp = rng.choice(w.size, size=n, p=w / w.sum())
     return np.mod(rng.vonmises(mu[comp], kappa[comp]), TWO_PI)
 
 
+@renamed_parameters(rng="seed")
 def clock_times(
-    rng: np.random.Generator,
+    seed: int | np.random.Generator,
     species: Species,
     day: np.ndarray,
     latitude: np.ndarray,
@@ -120,6 +125,7 @@ def clock_times(
     offsets_h: np.ndarray,
 ) -> np.ndarray:
     """True UTC epoch seconds of visits on study days ``day`` (0-based) at given places."""
+    rng = np.random.default_rng(seed)
     angle = sample_diel(rng, species, day.size)
     offset = offsets_h[day]
     if species.clock_time:

@@ -7,6 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from nbtools._deprecate import renamed_parameters
+
 from .._time import SECONDS_PER_DAY
 from .parameters import StudyParameters
 
@@ -19,8 +21,12 @@ def within(index: np.ndarray, counts: np.ndarray) -> np.ndarray:
     return np.arange(index.size) - np.repeat(starts, counts)
 
 
-def blank_triggers(p: StudyParameters, rng: np.random.Generator, dep: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+@renamed_parameters(rng="seed")
+def blank_triggers(
+    p: StudyParameters, seed: int | np.random.Generator, dep: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray]:
     """Vegetation triggers: Poisson per deployment, thinned by the monthly weights."""
+    rng = np.random.default_rng(seed)
     start = dep["op_start"].to_numpy().astype(np.int64)
     end = dep["op_end"].to_numpy().astype(np.int64)
     lost = dep["media_lost"].to_numpy()
@@ -34,8 +40,10 @@ def blank_triggers(p: StudyParameters, rng: np.random.Generator, dep: pd.DataFra
     return which[keep], t[keep]
 
 
-def setup_triggers(rng: np.random.Generator, dep: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+@renamed_parameters(rng="seed")
+def setup_triggers(seed: int | np.random.Generator, dep: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """The field team walks in front of the camera after setting it and before retrieving it."""
+    rng = np.random.default_rng(seed)
     lost = dep["media_lost"].to_numpy()
     end = dep["end"].to_numpy().astype(np.int64)
     working = (dep["op_end"].to_numpy() == end) & (end == dep["retrieval_end"].to_numpy())
@@ -51,9 +59,10 @@ def setup_triggers(rng: np.random.Generator, dep: pd.DataFrame) -> tuple[np.ndar
     return which, t
 
 
+@renamed_parameters(rng="seed")
 def burst_images(
     p: StudyParameters,
-    rng: np.random.Generator,
+    seed: int | np.random.Generator,
     dep: pd.DataFrame,
     kind: np.ndarray,
     e_dep: np.ndarray,
@@ -61,6 +70,7 @@ def burst_images(
     e_species: np.ndarray,
 ) -> dict[str, np.ndarray]:
     """Triggers per event (1 + Poisson), a burst of images per trigger, 1 s apart (true times)."""
+    rng = np.random.default_rng(seed)
     n_events = kind.size
     extra = np.array([s.trigger_extra for s in p.species])
     n_trig = np.ones(n_events, dtype=np.int64)

@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from nbtools._deprecate import renamed_parameters
+
 from .._time import SECONDS_PER_DAY, utc_seconds_to_timestamps
 from .media import format_ids
 from .parameters import StudyParameters
@@ -38,8 +40,10 @@ CLASSIFIED_BY_MACHINE = "nbtools simulated classifier (MegaDetector-like detecto
 CLASSIFIED_BY_PEOPLE = "LLNP photo-identification team (simulated)"
 
 
-def choose_in_group(rng: np.random.Generator, species: tuple[Species, ...], current: np.ndarray) -> np.ndarray:
+@renamed_parameters(rng="seed")
+def choose_in_group(seed: int | np.random.Generator, species: tuple[Species, ...], current: np.ndarray) -> np.ndarray:
     """A different species of the same confusion group (or the same when it has no partner)."""
+    rng = np.random.default_rng(seed)
     groups = np.array([s.confusion for s in species], dtype=object)
     result = current.copy()
     for index, sp in enumerate(species):  # a dozen species
@@ -64,6 +68,7 @@ def event_counts(species: tuple[Species, ...], kind: np.ndarray, ev: dict[str, n
     return e_count
 
 
+@renamed_parameters(rng="seed")
 def machine_observations(
     p: StudyParameters,
     dep: pd.DataFrame,
@@ -71,7 +76,7 @@ def machine_observations(
     events: dict[str, np.ndarray],
     e_count: np.ndarray,
     order: dict[str, np.ndarray],
-    rng: np.random.Generator,
+    seed: int | np.random.Generator,
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """Media-level observations of the machine classifier, and when people classified each deployment.
 
@@ -91,6 +96,7 @@ def machine_observations(
     human_ts : numpy.ndarray
         Start of people's classification of each deployment (UTC s).
     """
+    rng = np.random.default_rng(seed)
     species = p.species
     names = np.array([s.scientific_name or None for s in species], dtype=object)
     obs_type = np.array([s.observation_type for s in species], dtype=object)

@@ -12,6 +12,8 @@ import pandas as pd
 import shapely
 import xarray as xr
 
+from nbtools._deprecate import renamed_parameters
+
 from .. import habitat as hab
 from .._time import SECONDS_PER_DAY
 from .parameters import StudyParameters
@@ -20,8 +22,10 @@ from .times import TWO_PI
 __all__ = ["layout_stations", "service_schedule"]
 
 
-def layout_stations(habitat: xr.Dataset, p: StudyParameters, rng: np.random.Generator) -> pd.DataFrame:
+@renamed_parameters(rng="seed")
+def layout_stations(habitat: xr.Dataset, p: StudyParameters, seed: int | np.random.Generator) -> pd.DataFrame:
     """Jittered grid locations inside the park, snapped to nearby forest roads."""
+    rng = np.random.default_rng(seed)
     park = hab.park_boundary()
     inner = park.buffer(-p.station_margin_m)
     xmin, ymin, xmax, ymax = park.bounds
@@ -83,8 +87,9 @@ def _habitat_text(forest: np.ndarray, slope: np.ndarray) -> np.ndarray:
     )
 
 
+@renamed_parameters(rng="seed")
 def service_schedule(
-    stations: pd.DataFrame, p: StudyParameters, rng: np.random.Generator, day0_utc_s: int, n_days: int
+    stations: pd.DataFrame, p: StudyParameters, seed: int | np.random.Generator, day0_utc_s: int, n_days: int
 ) -> np.ndarray:
     """Service visit times (UTC s) per location: array (n_locations, n_intervals + 1).
 
@@ -92,6 +97,7 @@ def service_schedule(
     09:00, 25 minutes apart; visit ``k`` starts ``k`` equal steps after the first, the last
     ending with the study.
     """
+    rng = np.random.default_rng(seed)
     n = len(stations)
     n_intervals = max(1, int(round(n_days / p.service_interval_days)))
     field_day = np.arange(n) // p.locations_per_field_day

@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from nbtools._deprecate import renamed_parameters
+
 from .._time import utc_seconds_to_timestamps
 from .media import format_ids, within
 from .observations import (
@@ -231,6 +233,7 @@ def individuals_table(
     return individuals
 
 
+@renamed_parameters(rng="seed")
 def build_tables(
     p: StudyParameters,
     stations: pd.DataFrame,
@@ -243,7 +246,7 @@ def build_tables(
     ev: dict[str, np.ndarray],
     ident: dict[str, np.ndarray],
     images: dict[str, np.ndarray],
-    rng: np.random.Generator,
+    seed: int | np.random.Generator,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame, np.ndarray]:
     """Camtrap DP deployments, media, observations and individuals tables, and the event IDs.
 
@@ -252,6 +255,7 @@ def build_tables(
     events; ``images`` the images kept (``event``, ``dep``, ``t``, ``recorded``, ``last``);
     ``rng`` the ``classification`` stream.
     """
+    rng = np.random.default_rng(seed)
     kind = events["kind"]
     deployments = deployments_table(p, stations, dep, places)
     order = event_order(kind, events["dep"], images)

@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
+from nbtools._deprecate import renamed_parameters
+
 from .._time import SECONDS_PER_DAY, utc_offset_hours_at_noon
 from .animals import location_weights, secr_rates
 from .diel import clock_times
@@ -120,15 +122,17 @@ def location_visits(
     return {k: a[order] for k, a in v.items()}, expected
 
 
+@renamed_parameters(rng="seed")
 def camera_events(
     p: StudyParameters,
-    rng: np.random.Generator,
+    seed: int | np.random.Generator,
     v: dict[str, np.ndarray],
     dep: pd.DataFrame,
     n_loc: int,
     cubs: dict[str, np.ndarray],
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Visits recorded by each camera of a location (one event per camera), with cubs photographed."""
+    rng = np.random.default_rng(seed)
     n_visits = v["t"].size
     cams = p.cameras_per_location
     dep_slot = dep["slot"].to_numpy()
@@ -188,10 +192,12 @@ def camera_events(
     return {k: np.concatenate([part[k] for part in parts]) for k in parts[0]}, cub_seen
 
 
+@renamed_parameters(rng="seed")
 def identify(
-    p: StudyParameters, rng: np.random.Generator, ev: dict[str, np.ndarray], leopard: int
+    p: StudyParameters, seed: int | np.random.Generator, ev: dict[str, np.ndarray], leopard: int
 ) -> dict[str, np.ndarray]:
     """People's identifications: ``recorded`` individual (-1 none), ``misid``, ``unmatched``, ``unknown``."""
+    rng = np.random.default_rng(seed)
     n = ev["t"].size
     adult_leopard = (ev["species"] == leopard) & (ev["ind"] >= 0)
     u = rng.random(n)
