@@ -113,7 +113,7 @@ def season_grids(
 def _moved(
     row: dict, habitat: xr.Dataset, rng: np.random.Generator, distance: tuple[float, float], new_id: str
 ) -> dict:
-    """``row`` moved a few hundred metres in a random direction, its covariates sampled again."""
+    """``row`` moved a few hundred metres to a game trail in a random direction, its covariates sampled again."""
     angle = rng.uniform(0, 2 * np.pi)
     step = rng.uniform(*distance)
     x, y = row["x"] + step * np.cos(angle), row["y"] + step * np.sin(angle)
@@ -123,7 +123,7 @@ def _moved(
     cov = hab.sample_at(habitat, np.array([x]), np.array([y]))
     lon, lat = hab.to_lonlat(np.array([x]), np.array([y]))
     new = dict(row)
-    new.update({"locationID": new_id, "x": round(float(x), 1), "y": round(float(y), 1)})
+    new.update({"locationID": new_id, "x": round(float(x), 1), "y": round(float(y), 1), "featureType": "trailGame"})
     new.update({"longitude": round(float(lon[0]), 5), "latitude": round(float(lat[0]), 5)})
     for name in ("elevation", "slope", "forest_cover", "prey_index", "distance_to_road", "distance_to_settlement"):
         new[name] = float(cov[name].to_numpy()[0])
