@@ -120,10 +120,10 @@ def _read(kind: str, folder: Path) -> dict:
 
         return {"rows": sum(pacsv.read_csv(path).num_rows for path in files.values())}
     if kind == "frictionless":
+        from nbtools.camtrapdp.oracle import check_tables_with_frictionless
         from nbtools.camtrapdp.package import _dialect, _read_descriptor, _resource_schema, _resources_by_name
         from nbtools.camtrapdp.report import ValidationReport
         from nbtools.camtrapdp.schemas import package_version
-        from nbtools.camtrapdp.validate import check_tables_with_frictionless
 
         root, descriptor = _read_descriptor(folder)
         declared = _resources_by_name(descriptor)

@@ -2,7 +2,7 @@
 
 ``read_camtrapdp`` checks the core tables against their Table Schemas column by column
 (:mod:`nbtools.camtrapdp.constraints`). Here frictionless, run through
-:func:`nbtools.camtrapdp.validate.check_tables_with_frictionless` (kept for this purpose), checks the same files
+:func:`nbtools.camtrapdp.oracle.check_tables_with_frictionless` (kept for this purpose), checks the same files
 row by row, and the two must report the same findings: the same (file, row, field, check), and on the corpus
 the same cell text and message as well. Three sources of cases:
 
@@ -37,7 +37,6 @@ per test here), so CI sees the same examples every run; failing examples found a
 
 from __future__ import annotations
 
-import copy
 import csv
 import decimal
 import gzip
@@ -54,11 +53,19 @@ from hypothesis import strategies as st
 
 from nbtools.camtrapdp import CamtrapDPError, read_camtrapdp
 from nbtools.camtrapdp.constraints import SCHEMA_CHECKS, check_cells
-from nbtools.camtrapdp.package import _dialect, _primary_key, _read_descriptor, _resource_schema, _resources_by_name, resource_path
+from nbtools.camtrapdp.oracle import check_tables_with_frictionless
+from nbtools.camtrapdp.package import (
+    _dialect,
+    _primary_key,
+    _read_descriptor,
+    _resource_schema,
+    _resources_by_name,
+    resource_path,
+)
 from nbtools.camtrapdp.report import ValidationReport
 from nbtools.camtrapdp.schemas import CORE_TABLES, package_version, table_schema
 from nbtools.camtrapdp.tables import read_text_table
-from nbtools.camtrapdp.validate import check_tables_with_frictionless, deduplicate
+from nbtools.camtrapdp.validate import deduplicate
 
 CORPUS = Path(__file__).parent / "data" / "bad"
 EXAMPLE = Path(__file__).resolve().parents[1] / "data" / "camtrap-dp-example"
@@ -82,7 +89,11 @@ def _tables(folder: Path) -> dict[str, tuple[str, dict[str, Any], dict[str, Any]
     for name in CORE_TABLES:
         resource = declared[name]
         file = resource_path(resource, name)
-        out[name] = (file, _resource_schema(root, resource, name, package_version(descriptor)), _dialect(resource, file))
+        out[name] = (
+            file,
+            _resource_schema(root, resource, name, package_version(descriptor)),
+            _dialect(resource, file),
+        )
     return out
 
 
@@ -159,7 +170,9 @@ def assert_same(folder: Path, details: bool = True, in_hypothesis: bool = False)
     ours, oracle = found
     if not details:
         ours, oracle = {p[:4] for p in ours}, {p[:4] for p in oracle}
-    assert ours == oracle, f"only column-wise: {sorted(ours - oracle, key=str)[:5]}; only frictionless: {sorted(oracle - ours, key=str)[:5]}"
+    assert ours == oracle, (
+        f"only column-wise: {sorted(ours - oracle, key=str)[:5]}; only frictionless: {sorted(oracle - ours, key=str)[:5]}"
+    )
     return found
 
 
@@ -187,7 +200,10 @@ def test_repeated_labels_are_refused_by_frictionless_and_checked_by_us() -> None
         'matching fields by name ("fieldsMatch": "partial") requires unique labels in the header'
     ]
     pkg = read_camtrapdp(folder)
-    assert {(p.field, p.check) for p in pkg.report.problems} == {("latitude", "duplicate-label"), ("longitude", "missing-label")}
+    assert {(p.field, p.check) for p in pkg.report.problems} == {
+        ("latitude", "duplicate-label"),
+        ("longitude", "missing-label"),
+    }
 
 
 @pytest.mark.parametrize("package", [p for p in READABLE if p != "35_duplicate_column"])
@@ -218,14 +234,19 @@ def _write_package(folder: Path, files: dict[str, bytes]) -> None:
 
 def _fuzz_settings(examples: int):
     return settings(
-        max_examples=examples, deadline=None, database=None, derandomize=CI,
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        derandomize=CI,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large],
     )
 
 
 @_fuzz_settings(40)
 @given(data=st.data(), name=st.sampled_from(["deployments.csv", "media.csv", "observations.csv"]))
-def test_fuzzed_tables_give_frictionless_findings(tmp_path_factory: pytest.TempPathFactory, data: st.DataObject, name: str) -> None:
+def test_fuzzed_tables_give_frictionless_findings(
+    tmp_path_factory: pytest.TempPathFactory, data: st.DataObject, name: str
+) -> None:
     """The fuzz corpus of ``tests/test_fuzz.py`` (damaged cells and bytes of one table)."""
     from test_fuzz import FILES, csv_file
 
@@ -241,30 +262,115 @@ _ROWS = {name: len(_python_csv_cells(BASE / f"{name}.csv", None)) - 1 for name i
 
 #: Spellings at the edges of each type's rule (Python's int, Decimal, strptime; Table Schema's booleans).
 EDGES = {
-    "integer": ["+5", "007", "1_000", " 7 ", "\u0663", "1.0", "1e3", "0x10", "-0", "99999999999999999999", "", "NA", "nan", "3.", "- 1"],
-    "number": ["inf", "-Infinity", "nan", "NaN", "sNaN", "1e999", "1e-999", "-1e-999", "-0", "1_0.5", " .5", "1.", "+.5e-3",
-               "0.000000000000001", "0.0000000000000009999999999999999999", "1.0000000000000000001", "90.0000000000000001",
-               "-90", "360", "361", "\u0661.5", "1,5", "0x1p3"],
+    "integer": [
+        "+5",
+        "007",
+        "1_000",
+        " 7 ",
+        "\u0663",
+        "1.0",
+        "1e3",
+        "0x10",
+        "-0",
+        "99999999999999999999",
+        "",
+        "NA",
+        "nan",
+        "3.",
+        "- 1",
+    ],
+    "number": [
+        "inf",
+        "-Infinity",
+        "nan",
+        "NaN",
+        "sNaN",
+        "1e999",
+        "1e-999",
+        "-1e-999",
+        "-0",
+        "1_0.5",
+        " .5",
+        "1.",
+        "+.5e-3",
+        "0.000000000000001",
+        "0.0000000000000009999999999999999999",
+        "1.0000000000000000001",
+        "90.0000000000000001",
+        "-90",
+        "360",
+        "361",
+        "\u0661.5",
+        "1,5",
+        "0x1p3",
+    ],
     "boolean": ["yes", "T", " true", "TRUE", "True", "0", "1", "tRUE", "false ", "NA"],
-    "datetime": ["2020-5-3T4:5:6Z", "2020-05-30t04:57:37Z", "2020-05-30T04:57:37+0200", "2020-05-30T04:57:37+02",
-                 "2020-05-30T04:57:37+02:00:30", "2020-05-30T04:57:37.5+02:00", "2020-05-30T04:57:60Z",
-                 "0000-05-30T04:57:37Z", "2020-05-30T04:57:37+23:59", "2020-05-30T04:57:37+24:00",
-                 "2020-05-30 04:57:37+02:00", "2020-05-30T04:57:37z", "2020-02-29T00:00:00Z", "2019-02-29T00:00:00Z",
-                 "1900-02-29T00:00:00Z", "2000-02-29T00:00:00Z", "2020-04-31T00:00:00Z", "2020-05-30T24:00:00Z",
-                 "2020-05-30T04:57:37+02:60", "\u0662020-05-30T04:57:37Z", "2020-05-30T04:57:37", "2020-05-30",
-                 "9999-12-31T23:59:59-23:59", "2020-05-30T04:57:37+02:00\n"],
-    "string": ["", "NA", "nan", "NaN", "None", " ", "media ", "Media", "animal\n", "image/jpeg\n", "Image/jpeg",
-               "text/plain", "image/", "../x", ".x", "~x", "a/../b", "a/./b", "a..b", "a\n", "x\ny", "video/mp4"],
+    "datetime": [
+        "2020-5-3T4:5:6Z",
+        "2020-05-30t04:57:37Z",
+        "2020-05-30T04:57:37+0200",
+        "2020-05-30T04:57:37+02",
+        "2020-05-30T04:57:37+02:00:30",
+        "2020-05-30T04:57:37.5+02:00",
+        "2020-05-30T04:57:60Z",
+        "0000-05-30T04:57:37Z",
+        "2020-05-30T04:57:37+23:59",
+        "2020-05-30T04:57:37+24:00",
+        "2020-05-30 04:57:37+02:00",
+        "2020-05-30T04:57:37z",
+        "2020-02-29T00:00:00Z",
+        "2019-02-29T00:00:00Z",
+        "1900-02-29T00:00:00Z",
+        "2000-02-29T00:00:00Z",
+        "2020-04-31T00:00:00Z",
+        "2020-05-30T24:00:00Z",
+        "2020-05-30T04:57:37+02:60",
+        "\u0662020-05-30T04:57:37Z",
+        "2020-05-30T04:57:37",
+        "2020-05-30",
+        "9999-12-31T23:59:59-23:59",
+        "2020-05-30T04:57:37+02:00\n",
+    ],
+    "string": [
+        "",
+        "NA",
+        "nan",
+        "NaN",
+        "None",
+        " ",
+        "media ",
+        "Media",
+        "animal\n",
+        "image/jpeg\n",
+        "Image/jpeg",
+        "text/plain",
+        "image/",
+        "../x",
+        ".x",
+        "~x",
+        "a/../b",
+        "a/./b",
+        "a..b",
+        "a\n",
+        "x\ny",
+        "video/mp4",
+    ],
 }
 
 
 def _violation(field: dict[str, Any]) -> st.SearchStrategy[str]:
     """Values that may break a field's constraints or type, near the edges of its rule."""
     constraints = field.get("constraints", {})
-    options = [st.sampled_from(EDGES.get(field["type"], EDGES["string"])), st.text(st.characters(blacklist_characters="\r"), max_size=8)]  # a bare CR: the parsers split differently (difference 3)
+    options = [
+        st.sampled_from(EDGES.get(field["type"], EDGES["string"])),
+        st.text(st.characters(blacklist_characters="\r"), max_size=8),
+    ]  # a bare CR: the parsers split differently (difference 3)
     if "enum" in constraints:
-        options.append(st.sampled_from(constraints["enum"]).flatmap(
-            lambda v: st.sampled_from([v, v.upper(), v.capitalize(), f" {v}", f"{v}\n", v[:-1]])))
+        options.append(
+            st.sampled_from(constraints["enum"]).flatmap(
+                lambda v: st.sampled_from([v, v.upper(), v.capitalize(), f" {v}", f"{v}\n", v[:-1]])
+            )
+        )
     for bound in ("minimum", "maximum"):
         if bound in constraints:
             b = constraints[bound]
@@ -301,8 +407,15 @@ def _edited(table: str, edits: list[tuple[int, str, str]]) -> bytes:
 @example(case=("media", [(2, "timestamp", "2020-5-3T4:5:6Z"), (3, "timestamp", "2020-05-30t04:57:37Z")]))
 @example(case=("media", [(2, "fileMediatype", "image/jpeg\n"), (3, "filePath", "a\n"), (4, "filePath", "~x")]))
 @example(case=("deployments", [(2, "latitude", "inf"), (3, "longitude", "nan"), (4, "cameraHeight", "sNaN")]))
-@example(case=("deployments", [(2, "deploymentStart", "2020-05-30T04:57:37+24:00"), (3, "deploymentEnd", "2019-02-29T00:00:00Z")]))
-def test_violations_of_each_constraint_give_frictionless_findings(tmp_path_factory: pytest.TempPathFactory, case) -> None:
+@example(
+    case=(
+        "deployments",
+        [(2, "deploymentStart", "2020-05-30T04:57:37+24:00"), (3, "deploymentEnd", "2019-02-29T00:00:00Z")],
+    )
+)
+def test_violations_of_each_constraint_give_frictionless_findings(
+    tmp_path_factory: pytest.TempPathFactory, case
+) -> None:
     table, edits = case
     folder = tmp_path_factory.mktemp("violation", numbered=True)
     files = {p.name: p.read_bytes() for p in BASE.iterdir() if p.is_file() and p.name != "SHA256SUMS"}
@@ -314,8 +427,12 @@ def test_violations_reach_every_constraint_kind(tmp_path: Path) -> None:
     """The edge values above do break each kind of constraint of the official schemas at least once."""
     files = {p.name: p.read_bytes() for p in BASE.iterdir() if p.is_file() and p.name != "SHA256SUMS"}
     edits = {
-        "deployments": [(2, "latitude", "90.0000000000000001"), (3, "cameraDelay", "1.0"), (4, "baitUse", "yes"),
-                        (5, "deploymentStart", "2019-02-29T00:00:00Z")],
+        "deployments": [
+            (2, "latitude", "90.0000000000000001"),
+            (3, "cameraDelay", "1.0"),
+            (4, "baitUse", "yes"),
+            (5, "deploymentStart", "2019-02-29T00:00:00Z"),
+        ],
         "media": [(2, "captureMethod", "Timelapse"), (3, "filePath", "../x"), (4, "deploymentID", "NA")],
         "observations": [(2, "count", "0"), (3, "classificationProbability", "1.5")],
     }
