@@ -70,3 +70,286 @@ def test_renamed_function_warns_and_calls() -> None:
         assert _old_name(3) == 6
     assert caught[0].filename == __file__
     assert _old_name.__name__ == "old_name"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# every renamed parameter of nbtools: the old name warns, names the new one and gives the same result
+# ---------------------------------------------------------------------------------------------------------
+
+import dataclasses  # noqa: E402
+import importlib  # noqa: E402
+import pkgutil  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+import nbtools  # noqa: E402
+from nbtools import activity, effort, secr, sun  # noqa: E402
+from nbtools.camtrapdp import read_camtrapdp  # noqa: E402
+from nbtools.events import independent_events, observations_from_camtrapr  # noqa: E402
+from nbtools.interop import (  # noqa: E402
+    camtrapr_camera_operation,
+    camtrapr_record_table,
+    camtrapr_station_table,
+    darwin_core_occurrences,
+)
+from nbtools.interop._common import package_timezone  # noqa: E402
+from nbtools.maps.aggregate import hour_of_day  # noqa: E402
+
+ZONE = "Europe/Brussels"
+DATES = pd.to_datetime(["2021-03-01", "2021-06-21", "2021-12-21"])
+
+
+@pytest.fixture(scope="module")
+def ctx(example_path: Path) -> dict:
+    """Small inputs shared by the calls of the table (computed once)."""
+    rng = np.random.default_rng(5)
+    example = read_camtrapdp(example_path)
+    xy = np.arange(4) * 20.0
+    traps = pd.DataFrame({"x": np.tile(xy, 4), "y": np.repeat(xy, 4)}, index=[f"T{k}" for k in range(16)])
+    mask = secr.make_mask(traps, buffer_m=40, nx=20)
+    ch = secr.sim_capthist(
+        traps, secr.sim_popn(mask, density=300, seed=3), "HHN", lambda0=0.5, sigma=15, noccasions=5, seed=4
+    )
+    a = rng.vonmises(np.pi / 2, 2, 60) % (2 * np.pi)
+    b = rng.vonmises(np.pi, 2, 70) % (2 * np.pi)
+    record_table = camtrapr_record_table(example, timezone=ZONE, threshold="30min")
+    station_table = camtrapr_station_table(example, timezone=ZONE)
+    return {
+        "example": example,
+        "traps": traps,
+        "mask": mask,
+        "ch": ch,
+        "a": a,
+        "b": b,
+        "rt": record_table,
+        "ct": station_table,
+        "fit": secr.secr_fit(ch, mask=mask, detectfn="HHN", progress=False),
+    }
+
+
+def _same(old: object, new: object) -> None:
+    """Equal results: frames, arrays, numbers, tuples and dicts of them, and results compared by their fields."""
+    if isinstance(old, pd.DataFrame):
+        pd.testing.assert_frame_equal(old, new)
+    elif isinstance(old, pd.Series | pd.Index):
+        pd.testing.assert_series_equal(pd.Series(old), pd.Series(new))
+    elif isinstance(old, tuple | list) and not isinstance(old, str):
+        assert len(old) == len(new)
+        for x, y in zip(old, new):
+            _same(x, y)
+    elif isinstance(old, dict):
+        assert old.keys() == new.keys()
+        for key in old:
+            _same(old[key], new[key])
+    elif isinstance(old, secr.SECRFit):
+        assert old.loglik == new.loglik and old.alpha == new.alpha
+        pd.testing.assert_frame_equal(old.estimates, new.estimates)
+    elif isinstance(old, secr.Mask):
+        pd.testing.assert_frame_equal(old.points, new.points)
+    elif dataclasses.is_dataclass(old) and hasattr(old, "to_frame"):
+        pd.testing.assert_frame_equal(old.to_frame(), new.to_frame())
+    elif isinstance(old, np.ndarray) or hasattr(old, "__array__"):
+        np.testing.assert_array_equal(np.asarray(old), np.asarray(new))
+    else:
+        assert old == new or (old != old and new != new)
+
+
+#: (function, positional arguments from the context, other keywords, old name, old value, new name, new value)
+CASES = {
+    "sunrise_sunset tz": (sun.sunrise_sunset, lambda c: (DATES, 43.1, 131.5), {}, "tz", ZONE, "timezone", ZONE),
+    "sun_time tz": (
+        sun.sun_time,
+        lambda c: (np.array([1.0, 2.0, 3.0]), DATES, 43.1, 131.5),
+        {},
+        "tz",
+        ZONE,
+        "timezone",
+        ZONE,
+    ),
+    "sunrise_sunset_table tz": (
+        sun.sunrise_sunset_table,
+        lambda c: (DATES, 43.1, 131.5),
+        {},
+        "tz",
+        ZONE,
+        "timezone",
+        ZONE,
+    ),
+    "time_of_day tz": (activity.time_of_day, lambda c: (DATES.tz_localize("UTC"),), {}, "tz", ZONE, "timezone", ZONE),
+    "hour_of_day tz": (hour_of_day, lambda c: (pd.Series(DATES.tz_localize("UTC")),), {}, "tz", ZONE, "timezone", ZONE),
+    "camera_operation tz": (
+        effort.camera_operation,
+        lambda c: (c["example"].deployments,),
+        {},
+        "tz",
+        ZONE,
+        "timezone",
+        ZONE,
+    ),
+    "deployments_from_camtrapr tz": (
+        effort.deployments_from_camtrapr,
+        lambda c: (c["ct"],),
+        {"camera_col": "Camera", "date_format": "%Y-%m-%d %H:%M:%S"},
+        "tz",
+        ZONE,
+        "timezone",
+        ZONE,
+    ),
+    "observations_from_camtrapr tz": (
+        observations_from_camtrapr,
+        lambda c: (c["rt"],),
+        {"datetime_format": "%Y-%m-%d %H:%M:%S"},
+        "tz",
+        ZONE,
+        "timezone",
+        ZONE,
+    ),
+    "package_timezone tz": (package_timezone, lambda c: (c["example"],), {}, "tz", ZONE, "timezone", ZONE),
+    "camtrapr_record_table tz": (camtrapr_record_table, lambda c: (c["example"],), {}, "tz", ZONE, "timezone", ZONE),
+    "camtrapr_record_table level": (
+        camtrapr_record_table,
+        lambda c: (c["example"],),
+        {"timezone": ZONE},
+        "level",
+        "event",
+        "observation_level",
+        "event",
+    ),
+    "camtrapr_station_table tz": (camtrapr_station_table, lambda c: (c["example"],), {}, "tz", ZONE, "timezone", ZONE),
+    "camtrapr_camera_operation tz": (
+        camtrapr_camera_operation,
+        lambda c: (c["example"],),
+        {},
+        "tz",
+        ZONE,
+        "timezone",
+        ZONE,
+    ),
+    "independent_events level": (
+        independent_events,
+        lambda c: (c["example"].observations, "30min"),
+        lambda c: {"deployments": c["example"].deployments},
+        "level",
+        "media",
+        "observation_level",
+        "media",
+    ),
+    "darwin_core_occurrences level": (
+        darwin_core_occurrences,
+        lambda c: (c["example"],),
+        {},
+        "level",
+        "media",
+        "observation_level",
+        "media",
+    ),
+    "make_mask buffer": (secr.make_mask, lambda c: (c["traps"],), {"nx": 16}, "buffer", 30.0, "buffer_m", 30.0),
+    "secr_fit buffer": (
+        secr.secr_fit,
+        lambda c: (c["ch"],),
+        {"detectfn": "HHN", "progress": False},
+        "buffer",
+        40.0,
+        "buffer_m",
+        40.0,
+    ),
+    "secr_fit alpha": (
+        secr.secr_fit,
+        lambda c: (c["ch"],),
+        lambda c: {"mask": c["mask"], "detectfn": "HHN", "progress": False},
+        "alpha",
+        0.1,
+        "level",
+        0.9,
+    ),
+    "bootstrap_ci conf": (
+        activity.bootstrap_ci,
+        lambda c: (0.5, np.linspace(0.3, 0.7, 200)),
+        {},
+        "conf",
+        0.9,
+        "level",
+        0.9,
+    ),
+    "daytime_share conf": (activity.daytime_share, lambda c: (c["a"],), {}, "conf", 0.8, "level", 0.8),
+    "overlap_table conf": (
+        activity.overlap_table,
+        lambda c: ({"a": c["a"], "b": c["b"]},),
+        {"n_boot": 20, "seed": 1, "progress": False},
+        "conf",
+        0.9,
+        "level",
+        0.9,
+    ),
+    "bootstrap_overlap n": (
+        activity.bootstrap_overlap,
+        lambda c: (c["a"], c["b"]),
+        {"seed": 1, "progress": False},
+        "n",
+        20,
+        "n_boot",
+        20,
+    ),
+    "activity_level reps": (
+        activity.activity_level,
+        lambda c: (c["a"],),
+        {"sample": "data", "seed": 1, "progress": False},
+        "reps",
+        20,
+        "n_boot",
+        20,
+    ),
+    "activity_level adj": (activity.activity_level, lambda c: (c["a"],), {}, "adj", 1.5, "adjust", 1.5),
+    "activity_levels adj": (activity.activity_levels, lambda c: ([c["a"], c["b"]],), {}, "adj", 1.5, "adjust", 1.5),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_old_parameter_name_warns_and_gives_the_same_result(case: str, ctx: dict) -> None:
+    func, args, kwargs, old, old_value, new, new_value = CASES[case]
+    kwargs = kwargs(ctx) if callable(kwargs) else kwargs
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        expected = func(*args(ctx), **kwargs, **{new: new_value})
+    with pytest.warns(DeprecationWarning, match=f"'{old}' is deprecated, use '{new}'") as caught:
+        got = func(*args(ctx), **kwargs, **{old: old_value})
+    assert any(w.filename == __file__ for w in caught), "the warning names the caller's line"
+    _same(got, expected)
+    with pytest.raises(TypeError, match="give only"):
+        func(*args(ctx), **kwargs, **{old: old_value, new: new_value})
+
+
+def test_aic_table_is_a_deprecated_alias_of_model_selection(ctx: dict) -> None:
+    fits = {"HHN": ctx["fit"], "HHN again": ctx["fit"]}
+    with pytest.warns(DeprecationWarning, match=r"aic_table\(\) is deprecated, use model_selection\(\)"):
+        old = secr.aic_table(fits)
+    pd.testing.assert_frame_equal(old, secr.model_selection(fits))
+
+
+def _decorated() -> list[tuple[str, object]]:
+    """Every function and method of nbtools that accepts renamed parameters."""
+    found = []
+    for info in pkgutil.walk_packages(nbtools.__path__, "nbtools."):
+        if info.name.startswith(("nbtools.widgets", "nbtools.__main__")):
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # modules that moved (nbtools.tracks)
+            module = importlib.import_module(info.name)
+        for name, obj in vars(module).items():
+            for candidate in [obj, *vars(obj).values()] if isinstance(obj, type) else [obj]:
+                if getattr(candidate, "__module__", None) == info.name and hasattr(
+                    candidate, "__deprecated_parameters__"
+                ):
+                    found.append((f"{info.name}.{getattr(candidate, '__qualname__', name)}", candidate))
+    return sorted(dict(found).items())
+
+
+def test_every_renamed_parameter_maps_to_a_parameter_of_the_signature() -> None:
+    decorated = _decorated()
+    assert len(decorated) >= 40
+    for where, func in decorated:
+        params = inspect.signature(func).parameters
+        for old, new in func.__deprecated_parameters__.items():
+            assert new in params and old not in params, f"{where}: {old} -> {new}"
