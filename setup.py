@@ -8,6 +8,7 @@ a catalog means the same in both, and ``nbtools.catalog`` finds them with ``impo
     nbtools/share/catalogs/*.yaml
     nbtools/share/data/LICENSES.md
     nbtools/share/data/leopard-study/*        (the default study, about 10 MB)
+    nbtools/share/data/leopard-years/*        (the multi-year study, six seasons, about 19 MB)
     nbtools/share/data/camtrap-dp-example/*   (the official Camtrap DP example)
 
 An editable install (``pip install -e .``, as binder/postBuild does) copies nothing: the package then
@@ -27,6 +28,7 @@ SHIPPED = {
     "catalogs": "*.yaml",
     "data": "LICENSES.md",
     "data/leopard-study": "*",
+    "data/leopard-years": "*",
     "data/camtrap-dp-example": "*",
 }
 

@@ -35,10 +35,11 @@ from nbtools.checksums import read_checksums
 
 ROOT = Path(__file__).resolve().parents[1]
 NAME = "leopard_nbtools"
-SHIPPED_DATA = ("leopard-study", "camtrap-dp-example")
-CATALOGS = ("leopard.yaml", "camtrap_dp_example.yaml", "large.yaml")
-#: A wheel this size or more carries something it should not (the default study is about 9.5 MB).
-MAX_WHEEL_MB = 15
+SHIPPED_DATA = ("leopard-study", "leopard-years", "camtrap-dp-example")
+CATALOGS = ("leopard.yaml", "leopard_years.yaml", "camtrap_dp_example.yaml", "large.yaml")
+#: A wheel this size or more carries something it should not (the default study is about 9.5 MB, the multi-year
+#: study about 19 MB).
+MAX_WHEEL_MB = 35
 
 
 @pytest.fixture(scope="module")
@@ -178,6 +179,7 @@ result["leopard"] = {name: len(leopard[name].read()) for name in ("deployments",
 result["habitat"] = sorted(leopard.habitat.read().data_vars)
 result["boundary"] = leopard.boundary.read().geom_type
 result["leopards"] = len(leopard(species="Panthera pardus orientalis").observations.read())
+result["years_deployments"] = len(open_catalog("leopard_years").deployments.read())
 example = open_catalog("camtrap_dp_example")
 result["example"] = {name: len(example[name].read()) for name in ("deployments", "media", "observations")}
 plain = intake.from_yaml_file(str(CATALOG_DIR / "leopard.yaml"))
@@ -242,6 +244,10 @@ def test_installed_wheel_outside_the_checkout(dist: dict[str, Path], tmp_path: P
     assert result["leopard"] == {"deployments": 1317, "media": 157_933, "observations": 194_396, "individuals": 110}
     assert result["plain_observations"] == 194_396
     assert result["leopards"] > 0 and result["boundary"] == "Polygon" and "forest_cover" in result["habitat"]
+    # the multi-year study opens from the wheel too, with the checkout's deployments
+    from nbtools.catalog import open_catalog
+
+    assert result["years_deployments"] == len(open_catalog("leopard_years").deployments.read()) > 0
     assert result["example"] == {"deployments": 4, "media": 423, "observations": 549}
     assert "make data-large" in result["large"]
     assert result["tracks"] > 0 and result["profile_species"] > 5
