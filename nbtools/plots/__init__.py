@@ -4,7 +4,8 @@ Plotting is kept apart from computation: functions here take tables and
 results that the analysis modules made and return HoloViews objects; they
 compute nothing new. This module holds the set-up and the study-wide plots;
 ``nbtools.plots.activity``, ``.effort``, ``.occupancy`` and ``.secr`` hold
-the plots of each analysis.
+the plots of each analysis, ``.surfaces`` the maps of density surfaces
+(realised and expected, per session) and ``.static`` the paper's figures.
 """
 
 from __future__ import annotations
@@ -30,7 +31,9 @@ def setup_plotting(inline: bool = True) -> None:
     hv.opts.defaults(hv.opts.Overlay(legend_position="right"))
 
 
-def deployment_timeline(deployments: pd.DataFrame, faults: pd.DataFrame | None = None, timezone: str = "UTC") -> hv.Overlay:
+def deployment_timeline(
+    deployments: pd.DataFrame, faults: pd.DataFrame | None = None, timezone: str = "UTC"
+) -> hv.Overlay:
     """When each camera ran: one horizontal segment per deployment, one row per camera.
 
     Parameters
@@ -47,7 +50,9 @@ def deployment_timeline(deployments: pd.DataFrame, faults: pd.DataFrame | None =
     table["start"] = table["deploymentStart"].dt.tz_convert(timezone).dt.tz_localize(None)
     table["end"] = table["deploymentEnd"].dt.tz_convert(timezone).dt.tz_localize(None)
     table["camera"] = table["cameraID"].astype(str)
-    labels = faults.groupby("deploymentID")["fault"].agg(lambda f: ", ".join(sorted(set(f)))) if faults is not None else {}
+    labels = (
+        faults.groupby("deploymentID")["fault"].agg(lambda f: ", ".join(sorted(set(f)))) if faults is not None else {}
+    )
     table["fault"] = table["deploymentID"].map(labels).fillna("none").astype(str)
     table = table.sort_values(["locationID", "camera", "start"])
     palette = list(colorcet.glasbey_dark)
@@ -59,6 +64,10 @@ def deployment_timeline(deployments: pd.DataFrame, faults: pd.DataFrame | None =
         )
         layers.append(segments.opts(color=color, line_width=2 if fault == "none" else 3, tools=["hover"]))
     return hv.Overlay(layers).opts(
-        yaxis=None, height=500, width=800, xlabel=f"date ({timezone})", legend_position="right",
+        yaxis=None,
+        height=500,
+        width=800,
+        xlabel=f"date ({timezone})",
+        legend_position="right",
         title="Camera deployments (one row per camera), coloured by fault",
     )

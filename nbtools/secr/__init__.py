@@ -13,6 +13,8 @@ capture histories (``make_capthists``) fits one model to all sessions, with dens
 session (``density="~session"``), a log-linear trend (``"~Session"``), shared or
 session-specific detection and a mask per session. Realised density surfaces
 (:mod:`nbtools.secr.realised`): ``fx_total`` (secr's ``fxTotal``) and ``fxi``.
+Density surfaces for maps (:mod:`nbtools.secr.surfaces`): ``realised_surface``, ``expected_surface``, per
+session; ``surface_total``, ``activity_centres``.
 
 Open populations (openCR's models, Efford & Schofield 2020), in the ``open_*`` files: sessions joined into one
 history of each animal (``join_sessions``), Cormack-Jolly-Seber survival (``cjs_fit``, spatial ``cjs_secr_fit``)
@@ -49,6 +51,14 @@ from .open_spatial_pradel import pradel_secr_fit
 from .realised import fx_total, fx_total_surface, fxi
 from .sessions import MultiSessionFit, make_capthists, secr_fit_sessions
 from .simulate import sim_capthist, sim_popn
+from .surfaces import (
+    SURFACE_UNITS,
+    activity_centres,
+    expected_surface,
+    realised_surface,
+    stack_sessions,
+    surface_total,
+)
 from .study import (
     DEFAULT_SPECIES,
     capthist_from_study,
@@ -62,6 +72,12 @@ from .study import (
 )
 
 __all__ = [
+    "SURFACE_UNITS",
+    "activity_centres",
+    "expected_surface",
+    "realised_surface",
+    "stack_sessions",
+    "surface_total",
     "OPEN_TYPES",
     "OpenCRFit",
     "OpenCaptureHistory",
