@@ -51,14 +51,6 @@ from .open_spatial_pradel import pradel_secr_fit
 from .realised import fx_total, fx_total_surface, fxi
 from .sessions import MultiSessionFit, make_capthists, secr_fit_sessions
 from .simulate import sim_capthist, sim_popn
-from .surfaces import (
-    SURFACE_UNITS,
-    activity_centres,
-    expected_surface,
-    realised_surface,
-    stack_sessions,
-    surface_total,
-)
 from .study import (
     DEFAULT_SPECIES,
     capthist_from_study,
@@ -69,6 +61,14 @@ from .study import (
     suggest_buffer,
     suspect_identifications,
     truth_comparison,
+)
+from .surfaces import (
+    SURFACE_UNITS,
+    activity_centres,
+    expected_surface,
+    realised_surface,
+    stack_sessions,
+    surface_total,
 )
 
 __all__ = [
