@@ -353,3 +353,10 @@ def test_every_renamed_parameter_maps_to_a_parameter_of_the_signature() -> None:
         params = inspect.signature(func).parameters
         for old, new in func.__deprecated_parameters__.items():
             assert new in params and old not in params, f"{where}: {old} -> {new}"
+
+
+def test_warnings_of_a_decorated_function_still_point_at_the_callers_line() -> None:
+    # the wrapper adds a frame: the function's own warnings count it in their stacklevel
+    with pytest.warns(UserWarning, match="non-finite") as caught:
+        activity.bootstrap_ci(0.5, np.r_[np.linspace(0.4, 0.6, 99), np.nan])
+    assert [w.filename for w in caught] == [__file__]

@@ -505,7 +505,7 @@ def bootstrap_ci(estimate: float, bootstraps: ArrayLike, level: float = 0.95, ki
     dropped = int((~np.isfinite(bt)).sum())
     bt = bt[np.isfinite(bt)]
     if dropped:
-        warnings.warn(f"{dropped} non-finite bootstrap value(s) dropped", stacklevel=2)
+        warnings.warn(f"{dropped} non-finite bootstrap value(s) dropped", stacklevel=3)  # past the wrapper
     if bt.size < 2:
         raise ValueError(f"need at least 2 finite bootstrap values, got {bt.size}")
     bias = float(bt.mean()) - t0
@@ -514,7 +514,7 @@ def bootstrap_ci(estimate: float, bootstraps: ArrayLike, level: float = 0.95, ki
     if not math.isfinite(perc[0]):
         warnings.warn(
             f"{bt.size} bootstrap values are too few for perc, basic and basic0 at level={level} (NaN)",
-            stacklevel=2,
+            stacklevel=3,  # the user's line, past the wrapper of renamed_parameters
         )
     table = pd.DataFrame(
         [

@@ -121,7 +121,9 @@ def event_times(
     >>> (t[["time_rad", "sun_rad"]] * 24 / (2 * 3.141592653589793)).round(2).values.tolist()
     [[12.0, 11.01], [22.0, 19.46]]
     """
-    return _event_times(events, deployments, timezone, time_column, within_deployment, stacklevel=3)
+    return _event_times(
+        events, deployments, timezone, time_column, within_deployment, stacklevel=4
+    )  # the user's line, past the wrapper of renamed_parameters
 
 
 def _event_times(

@@ -508,7 +508,9 @@ def _generalise_sensitive(
             used[name] = size
     unused = [name for name in sensitive if not any(k == name or k.startswith(name + " ") for k in used)]
     if unused:
-        warnings.warn(f"sensitive names not among the occurrences: {unused}", stacklevel=3)
+        warnings.warn(
+            f"sensitive names not among the occurrences: {unused}", stacklevel=4
+        )  # the user's line, past the wrapper of renamed_parameters
     return used
 
 

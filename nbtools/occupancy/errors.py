@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from typing import Any
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+#: The wrapper of renamed parameters (nbtools/_deprecate.py) is no caller either.
+_DEPRECATE_FILE = os.path.join(os.path.dirname(_PACKAGE_DIR), "_deprecate.py")
 
 
 class OccupancyError(ValueError):
@@ -36,7 +38,10 @@ def warn_user(message: str) -> None:
         The warning text (the same text the fit keeps in ``notes``).
     """
     level, frame = 2, sys._getframe(1)
-    while frame is not None and os.path.dirname(os.path.abspath(frame.f_code.co_filename)) == _PACKAGE_DIR:
+    while frame is not None and (
+        os.path.dirname(os.path.abspath(frame.f_code.co_filename)) == _PACKAGE_DIR
+        or os.path.abspath(frame.f_code.co_filename) == _DEPRECATE_FILE
+    ):
         frame = frame.f_back
         level += 1
     warnings.warn(message, OccupancyWarning, stacklevel=level)

@@ -371,7 +371,7 @@ def secr_fit(
     estimates = real_table(rows)
     converged &= _check_estimates(estimates, mask, messages)
     for msg in messages:
-        warnings.warn(msg, stacklevel=2)
+        warnings.warn(msg, stacklevel=3)  # the user's line, past the wrapper of renamed_parameters
 
     return SECRFit(
         estimates=estimates,
@@ -419,7 +419,7 @@ def _prepare_capthist(
         warnings.warn(
             "single-catch traps are fitted with the multi-catch likelihood (as secr does); "
             "estimates of detection are biased when traps saturate",
-            stacklevel=3,
+            stacklevel=4,  # the user's line, past the wrapper of renamed_parameters
         )
         det = "multi"
     return ch, det, _usage(ch)

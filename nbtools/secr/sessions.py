@@ -521,7 +521,7 @@ def secr_fit_sessions(
         converged &= _check_estimates(estimates.loc[label], masks[label], messages)
     messages = list(dict.fromkeys(messages))  # a shared parameter at a boundary is flagged once
     for msg in messages:
-        warnings.warn(msg, stacklevel=2)
+        warnings.warn(msg, stacklevel=3)  # the user's line, past the wrapper of renamed_parameters
     n_by_session = pd.Series({label: prepared[label][0].n for label in labels}, name="n")
     return MultiSessionFit(
         estimates=estimates,
