@@ -283,6 +283,7 @@ def _stream_table(
 ) -> None:
     """Read and check one table batch by batch; raise :class:`_Whole` where it must be read whole."""
     import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.csv as pacsv
 
     file = shared.files[name]
@@ -312,6 +313,8 @@ def _stream_table(
             batches = 0
             for batch in reader:
                 batches += 1
+                if any(pc.any(pc.match_substring(column, "\x00")).as_py() for column in batch.columns):
+                    raise _Whole  # a NUL byte: the whole-table reader says where
                 cells = text_frame(pa.Table.from_batches([batch]))
                 row = _batch(cells, row, name, schema, key, dialect, shared, keys, validate, aside)
                 bar.update(raw.tell() - bar.n)
@@ -358,8 +361,6 @@ def _batch(
     first = row == 2
     cells.index = pd.RangeIndex(row, row + len(cells), name=ROW_INDEX)
     cells.attrs["short_rows"], cells.attrs["duplicate_labels"] = {}, {}
-    if any(cells[label].str.contains("\x00", regex=False).any() for label in cells.columns):
-        raise _Whole  # a NUL byte: the whole-table reader says where
     shared.offsets.append(written_offsets(cells, name, file))
     too_long = pd.DataFrame({"raw": pd.Series(dtype=str)}, index=pd.Index([], dtype=int, name=ROW_INDEX))
     missing = list(schema.get("missingValues", [""]))
