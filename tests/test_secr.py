@@ -696,7 +696,7 @@ def test_capthist_from_study_counts_usage_and_dropped(small_study):
     assert set(prox.ids) == {"L1", "L2", "L1-c1"} and "C" in prox.traps.index
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # two animals: estimates are poor, the input is what is checked
-        fit_input = secr_fit(ch, mask=make_mask(ch.traps, buffer=3000, nx=20), detectfn="HHN", progress=False)
+        fit_input = secr_fit(ch, mask=make_mask(ch.traps, buffer_m=3000, nx=20), detectfn="HHN", progress=False)
     assert fit_input.n == 2 and fit_input.detections == 5
 
 
