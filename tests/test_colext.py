@@ -290,7 +290,9 @@ def camtrapr_seasons():
     for session, rows in table.groupby("session", sort=True):
         deployments, problems = deployments_from_camtrapr(rows, timezone="UTC", date_format="%d/%m/%Y")
         operations[session] = camera_operation(deployments, problems=problems, timezone="UTC")
-    records = observations_from_camtrapr(pd.read_csv(CAMTRAPR / "camtrapR-recordTableSampleMultiSeason.csv"), timezone="UTC")
+    records = observations_from_camtrapr(
+        pd.read_csv(CAMTRAPR / "camtrapR-recordTableSampleMultiSeason.csv"), timezone="UTC"
+    )
     return operations, independent_events(records, "60min")
 
 

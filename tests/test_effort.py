@@ -84,8 +84,15 @@ def test_station_table_errors():
     table = pd.DataFrame({"Station": ["A"], "Setup_date": ["2020-13-01"], "Retrieval_date": ["2020-01-05"]})
     with pytest.raises(ValueError, match="date_format"):
         deployments_from_camtrapr(table, timezone="UTC")
-    table = pd.DataFrame({"Station": ["A"], "Setup_date": ["2020-01-01"], "Retrieval_date": ["2020-01-05"],
-                          "Problem1_from": ["2020-01-03"], "Problem1_to": [None]})  # fmt: skip
+    table = pd.DataFrame(
+        {
+            "Station": ["A"],
+            "Setup_date": ["2020-01-01"],
+            "Retrieval_date": ["2020-01-05"],
+            "Problem1_from": ["2020-01-03"],
+            "Problem1_to": [None],
+        }
+    )
     with pytest.raises(ValueError, match="both be given"):
         deployments_from_camtrapr(table, timezone="UTC")
 
@@ -176,8 +183,13 @@ def test_several_cameras_at_one_location():
 
 def test_problems_by_location_and_by_deployment():
     dep = deployments([("d1", "L", "2024-01-01 00:00", "2024-01-05 00:00")])
-    problems = pd.DataFrame({"locationID": ["L"], "start": pd.to_datetime(["2024-01-02 06:00"], utc=True),
-                             "end": pd.to_datetime(["2024-01-03 12:00"], utc=True)})  # fmt: skip
+    problems = pd.DataFrame(
+        {
+            "locationID": ["L"],
+            "start": pd.to_datetime(["2024-01-02 06:00"], utc=True),
+            "end": pd.to_datetime(["2024-01-03 12:00"], utc=True),
+        }
+    )
     assert camera_operation(dep, problems=problems).loc["L"].tolist() == [1.0, 0.25, 0.5, 1.0]
     with pytest.raises(ValueError, match="not in deployments"):
         camera_operation(dep, problems=problems.assign(locationID="X"))

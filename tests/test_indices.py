@@ -117,8 +117,13 @@ def test_record_in_a_problem_period_is_counted_and_reported(camtrapr):
 
 def test_records_outside_effort_are_reported_not_dropped_silently(camtrapr):
     _, _, operation, events = camtrapr
-    extra = pd.DataFrame({"locationID": ["StationA", "StationC"], "scientificName": ["VTA", "VTA"],
-                          "eventStart": pd.DatetimeIndex(["2009-05-15 10:00", "2009-05-16 10:00"], tz=TZ).tz_convert("UTC")})  # fmt: skip
+    extra = pd.DataFrame(
+        {
+            "locationID": ["StationA", "StationC"],
+            "scientificName": ["VTA", "VTA"],
+            "eventStart": pd.DatetimeIndex(["2009-05-15 10:00", "2009-05-16 10:00"], tz=TZ).tz_convert("UTC"),
+        }
+    )
     more = pd.concat([events, extra], ignore_index=True)
     with pytest.warns(UserWarning, match="2 of 7 records were not counted"):
         dh = detection_history(more, operation, "VTA", occasion_length=7, day1="station")
@@ -182,9 +187,14 @@ def test_detection_history_errors(camtrapr):
 
 
 def test_station_that_never_worked():
-    dep = pd.DataFrame({"deploymentID": ["d1", "d2"], "locationID": ["A", "B"],
-                        "deploymentStart": pd.to_datetime(["2024-01-01 12:00"] * 2, utc=True),
-                        "deploymentEnd": pd.to_datetime(["2024-01-15 12:00"] * 2, utc=True)})  # fmt: skip
+    dep = pd.DataFrame(
+        {
+            "deploymentID": ["d1", "d2"],
+            "locationID": ["A", "B"],
+            "deploymentStart": pd.to_datetime(["2024-01-01 12:00"] * 2, utc=True),
+            "deploymentEnd": pd.to_datetime(["2024-01-15 12:00"] * 2, utc=True),
+        }
+    )
     broken = pd.DataFrame(
         {"deploymentID": ["d2"], "start": dep["deploymentStart"].iloc[:1], "end": dep["deploymentEnd"].iloc[:1]}
     )
@@ -198,8 +208,17 @@ def test_station_that_never_worked():
     assert dh.occasion_start.loc["B", 1] == pd.Timestamp("2024-01-01")
     assert dh.detections.loc["A"].tolist() == [1.0, 0.0, 0.0]
     # a station whose deployment lies outside the matrix's window has no occasions at all
-    late = pd.concat([dep, dep.iloc[:1].assign(deploymentID="d3", locationID="C", deploymentStart=pd.Timestamp("2024-02-01", tz="UTC"),
-                                                deploymentEnd=pd.Timestamp("2024-02-05", tz="UTC"))])  # fmt: skip
+    late = pd.concat(
+        [
+            dep,
+            dep.iloc[:1].assign(
+                deploymentID="d3",
+                locationID="C",
+                deploymentStart=pd.Timestamp("2024-02-01", tz="UTC"),
+                deploymentEnd=pd.Timestamp("2024-02-05", tz="UTC"),
+            ),
+        ]
+    )
     windowed = camera_operation(late, end="2024-01-20")
     dh = detection_history(ev, windowed, "x", 7, "station")
     assert dh.detections.loc["C"].isna().all() and dh.occasion_start.loc["C"].isna().all()
@@ -251,11 +270,22 @@ def test_naive_occupancy(camtrapr):
 #   ind 2: A o2, o3 x2 (04-22 20:19, 04-23 00:07); B o1 x3, o5; C o2     (8)
 #   ind 3: B o3; C o4                                                     (2)
 EXPECTED_CAPTURES = {
-    ("1", 1, "StationB"): 1, ("1", 1, "StationC"): 1, ("1", 2, "StationB"): 1, ("1", 2, "StationC"): 1,
-    ("1", 3, "StationB"): 1, ("1", 3, "StationC"): 1, ("1", 4, "StationA"): 1, ("1", 4, "StationC"): 1,
-    ("2", 1, "StationB"): 3, ("2", 2, "StationA"): 1, ("2", 2, "StationC"): 1, ("2", 3, "StationA"): 2,
-    ("2", 5, "StationB"): 1, ("3", 3, "StationB"): 1, ("3", 4, "StationC"): 1,
-}  # fmt: skip
+    ("1", 1, "StationB"): 1,
+    ("1", 1, "StationC"): 1,
+    ("1", 2, "StationB"): 1,
+    ("1", 2, "StationC"): 1,
+    ("1", 3, "StationB"): 1,
+    ("1", 3, "StationC"): 1,
+    ("1", 4, "StationA"): 1,
+    ("1", 4, "StationC"): 1,
+    ("2", 1, "StationB"): 3,
+    ("2", 2, "StationA"): 1,
+    ("2", 2, "StationC"): 1,
+    ("2", 3, "StationA"): 2,
+    ("2", 5, "StationB"): 1,
+    ("3", 3, "StationB"): 1,
+    ("3", 4, "StationC"): 1,
+}
 
 
 def test_spatial_capture_history(camtrapr):
