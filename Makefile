@@ -18,7 +18,7 @@ STAMP := $(VENV)/.stamp-$(HASH)
 
 ROWS        ?= 100000000
 
-.PHONY: help venv test lab lock data data-large report docs docs-quick bench dist clean distclean
+.PHONY: help venv test lint lab lock data data-years data-large report docs docs-quick bench dist clean distclean
 
 help: ## list the targets
 	@echo "leopard-nbtools: camera-trap ecology in Jupyter"
@@ -42,6 +42,10 @@ $(STAMP):
 test: venv ## run the tests: all of them, or those chosen by PYTEST_ARGS
 	$(VPY) -m pytest $(PYTEST_ARGS)
 
+lint: venv ## ruff: lint and format checks (make test runs them too, in tests/test_style.py)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
 lab: venv ## start JupyterLab on 127.0.0.1 in notebooks/ (prints the URL with its token)
 	@VENV=$(VENV) tools/lab.sh
 
@@ -51,6 +55,10 @@ lock: ## re-resolve pyproject.toml into the lock binder/requirements.txt (fresh 
 data: venv ## write the default study (seed 20161101) into data/leopard-study/
 	$(VPY) -m nbtools simulate data/leopard-study --seed 20161101 --quiet
 	@echo "make data: wrote data/leopard-study/ (checksums in data/leopard-study/SHA256SUMS)"
+
+data-years: venv ## write the multi-year study (six seasons 2014/15-2019/20, seed 20141101) into data/leopard-years/
+	$(VPY) -m nbtools simulate-years data/leopard-years --seed 20141101 --quiet
+	@echo "make data-years: wrote data/leopard-years/ (checksums in data/leopard-years/SHA256SUMS)"
 
 data-large: venv ## write ROWS synthetic detections (default 100 million, ~2.5 GB) as Parquet into data/large/detections/
 	$(VPY) -m nbtools large data/large/detections --rows $(ROWS)

@@ -1,7 +1,8 @@
-"""Command line: ``nbtools simulate|validate|convert|report|large ...`` (the console script an install makes),
+"""Command line: ``nbtools simulate|simulate-years|validate|convert|report|large ...`` (the console script an install makes),
 the same as ``python -m nbtools ...``.
 
 - ``simulate OUT_DIR [--seed N] [--quiet]``: write the simulated default study.
+- ``simulate-years OUT_DIR [--seed N] [--seasons K] [--quiet]``: write the simulated multi-year study.
 - ``large OUT_DIR [--rows N] [--seed S]``: write N synthetic detections as partitioned Parquet (scale demo).
 - ``validate PACKAGE``: read a Camtrap DP package and print its validation report (exit 1 on errors).
 - ``report [NOTEBOOKS ...] [--out reports]``: execute notebooks into HTML (exit 1 if any fails).
@@ -12,6 +13,8 @@ the same as ``python -m nbtools ...``.
 >>> from nbtools.cli import build_parser
 >>> build_parser().parse_args(["simulate", "out", "--seed", "7"]).seed
 7
+>>> build_parser().parse_args(["simulate-years", "out", "--seasons", "3"]).seasons
+3
 >>> build_parser().parse_args(["large", "out", "--rows", "1_000_000"]).rows
 1000000
 >>> build_parser().parse_args(["convert", "pkg", "out", "--partition-by", "deploymentID"]).partition_by
@@ -48,6 +51,20 @@ def build_parser(prog: str = "nbtools") -> argparse.ArgumentParser:
     simulate.add_argument("--seed", type=int, default=20161101, help="random seed (default: %(default)s)")
     simulate.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
     simulate.set_defaults(handler=_simulate)
+
+    years = commands.add_parser(
+        "simulate-years",
+        help="write the simulated multi-year Land of the Leopard study (six seasons; Camtrap DP, habitat, truth)",
+        description=(
+            "Simulate SEASONS seasons (1 November to 31 October, from 2014/15) and write the package, "
+            "habitat.nc, boundary.geojson and truth.json to OUT_DIR."
+        ),
+    )
+    years.add_argument("out_dir", metavar="OUT_DIR", type=Path, help="folder for the files (created)")
+    years.add_argument("--seed", type=int, default=20141101, help="random seed (default: %(default)s)")
+    years.add_argument("--seasons", type=int, default=6, help="number of seasons (default: %(default)s)")
+    years.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
+    years.set_defaults(handler=_simulate_years)
 
     validate = commands.add_parser(
         "validate",
@@ -219,6 +236,20 @@ def _simulate(args: argparse.Namespace) -> int:
             f"wrote {len(result.paths)} files ({size / 1e6:.1f} MB) to {result.out_dir} in {result.elapsed_s:.1f} s: "
             f"{realised['deployments']} deployments, {realised['media']} media, "
             f"{realised['observations']} observations"
+        )
+    return 0
+
+
+def _simulate_years(args: argparse.Namespace) -> int:
+    from .simulate import simulate_years
+
+    result = simulate_years(args.out_dir, seed=args.seed, seasons=args.seasons, progress=not args.quiet)
+    if not args.quiet:
+        size = sum(path.stat().st_size for path in result.paths.values())
+        adults = [season["leopards_at_start"]["adults"] for season in result.truth["seasons"]]
+        print(
+            f"wrote {len(result.paths)} files ({size / 1e6:.1f} MB) to {result.out_dir} in {result.elapsed_s:.1f} s: "
+            f"{len(adults)} seasons, adult leopards at the seasons' starts {adults}"
         )
     return 0
 

@@ -42,6 +42,8 @@ def _an_invalid_package() -> Path:
 def test_parser_knows_every_command() -> None:
     parser = cli.build_parser()
     assert parser.parse_args(["simulate", "out", "--seed", "7"]).seed == 7
+    years = parser.parse_args(["simulate-years", "out"])
+    assert (years.seed, years.seasons, years.quiet) == (20141101, 6, False)
     assert parser.parse_args(["large", "out", "--rows", "1e6"]).rows == 1_000_000
     args = parser.parse_args(["convert", "pkg", "out"])
     assert (args.partition_by, args.quiet, args.overwrite) == ("month", False, False)
@@ -152,6 +154,32 @@ def test_simulate_and_large_call_their_writers(monkeypatch: pytest.MonkeyPatch, 
     assert cli.main(["large", str(tmp_path / "l"), "--rows", "10", "--partition-rows", "5", "--quiet"]) == 0
     assert calls["large"]["n"] == 10 and calls["large"]["partition_rows"] == 5 and calls["large"]["progress"] is False
     assert capsys.readouterr().out == ""
+
+
+def test_simulate_years_calls_its_writer(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys) -> None:
+    """The multi-year writer's wiring (tests/test_leopard_years.py runs it in full)."""
+    import nbtools.simulate as simulate
+
+    calls: dict[str, dict] = {}
+
+    class Simulated:
+        truth = {"seasons": [{"leopards_at_start": {"adults": 59}}, {"leopards_at_start": {"adults": 69}}]}
+        out_dir = tmp_path
+        elapsed_s = 0.5
+        paths = {"a": tmp_path / "a.txt"}
+
+    (tmp_path / "a.txt").write_text("x")
+
+    def fake_years(out_dir, seed, seasons, progress):  # noqa: ANN001, ANN202
+        calls["years"] = {"out_dir": out_dir, "seed": seed, "seasons": seasons, "progress": progress}
+        return Simulated()
+
+    monkeypatch.setattr(simulate, "simulate_years", fake_years)
+    assert cli.main(["simulate-years", str(tmp_path / "y"), "--seasons", "2"]) == 0
+    assert calls["years"] == {"out_dir": tmp_path / "y", "seed": 20141101, "seasons": 2, "progress": True}
+    assert "2 seasons, adult leopards at the seasons' starts [59, 69]" in capsys.readouterr().out
+    assert cli.main(["simulate-years", str(tmp_path / "y"), "--quiet"]) == 0
+    assert calls["years"]["progress"] is False and capsys.readouterr().out == ""
 
 
 def test_report_without_notebooks(tmp_path: Path, capsys) -> None:
