@@ -1065,3 +1065,22 @@ def test_activity_levels_equal_activity_level_one_sample_at_a_time() -> None:
     assert act.activity_levels([]).shape == (0,)
     with pytest.raises(ValueError, match="adj"):
         act.activity_levels(samples, adjust=0.0)
+
+
+def test_bootstrap_overlap_result_behaves_as_the_array_it_was(simulated: dict) -> None:
+    from nbtools.activity import OverlapBootstrap
+
+    tig, pig = simulated["tigerObs"], simulated["pigObs"]
+    boot = bootstrap_overlap(tig, pig, n_boot=200, seed=5, progress=False)
+    assert isinstance(boot, OverlapBootstrap) and boot.shape == (200,) and len(boot) == 200
+    samples = np.asarray(boot)
+    assert samples is boot.samples or np.array_equal(samples, boot.samples)
+    assert np.quantile(boot, 0.5) == np.quantile(samples, 0.5) and boot.mean() == samples.mean()
+    assert np.array_equal(boot[:5], samples[:5]) and np.array_equal(boot - 1, samples - 1)
+    # the estimate on the data is overlap_estimates' value of the estimator bootstrapped
+    assert boot.estimator == "dhat4" and boot.estimate == overlap_estimates(tig, pig).dhat4
+    pd.testing.assert_frame_equal(
+        boot.ci(kind="basic0", level=0.9), bootstrap_ci(boot.estimate, samples, 0.9, "basic0")
+    )
+    frame = boot.to_frame()
+    assert frame.loc["dhat4", "n_boot"] == 200 and frame.loc["dhat4", "se"] == pytest.approx(samples.std(ddof=1))
