@@ -19,12 +19,13 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
     from .study import Study
 
-__all__ = ["SEASON_PREFIX", "deployment_seasons", "season_periods", "split_seasons"]
+__all__ = ["SEASON_PREFIX", "deployment_seasons", "in_season", "season_periods", "split_seasons"]
 
 #: The prefix of the season in ``deploymentGroups`` (groups are separated by ``|``).
 SEASON_PREFIX = "season:"
@@ -143,3 +144,31 @@ def _labels(season: pd.Series) -> list[str]:
 
 def _is(season: pd.Series, label: str) -> object:
     return (season == label).fillna(False).to_numpy(bool)
+
+
+def in_season(
+    times: pd.Series, seasons: pd.Series, periods: dict[str, tuple[pd.Timestamp, pd.Timestamp]], timezone: str
+) -> np.ndarray:
+    """Whether each time lies in the period of its season (False for a camera clock that was wrong).
+
+    Parameters
+    ----------
+    times : pandas.Series
+        Timezone-aware times (e.g. ``eventStart``).
+    seasons : pandas.Series
+        The season of each time (e.g. from :func:`deployment_seasons` of its deployment).
+    periods : dict
+        Season to ``[start, end)`` in naive local dates (:func:`season_periods`).
+    timezone : str
+        The study's time zone.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        False where the season is missing or unknown, or the time falls outside its period.
+    """
+    local = pd.Series(pd.to_datetime(times, utc=True)).dt.tz_convert(timezone).dt.tz_localize(None)
+    labels = pd.Series(seasons).astype(object).where(pd.Series(seasons).notna(), None).to_numpy()
+    start = pd.Series([periods[s][0] if s in periods else pd.NaT for s in labels], index=local.index)
+    end = pd.Series([periods[s][1] if s in periods else pd.NaT for s in labels], index=local.index)
+    return ((local >= pd.to_datetime(start)) & (local < pd.to_datetime(end))).fillna(False).to_numpy(bool)

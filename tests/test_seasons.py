@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from nbtools.life_histories import centre_distances, life_timeline, season_summary
-from nbtools.seasons import deployment_seasons, season_periods, split_seasons
+from nbtools.seasons import deployment_seasons, in_season, season_periods, split_seasons
 from nbtools.secr import CaptureHistory, join_sessions, open_cr_fit
 from nbtools.secr.seasons import pooled_detectors
 from nbtools.simulate.years_truth import (
@@ -195,6 +195,11 @@ def test_growth_density_and_tigers() -> None:
 
     inside = adult_density(truth, Mask())  # F2 (x = 5,000) is in the second cell, F3 (x = 9,000) in none
     assert inside["adults"].tolist() == [3, 2, 2] and inside["area_km2"].iloc[0] == pytest.approx(8.0)
+    # over the whole season: F2 (dies in June 2015) and F3 (settles in June 2015) both count in 2014/15
+    season = adult_density(truth, present="season")
+    assert season["adults"].tolist() == [4, 3, 3]
+    with pytest.raises(ValueError, match="present"):
+        adult_density(truth, present="end")
     tigers = tiger_occupancy(truth)
     assert tigers["occupied"].tolist() == [1, 2, 3] and tigers["share"].tolist() == pytest.approx([0.1, 0.2, 0.3])
 
@@ -253,3 +258,10 @@ def test_life_timeline_counts_the_young_in_the_same_minute() -> None:
         life_timeline(_records(), "F9")
     with pytest.raises(ValueError, match="no 'season' column"):
         season_summary(life_timeline(_records(), "F1"), positions)
+
+
+def test_in_season_flags_wrong_clocks() -> None:
+    periods = season_periods(_study())
+    times = pd.Series(pd.to_datetime(["2015-01-01", "2000-03-26", "2015-12-01", "2015-12-01"], utc=True))
+    seasons = pd.Series(["2014/15", "2014/15", "2014/15", None])
+    assert in_season(times, seasons, periods, "Etc/GMT-10").tolist() == [True, False, False, False]

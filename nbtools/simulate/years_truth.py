@@ -107,8 +107,8 @@ def adults_at_start(truth: Mapping[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def adult_density(truth: Mapping[str, Any], mask: Any = None) -> pd.DataFrame:
-    """Adults per 100 km2 in each season (those alive and settled at the season's start).
+def adult_density(truth: Mapping[str, Any], mask: Any = None, present: str = "start") -> pd.DataFrame:
+    """Adults per 100 km2 in each season.
 
     Parameters
     ----------
@@ -118,13 +118,19 @@ def adult_density(truth: Mapping[str, Any], mask: Any = None) -> pd.DataFrame:
         Count the adults whose activity centre lies in a cell of the habitat mask (points ``x``,
         ``y`` in m, square cells of side ``spacing``) and divide by the mask's area, as a
         multi-session SECR fit on these masks estimates; None uses the whole state space.
+    present : {"start", "season"}, default "start"
+        Which adults count: those alive and settled at the season's start, or those settled and alive at
+        any time during the season (the animals a model closed over the whole season sees: it also
+        photographs the adults that die during the season and the young that settle in it).
 
     Returns
     -------
     pandas.DataFrame
         Index ``season``; ``adults``, ``area_km2``, ``density_per_100km2``.
     """
-    adults = adults_at_start(truth)
+    if present not in ("start", "season"):
+        raise ValueError(f"present must be 'start' or 'season', got {present!r}")
+    adults = adults_at_start(truth) if present == "start" else _adults_in_season(truth)
     out = {}
     for season, part in adults.groupby("season", sort=True):
         if mask is None:
@@ -137,6 +143,21 @@ def adult_density(truth: Mapping[str, Any], mask: Any = None) -> pd.DataFrame:
     table = pd.DataFrame.from_dict(out, orient="index")
     table.index.name = "season"
     return table
+
+
+def _adults_in_season(truth: Mapping[str, Any]) -> pd.DataFrame:
+    """The leopards settled and alive at some time in each season, with their centre in it."""
+    rows = []
+    for season in truth["seasons"]:
+        start = pd.Timestamp(season["start"])
+        end = start + pd.DateOffset(years=1)
+        for animal in truth["leopards"]:
+            settled, death = _date(animal.get("settled")), _date(animal.get("death"))
+            if settled is None or settled >= end or (death is not None and death <= start):
+                continue
+            centre = animal["centres"].get(season["season"], {})
+            rows.append({"season": season["season"], "x": centre.get("x", np.nan), "y": centre.get("y", np.nan)})
+    return pd.DataFrame(rows, columns=["season", "x", "y"])
 
 
 def _in_cells(xy: np.ndarray, cells: np.ndarray, spacing: float) -> np.ndarray:
