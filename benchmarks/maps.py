@@ -88,8 +88,8 @@ def interleaved(fns: dict, repeat: int) -> dict[str, tuple[float, float, object]
 
 
 def study_grid(pixel: float):
-    from nbtools.simulate.large import study_profile
     from nbtools.maps import grid_for
+    from nbtools.simulate.large import study_profile
 
     return grid_for(study_profile().bounds, pixel)
 
@@ -108,8 +108,8 @@ def make_points(n: int) -> tuple[np.ndarray, np.ndarray]:
         lo = index * PARTITION
         rows = min(PARTITION, n - lo)
         part = generate_partition(profile, index, rows, DEFAULT_SEED)
-        x[lo:lo + rows] = part["x"].to_numpy()
-        y[lo:lo + rows] = part["y"].to_numpy()
+        x[lo : lo + rows] = part["x"].to_numpy()
+        y[lo : lo + rows] = part["y"].to_numpy()
 
     dask.compute(*[dask.delayed(fill)(i) for i in range(-(-n // PARTITION))], scheduler="threads")
     return x, y
@@ -121,7 +121,7 @@ def bincount_binning(x: np.ndarray, y: np.ndarray, grid, chunk: int = 10_000_000
     scale = 1.0 / grid.size
     (x0, x1), (y0, y1) = grid.x_range, grid.y_range
     for lo in range(0, x.size, chunk):
-        xs, ys = x[lo:lo + chunk], y[lo:lo + chunk]
+        xs, ys = x[lo : lo + chunk], y[lo : lo + chunk]
         ok = (xs >= x0) & (xs <= x1) & (ys >= y0) & (ys <= y1)
         ix = np.minimum(((xs[ok] - x0) * scale).astype(np.intp), grid.width - 1)
         iy = np.minimum(((ys[ok] - y0) * scale).astype(np.intp), grid.height - 1)
@@ -180,43 +180,65 @@ def memory_table(x_all: np.ndarray, y_all: np.ndarray, sizes: list[int], repeat:
 
     rows = []
     print(f"\n{label}: median of {repeat}, interleaved; ratios are nbtools / bare datashader on the same frame")
-    print(f"{'N':>12} {'nbtools s':>10} {'Mpts/s':>8} {'bare s':>8} {'nbt/bare':>9} {'no-acct':>8} {'1% NaN':>7} "
-          f"{'weights':>8} {'bincount s':>11} {'same counts':>12}")
+    print(
+        f"{'N':>12} {'nbtools s':>10} {'Mpts/s':>8} {'bare s':>8} {'nbt/bare':>9} {'no-acct':>8} {'1% NaN':>7} "
+        f"{'weights':>8} {'bincount s':>11} {'same counts':>12}"
+    )
     for n in sizes:
         df = pd.DataFrame({"x": x_all[:n], "y": y_all[:n], "w": w_all[:n]}, copy=False)
         holed = pd.DataFrame({"x": x_nan[:n], "y": y_all[:n]}, copy=False)
         canvas = grid.canvas()
-        figures = interleaved({
-            "nbtools": lambda: aggregate_points(df, grid=grid),
-            "bare": lambda: canvas.points(df, "x", "y", agg=ds.count()),
-            "no_acct": lambda: aggregate_points(df, grid=grid, account=False),
-            "nan": lambda: aggregate_points(holed, grid=grid),
-            "nan_bare": lambda: canvas.points(holed, "x", "y", agg=ds.count()),
-            "weights": lambda: aggregate_points(df, grid=grid, weight="w"),
-            "weights_bare": lambda: canvas.points(df, "x", "y", agg=ds.sum("w")),
-            "bincount": lambda: bincount_binning(x_all[:n], y_all[:n], grid),
-        }, repeat)
+        figures = interleaved(
+            {
+                "nbtools": lambda df=df, holed=holed: aggregate_points(df, grid=grid),
+                "bare": lambda df=df, holed=holed: canvas.points(df, "x", "y", agg=ds.count()),
+                "no_acct": lambda df=df, holed=holed: aggregate_points(df, grid=grid, account=False),
+                "nan": lambda df=df, holed=holed: aggregate_points(holed, grid=grid),
+                "nan_bare": lambda df=df, holed=holed: canvas.points(holed, "x", "y", agg=ds.count()),
+                "weights": lambda df=df, holed=holed: aggregate_points(df, grid=grid, weight="w"),
+                "weights_bare": lambda df=df, holed=holed: canvas.points(df, "x", "y", agg=ds.sum("w")),
+                "bincount": lambda df=df, holed=holed: bincount_binning(x_all[:n], y_all[:n], grid),
+            },
+            repeat,
+        )
         t = {name: value[0] for name, value in figures.items()}
         agg, bare, binned, nan_agg = (figures[k][2] for k in ("nbtools", "bare", "bincount", "nan"))
-        same = bool(np.array_equal(agg.values, binned) and np.array_equal(agg.values, bare.values)
-                    and agg.attrs["n_outside"] == 0 and agg.attrs["n_missing"] == 0
-                    and nan_agg.attrs["n_missing"] == -(-n // 100) and nan_agg.attrs["n_outside"] == 0)
+        same = bool(
+            np.array_equal(agg.values, binned)
+            and np.array_equal(agg.values, bare.values)
+            and agg.attrs["n_outside"] == 0
+            and agg.attrs["n_missing"] == 0
+            and nan_agg.attrs["n_missing"] == -(-n // 100)
+            and nan_agg.attrs["n_outside"] == 0
+        )
         row = {
-            "n": n, "nbtools_s": t["nbtools"], "nbtools_min_s": figures["nbtools"][1], "bare_s": t["bare"],
-            "bare_min_s": figures["bare"][1], "bincount_s": t["bincount"], "points_per_s": n / t["nbtools"],
-            "ratio_bare": t["nbtools"] / t["bare"], "ratio_no_accounting": t["no_acct"] / t["bare"],
-            "ratio_nan": t["nan"] / t["nan_bare"], "ratio_weights": t["weights"] / t["weights_bare"],
-            "ratio_bincount": t["bincount"] / t["nbtools"], "same_counts": same,
+            "n": n,
+            "nbtools_s": t["nbtools"],
+            "nbtools_min_s": figures["nbtools"][1],
+            "bare_s": t["bare"],
+            "bare_min_s": figures["bare"][1],
+            "bincount_s": t["bincount"],
+            "points_per_s": n / t["nbtools"],
+            "ratio_bare": t["nbtools"] / t["bare"],
+            "ratio_no_accounting": t["no_acct"] / t["bare"],
+            "ratio_nan": t["nan"] / t["nan_bare"],
+            "ratio_weights": t["weights"] / t["weights_bare"],
+            "ratio_bincount": t["bincount"] / t["nbtools"],
+            "same_counts": same,
         }
         rows.append(row)
-        print(f"{n:>12,} {t['nbtools']:>10.3f} {n / t['nbtools'] / 1e6:>8.0f} {t['bare']:>8.3f} {row['ratio_bare']:>9.2f} "
-              f"{row['ratio_no_accounting']:>8.2f} {row['ratio_nan']:>7.2f} {row['ratio_weights']:>8.2f} "
-              f"{t['bincount']:>11.3f} {'yes' if same else 'NO':>12}")
+        print(
+            f"{n:>12,} {t['nbtools']:>10.3f} {n / t['nbtools'] / 1e6:>8.0f} {t['bare']:>8.3f} {row['ratio_bare']:>9.2f} "
+            f"{row['ratio_no_accounting']:>8.2f} {row['ratio_nan']:>7.2f} {row['ratio_weights']:>8.2f} "
+            f"{t['bincount']:>11.3f} {'yes' if same else 'NO':>12}"
+        )
         del df, holed
     worst = max(r["ratio_bare"] for r in rows)
-    print(f"target nbtools / bare datashader <= {TARGET_RATIO_BARE}: worst {worst:.2f} -> "
-          f"{'PASS' if worst <= TARGET_RATIO_BARE else 'FAIL'} (min-based worst "
-          f"{max(r['nbtools_min_s'] / r['bare_min_s'] for r in rows):.2f})")
+    print(
+        f"target nbtools / bare datashader <= {TARGET_RATIO_BARE}: worst {worst:.2f} -> "
+        f"{'PASS' if worst <= TARGET_RATIO_BARE else 'FAIL'} (min-based worst "
+        f"{max(r['nbtools_min_s'] / r['bare_min_s'] for r in rows):.2f})"
+    )
     return rows
 
 
@@ -230,8 +252,17 @@ def pin_to_one_core() -> int:
 def one_core_child(args: argparse.Namespace) -> list[dict]:
     """The in-memory table in a child process pinned to one core with taskset (its output is passed through)."""
     cpu = min(os.sched_getaffinity(0))
-    child = [sys.executable, __file__, "--child-memory", "--sizes", args.sizes, "--repeat", str(args.repeat),
-             "--pixel", str(args.pixel)]
+    child = [
+        sys.executable,
+        __file__,
+        "--child-memory",
+        "--sizes",
+        args.sizes,
+        "--repeat",
+        str(args.repeat),
+        "--pixel",
+        str(args.pixel),
+    ]
     taskset = shutil.which("taskset")
     command = [taskset, "-c", str(cpu), *child] if taskset else [*child, "--pin"]
     proc = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
@@ -242,8 +273,9 @@ def one_core_child(args: argparse.Namespace) -> list[dict]:
     return json.loads([line for line in lines if line.startswith("ROWS ")][-1][5:])
 
 
-def in_memory(sizes: list[int], repeat: int, pixel: float, matplotlib_too: bool = True,
-              label: str = "in memory, all cores") -> list[dict]:
+def in_memory(
+    sizes: list[int], repeat: int, pixel: float, matplotlib_too: bool = True, label: str = "in memory, all cores"
+) -> list[dict]:
     import pandas as pd
 
     from nbtools.maps import aggregate_points
@@ -252,8 +284,10 @@ def in_memory(sizes: list[int], repeat: int, pixel: float, matplotlib_too: bool 
     n_max = max(sizes)
     start = time.perf_counter()
     x_all, y_all = make_points(n_max)
-    print(f"generated {n_max:,} points in {time.perf_counter() - start:.1f} s; grid {grid.width} x {grid.height} "
-          f"pixels of {grid.size:g} m; CPUs usable: {sorted(os.sched_getaffinity(0))}")
+    print(
+        f"generated {n_max:,} points in {time.perf_counter() - start:.1f} s; grid {grid.width} x {grid.height} "
+        f"pixels of {grid.size:g} m; CPUs usable: {sorted(os.sched_getaffinity(0))}"
+    )
     rows = memory_table(x_all, y_all, sizes, repeat, grid, label)
     if not matplotlib_too:
         return rows
@@ -293,14 +327,18 @@ def in_memory(sizes: list[int], repeat: int, pixel: float, matplotlib_too: bool 
             figures[label] = (t_mpl, t_png_mpl)
         (t_default, png_default), (t_small, _) = figures["default marker"], figures["s=1"]
         ratio, ratio_small = t_default / t_ours, t_small / t_ours
-        print(f"  {n:>10,} points: matplotlib {t_default:.2f} s (s=1: {t_small:.2f} s), nbtools {t_ours:.3f} s: "
-              f"{ratio:.0f}x faster (s=1: {ratio_small:.0f}x; target >= {TARGET_MATPLOTLIB:.0f}x against the default "
-              f"scatter: {'PASS' if ratio >= TARGET_MATPLOTLIB else 'FAIL'}); PNG encoding adds "
-              f"{png_default:.2f} s to matplotlib and {t_png_ours:.2f} s to nbtools")
+        print(
+            f"  {n:>10,} points: matplotlib {t_default:.2f} s (s=1: {t_small:.2f} s), nbtools {t_ours:.3f} s: "
+            f"{ratio:.0f}x faster (s=1: {ratio_small:.0f}x; target >= {TARGET_MATPLOTLIB:.0f}x against the default "
+            f"scatter: {'PASS' if ratio >= TARGET_MATPLOTLIB else 'FAIL'}); PNG encoding adds "
+            f"{png_default:.2f} s to matplotlib and {t_png_ours:.2f} s to nbtools"
+        )
         ratio_agg = t_default / t_agg
-        print(f"  {'':>10}  the aggregate alone (activity_map's count map: holoviews rasterize, bokeh colours it in "
-              f"the browser) takes {t_agg:.3f} s: {ratio_agg:.0f}x faster than the default scatter (target >= "
-              f"{TARGET_MATPLOTLIB:.0f}x: {'PASS' if ratio_agg >= TARGET_MATPLOTLIB else 'FAIL'})")
+        print(
+            f"  {'':>10}  the aggregate alone (activity_map's count map: holoviews rasterize, bokeh colours it in "
+            f"the browser) takes {t_agg:.3f} s: {ratio_agg:.0f}x faster than the default scatter (target >= "
+            f"{TARGET_MATPLOTLIB:.0f}x: {'PASS' if ratio_agg >= TARGET_MATPLOTLIB else 'FAIL'})"
+        )
     return rows
 
 
@@ -325,17 +363,33 @@ def child_parquet(path: str, workers: int, pixel: float, repeat: int) -> None:
     grid.canvas().points(df.partitions[0], "x", "y", agg=ds.count())
     if workers:
         client.run(lambda: None)
-    figures = interleaved({
-        "nbtools": lambda: aggregate_points(df, grid=grid),
-        "nbtools_no_accounting": lambda: aggregate_points(df, grid=grid, account=False),
-        "bare": lambda: grid.canvas().points(df, "x", "y", agg=ds.count()),
-    }, repeat)
+    figures = interleaved(
+        {
+            "nbtools": lambda: aggregate_points(df, grid=grid),
+            "nbtools_no_accounting": lambda: aggregate_points(df, grid=grid, account=False),
+            "bare": lambda: grid.canvas().points(df, "x", "y", agg=ds.count()),
+        },
+        repeat,
+    )
     (t_nbt, min_nbt, agg), (t_noacc, _, _), (t_bare, min_bare, _) = (
-        figures["nbtools"], figures["nbtools_no_accounting"], figures["bare"])
-    print(json.dumps({
-        "n": int(manifest["n"]), "partitions": df.npartitions, "counted": int(agg.sum()), "nbtools_s": t_nbt,
-        "nbtools_min_s": min_nbt, "nbtools_account_false_s": t_noacc, "bare_s": t_bare, "bare_min_s": min_bare,
-    }))
+        figures["nbtools"],
+        figures["nbtools_no_accounting"],
+        figures["bare"],
+    )
+    print(
+        json.dumps(
+            {
+                "n": int(manifest["n"]),
+                "partitions": df.npartitions,
+                "counted": int(agg.sum()),
+                "nbtools_s": t_nbt,
+                "nbtools_min_s": min_nbt,
+                "nbtools_account_false_s": t_noacc,
+                "bare_s": t_bare,
+                "bare_min_s": min_bare,
+            }
+        )
+    )
     if client is not None:
         client.close()
         cluster.close()
@@ -381,41 +435,62 @@ def run_child(args: list[str]) -> tuple[dict, int, int]:
 def out_of_core(path: Path, pixel: float, repeat: int) -> list[dict]:
     results = []
     print(f"\nout of core: {path} (fresh child process per line; {repeat} runs each after a warm-up)")
-    print(f"{'scheduler':>22} {'N':>12} {'nbtools s':>10} {'Mpts/s':>7} {'bare s':>8} {'nbt/bare':>9} "
-          f"{'no-acct/bare':>13} {'peak RSS child':>15} {'peak RSS tree':>14}")
+    print(
+        f"{'scheduler':>22} {'N':>12} {'nbtools s':>10} {'Mpts/s':>7} {'bare s':>8} {'nbt/bare':>9} "
+        f"{'no-acct/bare':>13} {'peak RSS child':>15} {'peak RSS tree':>14}"
+    )
     for workers in (0, 1, 2):
-        data, peak_child, peak_tree = run_child(["--child-parquet", str(path), "--workers", str(workers),
-                                                 "--pixel", str(pixel), "--repeat", str(repeat)])
+        data, peak_child, peak_tree = run_child(
+            ["--child-parquet", str(path), "--workers", str(workers), "--pixel", str(pixel), "--repeat", str(repeat)]
+        )
         label = "local threads" if workers == 0 else f"LocalCluster {workers} worker" + ("s" if workers > 1 else "")
         data.update({"scheduler": label, "peak_child_bytes": peak_child, "peak_tree_bytes": peak_tree})
         results.append(data)
-        print(f"{label:>22} {data['n']:>12,} {data['nbtools_s']:>10.2f} {data['n'] / data['nbtools_s'] / 1e6:>7.0f} "
-              f"{data['bare_s']:>8.2f} {data['nbtools_s'] / data['bare_s']:>9.2f} "
-              f"{data['nbtools_account_false_s'] / data['bare_s']:>13.2f} "
-              f"{peak_child / 1e9:>13.2f} GB {peak_tree / 1e9:>11.2f} GB")
+        print(
+            f"{label:>22} {data['n']:>12,} {data['nbtools_s']:>10.2f} {data['n'] / data['nbtools_s'] / 1e6:>7.0f} "
+            f"{data['bare_s']:>8.2f} {data['nbtools_s'] / data['bare_s']:>9.2f} "
+            f"{data['nbtools_account_false_s'] / data['bare_s']:>13.2f} "
+            f"{peak_child / 1e9:>13.2f} GB {peak_tree / 1e9:>11.2f} GB"
+        )
         assert data["counted"] == data["n"], "every point lies on the grid"
     worst = max(max(r["peak_child_bytes"], r["peak_tree_bytes"]) for r in results)
     n = results[0]["n"]
-    print(f"target peak memory < {TARGET_PEAK_GB:.0f} GB ({n:,} points): worst {worst / 1e9:.2f} GB -> "
-          f"{'PASS' if worst < TARGET_PEAK_GB * 1e9 else 'FAIL'}" + ("" if n >= 100_000_000 else
-          " (fewer than 100 million points: run `make data-large` for the full check)"))
+    print(
+        f"target peak memory < {TARGET_PEAK_GB:.0f} GB ({n:,} points): worst {worst / 1e9:.2f} GB -> "
+        f"{'PASS' if worst < TARGET_PEAK_GB * 1e9 else 'FAIL'}"
+        + ("" if n >= 100_000_000 else " (fewer than 100 million points: run `make data-large` for the full check)")
+    )
     return results
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default="10,50,100", help="millions of points, comma-separated (default: %(default)s)")
+    parser.add_argument(
+        "--sizes", default="10,50,100", help="millions of points, comma-separated (default: %(default)s)"
+    )
     parser.add_argument("--repeat", type=int, default=3, help="timed runs per figure; the median is used (default: 3)")
     parser.add_argument("--pixel", type=float, default=150.0, help="pixel side in metres (default: 150)")
-    parser.add_argument("--parquet", type=Path, default=None,
-                        help="folder of large detections (default: data/large/detections, else a temporary one)")
-    parser.add_argument("--parquet-rows", type=int, default=None,
-                        help="rows to write when no Parquet folder exists (default: the largest --sizes)")
+    parser.add_argument(
+        "--parquet",
+        type=Path,
+        default=None,
+        help="folder of large detections (default: data/large/detections, else a temporary one)",
+    )
+    parser.add_argument(
+        "--parquet-rows",
+        type=int,
+        default=None,
+        help="rows to write when no Parquet folder exists (default: the largest --sizes)",
+    )
     parser.add_argument("--no-parquet", action="store_true", help="skip the out-of-core measurements")
     parser.add_argument("--no-memory", action="store_true", help="skip the in-memory measurements")
     parser.add_argument("--no-matplotlib", action="store_true", help="skip the comparison with matplotlib")
-    parser.add_argument("--cores", choices=("all", "one", "both"), default="both",
-                        help="in-memory table on all cores, pinned to one core (taskset), or both (default: both)")
+    parser.add_argument(
+        "--cores",
+        choices=("all", "one", "both"),
+        default="both",
+        help="in-memory table on all cores, pinned to one core (taskset), or both (default: both)",
+    )
     parser.add_argument("--child-parquet", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--child-memory", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--pin", action="store_true", help=argparse.SUPPRESS)
@@ -429,12 +504,19 @@ def main(argv: list[str] | None = None) -> int:
     if args.child_memory:
         if args.pin:
             pin_to_one_core()
-        rows = in_memory(sizes, args.repeat, args.pixel, matplotlib_too=False,
-                         label=f"in memory, pinned to CPU {sorted(os.sched_getaffinity(0))}")
+        rows = in_memory(
+            sizes,
+            args.repeat,
+            args.pixel,
+            matplotlib_too=False,
+            label=f"in memory, pinned to CPU {sorted(os.sched_getaffinity(0))}",
+        )
         print("ROWS " + json.dumps(rows))
         return 0
-    print(f"benchmarks/maps.py: sizes {', '.join(f'{s:,}' for s in sizes)}; {os.cpu_count()} CPUs; "
-          f"load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"benchmarks/maps.py: sizes {', '.join(f'{s:,}' for s in sizes)}; {os.cpu_count()} CPUs; "
+        f"load average {os.getloadavg()[0]:.1f}"
+    )
     if not args.no_memory:
         both = {}
         if args.cores in ("all", "both"):
@@ -454,8 +536,10 @@ def main(argv: list[str] | None = None) -> int:
 
                 rows = args.parquet_rows or max(sizes)
                 result = write_large_detections(Path(scratch) / "detections", n=rows, progress=False)
-                print(f"\nno data/large/detections (make data-large): wrote {rows:,} rows "
-                      f"({result.bytes / 1e9:.2f} GB) into a temporary folder in {result.elapsed_s:.1f} s")
+                print(
+                    f"\nno data/large/detections (make data-large): wrote {rows:,} rows "
+                    f"({result.bytes / 1e9:.2f} GB) into a temporary folder in {result.elapsed_s:.1f} s"
+                )
                 path = result.out_dir
             out_of_core(path, args.pixel, args.repeat)
     return 0

@@ -68,11 +68,34 @@ BOUND_BYTES_PER_ROW = 1250
 BOUND_PANDAS_RATIO = 2.0
 
 COLUMNS = [
-    "observationID", "deploymentID", "mediaID", "eventID", "eventStart", "eventEnd", "observationLevel",
-    "observationType", "cameraSetupType", "scientificName", "count", "lifeStage", "sex", "behavior",
-    "individualID", "individualPositionRadius", "individualPositionAngle", "individualSpeed", "bboxX", "bboxY",
-    "bboxWidth", "bboxHeight", "classificationMethod", "classifiedBy", "classificationTimestamp",
-    "classificationProbability", "observationTags", "observationComments",
+    "observationID",
+    "deploymentID",
+    "mediaID",
+    "eventID",
+    "eventStart",
+    "eventEnd",
+    "observationLevel",
+    "observationType",
+    "cameraSetupType",
+    "scientificName",
+    "count",
+    "lifeStage",
+    "sex",
+    "behavior",
+    "individualID",
+    "individualPositionRadius",
+    "individualPositionAngle",
+    "individualSpeed",
+    "bboxX",
+    "bboxY",
+    "bboxWidth",
+    "bboxHeight",
+    "classificationMethod",
+    "classifiedBy",
+    "classificationTimestamp",
+    "classificationProbability",
+    "observationTags",
+    "observationComments",
 ]
 
 
@@ -136,8 +159,17 @@ def build_package(folder: Path, rows: int, gzip: bool = False, seed: int = 11) -
         "observationLevel": pa.array(np.where(media_level, "media", "event"), type=pa.string()),
         "observationType": choose(["animal", "blank", "unknown", "human"], [0.7, 0.15, 0.1, 0.05]),
         "cameraSetupType": none,
-        "scientificName": choose(["Anas platyrhynchos", "Ondatra zibethicus", "Rattus norvegicus", "Vulpes vulpes",
-                                  "Martes foina", "Ardea cinerea", None]),
+        "scientificName": choose(
+            [
+                "Anas platyrhynchos",
+                "Ondatra zibethicus",
+                "Rattus norvegicus",
+                "Vulpes vulpes",
+                "Martes foina",
+                "Ardea cinerea",
+                None,
+            ]
+        ),
         "count": pa.array(rng.integers(1, 6, n)),
         "lifeStage": choose(["adult", "subadult", "juvenile", None]),
         "sex": choose(["female", "male", None]),
@@ -172,7 +204,7 @@ def _seconds(text):
     """Timestamps with offsets as int64 seconds since 1970 (UTC)."""
     import pandas as pd
 
-    return (pd.to_datetime(text, utc=True).dt.tz_localize(None).to_numpy().astype("datetime64[s]").astype(np.int64))
+    return pd.to_datetime(text, utc=True).dt.tz_localize(None).to_numpy().astype("datetime64[s]").astype(np.int64)
 
 
 # --------------------------------------------------------------------------------------------- children
@@ -243,8 +275,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--gzip", action="store_true", help="write observations.csv.gz")
     parser.add_argument("--no-validate", action="store_true", help="read_camtrapdp(validate=False)")
-    parser.add_argument("--keep", type=Path, help="build the package in this folder and keep it (reused when it "
-                        "already holds a package of --rows rows)")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="build the package in this folder and keep it (reused when it already holds a package of --rows rows)",
+    )
     parser.add_argument("--json", action="store_true", help="also print all figures as one JSON line at the end")
     parser.add_argument("--child", nargs=2, metavar=("KIND", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -267,7 +302,9 @@ def main(argv: list[str] | None = None) -> int:
             if args.keep:
                 stamp.write_text(f"{args.rows}\n")
         size = obs.stat().st_size
-        print(f"package of {args.rows:,} observation rows {how}: {obs.name} {_gb(size)} ({size / args.rows:.0f} bytes/row)")
+        print(
+            f"package of {args.rows:,} observation rows {how}: {obs.name} {_gb(size)} ({size / args.rows:.0f} bytes/row)"
+        )
         reader = measure("reader", folder, validate, folder.parent / "reader.log")
         baseline = measure("pandas", obs, validate, folder.parent / "pandas.log")
     finally:
@@ -278,8 +315,13 @@ def main(argv: list[str] | None = None) -> int:
     figures = {"rows": n, "file_bytes": size, "gzip": args.gzip, "validate": validate}
     for name, result in (("reader", reader), ("pandas", baseline)):
         incremental = result["peak"] - result["imported"]
-        figures[name] = dict(result, incremental=incremental, peak_per_row=result["peak"] / n,
-                             incremental_per_row=incremental / n, rows_per_second=n / result["seconds"])
+        figures[name] = dict(
+            result,
+            incremental=incremental,
+            peak_per_row=result["peak"] / n,
+            incremental_per_row=incremental / n,
+            rows_per_second=n / result["seconds"],
+        )
         label = "read_camtrapdp" if name == "reader" else "pandas.read_csv"
         print(
             f"{label:16s} peak RSS {_gb(result['peak'])} (after imports {_gb(result['imported'])}, incremental "

@@ -48,9 +48,26 @@ templates_path = ["_templates", "docs/_templates"]
 include_patterns = ["docs/**", "notebooks/**"]
 exclude_patterns = [
     # not walked at all (the include_patterns would skip their files, but walking .venv takes time)
-    ".venv", ".git", ".jupyter", "data", "tests", "nbtools", "reports", "build", "dist", "benchmarks",
-    "catalogs", "binder", "tools", "*.egg-info", ".hypothesis", ".pytest_cache",
-    "docs/_build", "docs/_templates", "docs/_static", "docs/_extra",
+    ".venv",
+    ".git",
+    ".jupyter",
+    "data",
+    "tests",
+    "nbtools",
+    "reports",
+    "build",
+    "dist",
+    "benchmarks",
+    "catalogs",
+    "binder",
+    "tools",
+    "*.egg-info",
+    ".hypothesis",
+    ".pytest_cache",
+    "docs/_build",
+    "docs/_templates",
+    "docs/_static",
+    "docs/_extra",
     "**/.ipynb_checkpoints",
     "**/_build",
     # the workshop's exercise notebooks stop at their blanks on purpose; their solutions are rendered
@@ -63,25 +80,73 @@ nitpicky = True
 # Names of other libraries and of the standard library: there are no inventories offline, so they
 # cannot link; our own names (nbtools.*) all must.
 _EXTERNAL = (
-    "pandas", "pd", "numpy", "np", "xarray", "xr", "scipy", "holoviews", "hv", "bokeh", "panel", "pn",
-    "ipywidgets", "widgets", "datashader", "ds", "dask", "dd", "shapely", "pyproj", "matplotlib", "plt",
-    "intake", "pathlib", "datetime", "collections", "typing", "numbers", "os", "io", "zoneinfo", "argparse",
-    "concurrent", "formulaic", "frictionless", "pyarrow", "jsonschema", "referencing", "traitlets",
-    "colorcet", "timezonefinder", "nbformat", "nbclient", "json", "enum", "dataclasses", "re",
-)  # fmt: skip
+    "pandas",
+    "pd",
+    "numpy",
+    "np",
+    "xarray",
+    "xr",
+    "scipy",
+    "holoviews",
+    "hv",
+    "bokeh",
+    "panel",
+    "pn",
+    "ipywidgets",
+    "widgets",
+    "datashader",
+    "ds",
+    "dask",
+    "dd",
+    "shapely",
+    "pyproj",
+    "matplotlib",
+    "plt",
+    "intake",
+    "pathlib",
+    "datetime",
+    "collections",
+    "typing",
+    "numbers",
+    "os",
+    "io",
+    "zoneinfo",
+    "argparse",
+    "concurrent",
+    "formulaic",
+    "frictionless",
+    "pyarrow",
+    "jsonschema",
+    "referencing",
+    "traitlets",
+    "colorcet",
+    "timezonefinder",
+    "nbformat",
+    "nbclient",
+    "json",
+    "enum",
+    "dataclasses",
+    "re",
+)
 nitpick_ignore_regex = [
     (r"py:.*", rf"({'|'.join(_EXTERNAL)})(\..*)?"),
     # builtins and the words of numpydoc's type descriptions ("str or None", "array-like of float")
-    (r"py:.*", r"(str|int|float|bool|bytes|complex|dict|list|tuple|set|frozenset|object|type|callable|"
-               r"None|NoneType|Ellipsis|slice|range|iterable|sequence|mapping|path|path-like|array|"
-               r"array-like|array_like|ndarray|DataFrame|Series|Timestamp|Timedelta|Dataset|DataArray|"
-               r"Polygon|MultiPolygon|Path|Iterable|Sequence|Mapping|Callable|Any|Literal|Self|"
-               r"TextIO|Generator|Iterator|Hashable|scalar|function|class|exception|module)"),
+    (
+        r"py:.*",
+        r"(str|int|float|bool|bytes|complex|dict|list|tuple|set|frozenset|object|type|callable|"
+        r"None|NoneType|Ellipsis|slice|range|iterable|sequence|mapping|path|path-like|array|"
+        r"array-like|array_like|ndarray|DataFrame|Series|Timestamp|Timedelta|Dataset|DataArray|"
+        r"Polygon|MultiPolygon|Path|Iterable|Sequence|Mapping|Callable|Any|Literal|Self|"
+        r"TextIO|Generator|Iterator|Hashable|scalar|function|class|exception|module)",
+    ),
     (r"py:.*", r"[A-Z][A-Za-z]*Error|Exception|Warning|UserWarning|RuntimeWarning|ValueError|KeyError|TypeError"),
     # private modules and names (the widgets' common base class, shown as the explorers' base)
     (r"py:.*", r"nbtools(\.\w+)*\._\w+(\.\w+)*"),
     # the modules of the packages, which the reference documents by what each package exports
-    (r"py:mod", r"nbtools\.(activity|camtrapdp|events|interop|maps|occupancy|quality|rem|secr|simulate|widgets)\.[a-z_]+"),
+    (
+        r"py:mod",
+        r"nbtools\.(activity|camtrapdp|events|interop|maps|occupancy|quality|rem|secr|simulate|widgets)\.[a-z_]+",
+    ),
 ]
 # References in files that others are editing right now (issue #18's camtrapdp): left for their authors to fix,
 # listed one by one so that no new broken reference slips through.

@@ -161,7 +161,7 @@ def _split_path(url: str) -> tuple[str, str]:
     ``{CATALOG_DIR}/../data/x`` is ``data_dir`` and ``x``: the data folder beside the catalogs.
     """
     if url.startswith(DATA_PREFIX):
-        return "data_dir", url[len(DATA_PREFIX):]
+        return "data_dir", url[len(DATA_PREFIX) :]
     root, relative = url[1:].split("}/", 1)
     return root, relative
 
@@ -170,7 +170,7 @@ def data_dir_paths(spec: Any) -> Any:
     """A copy of a catalog whose ``{CATALOG_DIR}/../data/`` paths read ``{data_dir}/`` (others unchanged)."""
     if isinstance(spec, dict):
         return {
-            key: "{data_dir}/" + value[len(DATA_PREFIX):]
+            key: "{data_dir}/" + value[len(DATA_PREFIX) :]
             if key == "url" and isinstance(value, str) and value.startswith(DATA_PREFIX)
             else data_dir_paths(value)
             for key, value in spec.items()
@@ -182,9 +182,7 @@ def data_dir_paths(spec: Any) -> Any:
 
 def _check_path(url: str, where: str) -> None:
     if not url.startswith(PATH_ROOTS):
-        raise CatalogError(
-            f"{where}: path {url!r} must start with {{CATALOG_DIR}}/, {DATA_PREFIX} or {{data_dir}}/"
-        )
+        raise CatalogError(f"{where}: path {url!r} must start with {{CATALOG_DIR}}/, {DATA_PREFIX} or {{data_dir}}/")
     relative = _split_path(url)[1]
     if ".." in Path(relative).parts or relative.startswith(("/", "~")) or "\\" in relative:
         raise CatalogError(f"{where}: path {url!r} leaves its folder")

@@ -92,8 +92,7 @@ def _station_positions(events: pd.DataFrame, operation: pd.DataFrame, station_co
     if (pos < 0).any():
         missing = sorted({str(s) for s in events.loc[pos < 0, station_col]})
         raise ValueError(
-            f"{int((pos < 0).sum())} events are at station(s) without camera operation "
-            f"(no deployment): {missing[:10]}"
+            f"{int((pos < 0).sum())} events are at station(s) without camera operation (no deployment): {missing[:10]}"
         )
     return pos
 
@@ -261,8 +260,7 @@ def _warn_uncounted(records: pd.DataFrame, what: str) -> None:
     if len(lost):
         by_reason = lost["reason"].value_counts().to_dict()
         warnings.warn(
-            f"{len(lost)} of {len(records)} records were not counted in the {what}: {by_reason}; "
-            f"see .records_outside",
+            f"{len(lost)} of {len(records)} records were not counted in the {what}: {by_reason}; see .records_outside",
             stacklevel=3,
         )
 
@@ -572,8 +570,7 @@ def spatial_capture_history(
     occasion_length = int(occasion_length)
     if "individualID" not in events.columns:
         raise ValueError(
-            "events have no 'individualID' column; group observations with "
-            "independent_events(..., individual=True)"
+            "events have no 'individualID' column; group observations with independent_events(..., individual=True)"
         )
     settings = operation_settings(operation)
     sp = _species_events(events, species)

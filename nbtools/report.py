@@ -56,7 +56,8 @@ def find_notebooks(root: str | Path) -> list[Path]:
     if root.is_file():
         return [root]
     return sorted(
-        p for p in root.rglob("*.ipynb")
+        p
+        for p in root.rglob("*.ipynb")
         if ".ipynb_checkpoints" not in p.parts and not _is_workshop_exercise(p.resolve())
     )
 
@@ -89,8 +90,13 @@ def _execute(path: Path, timeout: float) -> tuple[object, str | None]:
     from nbclient.exceptions import CellExecutionError
 
     notebook = nbformat.read(path, as_version=4)
-    client = NotebookClient(notebook, timeout=timeout, kernel_name="python3", km=_kernel_manager("python3"),
-                            resources={"metadata": {"path": str(path.parent)}})
+    client = NotebookClient(
+        notebook,
+        timeout=timeout,
+        kernel_name="python3",
+        km=_kernel_manager("python3"),
+        resources={"metadata": {"path": str(path.parent)}},
+    )
     try:
         client.execute()
     except CellExecutionError as error:

@@ -183,7 +183,8 @@ def choose_timezone(
         return ZoneChoice(zone, "coordinates", reason, dict(ranked))
     if written_offset:
         return ZoneChoice(
-            written_offset, "offset",
+            written_offset,
+            "offset",
             f"time zone {written_offset}: no deployment has usable coordinates, so the UTC offset most "
             "deployments were written with is used (a fixed offset: no daylight-saving time)",
             {},

@@ -27,7 +27,9 @@ def pytest_configure(config: pytest.Config) -> None:
     ``NBTOOLS_CACHE=off`` is respected; any other setting is replaced, so tests never write into a real cache.
     pytest-xdist workers share their controller's folder; notebooks' kernels inherit the environment.
     """
-    if os.environ.get(_CACHE_ENV, "").strip().lower() in ("off", "0", "false", "no", "none") and os.environ.get(_CACHE_ENV):
+    if os.environ.get(_CACHE_ENV, "").strip().lower() in ("off", "0", "false", "no", "none") and os.environ.get(
+        _CACHE_ENV
+    ):
         return
     shared = os.environ.get(_RUN_CACHE)
     if shared and Path(shared).is_dir():

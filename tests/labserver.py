@@ -49,7 +49,12 @@ def start(token: str | None, port: int, extra_env: dict[str, str] | None = None)
     if token is not None:
         env["JUPYTER_TOKEN"] = token
     return subprocess.Popen(
-        ["bash", str(LAB)], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        ["bash", str(LAB)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
         start_new_session=True,
     )
 

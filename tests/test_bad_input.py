@@ -124,7 +124,9 @@ def test_bad_package_is_read_with_the_expected_problems(entry: dict, base: Camtr
         for problem in pkg.report.problems:
             assert problem.message and problem.file
             assert problem.row is not None or problem.file == "datapackage.json"
-        aside = {(f, int(r), reason) for f, frame in pkg.report.set_aside.items() for r, reason in frame["reason"].items()}
+        aside = {
+            (f, int(r), reason) for f, frame in pkg.report.set_aside.items() for r, reason in frame["reason"].items()
+        }
         assert aside == {tuple(s) for s in entry.get("set_aside", [])}
     if entry["outcome"] == "reads":
         assert pkg.report.problems == []
@@ -189,9 +191,14 @@ def _edit(folder: Path, file: str, row: int, column: str, value: str) -> None:
 def test_swapped_coordinates_beyond_90_are_named(valid_copy: Path) -> None:
     """A station in the Land of the Leopard (43.1 N, 131.5 E) with latitude and longitude swapped."""
     descriptor = json.loads((valid_copy / "datapackage.json").read_text())
-    descriptor["spatial"] = {"type": "Polygon", "coordinates": [[[130.9, 42.5], [131.9, 42.5], [131.9, 43.5], [130.9, 43.5], [130.9, 42.5]]]}
+    descriptor["spatial"] = {
+        "type": "Polygon",
+        "coordinates": [[[130.9, 42.5], [131.9, 42.5], [131.9, 43.5], [130.9, 43.5], [130.9, 42.5]]],
+    }
     (valid_copy / "datapackage.json").write_text(json.dumps(descriptor))
-    for row, (lat, lon) in enumerate([("43.1", "131.5"), ("43.2", "131.4"), ("131.3", "43.3"), ("43.0", "131.6")], start=2):
+    for row, (lat, lon) in enumerate(
+        [("43.1", "131.5"), ("43.2", "131.4"), ("131.3", "43.3"), ("43.0", "131.6")], start=2
+    ):
         _edit(valid_copy, "deployments.csv", row, "latitude", lat)
         _edit(valid_copy, "deployments.csv", row, "longitude", lon)
     for validate in (True, False):
@@ -200,7 +207,12 @@ def test_swapped_coordinates_beyond_90_are_named(valid_copy: Path) -> None:
         assert pkg.timezone == "Asia/Vladivostok"
         (problem,) = [p for p in pkg.report.problems if p.check != "utc-offset"]
         assert {p.value for p in pkg.report.problems if p.check == "utc-offset"} == {"+01:00", "+02:00"}
-        assert (problem.file, problem.row, problem.field, problem.check) == ("deployments.csv", 4, "latitude", "coordinates")
+        assert (problem.file, problem.row, problem.field, problem.check) == (
+            "deployments.csv",
+            4,
+            "latitude",
+            "coordinates",
+        )
         assert "at most 90" in problem.message and "look swapped" in problem.message
         assert_accounting(pkg, valid_copy)
 
@@ -252,7 +264,11 @@ def test_extra_csv_resource_with_inline_schema_is_read(valid_copy: Path) -> None
     (valid_copy / "notes.csv").write_text("id,note\n1,first\n2,\n", encoding="utf-8")
     descriptor = json.loads((valid_copy / "datapackage.json").read_text())
     descriptor["resources"].append(
-        {"name": "notes", "path": "notes.csv", "schema": {"fields": [{"name": "id", "type": "integer"}, {"name": "note", "type": "string"}]}}
+        {
+            "name": "notes",
+            "path": "notes.csv",
+            "schema": {"fields": [{"name": "id", "type": "integer"}, {"name": "note", "type": "string"}]},
+        }
     )
     (valid_copy / "datapackage.json").write_text(json.dumps(descriptor))
     pkg = read_camtrapdp(valid_copy)
@@ -271,7 +287,9 @@ def test_inline_schema_of_a_core_table_cannot_change_its_types(valid_copy: Path,
     pd.testing.assert_series_equal(pkg.media["timestamp"], base.media["timestamp"])
 
 
-def test_writer_refuses_nul_and_naive_timestamps_and_warns_about_missing_markers(base: CamtrapDP, tmp_path: Path) -> None:
+def test_writer_refuses_nul_and_naive_timestamps_and_warns_about_missing_markers(
+    base: CamtrapDP, tmp_path: Path
+) -> None:
     media = base.media.copy()
     media.loc[media.index[0], "fileName"] = "a\x00b"
     with pytest.raises(CamtrapDPError, match=r"media.csv: column 'fileName' holds a NUL character"):
@@ -292,7 +310,11 @@ def test_fractions_of_a_second_are_dropped_with_a_warning(base: CamtrapDP, tmp_p
     media = base.media.copy()
     media["timestamp"] = media["timestamp"] + pd.Timedelta(milliseconds=250)
     with pytest.warns(UserWarning, match=r"media.csv: column 'timestamp' has 16 timestamp\(s\) with a fraction"):
-        write_camtrapdp(CamtrapDP(base.deployments, media, base.observations, base.metadata), tmp_path / "p", timezone="Europe/Brussels")
+        write_camtrapdp(
+            CamtrapDP(base.deployments, media, base.observations, base.metadata),
+            tmp_path / "p",
+            timezone="Europe/Brussels",
+        )
     assert "2020-05-30T04:57:37+02:00" in (tmp_path / "p" / "media.csv").read_text()
     pd.testing.assert_series_equal(read_camtrapdp(tmp_path / "p").media["timestamp"], base.media["timestamp"])
 

@@ -29,16 +29,30 @@ NOTEBOOK = ROOT / "notebooks" / "07_explorers.ipynb"
 CHECKPOINT = NOTEBOOK.parent / ".ipynb_checkpoints" / f"{NOTEBOOK.stem}-checkpoint.ipynb"  # Lab makes it on open
 SHOTS = Path(__file__).resolve().parent / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 #: console errors expected offline (CDN CSS, the news feed) or harmless
-EXPECTED_ERRORS = ("ERR_NAME_NOT_RESOLVED", "ERR_INTERNET_DISCONNECTED", "ERR_CONNECTION", "cdn.", "Failed to load resource",
-                   "favicon")  # fmt: skip
+EXPECTED_ERRORS = (
+    "ERR_NAME_NOT_RESOLVED",
+    "ERR_INTERNET_DISCONNECTED",
+    "ERR_CONNECTION",
+    "cdn.",
+    "Failed to load resource",
+    "favicon",
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(900)]
 
 
 # --- the server, as tests/test_lab.py starts it ------------------------------------------------------------
+
 
 def _settings(folder: Path) -> dict[str, str]:
     """User settings and workspaces of this run only: no autosave, no news toast, no cell windowing."""
@@ -87,6 +101,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
 # --- the browser -------------------------------------------------------------------------------------------
 
+
 def _select_by_text(page, explorer: str, prefixes: list[str], multiple: bool) -> None:
     """Choose the options whose text starts with one of ``prefixes`` in the explorer's (multi-)select."""
     kind = ".widget-select-multiple select" if multiple else ".widget-dropdown select"
@@ -134,14 +149,22 @@ def test_explorers_render_and_react_in_jupyterlab(lab: dict) -> None:
             explorers = page.locator(".nbtools-explorer")
             explorers.first.wait_for(timeout=30_000)
             assert explorers.count() == 6
-            for name in ("studyexplorer", "activityexplorer", "individualexplorer", "qualityexplorer",
-                         "occupancyexplorer", "densityexplorer"):
+            for name in (
+                "studyexplorer",
+                "activityexplorer",
+                "individualexplorer",
+                "qualityexplorer",
+                "occupancyexplorer",
+                "densityexplorer",
+            ):
                 assert page.locator(f".nbtools-{name}").count() == 1, name
             assert page.locator(".nbtools-explorer .widget-select-multiple").count() == 7
             assert page.locator(".nbtools-explorer .widget-hslider").count() >= 3
             assert page.locator(".nbtools-explorer .widget-toggle-buttons").count() == 2
             page.wait_for_selector(".nbtools-plot-map .bk-Canvas canvas", state="attached", timeout=60_000)
-            assert page.locator(".nbtools-explorer .bk-Canvas").count() >= 6  # map, operation, activity, 2 individual, findings
+            assert (
+                page.locator(".nbtools-explorer .bk-Canvas").count() >= 6
+            )  # map, operation, activity, 2 individual, findings
             errors_text = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
             assert "Traceback" not in " ".join(errors_text.all_inner_texts())
 
@@ -186,7 +209,9 @@ def test_explorers_render_and_react_in_jupyterlab(lab: dict) -> None:
             _wait_changed(surface, before)
             page.locator(".nbtools-densityexplorer").screenshot(path=str(SHOTS / "07_density_explorer.png"))
             for name in ("individualexplorer", "qualityexplorer", "occupancyexplorer"):
-                page.locator(f".nbtools-{name}").screenshot(path=str(SHOTS / f"07_{name.replace('explorer', '')}_explorer.png"))
+                page.locator(f".nbtools-{name}").screenshot(
+                    path=str(SHOTS / f"07_{name.replace('explorer', '')}_explorer.png")
+                )
             page.screenshot(path=str(SHOTS / "07_explorers_lab.png"))
         finally:
             browser.close()

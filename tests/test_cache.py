@@ -40,8 +40,14 @@ def entries(cache: Path) -> list[Path]:
 
 def assert_same(a, b) -> None:
     """Every table (dtypes, categories in order, index), the report and the other attributes are equal."""
-    strict = dict(check_exact=True, check_index_type=True, check_column_type=True, check_categorical=True,
-                  check_freq=True, check_flags=True)
+    strict = dict(
+        check_exact=True,
+        check_index_type=True,
+        check_column_type=True,
+        check_categorical=True,
+        check_freq=True,
+        check_flags=True,
+    )
     for name in TABLES:
         pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), **strict)
         assert getattr(a, name).index.name == getattr(b, name).index.name
@@ -73,7 +79,9 @@ def no_csv(monkeypatch: pytest.MonkeyPatch) -> None:
     [(STUDY, False), (EXAMPLE, True), (EXAMPLE, False), (REAL, True)],
     ids=["default-study", "example", "example-unchecked", "real-agouti-0.1.6"],
 )
-def test_cached_read_equals_the_read_of_the_files(cache: Path, monkeypatch: pytest.MonkeyPatch, path: Path, validate: bool) -> None:
+def test_cached_read_equals_the_read_of_the_files(
+    cache: Path, monkeypatch: pytest.MonkeyPatch, path: Path, validate: bool
+) -> None:
     read = read_camtrapdp(path, validate=validate)  # read from the files (cold), and stored
     assert len(entries(cache)) == 1
     if path != STUDY:  # the default study is read once only (seconds): the cold read is the reader's own result
@@ -93,8 +101,9 @@ def test_frames_keep_their_dtypes_exactly(tmp_path: Path) -> None:
             "boolean": pd.array([True, None, False], dtype="boolean"),
             "string": pd.array(["x", None, "z"], dtype="string"),
             "str": pd.Series(["x", None, "z"], dtype="str"),
-            "utc": pd.to_datetime(["2020-01-01T00:00:00.000000001Z", None, "2021-06-01T12:00:00Z"], utc=True,
-                                  format="ISO8601").astype("datetime64[ns, UTC]"),
+            "utc": pd.to_datetime(
+                ["2020-01-01T00:00:00.000000001Z", None, "2021-06-01T12:00:00Z"], utc=True, format="ISO8601"
+            ).astype("datetime64[ns, UTC]"),
             "float": [1.5, np.nan, -0.0],
             "int": np.array([1, 2, 3], dtype="int64"),
             "object": pd.Series(["a", None, "c"], dtype=object),
@@ -111,7 +120,11 @@ def test_frames_keep_their_dtypes_exactly(tmp_path: Path) -> None:
         assert type(back.index) is type(original.index) and back.index.name == original.index.name
         for column in original.columns:
             assert back[column].dtype == original[column].dtype, column
-    assert list(read_frame(tmp_path, write_frame(frame, tmp_path / "c.parquet"))["category"].cat.categories) == ["c", "b", "a"]
+    assert list(read_frame(tmp_path, write_frame(frame, tmp_path / "c.parquet"))["category"].cat.categories) == [
+        "c",
+        "b",
+        "a",
+    ]
 
 
 def test_a_changed_cell_is_seen(cache: Path, edit_cell) -> None:
@@ -154,7 +167,9 @@ def test_entries_are_json_and_parquet_only(cache: Path, example_copy: Path) -> N
 
 
 @pytest.mark.parametrize("damage", ["truncate-parquet", "flip-parquet", "garbage-json", "missing-file"])
-def test_a_damaged_entry_is_ignored_and_rewritten(cache: Path, monkeypatch: pytest.MonkeyPatch, example_copy: Path, damage: str) -> None:
+def test_a_damaged_entry_is_ignored_and_rewritten(
+    cache: Path, monkeypatch: pytest.MonkeyPatch, example_copy: Path, damage: str
+) -> None:
     first = read_camtrapdp(example_copy)
     (entry,) = entries(cache)
     parquet = sorted(entry.glob("*.parquet"))[2]  # the observations
@@ -206,8 +221,10 @@ def test_two_processes_writing_at_once(cache: Path, example_copy: Path) -> None:
         "import sys; from nbtools.camtrapdp import read_camtrapdp; "
         "p = read_camtrapdp(sys.argv[1]); print(len(p.observations), len(p.report.problems))"
     )
-    runs = [subprocess.Popen([sys.executable, "-c", code, str(example_copy)], stdout=subprocess.PIPE, text=True, cwd=ROOT)
-            for _ in range(3)]
+    runs = [
+        subprocess.Popen([sys.executable, "-c", code, str(example_copy)], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+        for _ in range(3)
+    ]
     outputs = [run.communicate(timeout=300)[0] for run in runs]
     assert all(run.returncode == 0 for run in runs)
     assert len(set(outputs)) == 1 and outputs[0].split()[0] == "549"

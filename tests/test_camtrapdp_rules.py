@@ -35,7 +35,8 @@ BOX_ROW = 509  # an observation of the example with a whole bounding box (deploy
 def problems(pkg: CamtrapDP, check: str, file: str | None = None, row: int | None = None) -> list[Problem]:
     """The problems of one check, optionally in one file and row."""
     return [
-        p for p in pkg.report.problems
+        p
+        for p in pkg.report.problems
         if p.check == check and (file is None or p.file == file) and (row is None or p.row == row)
     ]
 
@@ -57,7 +58,9 @@ def set_versions(folder: Path, version: str, **resource_versions: str) -> None:
     for resource in descriptor["resources"]:
         if resource["name"] in CORE_TABLES:
             named = resource_versions.get(resource["name"], version)
-            resource["schema"] = f"https://raw.githubusercontent.com/tdwg/camtrap-dp/{named}/{resource['name']}-table-schema.json"
+            resource["schema"] = (
+                f"https://raw.githubusercontent.com/tdwg/camtrap-dp/{named}/{resource['name']}-table-schema.json"
+            )
     path.write_text(json.dumps(descriptor, indent=2), encoding="utf-8")
 
 
@@ -73,7 +76,11 @@ def test_foreign_key_to_a_missing_deployment_is_an_error(edit_cell) -> None:
     pkg = read_camtrapdp(edit_cell("media.csv", 4, "deploymentID", "nowhere"), validate=False)
     problem = only(problems(pkg, "foreign-key"))
     assert (problem.severity, problem.file, problem.row, problem.field, problem.value) == (
-        "error", "media.csv", 4, "deploymentID", "nowhere"
+        "error",
+        "media.csv",
+        4,
+        "deploymentID",
+        "nowhere",
     )
 
 
@@ -81,7 +88,11 @@ def test_foreign_key_to_a_missing_media_file_is_an_error(edit_cell) -> None:
     pkg = read_camtrapdp(edit_cell("observations.csv", 3, "mediaID", "no-such-image"), validate=False)
     problem = only(problems(pkg, "foreign-key"))
     assert (problem.severity, problem.file, problem.row, problem.field, problem.value) == (
-        "error", "observations.csv", 3, "mediaID", "no-such-image"
+        "error",
+        "observations.csv",
+        3,
+        "mediaID",
+        "no-such-image",
     )
 
 
@@ -99,7 +110,11 @@ def test_deployment_ending_before_it_starts_is_a_warning(edit_cell) -> None:
     pkg = read_camtrapdp(edit_cell("deployments.csv", 2, "deploymentEnd", "2020-05-01T00:00:00+02:00"), validate=False)
     problem = only(problems(pkg, "deployment-order"))
     assert (problem.severity, problem.file, problem.row, problem.field, problem.value) == (
-        "warning", "deployments.csv", 2, "deploymentEnd", "2020-04-30T22:00:00+00:00"
+        "warning",
+        "deployments.csv",
+        2,
+        "deploymentEnd",
+        "2020-04-30T22:00:00+00:00",
     )
     assert "plausibility" in problem.message
 
@@ -116,7 +131,11 @@ def test_media_before_its_deployment_is_a_clock_warning(edit_cell) -> None:
     pkg = read_camtrapdp(edit_cell("media.csv", 3, "timestamp", "2020-05-30T04:57:36+02:00"), validate=False)
     problem = only(problems(pkg, "deployment-window"))
     assert (problem.severity, problem.file, problem.row, problem.field, problem.value) == (
-        "warning", "media.csv", 3, "timestamp", "2020-05-30T02:57:36+00:00"
+        "warning",
+        "media.csv",
+        3,
+        "timestamp",
+        "2020-05-30T02:57:36+00:00",
     )
     assert "clock" in problem.message and "plausibility" in problem.message
 
@@ -135,7 +154,11 @@ def test_event_ending_before_it_starts_is_a_warning(edit_cell) -> None:
     pkg = read_camtrapdp(edit_cell("observations.csv", 2, "eventEnd", "2020-05-30T02:57:36Z"), validate=False)
     problem = only(problems(pkg, "event-order"))
     assert (problem.severity, problem.file, problem.row, problem.field, problem.value) == (
-        "warning", "observations.csv", 2, "eventEnd", "2020-05-30T02:57:36+00:00"
+        "warning",
+        "observations.csv",
+        2,
+        "eventEnd",
+        "2020-05-30T02:57:36+00:00",
     )
 
 
@@ -154,7 +177,11 @@ def test_media_level_observation_without_media_is_a_warning(edit_cell) -> None:
     pkg = read_camtrapdp(edit_cell("observations.csv", 3, "mediaID", ""), validate=False)
     problem = only(problems(pkg, "observation-level"))
     assert (problem.severity, problem.file, problem.row, problem.field, problem.value) == (
-        "warning", "observations.csv", 3, "mediaID", None
+        "warning",
+        "observations.csv",
+        3,
+        "mediaID",
+        None,
     )
     assert "does not make mediaID required" in problem.message
 
@@ -172,7 +199,11 @@ def test_media_of_another_deployment_is_a_warning(edit_cell) -> None:
     pkg = read_camtrapdp(edit_cell("observations.csv", 3, "deploymentID", "29b7d356"), validate=False)
     problem = only(problems(pkg, "media-deployment"))
     assert (problem.severity, problem.file, problem.row, problem.field, problem.value) == (
-        "warning", "observations.csv", 3, "deploymentID", "29b7d356"
+        "warning",
+        "observations.csv",
+        3,
+        "deploymentID",
+        "29b7d356",
     )
     assert "07840dcc" in problem.message
 
@@ -208,7 +239,11 @@ def test_bbox_that_is_neither_a_position_nor_a_box_is_a_warning(
     pkg = read_camtrapdp(example_copy, validate=False)
     problem = only(problems(pkg, "bbox"))
     assert (problem.severity, problem.file, problem.row, problem.field, problem.value) == (
-        "warning", "observations.csv", BOX_ROW, field, value
+        "warning",
+        "observations.csv",
+        BOX_ROW,
+        field,
+        value,
     )
     assert "neither" in problem.message
 
@@ -218,7 +253,11 @@ def test_bbox_leaving_the_image_is_a_warning(example_copy: Path) -> None:
     pkg = read_camtrapdp(example_copy, validate=False)
     problem = only(problems(pkg, "bbox"))
     assert (problem.severity, problem.file, problem.row, problem.field, problem.value) == (
-        "warning", "observations.csv", BOX_ROW, "bboxHeight", "0.3"
+        "warning",
+        "observations.csv",
+        BOX_ROW,
+        "bboxHeight",
+        "0.3",
     )
     assert "leaves the image" in problem.message
 
@@ -237,7 +276,11 @@ def test_latitude_beyond_90_is_an_error(edit_cell) -> None:
     pkg = read_camtrapdp(edit_cell("deployments.csv", 3, "latitude", "95"), validate=False)
     problem = only(problems(pkg, "coordinates"))
     assert (problem.severity, problem.file, problem.row, problem.field, problem.value) == (
-        "error", "deployments.csv", 3, "latitude", "95.0"
+        "error",
+        "deployments.csv",
+        3,
+        "latitude",
+        "95.0",
     )
 
 
@@ -247,7 +290,11 @@ def test_swapped_coordinates_in_range_are_a_warning(example_copy: Path) -> None:
     pkg = read_camtrapdp(example_copy, validate=False)
     problem = only(problems(pkg, "coordinates"))
     assert (problem.severity, problem.file, problem.row, problem.field, problem.value) == (
-        "warning", "deployments.csv", 2, "latitude", "4.774"
+        "warning",
+        "deployments.csv",
+        2,
+        "latitude",
+        "4.774",
     )
     assert "look swapped" in problem.message and "plausibility" in problem.message
 
@@ -322,7 +369,9 @@ def test_missing_values_follow_each_version(example_copy: Path) -> None:
 
 
 def test_other_problems_of_a_resource_name_their_cause() -> None:
-    descriptor = json.loads((Path(__file__).parents[1] / "data" / "camtrap-dp-example" / "datapackage.json").read_text())
+    descriptor = json.loads(
+        (Path(__file__).parents[1] / "data" / "camtrap-dp-example" / "datapackage.json").read_text()
+    )
     del descriptor["resources"][0]["profile"]
     report = ValidationReport()
     check_descriptor(descriptor, report)
@@ -333,9 +382,18 @@ def test_other_problems_of_a_resource_name_their_cause() -> None:
 def test_legacy_versions_are_left_to_the_upgrade() -> None:
     """0.x descriptors are upgraded on reading (nbtools.camtrapdp.upgrade); check_descriptor says nothing of them."""
     report = ValidationReport()
-    check_descriptor({"profile": "https://raw.githubusercontent.com/tdwg/camtrap-dp/0.1.7/camtrap-dp-profile.json"}, report)
+    check_descriptor(
+        {"profile": "https://raw.githubusercontent.com/tdwg/camtrap-dp/0.1.7/camtrap-dp-profile.json"}, report
+    )
     assert report.problems == []
-    no_profile = {"resources": [{"name": "media", "schema": "https://raw.githubusercontent.com/tdwg/camtrap-dp/0.1.6/media-table-schema.json"}]}
+    no_profile = {
+        "resources": [
+            {
+                "name": "media",
+                "schema": "https://raw.githubusercontent.com/tdwg/camtrap-dp/0.1.6/media-table-schema.json",
+            }
+        ]
+    }
     check_descriptor(no_profile, report)  # the schema URLs decide when the profile names no version
     assert report.problems == []
     assert [version_kind(v) for v in ("1.0", "0.1.6", "1.9", None)] == ["known", "legacy", "unknown", "none"]
@@ -354,7 +412,10 @@ def test_writing_keeps_writing_the_newest_version(example_copy: Path, tmp_path: 
 def test_table_schema_defaults_to_the_newest_version() -> None:
     assert table_schema("media") == table_schema("media", "1.0.2")
     assert table_schema("media", "1.0")["missingValues"] == [""]
-    assert resource_version({"schema": "https://raw.githubusercontent.com/tdwg/camtrap-dp/1.0/media-table-schema.json"}) == "1.0"
+    assert (
+        resource_version({"schema": "https://raw.githubusercontent.com/tdwg/camtrap-dp/1.0/media-table-schema.json"})
+        == "1.0"
+    )
     assert resource_version({"schema": {"fields": []}}, default="1.0.1") == "1.0.1"
     with pytest.raises(KeyError, match="known versions are 1.0, 1.0.1, 1.0.2"):
         table_schema("media", "1.9")
@@ -374,12 +435,17 @@ def test_derived_files_differ_from_1_0_2_by_exactly_the_changelog_entries() -> N
     """What schemas/README.md says of the derived 1.0.1 and 1.0 files (never downloaded copies)."""
     assert KNOWN_VERSIONS == ("1.0", "1.0.1", "1.0.2")
     newest = _text("1.0.2", "camtrap-dp-profile.json")
-    v101 = newest.replace('"pattern": "1\\\\.0\\\\.2"', '"pattern": "1\\\\.0\\\\.1"').replace('        "resources",\n', "", 1)
+    v101 = newest.replace('"pattern": "1\\\\.0\\\\.2"', '"pattern": "1\\\\.0\\\\.1"').replace(
+        '        "resources",\n', "", 1
+    )
     assert _text("1.0.1", "camtrap-dp-profile.json") == v101
     v10 = (
         v101.replace('"pattern": "1\\\\.0\\\\.1"', '"pattern": "1\\\\.0"')
         .replace('"#/$defs/version"', '"#$defs/version"')
-        .replace("https://specs.frictionlessdata.io/schemas/data-package.json", "https://frictionlessdata.io/schemas/data-package.json")
+        .replace(
+            "https://specs.frictionlessdata.io/schemas/data-package.json",
+            "https://frictionlessdata.io/schemas/data-package.json",
+        )
         .replace("See [Data](https://camtrap-dp.tdwg.org/data) for", "See [Data](../data) for")
     )
     assert _text("1.0", "camtrap-dp-profile.json") == v10 != v101

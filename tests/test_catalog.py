@@ -97,7 +97,9 @@ def test_import_template_is_refused(tmp_path: Path) -> None:
         open_catalog(_hostile(tmp_path, change))
 
 
-@pytest.mark.parametrize("url", ["{CATALOG_DIR}/../../etc", "/etc/passwd", "{data_dir}/../secrets", "https://example.org/x"])
+@pytest.mark.parametrize(
+    "url", ["{CATALOG_DIR}/../../etc", "/etc/passwd", "{data_dir}/../secrets", "https://example.org/x"]
+)
 def test_paths_cannot_leave_their_folder(tmp_path: Path, url: str) -> None:
     def change(spec):
         spec["data"]["mica_package"]["kwargs"]["url"] = url
@@ -122,8 +124,12 @@ def _same(a, b, where: str) -> None:
 
 @pytest.mark.parametrize(
     "name, parameters",
-    [("camtrap_dp_example", {}), ("camtrap_dp_example", {"species": "Vulpes vulpes", "start": "2020-06-01"}),
-     ("leopard", {}), ("leopard", {"species": "Panthera pardus orientalis", "end": "2017-01-01"})],
+    [
+        ("camtrap_dp_example", {}),
+        ("camtrap_dp_example", {"species": "Vulpes vulpes", "start": "2020-06-01"}),
+        ("leopard", {}),
+        ("leopard", {"species": "Panthera pardus orientalis", "end": "2017-01-01"}),
+    ],
 )
 def test_plain_intake_reads_what_open_catalog_reads(name: str, parameters: dict, tmp_path: Path, monkeypatch) -> None:
     """``intake.from_yaml_file`` alone reads every entry (paths relative to the catalog), as open_catalog does."""
@@ -150,8 +156,15 @@ def test_catalog_paths_are_relative_to_the_catalog_file() -> None:
         assert "data_dir" not in spec["user_parameters"], path.name  # open_catalog sets it; Intake needs none
 
 
-@pytest.mark.parametrize("url", ["{CATALOG_DIR}/../data/../../etc", "{CATALOG_DIR}/../data/x/../../../etc",
-                                 "{CATALOG_DIR}/../other/x", "{CATALOG_DIR}/../data/{species}"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "{CATALOG_DIR}/../data/../../etc",
+        "{CATALOG_DIR}/../data/x/../../../etc",
+        "{CATALOG_DIR}/../other/x",
+        "{CATALOG_DIR}/../data/{species}",
+    ],
+)
 def test_data_folder_prefix_cannot_leave_its_folder(tmp_path: Path, url: str) -> None:
     def change(spec):
         spec["data"]["mica_package"]["kwargs"]["url"] = url

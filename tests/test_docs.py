@@ -40,7 +40,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     start = time.perf_counter()
     run = subprocess.run(
         [sys.executable, "-m", "sphinx", "-b", "html", "-W", "--keep-going", "-q", "-c", "docs", ".", str(out)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     seconds = time.perf_counter() - start
     assert run.returncode == 0, f"sphinx failed after {seconds:.0f} s:\n{run.stderr[-6000:]}"
@@ -85,8 +89,12 @@ def test_exercises_are_left_out_and_the_teacher_guide_is_in(site: Path):
 
 def test_readme_sections_are_included_not_copied(site: Path):
     getting_started = (site / "docs" / "getting_started.html").read_text(encoding="utf-8")
-    for text in ("starts JupyterLab on", "runs all the tests with pytest",
-                 "Your own data: Agouti, GBIF, Wildlife Insights, camtrapR, MegaDetector", "read_wildlife_insights"):
+    for text in (
+        "starts JupyterLab on",
+        "runs all the tests with pytest",
+        "Your own data: Agouti, GBIF, Wildlife Insights, camtrapR, MegaDetector",
+        "read_wildlife_insights",
+    ):
         assert text in getting_started, text
     benchmarks = (site / "docs" / "benchmarks.html").read_text(encoding="utf-8")
     assert "read_memory.py" in benchmarks and "M rows/s" in benchmarks
@@ -99,8 +107,19 @@ def test_readme_sections_are_included_not_copied(site: Path):
 def test_user_guide_has_a_page_per_analysis_naming_r_functions(site: Path):
     guide = DOCS / "user_guide"
     pages = {p.stem for p in guide.glob("*.md")} - {"index"}
-    assert pages >= {"events", "effort", "indices", "quality", "activity", "occupancy", "secr", "maps", "widgets",
-                     "interop", "camtrapdp"}, pages
+    assert pages >= {
+        "events",
+        "effort",
+        "indices",
+        "quality",
+        "activity",
+        "occupancy",
+        "secr",
+        "maps",
+        "widgets",
+        "interop",
+        "camtrapdp",
+    }, pages
     for name in pages:
         html = (site / "docs" / "user_guide" / f"{name}.html").read_text(encoding="utf-8")
         assert "api/generated/nbtools." in html, f"user guide {name}: no link into the API reference"
@@ -125,7 +144,7 @@ def test_api_reference_has_a_page_for_every_export(site: Path):
     assert not missing, f"no API page for {missing}"
     # cross-links: a See Also / :func: reference becomes a link to the other function's page
     html = (generated / "nbtools.indices.relative_abundance.html").read_text(encoding="utf-8")
-    body = html[html.index("<article"):html.index("</article>")]
+    body = html[html.index("<article") : html.index("</article>")]
     assert 'href="nbtools.effort.camera_operation.html#nbtools.effort.camera_operation"' in body
 
 

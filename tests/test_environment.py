@@ -287,14 +287,19 @@ def test_binder_has_what_repo2docker_reads():
 def test_repo2docker_reads_the_lock_and_post_build():
     """What Binder would build: repo2docker's Dockerfile for this repository (``--no-build``, no docker needed)."""
     repo2docker = Path(sys.executable).parent / "repo2docker"
-    assert repo2docker.is_file(), "repo2docker is in the lock ([test] extra); rebuild .venv: `rm -rf .venv && make test`"
+    assert repo2docker.is_file(), (
+        "repo2docker is in the lock ([test] extra); rebuild .venv: `rm -rf .venv && make test`"
+    )
     run = subprocess.run(
         [str(repo2docker), "--no-build", "--user-id", "1000", "--user-name", "jovyan", str(ROOT)],
-        capture_output=True, text=True, timeout=300, check=True,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
     )
     dockerfile, log = run.stdout, run.stderr
     assert "python=3.11" in log, log  # runtime.txt's Python
-    assert 'COPY --chown=1000:1000 src/binder/requirements.txt ${REPO_DIR}/binder/requirements.txt' in dockerfile
+    assert "COPY --chown=1000:1000 src/binder/requirements.txt ${REPO_DIR}/binder/requirements.txt" in dockerfile
     assert 'pip install --no-cache-dir -r "binder/requirements.txt"' in dockerfile  # the lock, nothing else
     assert "RUN ./binder/postBuild" in dockerfile  # installs our package with --no-deps
     # binder/ wins over the files at the root: the conda environment.yml there is not what Binder installs.

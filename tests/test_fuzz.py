@@ -40,18 +40,60 @@ from nbtools.catalog import CatalogError
 from nbtools.checksums import ChecksumError
 
 BASE = Path(__file__).parent / "data" / "bad" / "00_valid"
-FILES = {name: (BASE / name).read_bytes() for name in ("datapackage.json", "deployments.csv", "media.csv", "observations.csv")}
+FILES = {
+    name: (BASE / name).read_bytes()
+    for name in ("datapackage.json", "deployments.csv", "media.csv", "observations.csv")
+}
 DESCRIPTOR = json.loads(FILES["datapackage.json"])
 ALLOWED = (CamtrapDPError, ChecksumError, CatalogError)
 BUDGET = float(os.environ.get("FUZZ_SECONDS", "20"))
 
 #: Awkward cell values and byte strings that reach the reader's corners.
 TOKENS = [
-    "", '"', '""', '"a,b"', ",", ";", "\t", "\n", "\r", "\r\n", "\x00", "\ufeff", "NA", "NaN", "nan", "inf", "-INF",
-    "1e999", "-0", "99999999999999999999", "1.5", "0x10", "true", "yes", "2020-05-30T04:57:37+02:00",
-    "2020-05-30T04:57:37", "2020-05-30", "2020-02-30T00:00:00Z", "2300-01-01T00:00:00Z", "1600-01-01T00:00:00Z",
-    "2020-05-30T04:57:37+25:00", "2021-03-28T02:30:00+01:00", "media", "event", "ghost", "00a2c20d", "07840dcc",
-    "é", "\u2028", "💥", "a" * 300, "../x", "/etc/passwd", "https://example.org/x",
+    "",
+    '"',
+    '""',
+    '"a,b"',
+    ",",
+    ";",
+    "\t",
+    "\n",
+    "\r",
+    "\r\n",
+    "\x00",
+    "\ufeff",
+    "NA",
+    "NaN",
+    "nan",
+    "inf",
+    "-INF",
+    "1e999",
+    "-0",
+    "99999999999999999999",
+    "1.5",
+    "0x10",
+    "true",
+    "yes",
+    "2020-05-30T04:57:37+02:00",
+    "2020-05-30T04:57:37",
+    "2020-05-30",
+    "2020-02-30T00:00:00Z",
+    "2300-01-01T00:00:00Z",
+    "1600-01-01T00:00:00Z",
+    "2020-05-30T04:57:37+25:00",
+    "2021-03-28T02:30:00+01:00",
+    "media",
+    "event",
+    "ghost",
+    "00a2c20d",
+    "07840dcc",
+    "é",
+    "\u2028",
+    "💥",
+    "a" * 300,
+    "../x",
+    "/etc/passwd",
+    "https://example.org/x",
 ]
 BYTES = [t.encode("utf-8") for t in TOKENS] + [b"\xff", b"\xfe\xff", b"\xef\xbb\xbf", b"\x80", b"\xc3", b"\x1f\x8b"]
 
@@ -114,20 +156,35 @@ def csv_file(name: str) -> st.SearchStrategy[bytes]:
 
 json_values = st.recursive(
     st.one_of(
-        st.none(), st.booleans(), st.integers(-(10**20), 10**20), st.floats(allow_nan=False, allow_infinity=False),
-        st.sampled_from(TOKENS), st.text(max_size=12),
+        st.none(),
+        st.booleans(),
+        st.integers(-(10**20), 10**20),
+        st.floats(allow_nan=False, allow_infinity=False),
+        st.sampled_from(TOKENS),
+        st.text(max_size=12),
     ),
-    lambda children: st.one_of(st.lists(children, max_size=4), st.dictionaries(st.text(max_size=8), children, max_size=4)),
+    lambda children: st.one_of(
+        st.lists(children, max_size=4), st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
     max_leaves=12,
 )
 
 #: Places in the descriptor where a damaged value reaches the reader's code paths.
 _FIELD_NAMES = [spec.name for name in CORE_TABLES for spec in field_specs(table_schema(name))]
 JSON_PATHS = [
-    ("resources",), ("profile",), ("spatial",), ("spatial", "coordinates"), ("temporal",), ("project",),
-    ("taxonomic",), ("title",),
+    ("resources",),
+    ("profile",),
+    ("spatial",),
+    ("spatial", "coordinates"),
+    ("temporal",),
+    ("project",),
+    ("taxonomic",),
+    ("title",),
     *[("resources", i, key) for i in range(4) for key in ("name", "path", "schema", "dialect", "data", "profile")],
-    ("resources", 3), ("resources", 0), ("resources", 0, "dialect", "delimiter"), ("resources", 1, "dialect", "quoteChar"),
+    ("resources", 3),
+    ("resources", 0),
+    ("resources", 0, "dialect", "delimiter"),
+    ("resources", 1, "dialect", "quoteChar"),
 ]
 
 
@@ -142,9 +199,23 @@ def mutated_descriptor(draw) -> bytes:
         value = draw(
             st.one_of(
                 json_values,
-                st.builds(lambda n: {"fields": [{"name": n, "type": "integer"}], "primaryKey": n}, st.sampled_from(_FIELD_NAMES)),
-                st.fixed_dictionaries({"name": st.text(max_size=6), "path": st.sampled_from(["media.csv", "x.csv", ""]), "data": json_values}),
-                st.fixed_dictionaries({"delimiter": st.sampled_from([",", ";", "", ",,", "\n", '"', 5]), "quoteChar": st.sampled_from(['"', "'", ",", ""])}),
+                st.builds(
+                    lambda n: {"fields": [{"name": n, "type": "integer"}], "primaryKey": n},
+                    st.sampled_from(_FIELD_NAMES),
+                ),
+                st.fixed_dictionaries(
+                    {
+                        "name": st.text(max_size=6),
+                        "path": st.sampled_from(["media.csv", "x.csv", ""]),
+                        "data": json_values,
+                    }
+                ),
+                st.fixed_dictionaries(
+                    {
+                        "delimiter": st.sampled_from([",", ";", "", ",,", "\n", '"', 5]),
+                        "quoteChar": st.sampled_from(['"', "'", ",", ""]),
+                    }
+                ),
             )
         )
         _set(descriptor, path, value)
@@ -199,7 +270,9 @@ def check_package(pkg: CamtrapDP, paths: dict[str, str]) -> None:
     accounting = pkg.report.accounting().set_index("file")
     assert accounting.index.is_unique
     for name, table in pkg.tables().items():
-        assert list(table.columns[: len(field_specs(table_schema(name)))]) == [s.name for s in field_specs(table_schema(name))]
+        assert list(table.columns[: len(field_specs(table_schema(name)))]) == [
+            s.name for s in field_specs(table_schema(name))
+        ]
         file = paths[name]
         read, kept, aside, flagged = accounting.loc[file, ["read", "kept", "set_aside", "flagged"]]
         assert read == kept + aside and len(table) == kept and flagged <= kept
@@ -214,8 +287,12 @@ def fuzz_csv(fuzzer: Fuzzer, seconds: float) -> int:
     before = sum(fuzzer.tally.values())
 
     @settings(max_examples=25, deadline=None, database=None, suppress_health_check=list(HealthCheck))
-    @given(data=st.data(), name=st.sampled_from(["deployments.csv", "media.csv", "observations.csv"]),
-           validate=st.sampled_from([False, False, False, True]), gz=st.integers(0, 9))
+    @given(
+        data=st.data(),
+        name=st.sampled_from(["deployments.csv", "media.csv", "observations.csv"]),
+        validate=st.sampled_from([False, False, False, True]),
+        gz=st.integers(0, 9),
+    )
     def case(data, name, validate, gz) -> None:
         files = dict(FILES)
         damaged = data.draw(csv_file(name))

@@ -82,8 +82,13 @@ def test_a_new_random_token_is_made_when_none_is_given() -> None:
 
 #: Settings that would switch Jupyter's authentication or XSRF protection off.
 INSECURE = [
-    r"disable_check_xsrf", r"token\s*=\s*(''|\"\")", r"--(ServerApp|NotebookApp|IdentityProvider)\.token=(''|\"\"|\s|$)",
-    r"password\s*=\s*(''|\"\")", r"allow_unauthenticated_access\s*=\s*True", r"--ip=0\.0\.0\.0", r"ip\s*=\s*'0\.0\.0\.0'",
+    r"disable_check_xsrf",
+    r"token\s*=\s*(''|\"\")",
+    r"--(ServerApp|NotebookApp|IdentityProvider)\.token=(''|\"\"|\s|$)",
+    r"password\s*=\s*(''|\"\")",
+    r"allow_unauthenticated_access\s*=\s*True",
+    r"--ip=0\.0\.0\.0",
+    r"ip\s*=\s*'0\.0\.0\.0'",
 ]
 
 
@@ -91,7 +96,11 @@ def test_nothing_in_the_repository_disables_authentication_or_xsrf() -> None:
     tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
     if not tracked:
         pytest.skip("not a git checkout")
-    texts = [p for p in tracked if p.endswith((".sh", ".py", ".json", ".yml", ".yaml", ".toml", ".cfg", "Makefile", "postBuild"))]
+    texts = [
+        p
+        for p in tracked
+        if p.endswith((".sh", ".py", ".json", ".yml", ".yaml", ".toml", ".cfg", "Makefile", "postBuild"))
+    ]
     pattern = re.compile("|".join(INSECURE))
     found = []
     for name in texts:

@@ -62,7 +62,14 @@ def test_species_parameter(catalog) -> None:
 def test_habitat_entry(catalog) -> None:
     habitat = catalog.habitat.read()
     assert isinstance(habitat, xr.Dataset)
-    for name in ("elevation", "forest_cover", "distance_to_road", "distance_to_settlement", "distance_to_border", "prey_index"):
+    for name in (
+        "elevation",
+        "forest_cover",
+        "distance_to_road",
+        "distance_to_settlement",
+        "distance_to_border",
+        "prey_index",
+    ):
         assert habitat[name].attrs["units"] and habitat[name].attrs["long_name"], name
         assert habitat[name].attrs["grid_mapping"] == "spatial_ref"
     assert "crs_wkt" in habitat["spatial_ref"].attrs

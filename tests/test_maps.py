@@ -14,12 +14,14 @@ from nbtools.maps import activity_surface, aggregate_points, detection_positions
 
 def _points(n: int, seed: int = 1) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    return pd.DataFrame({
-        "x": rng.uniform(500_000, 560_000, n),
-        "y": rng.uniform(4_760_000, 4_830_000, n),
-        "species": pd.Categorical(rng.choice(["leopard", "tiger", "sika"], n, p=[0.2, 0.1, 0.7])),
-        "w": rng.exponential(1.0, n),
-    })
+    return pd.DataFrame(
+        {
+            "x": rng.uniform(500_000, 560_000, n),
+            "y": rng.uniform(4_760_000, 4_830_000, n),
+            "species": pd.Categorical(rng.choice(["leopard", "tiger", "sika"], n, p=[0.2, 0.1, 0.7])),
+            "w": rng.exponential(1.0, n),
+        }
+    )
 
 
 def _histogram(points: pd.DataFrame, grid, weights=None) -> np.ndarray:
@@ -110,8 +112,9 @@ def test_missing_coordinates_and_columns_are_reported() -> None:
     with pytest.raises(KeyError, match="'easting'"):
         aggregate_points(points, x="easting")
     with pytest.raises(ValueError, match="categorical"):
-        aggregate_points(dd.from_pandas(points.assign(species=points["species"].astype(str)), npartitions=2),
-                         grid=GRID, by="species")
+        aggregate_points(
+            dd.from_pandas(points.assign(species=points["species"].astype(str)), npartitions=2), grid=GRID, by="species"
+        )
 
 
 _SPECIAL = [np.nan, np.inf, -np.inf, 0.0, 1000.0, 800.0, -1e-9, 1000.000001, 333.3, 5000.0]
@@ -132,28 +135,50 @@ def _attrs(agg) -> tuple[int, int, int]:
 
 @settings(max_examples=25, deadline=None)
 @given(
-    data=st.lists(st.tuples(st.one_of(st.floats(-100, 1100), st.sampled_from(_SPECIAL)),
-                            st.one_of(st.floats(-100, 900), st.sampled_from(_SPECIAL)),
-                            st.sampled_from(["a", "b", None]),
-                            st.one_of(st.floats(0, 10), st.just(np.nan))), max_size=200),
+    data=st.lists(
+        st.tuples(
+            st.one_of(st.floats(-100, 1100), st.sampled_from(_SPECIAL)),
+            st.one_of(st.floats(-100, 900), st.sampled_from(_SPECIAL)),
+            st.sampled_from(["a", "b", None]),
+            st.one_of(st.floats(0, 10), st.just(np.nan)),
+        ),
+        max_size=200,
+    ),
     dtype=st.sampled_from(["float64", "float32"]),
     size=st.sampled_from([50.0, 100.0, 333.3]),
 )
 @example(data=[], dtype="float64", size=100.0)  # an empty frame
-@example(data=[(1000.0, 800.0, "a", 1.0), (np.nan, 5.0, "b", 1.0), (5.0, np.nan, None, np.nan),
-               (np.inf, 5.0, "a", 1.0), (-np.inf, -np.inf, "a", 1.0), (np.nan, np.inf, "b", 2.0)],
-         dtype="float32", size=333.3)  # right and top edges, NaN in x or y only, infinities, a NaN weight
+@example(
+    data=[
+        (1000.0, 800.0, "a", 1.0),
+        (np.nan, 5.0, "b", 1.0),
+        (5.0, np.nan, None, np.nan),
+        (np.inf, 5.0, "a", 1.0),
+        (-np.inf, -np.inf, "a", 1.0),
+        (np.nan, np.inf, "b", 2.0),
+    ],
+    dtype="float32",
+    size=333.3,
+)  # right and top edges, NaN in x or y only, infinities, a NaN weight
 def test_row_accounting_equals_a_plain_numpy_count(data: list[tuple], dtype: str, size: float) -> None:
     # the accounting is derived (the aggregate's sum; one NaN count only when a row was not counted): it must
     # equal counting every row plainly, for counts, counts by category, sums of weights, and dask frames
     xs, ys, cats, ws = (list(column) for column in zip(*data, strict=True)) if data else ([], [], [], [])
-    points = pd.DataFrame({"x": np.array(xs, dtype=dtype), "y": np.array(ys, dtype=dtype),
-                           "species": pd.Categorical(cats, categories=["a", "b"]).fillna("a"),
-                           "w": np.array(ws, dtype=float)})
+    points = pd.DataFrame(
+        {
+            "x": np.array(xs, dtype=dtype),
+            "y": np.array(ys, dtype=dtype),
+            "species": pd.Categorical(cats, categories=["a", "b"]).fillna("a"),
+            "w": np.array(ws, dtype=float),
+        }
+    )
     grid = grid_for((0, 0, 1000, 800), size)
     expected = _plain_accounting(points["x"], points["y"], grid)
-    frames = [points] + ([dd.from_pandas(points, npartitions=2), dd.from_pandas(points, npartitions=3).map_partitions(
-        lambda part: part)] if len(points) > 1 else [])
+    frames = [points] + (
+        [dd.from_pandas(points, npartitions=2), dd.from_pandas(points, npartitions=3).map_partitions(lambda part: part)]
+        if len(points) > 1
+        else []
+    )
     for frame in frames:
         for kw in ({}, {"by": "species"}, {"weight": "w"}):
             agg = aggregate_points(frame, grid=grid, **kw)
@@ -208,19 +233,30 @@ def test_activity_surface_keeps_the_mass_away_from_edges_and_divides_by_effort()
     local[45:55, 45:55] = 1.0
     rate = activity_surface(agg, 1000, effort=agg.copy(data=local))
     assert np.isnan(rate.values[0, 0]) and np.isfinite(rate.sel(x=10_100.0, y=10_100.0).item())
-    assert activity_surface(agg, 1000, effort=agg.copy(data=local), min_effort_share=0).notnull().sum() > rate.notnull().sum()
+    assert (
+        activity_surface(agg, 1000, effort=agg.copy(data=local), min_effort_share=0).notnull().sum()
+        > rate.notnull().sum()
+    )
     with pytest.raises(ValueError, match="positive"):
         activity_surface(agg, bandwidth_m=-1)
 
 
 def test_detection_positions_from_radius_angle_and_heading() -> None:
-    deployments = pd.DataFrame({"deploymentID": ["d1", "d2", "d3"], "x": [0.0, 100.0, np.nan], "y": [0.0, 0.0, np.nan],
-                                "cameraHeading": [90.0, np.nan, 0.0]})
-    observations = pd.DataFrame({
-        "deploymentID": ["d1", "d1", "d2", "d3", "gone"],
-        "individualPositionRadius": [10.0, 4.0, 5.0, 1.0, 1.0],
-        "individualPositionAngle": [0.0, -90.0, 0.0, 0.0, 0.0],
-    })
+    deployments = pd.DataFrame(
+        {
+            "deploymentID": ["d1", "d2", "d3"],
+            "x": [0.0, 100.0, np.nan],
+            "y": [0.0, 0.0, np.nan],
+            "cameraHeading": [90.0, np.nan, 0.0],
+        }
+    )
+    observations = pd.DataFrame(
+        {
+            "deploymentID": ["d1", "d1", "d2", "d3", "gone"],
+            "individualPositionRadius": [10.0, 4.0, 5.0, 1.0, 1.0],
+            "individualPositionAngle": [0.0, -90.0, 0.0, 0.0, 0.0],
+        }
+    )
     placed = detection_positions(observations, deployments)
     # camera looking east: straight ahead is +x; 90 degrees to the left of east is north (+y)
     np.testing.assert_allclose(placed[["x", "y"]].iloc[:2].to_numpy(), [[10.0, 0.0], [0.0, 4.0]], atol=1e-12)
@@ -251,8 +287,13 @@ def test_aggregate_image_hides_empty_pixels_and_labels_the_colour_bar() -> None:
 
 
 def test_category_image_colours_pure_pixels_by_their_category_and_has_a_legend() -> None:
-    points = pd.DataFrame({"x": [100.0, 100.0, 900.0], "y": [100.0, 100.0, 900.0],
-                           "species": pd.Categorical(["leopard", "leopard", "tiger"])})
+    points = pd.DataFrame(
+        {
+            "x": [100.0, 100.0, 900.0],
+            "y": [100.0, 100.0, 900.0],
+            "species": pd.Categorical(["leopard", "leopard", "tiger"]),
+        }
+    )
     grid = grid_for((0, 0, 1000, 1000), 500)
     agg = aggregate_points(points, grid=grid, by="species")
     key = {"leopard": "#ff0000", "tiger": "#0000ff"}
@@ -284,11 +325,16 @@ def test_activity_map_rerasterises_pandas_and_dask_points() -> None:
 
 
 def test_track_paths_one_line_per_individual_in_time_order() -> None:
-    tracks = pd.DataFrame({
-        "individualID": ["Berry", "Berry", "Berry", "Meamur"],
-        "timestamp": pd.to_datetime(["2017-01-01T02:00Z", "2017-01-01T00:00Z", "2017-01-01T01:00Z", "2017-01-01T00:00Z"]),
-        "x": [2.0, 0.0, 1.0, 5.0], "y": [0.0, 0.0, 0.0, 5.0],
-    })
+    tracks = pd.DataFrame(
+        {
+            "individualID": ["Berry", "Berry", "Berry", "Meamur"],
+            "timestamp": pd.to_datetime(
+                ["2017-01-01T02:00Z", "2017-01-01T00:00Z", "2017-01-01T01:00Z", "2017-01-01T00:00Z"]
+            ),
+            "x": [2.0, 0.0, 1.0, 5.0],
+            "y": [0.0, 0.0, 0.0, 5.0],
+        }
+    )
     overlay = track_paths(tracks)
     paths = [el for el in overlay if isinstance(el, hv.Path)]
     assert [p.label for p in paths] == ["Berry", "Meamur"]

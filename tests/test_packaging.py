@@ -49,7 +49,9 @@ def dist(tmp_path_factory) -> dict[str, Path]:
     started = time.perf_counter()
     run = subprocess.run(
         [sys.executable, "-m", "build", "--outdir", str(out), str(ROOT)],
-        capture_output=True, text=True, timeout=600,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     print(f"\npython -m build: sdist and wheel in {time.perf_counter() - started:.1f} s")
@@ -103,8 +105,11 @@ def test_wheel_contents(dist: dict[str, Path]) -> None:
         assert not missing, f"modules left out of the wheel: {sorted(missing)}"
 
         # the Camtrap DP schemas, as in the checkout
-        schemas = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "nbtools/camtrapdp/schemas").rglob("*")
-                         if p.is_file() and "__pycache__" not in p.parts)
+        schemas = sorted(
+            p.relative_to(ROOT).as_posix()
+            for p in (ROOT / "nbtools/camtrapdp/schemas").rglob("*")
+            if p.is_file() and "__pycache__" not in p.parts
+        )
         assert len([s for s in schemas if s.endswith(".json")]) == 12
         for name in schemas:
             assert read(name) == (ROOT / name).read_bytes(), name
@@ -115,14 +120,20 @@ def test_wheel_contents(dist: dict[str, Path]) -> None:
         for folder in SHIPPED_DATA:
             recorded = read_checksums(ROOT / "data" / folder)
             assert recorded, folder
-            shipped = {n.removeprefix(f"nbtools/share/data/{folder}/") for n in names
-                       if n.startswith(f"nbtools/share/data/{folder}/")}
+            shipped = {
+                n.removeprefix(f"nbtools/share/data/{folder}/")
+                for n in names
+                if n.startswith(f"nbtools/share/data/{folder}/")
+            }
             extra = {"SHA256SUMS"} | ({"README.md"} if (ROOT / "data" / folder / "README.md").is_file() else set())
             assert shipped == set(recorded) | extra, folder
             for file, digest in recorded.items():
                 assert _sha256(read(f"nbtools/share/data/{folder}/{file}")) == digest, (folder, file)
-        assert not [n for n in names if n.startswith("nbtools/share/data/")
-                    and n.split("/")[3] not in (*SHIPPED_DATA, "LICENSES.md")], "unexpected data in the wheel"
+        assert not [
+            n
+            for n in names
+            if n.startswith("nbtools/share/data/") and n.split("/")[3] not in (*SHIPPED_DATA, "LICENSES.md")
+        ], "unexpected data in the wheel"
 
         # the licences: the code's, and every shipped data set's (LICENSES.md names each; the example's README)
         licences = read("nbtools/share/data/LICENSES.md").decode()
@@ -151,8 +162,17 @@ def test_sdist_contents(dist: dict[str, Path]) -> None:
     with tarfile.open(sdist) as archive:
         names = {member.name.removeprefix(f"{top}/") for member in archive.getmembers() if member.isfile()}
         pkg_info = Parser().parsestr(archive.extractfile(f"{top}/PKG-INFO").read().decode())
-    for name in ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md", "LICENSE", "CHANGELOG.md",
-                 "CITATION.cff", "data/LICENSES.md", *(f"catalogs/{c}" for c in CATALOGS)):
+    for name in (
+        "pyproject.toml",
+        "setup.py",
+        "MANIFEST.in",
+        "README.md",
+        "LICENSE",
+        "CHANGELOG.md",
+        "CITATION.cff",
+        "data/LICENSES.md",
+        *(f"catalogs/{c}" for c in CATALOGS),
+    ):
         assert name in names, name
     for folder in SHIPPED_DATA:
         for file in [*read_checksums(ROOT / "data" / folder), "SHA256SUMS"]:
@@ -206,18 +226,35 @@ def test_installed_wheel_outside_the_checkout(dist: dict[str, Path], tmp_path: P
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(with_pip=False).create(env_dir)
     python = env_dir / "bin" / "python"
-    site_packages = Path(subprocess.run(
-        [str(python), "-I", "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True, text=True, check=True,
-    ).stdout.strip())
+    site_packages = Path(
+        subprocess.run(
+            [str(python), "-I", "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    )
     # The locked third-party dependencies: this environment's site-packages, after the new venv's own. A path in
     # a .pth file is only appended to sys.path; the .pth files inside it (our editable install) are not read.
     locked = Path(sysconfig.get_paths()["purelib"])
     (site_packages / "_locked_dependencies.pth").write_text(f"{locked}\n")
     install = subprocess.run(
-        [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-index",
-         "--disable-pip-version-check", "--quiet", str(dist["wheel"])],
-        capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(python),
+            "install",
+            "--no-deps",
+            "--no-index",
+            "--disable-pip-version-check",
+            "--quiet",
+            str(dist["wheel"]),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert install.returncode == 0, install.stdout + install.stderr
     installed = time.perf_counter() - started
@@ -227,11 +264,17 @@ def test_installed_wheel_outside_the_checkout(dist: dict[str, Path], tmp_path: P
     env = {key: value for key, value in os.environ.items() if not key.startswith(("PYTHON", "VIRTUAL_ENV"))}
     run = subprocess.run(
         [str(python), "-I", "-c", INSTALLED_CHECK, str(ROOT)],
-        cwd=elsewhere, env=env, capture_output=True, text=True, timeout=600,
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     result = json.loads(run.stdout.strip().splitlines()[-1])
-    print(f"\nvenv + install {installed:.1f} s; catalogs, study and simulators in the new venv {result['seconds']:.1f} s")
+    print(
+        f"\nvenv + install {installed:.1f} s; catalogs, study and simulators in the new venv {result['seconds']:.1f} s"
+    )
 
     # nbtools, its catalogs and data come from the new venv; the checkout is not on sys.path
     assert Path(result["file"]).is_relative_to(site_packages), result["file"]
@@ -253,9 +296,17 @@ def test_installed_wheel_outside_the_checkout(dist: dict[str, Path], tmp_path: P
     assert result["tracks"] > 0 and result["profile_species"] > 5
 
     # the console script of the new venv
-    for args, expected in ((["--version"], f"nbtools (leopard-nbtools) {nbtools.__version__}"),
-                           (["validate", str(site_packages / "nbtools/share/data/camtrap-dp-example")], "")):
-        script = subprocess.run([str(env_dir / "bin" / "nbtools"), *args], cwd=elsewhere, env=env,
-                                capture_output=True, text=True, timeout=300)
+    for args, expected in (
+        (["--version"], f"nbtools (leopard-nbtools) {nbtools.__version__}"),
+        (["validate", str(site_packages / "nbtools/share/data/camtrap-dp-example")], ""),
+    ):
+        script = subprocess.run(
+            [str(env_dir / "bin" / "nbtools"), *args],
+            cwd=elsewhere,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert script.returncode == 0, script.stdout + script.stderr
         assert expected in script.stdout

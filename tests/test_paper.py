@@ -18,8 +18,13 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PAPER = ROOT / "notebooks" / "paper" / "leopard_paper.ipynb"
 FIGURES = ["fig1_leopard_rai_map", "fig2_activity", "fig3_occupancy_map", "fig4_density_map"]
-TABLES = ["table1_events_and_rai", "table2_overlap", "table3_occupancy_models", "table4_secr_models",
-          "table5_secr_estimates"]
+TABLES = [
+    "table1_events_and_rai",
+    "table2_overlap",
+    "table3_occupancy_models",
+    "table4_secr_models",
+    "table5_secr_estimates",
+]
 
 
 def test_paper_has_a_parameters_cell() -> None:
@@ -39,11 +44,26 @@ def two_runs(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     for name in ("a", "b"):
         out = base / name
         command = [
-            str(papermill), str(PAPER), str(base / f"{name}.ipynb"), "--kernel", "python3", "--no-progress-bar",
-            "--cwd", str(PAPER.parent), "-p", "out_dir", str(out), "-p", "seed", "7", "-p", "n_boot", "199",
+            str(papermill),
+            str(PAPER),
+            str(base / f"{name}.ipynb"),
+            "--kernel",
+            "python3",
+            "--no-progress-bar",
+            "--cwd",
+            str(PAPER.parent),
+            "-p",
+            "out_dir",
+            str(out),
+            "-p",
+            "seed",
+            "7",
+            "-p",
+            "n_boot",
+            "199",
         ]
         runs.append((out, subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)))
-    for out, process in runs:
+    for _out, process in runs:
         log, _ = process.communicate(timeout=900)
         assert process.returncode == 0, f"papermill failed:\n{log[-4000:]}"
     return [out for out, _ in runs]

@@ -45,7 +45,11 @@ def deployments() -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def operation(deployments) -> pd.DataFrame:
     problems = pd.DataFrame(
-        {"deploymentID": ["B1"], "start": pd.to_datetime(["2024-01-06"], utc=True), "end": pd.to_datetime(["2024-01-08"], utc=True)}
+        {
+            "deploymentID": ["B1"],
+            "start": pd.to_datetime(["2024-01-06"], utc=True),
+            "end": pd.to_datetime(["2024-01-08"], utc=True),
+        }
     )
     return camera_operation(deployments, problems=problems)
 
@@ -57,7 +61,8 @@ def events() -> pd.DataFrame:
             "locationID": ["A", "A", "A", "B", "C"],
             "scientificName": ["Sus scrofa", "Sus scrofa", "Cervus nippon", "Sus scrofa", "Cervus nippon"],
             "eventStart": pd.to_datetime(
-                ["2024-01-02 03:00", "2024-01-09 03:00", "2024-01-03 22:00", "2024-01-02 05:00", "2024-01-05 01:00"], utc=True
+                ["2024-01-02 03:00", "2024-01-09 03:00", "2024-01-03 22:00", "2024-01-02 05:00", "2024-01-05 01:00"],
+                utc=True,
             ),
         }
     )
@@ -113,9 +118,19 @@ def test_operation_heatmap_marks_findings_on_their_station_rows(operation, findi
     assert single.dimension_values("operation").tolist() == [1.0]
     _bokeh(single)
     with pytest.raises(ValueError, match="no 'deploymentID' column"):
-        operation_heatmap(camera_operation(pd.DataFrame({
-            "deploymentID": ["x"], "deploymentStart": pd.to_datetime(["2024-01-01"], utc=True),
-            "deploymentEnd": pd.to_datetime(["2024-01-03"], utc=True)}), by="deploymentID"), findings.drop(columns="deploymentID"))  # fmt: skip
+        operation_heatmap(
+            camera_operation(
+                pd.DataFrame(
+                    {
+                        "deploymentID": ["x"],
+                        "deploymentStart": pd.to_datetime(["2024-01-01"], utc=True),
+                        "deploymentEnd": pd.to_datetime(["2024-01-03"], utc=True),
+                    }
+                ),
+                by="deploymentID",
+            ),
+            findings.drop(columns="deploymentID"),
+        )
     with pytest.raises(TypeError, match="DatetimeIndex"):
         operation_heatmap(operation.reset_index(drop=True).T.reset_index(drop=True).T)
 
@@ -144,7 +159,9 @@ def test_rai_bars_by_species_and_by_station(events, operation):
     assert isinstance(bars, hv.Bars)
     # largest last in the data (drawn on top once the axes are inverted)
     assert bars.dimension_values("scientificName").tolist() == ["Cervus nippon", "Sus scrofa"]
-    np.testing.assert_allclose(bars.dimension_values("rai"), survey.set_index("scientificName").loc[["Cervus nippon", "Sus scrofa"], "rai"])
+    np.testing.assert_allclose(
+        bars.dimension_values("rai"), survey.set_index("scientificName").loc[["Cervus nippon", "Sus scrofa"], "rai"]
+    )
     station = relative_abundance(events, operation)
     by_station = rai_bars(station, "Sus scrofa", top=2)
     assert by_station.dimension_values("locationID").tolist() == ["B", "A"]  # A: 2 events / 10 days, B: 1 / 8
@@ -185,7 +202,9 @@ def test_findings_timeline_draws_deployments_and_finding_periods(findings, deplo
 
 def test_quality_score_plot_shows_recall_and_precision():
     findings = pd.DataFrame({"deploymentID": ["a", "b"], "check": ["no_media", "no_media"]})
-    score = score_findings(findings, [{"deploymentID": "a", "fault": "stolen"}, {"deploymentID": "c", "fault": "stolen"}])
+    score = score_findings(
+        findings, [{"deploymentID": "a", "fault": "stolen"}, {"deploymentID": "c", "fault": "stolen"}]
+    )
     layout = quality_score_plot(score)
     recall, precision = (overlay.get(0) for overlay in layout)
     assert recall.dimension_values("recall").tolist() == [0.5]

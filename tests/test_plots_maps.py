@@ -42,7 +42,9 @@ def _raster(values: np.ndarray, **attrs: str) -> xr.DataArray:
 
 
 def test_habitat_image_title_has_units_once() -> None:
-    habitat = xr.Dataset({"forest_cover": _raster(np.full((3, 4), 0.5), units="1", long_name="forest cover fraction (0-1)")})
+    habitat = xr.Dataset(
+        {"forest_cover": _raster(np.full((3, 4), 0.5), units="1", long_name="forest cover fraction (0-1)")}
+    )
     image = habitat_image(habitat, "forest_cover")
     assert image.opts.get().kwargs["title"] == "forest cover fraction (0-1)"
     assert image.opts.get().kwargs["xlabel"] == "easting (km)"
@@ -51,8 +53,10 @@ def test_habitat_image_title_has_units_once() -> None:
 def test_small_multiples_colour_each_map_on_its_own_range() -> None:
     from bokeh.models import LinearColorMapper
 
-    panels = [aggregate_image(_raster(np.arange(1.0, 13.0).reshape(3, 4) * scale), logz=False, label="events")
-              for scale in (1, 100)]
+    panels = [
+        aggregate_image(_raster(np.arange(1.0, 13.0).reshape(3, 4) * scale), logz=False, label="events")
+        for scale in (1, 100)
+    ]
     own = hv.renderer("bokeh").get_plot(small_multiples(panels)).state
     highs = sorted(m.high for m in own.select({"type": LinearColorMapper}))
     assert highs == [12.0, 1200.0]

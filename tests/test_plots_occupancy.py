@@ -12,7 +12,15 @@ import xarray as xr
 from scipy import special
 from shapely.geometry import Polygon
 
-from nbtools.occupancy import OccupancyWarning, model_selection, occu, predict_raster, ranef, response_curve, standardise
+from nbtools.occupancy import (
+    OccupancyWarning,
+    model_selection,
+    occu,
+    predict_raster,
+    ranef,
+    response_curve,
+    standardise,
+)
 from nbtools.plots.occupancy import (
     model_selection_plot,
     occupancy_maps,
@@ -53,8 +61,17 @@ def fitted():
     )
     boundary = Polygon([(500_000, 4_800_000), (520_000, 4_800_000), (520_000, 4_815_000), (500_000, 4_815_000)])
     prediction = predict_raster(fits["forest"], habitat, (means, sds), mask="land")
-    return dict(y=y, fits=fits, means=means, sds=sds, stations=stations, deployments=deployments,
-                boundary=boundary, prediction=prediction, habitat=habitat)  # fmt: skip
+    return dict(
+        y=y,
+        fits=fits,
+        means=means,
+        sds=sds,
+        stations=stations,
+        deployments=deployments,
+        boundary=boundary,
+        prediction=prediction,
+        habitat=habitat,
+    )
 
 
 def test_model_selection_plot(fitted):
@@ -86,7 +103,9 @@ def test_prediction_map_and_occupancy_maps(fitted):
     assert values.shape == prediction["Predicted"].shape
     assert np.isnan(values).sum() == np.isnan(prediction["Predicted"].values).sum() > 0
     expected = prediction["Predicted"].values
-    np.testing.assert_allclose(np.sort(values[np.isfinite(values)]), np.sort(expected[np.isfinite(expected)]), rtol=1e-6)
+    np.testing.assert_allclose(
+        np.sort(values[np.isfinite(values)]), np.sort(expected[np.isfinite(expected)]), rtol=1e-6
+    )
     assert image.opts.get().kwargs["clim"] == (0.0, 1.0)
     assert len(points) == len(fitted["deployments"])
     bare = prediction_map(prediction, "SE")

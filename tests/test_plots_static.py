@@ -49,8 +49,12 @@ def test_activity_figure_shades_the_overlap() -> None:
 
 def test_raster_figure_is_north_up() -> None:
     values = np.arange(6.0).reshape(2, 3)  # rows from north to south
-    raster = xr.DataArray(values, coords={"y": [1500.0, 500.0], "x": [500.0, 1500.0, 2500.0]}, dims=("y", "x"),
-                          attrs={"long_name": "v", "units": "m"})
+    raster = xr.DataArray(
+        values,
+        coords={"y": [1500.0, 500.0], "x": [500.0, 1500.0, 2500.0]},
+        dims=("y", "x"),
+        attrs={"long_name": "v", "units": "m"},
+    )
     fig = raster_figure(raster)
     image = fig.axes[0].images[0]
     assert image.get_extent() == [0.0, 3.0, 0.0, 2.0]

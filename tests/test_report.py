@@ -24,7 +24,9 @@ def _notebook(path: Path, *sources: str) -> Path:
 
 def test_report_writes_html_with_outputs_and_counts_failures(tmp_path: Path) -> None:
     good = _notebook(tmp_path / "nbs" / "a_good.ipynb", "from pathlib import Path\nprint('ran in', Path.cwd().name)")
-    bad = _notebook(tmp_path / "nbs" / "sub" / "b_bad.ipynb", "x = 1", "raise ValueError('broken on purpose')", "print('never')")
+    bad = _notebook(
+        tmp_path / "nbs" / "sub" / "b_bad.ipynb", "x = 1", "raise ValueError('broken on purpose')", "print('never')"
+    )
     lines: list[str] = []
     runs = run_notebooks(find_notebooks(tmp_path / "nbs"), tmp_path / "out", echo=lines.append, timeout=120)
 
@@ -46,30 +48,43 @@ def test_find_notebooks_leaves_out_workshop_exercises(tmp_path: Path) -> None:
     assert find_notebooks(nbs) == kept  # the exercises stop at their blanks on purpose
     assert find_notebooks(nbs / "workshop") == kept[1:]
     assert find_notebooks(exercise) == [exercise]  # named directly, it is run
-    assert [p.relative_to(ROOT / "notebooks").parts[:2] for p in find_notebooks(ROOT / "notebooks")
-            if "workshop" in p.parts] == [("workshop", "solutions")] * len(list((ROOT / "notebooks" / "workshop" / "solutions").glob("*.ipynb")))
+    assert [
+        p.relative_to(ROOT / "notebooks").parts[:2] for p in find_notebooks(ROOT / "notebooks") if "workshop" in p.parts
+    ] == [("workshop", "solutions")] * len(list((ROOT / "notebooks" / "workshop" / "solutions").glob("*.ipynb")))
 
 
 def test_cli_report_exit_status(tmp_path: Path) -> None:
     _notebook(tmp_path / "ok.ipynb", "1 + 1")
-    ok = subprocess.run([sys.executable, "-m", "nbtools", "report", str(tmp_path / "ok.ipynb"), "--out", str(tmp_path / "r")],
-                        capture_output=True, text=True, cwd=ROOT)
+    ok = subprocess.run(
+        [sys.executable, "-m", "nbtools", "report", str(tmp_path / "ok.ipynb"), "--out", str(tmp_path / "r")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert ok.returncode == 0, ok.stderr
     assert "1 of 1 notebooks ran" in ok.stdout and (tmp_path / "r" / "ok.html").is_file()
 
     _notebook(tmp_path / "bad.ipynb", "1 / 0")
-    bad = subprocess.run([sys.executable, "-m", "nbtools", "report", str(tmp_path / "bad.ipynb"), "--out", str(tmp_path / "r")],
-                         capture_output=True, text=True, cwd=ROOT)
+    bad = subprocess.run(
+        [sys.executable, "-m", "nbtools", "report", str(tmp_path / "bad.ipynb"), "--out", str(tmp_path / "r")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert bad.returncode == 1 and "ZeroDivisionError" in bad.stdout
 
 
 def test_cli_validate(tmp_path: Path, edit_cell) -> None:
-    good = subprocess.run([sys.executable, "-m", "nbtools", "validate", str(ROOT / "data" / "camtrap-dp-example")],
-                          capture_output=True, text=True)
+    good = subprocess.run(
+        [sys.executable, "-m", "nbtools", "validate", str(ROOT / "data" / "camtrap-dp-example")],
+        capture_output=True,
+        text=True,
+    )
     assert good.returncode == 0 and "0 errors" in good.stdout
     package = edit_cell("observations.csv", 3, "count", "many")
-    bad = subprocess.run([sys.executable, "-m", "nbtools", "validate", str(package / "datapackage.json")],
-                         capture_output=True, text=True)
+    bad = subprocess.run(
+        [sys.executable, "-m", "nbtools", "validate", str(package / "datapackage.json")], capture_output=True, text=True
+    )
     assert bad.returncode == 1
     assert "observations.csv" in bad.stdout and "count" in bad.stdout
 
@@ -77,8 +92,12 @@ def test_cli_validate(tmp_path: Path, edit_cell) -> None:
 def test_cli_report_prints_no_kernel_transport_warning(tmp_path: Path) -> None:
     """One line per notebook: the kernel gets CurveZMQ keys, so ipykernel does not warn of plain-text TCP."""
     _notebook(tmp_path / "ok.ipynb", "import sys\nprint('to stderr', file=sys.stderr)")
-    run = subprocess.run([sys.executable, "-m", "nbtools", "report", str(tmp_path / "ok.ipynb"), "--out", str(tmp_path / "r")],
-                         capture_output=True, text=True, cwd=ROOT)
+    run = subprocess.run(
+        [sys.executable, "-m", "nbtools", "report", str(tmp_path / "ok.ipynb"), "--out", str(tmp_path / "r")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert run.returncode == 0, run.stderr
     assert "without encryption" not in run.stderr + run.stdout
     assert "1 of 1 notebooks ran" in run.stdout

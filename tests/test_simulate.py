@@ -424,9 +424,16 @@ def test_written_files(written):
     first, _, _ = written
     names = {p.name for p in first.paths.values()}
     assert names == {
-        "datapackage.json", "deployments.csv.gz", "media.csv.gz", "observations.csv.gz",
-        "individuals.csv.gz", "habitat.nc", "boundary.geojson", "truth.json", "SHA256SUMS",
-    }  # fmt: skip
+        "datapackage.json",
+        "deployments.csv.gz",
+        "media.csv.gz",
+        "observations.csv.gz",
+        "individuals.csv.gz",
+        "habitat.nc",
+        "boundary.geojson",
+        "truth.json",
+        "SHA256SUMS",
+    }
     from nbtools.checksums import read_checksums, sha256
 
     recorded = read_checksums(first.out_dir)
@@ -514,8 +521,17 @@ def test_default_study(tmp_path):
     assert realised["media"] <= 170_000
     assert 80 <= realised["leopard"]["adults"] <= 90
     kinds = set(realised["faults"])
-    assert kinds == {"stolen", "broken", "dead_battery", "card_full", "knocked_over",
-                     "clock_reset", "clock_offset", "clock_utc8", "clock_drift"}  # fmt: skip
+    assert kinds == {
+        "stolen",
+        "broken",
+        "dead_battery",
+        "card_full",
+        "knocked_over",
+        "clock_reset",
+        "clock_offset",
+        "clock_utc8",
+        "clock_drift",
+    }
     cameras = realised["cameras"]
     failed = realised["faults"]["stolen"] + realised["faults"]["broken"]
     assert failed / (2 * realised["locations"]) == pytest.approx(0.12, abs=0.02)

@@ -213,8 +213,15 @@ def test_habitat_selection_favours_forest(tracks, ok, at_fixes, habitat, records
     assert used.mean() > available.mean() + 0.02
     assert (used > available).sum() >= 8  # 9-10 of 10 over seeds 1-8
     # the same seed without forest selection: every cat uses less forest
-    plain = simulate_collar_tracks(truth, habitat, n_collars=10, days=DAYS, seed=SEED, progress=False,
-                                   parameters=CollarParameters(forest_selection=0.0))  # fmt: skip
+    plain = simulate_collar_tracks(
+        truth,
+        habitat,
+        n_collars=10,
+        days=DAYS,
+        seed=SEED,
+        progress=False,
+        parameters=CollarParameters(forest_selection=0.0),
+    )
     plain_ok = plain[plain["fix_ok"]]
     plain_forest = sample_at(habitat, plain_ok["x"], plain_ok["y"], variables=["forest_cover"])["forest_cover"]
     by_cat = plain_forest.groupby(plain_ok["individualID"].to_numpy()).mean()
@@ -259,7 +266,8 @@ def test_bad_input_is_refused(truth, habitat) -> None:
 def test_truth_defaults_to_the_committed_study(truth, habitat) -> None:
     given = simulate_collar_tracks(truth, habitat, n_collars=2, days=2, seed=SEED, progress=False)
     by_default = simulate_collar_tracks(habitat=habitat, n_collars=2, days=2, seed=SEED, progress=False)
-    by_path = simulate_collar_tracks(DATA_DIR / "leopard-study" / "truth.json", habitat, n_collars=2, days=2, seed=SEED,
-                                     progress=False)  # fmt: skip
+    by_path = simulate_collar_tracks(
+        DATA_DIR / "leopard-study" / "truth.json", habitat, n_collars=2, days=2, seed=SEED, progress=False
+    )
     assert_same_frame(by_default, given)
     assert_same_frame(by_path, given)

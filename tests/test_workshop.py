@@ -78,20 +78,22 @@ def test_blanks_are_tagged_and_answers_left_out(solution: Path) -> None:
 
 def test_generator_blank_convention() -> None:
     assert make_exercises.BLANK == BLANK
-    source = "\n".join([
-        "x = 1",
-        "for t in ts:",
-        "    # BEGIN SOLUTION: the events for t",
-        "    events_t = f(t)",
-        "    # END SOLUTION",
-        "# BEGIN SOLUTION: two tables",
-        "a, b = g()",
-        "c = a + b",
-        "# END SOLUTION",
-        "# BEGIN SOLUTION",
-        "plot(a)",
-        "# END SOLUTION",
-    ])
+    source = "\n".join(
+        [
+            "x = 1",
+            "for t in ts:",
+            "    # BEGIN SOLUTION: the events for t",
+            "    events_t = f(t)",
+            "    # END SOLUTION",
+            "# BEGIN SOLUTION: two tables",
+            "a, b = g()",
+            "c = a + b",
+            "# END SOLUTION",
+            "# BEGIN SOLUTION",
+            "plot(a)",
+            "# END SOLUTION",
+        ]
+    )
     blanked, blanks = make_exercises.blank_source(source)
     assert blanks == 3
     assert blanked.splitlines() == [
@@ -130,8 +132,13 @@ def test_solutions_run_and_each_blank_fails(solution: Path, workshop_kernel: Asy
     code_ids = {c.id for c in notebook.cells if c.cell_type == "code"}
     assert set(blank_cells) <= code_ids, "every blank cell comes from a solution code cell"
 
-    client = NotebookClient(notebook, km=workshop_kernel, timeout=600, kernel_name="python3",
-                            resources={"metadata": {"path": str(solution.parent)}})
+    client = NotebookClient(
+        notebook,
+        km=workshop_kernel,
+        timeout=600,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(solution.parent)}},
+    )
     failed_at_blank = []
     seconds: dict[int, float] = {}
     start = time.perf_counter()
@@ -142,7 +149,9 @@ def test_solutions_run_and_each_blank_fails(solution: Path, workshop_kernel: Asy
             if cell.cell_type != "code":
                 continue
             if cell.id in blank_cells:
-                blank = nbformat.from_dict(dict(blank_cells[cell.id]))  # (nbclient stores it at index; the solution replaces it)
+                blank = nbformat.from_dict(
+                    dict(blank_cells[cell.id])
+                )  # (nbclient stores it at index; the solution replaces it)
                 with pytest.raises(CellExecutionError) as raised:
                     _run(client, blank, index)
                 assert raised.value.ename == "NameError" and f"'{BLANK}'" in raised.value.evalue, (
@@ -154,8 +163,9 @@ def test_solutions_run_and_each_blank_fails(solution: Path, workshop_kernel: Asy
             _run(client, cell, index)  # the solution: raises CellExecutionError naming the cell on any error
             seconds[index] = time.perf_counter() - cell_start
     client.kc.stop_channels()
-    errors = [out for cell in notebook.cells if cell.cell_type == "code" for out in cell.outputs
-              if out.output_type == "error"]
+    errors = [
+        out for cell in notebook.cells if cell.cell_type == "code" for out in cell.outputs if out.output_type == "error"
+    ]
     assert errors == []
     assert sorted(failed_at_blank) == sorted(blank_cells)
     slowest = ", ".join(f"cell {i} {t:.1f} s" for i, t in sorted(seconds.items(), key=lambda kv: -kv[1])[:4])

@@ -40,11 +40,21 @@ def main() -> None:
             boot = bootstrap_overlap(tiger, times, n=args.resamples, estimator=which, seed=args.seed, progress=False)
             t0 = getattr(est, which)
             ci = bootstrap_ci(t0, boot)
-            rows.append({
-                "zone": "all" if zone is None else zone, "pair": f"tiger-{other}", "n": f"{len(tiger)}/{len(times)}",
-                "Dhat1": est.dhat1, "Dhat4": est.dhat4, "Dhat5": est.dhat5, "reported": which,
-                **{f"{kind} 95%": f"{ci.loc[kind, 'lower']:.3f}-{ci.loc[kind, 'upper']:.3f}" for kind in ("perc", "norm0", "basic0")},
-            })
+            rows.append(
+                {
+                    "zone": "all" if zone is None else zone,
+                    "pair": f"tiger-{other}",
+                    "n": f"{len(tiger)}/{len(times)}",
+                    "Dhat1": est.dhat1,
+                    "Dhat4": est.dhat4,
+                    "Dhat5": est.dhat5,
+                    "reported": which,
+                    **{
+                        f"{kind} 95%": f"{ci.loc[kind, 'lower']:.3f}-{ci.loc[kind, 'upper']:.3f}"
+                        for kind in ("perc", "norm0", "basic0")
+                    },
+                }
+            )
     pd.set_option("display.width", 200)
     print(pd.DataFrame(rows).round(4).to_string(index=False))
 

@@ -277,7 +277,9 @@ def _(p: Package) -> Expect:
     descriptor = p.descriptor()
     p.resource(descriptor, "deployments")["path"] = "../00_valid/deployments.csv"
     p.set_descriptor(descriptor)
-    return error("CamtrapDPError", r"resource 'deployments' has path '\.\./00_valid/deployments\.csv'; only relative paths")
+    return error(
+        "CamtrapDPError", r"resource 'deployments' has path '\.\./00_valid/deployments\.csv'; only relative paths"
+    )
 
 
 @case("path_absolute", "the 'deployments' path is absolute (/etc/passwd)")
@@ -309,7 +311,9 @@ def _(p: Package) -> Expect:
     descriptor = p.descriptor()
     p.resource(descriptor, "media")["path"] = "deployments.csv"
     p.set_descriptor(descriptor)
-    return error("CamtrapDPError", r"datapackage\.json: resources 'deployments' and 'media' both have path 'deployments\.csv'")
+    return error(
+        "CamtrapDPError", r"datapackage\.json: resources 'deployments' and 'media' both have path 'deployments\.csv'"
+    )
 
 
 @case("schema_path_dotdot", "the 'media' schema is a local file outside the package ('../schema.json')")
@@ -342,7 +346,9 @@ def _(p: Package) -> Expect:
     descriptor = p.descriptor()
     p.resource(descriptor, "deployments")["dialect"] = {"delimiter": ";;"}
     p.set_descriptor(descriptor)
-    return error("CamtrapDPError", r"datapackage\.json: the dialect of deployments\.csv: delimiter must be one character")
+    return error(
+        "CamtrapDPError", r"datapackage\.json: the dialect of deployments\.csv: delimiter must be one character"
+    )
 
 
 @case("profile_unknown_value", "project/samplingDesign is 'haphazard' (not in the profile's list)")
@@ -424,10 +430,15 @@ def _(p: Package) -> Expect:
 def _(p: Package) -> Expect:
     rows = p.rows("deployments.csv")
     p.set_rows("deployments.csv", rows, delimiter=";")
-    schema = json.loads((ROOT / "nbtools" / "camtrapdp" / "schemas" / "1.0.2" / "deployments-table-schema.json").read_text())
+    schema = json.loads(
+        (ROOT / "nbtools" / "camtrapdp" / "schemas" / "1.0.2" / "deployments-table-schema.json").read_text()
+    )
     expected = [
         (
-            "deployments.csv", 1, item["name"], "missing-label",
+            "deployments.csv",
+            1,
+            item["name"],
+            "missing-label",
             "error" if item.get("constraints", {}).get("required") else "warning",
         )
         for item in schema["fields"]
@@ -501,7 +512,9 @@ def _(p: Package) -> Expect:
     rows = p.rows("media.csv")
     rows.insert(5, rows[4])  # row 6 repeats row 5
     p.set_rows("media.csv", rows)
-    return flagged(("media.csv", 6, "mediaID", "primary-key", "error"), set_aside=(("media.csv", 6, "duplicate mediaID"),))
+    return flagged(
+        ("media.csv", 6, "mediaID", "primary-key", "error"), set_aside=(("media.csv", 6, "duplicate mediaID"),)
+    )
 
 
 @case("duplicate_deployment_id", "two deployments share a deploymentID (different places)")

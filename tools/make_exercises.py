@@ -123,7 +123,9 @@ def make_exercise(solution: nbformat.NotebookNode, name: str) -> nbformat.Notebo
         if SOLUTION_TAG in tags:
             continue
         if EXERCISE_TAG in tags:
-            raise MarkerError(f"{name} cell {index}: the tag 'exercise' is set by the tool; remove it from the solution")
+            raise MarkerError(
+                f"{name} cell {index}: the tag 'exercise' is set by the tool; remove it from the solution"
+            )
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None

@@ -30,9 +30,18 @@ SEED = 20240312
 
 #: beta(a, b) of the detection confidence of each kind of sighting.
 CONFIDENCE = {
-    "Anas platyrhynchos": (9, 1.5), "Anas strepera": (8, 1.8), "Ardea cinerea": (12, 1.2), "Ardea": (7, 2),
-    "Aves": (3, 3), "Rattus norvegicus": (3.5, 2.5), "Martes foina": (5, 2), "Mustela putorius": (4, 2.5),
-    "Vulpes vulpes": (9, 1.5), "Homo sapiens": (14, 1.2), "vehicle": (6, 2), "unknown": (1.8, 3.5),
+    "Anas platyrhynchos": (9, 1.5),
+    "Anas strepera": (8, 1.8),
+    "Ardea cinerea": (12, 1.2),
+    "Ardea": (7, 2),
+    "Aves": (3, 3),
+    "Rattus norvegicus": (3.5, 2.5),
+    "Martes foina": (5, 2),
+    "Mustela putorius": (4, 2.5),
+    "Vulpes vulpes": (9, 1.5),
+    "Homo sapiens": (14, 1.2),
+    "vehicle": (6, 2),
+    "unknown": (1.8, 3.5),
 }
 CATEGORY = {"animal": "1", "unknown": "1", "human": "2", "vehicle": "3"}
 
@@ -64,20 +73,31 @@ def main() -> Path:
             a, b = CONFIDENCE.get(key, (4, 2))
             n = 1 if pd.isna(row.count) else int(min(row.count, 3))
             for k in range(n):
-                box = ([row.bboxX, row.bboxY, row.bboxWidth, row.bboxHeight] if k == 0 and not pd.isna(row.bboxX)
-                       else random_box(rng))
+                box = (
+                    [row.bboxX, row.bboxY, row.bboxWidth, row.bboxHeight]
+                    if k == 0 and not pd.isna(row.bboxX)
+                    else random_box(rng)
+                )
                 conf = rng.beta(a, b) * (0.8 if k else 1.0)  # the second and third animal are often hidden
                 detections.append((CATEGORY[kind], conf, box))
         if rng.random() < 0.12:
             detections.append(("1", rng.beta(1.2, 15), random_box(rng)))
         detections = [(c, round(max(float(f), 0.005), 3), [round(float(v), 4) for v in b]) for c, f, b in detections]
-        images.append({
-            "file": f"{folder[dep]}/{name}",
-            "detections": [{"category": c, "conf": f, "bbox": b} for c, f, b in sorted(detections, key=lambda d: -d[1])],
-        })
+        images.append(
+            {
+                "file": f"{folder[dep]}/{name}",
+                "detections": [
+                    {"category": c, "conf": f, "bbox": b} for c, f, b in sorted(detections, key=lambda d: -d[1])
+                ],
+            }
+        )
     first = images[4]
-    images.append({"file": "test-shots/IMG_0001.JPG",
-                   "detections": [{"category": "2", "conf": 0.962, "bbox": [0.3125, 0.1042, 0.3906, 0.8958]}]})
+    images.append(
+        {
+            "file": "test-shots/IMG_0001.JPG",
+            "detections": [{"category": "2", "conf": 0.962, "bbox": [0.3125, 0.1042, 0.3906, 0.8958]}],
+        }
+    )
     images.append({**first, "file": "to-check/" + first["file"].split("/")[-1]})
     broken = images[200]
     images[200] = {"file": broken["file"], "failure": "Failure image access", "detections": None}

@@ -64,8 +64,10 @@ def species_colors(labels: list[str] | pd.Index, colors: Mapping[str, str] | Non
 def _check_curves(curves: pd.DataFrame, what: str) -> list[str]:
     missing = {"species", "hour", "density"} - set(curves.columns)
     if missing:
-        raise ValueError(f"{what} need columns species, hour, density (from nbtools.activity.density_curves); "
-                         f"missing {sorted(missing)}")
+        raise ValueError(
+            f"{what} need columns species, hour, density (from nbtools.activity.density_curves); "
+            f"missing {sorted(missing)}"
+        )
     if isinstance(curves["species"].dtype, pd.CategoricalDtype):
         present = set(curves["species"].astype(str))
         return [str(c) for c in curves["species"].cat.categories if str(c) in present]
@@ -140,9 +142,7 @@ def activity_plot(
             raise ValueError("shade: the two curves must be evaluated at the same hours")
         low = pd.DataFrame({"hour": fa.index.to_numpy(), "density": np.minimum(fa.to_numpy(), fb.to_numpy())})
         layers.append(
-            hv.Area(low, "hour", "density", label=f"overlap {a}-{b}").opts(
-                color=_SHADE_COLOR, alpha=0.3, line_alpha=0
-            )
+            hv.Area(low, "hour", "density", label=f"overlap {a}-{b}").opts(color=_SHADE_COLOR, alpha=0.3, line_alpha=0)
         )
 
     # sunrise and sunset
@@ -151,8 +151,9 @@ def activity_plot(
     if time == "sun":
         for hour, name in ((6.0, "sunrise"), (18.0, "sunset")):
             marks.append(hv.VLine(hour).opts(color=_SUN_COLOR, line_dash="dashed", line_width=1.5))
-            marks.append(hv.Text(hour, top, name).opts(text_color=_SUN_COLOR, text_font_size="9pt",
-                                                        text_baseline="top"))
+            marks.append(
+                hv.Text(hour, top, name).opts(text_color=_SUN_COLOR, text_font_size="9pt", text_baseline="top")
+            )
     elif sun is not None:
         for col in ("sunrise_rad", "sunset_rad"):
             if col not in sun.columns:
@@ -162,14 +163,15 @@ def activity_plot(
             lo, mid, hi = float(hours.min()), float(np.median(hours)), float(hours.max())
             marks.append(hv.VSpan(lo, hi).opts(color=_SUN_COLOR, alpha=0.12, line_alpha=0))
             marks.append(hv.VLine(mid).opts(color=_SUN_COLOR, line_dash="dashed", line_width=1.5))
-            marks.append(hv.Text(mid, top, f"{name} {_hhmm(lo)}-{_hhmm(hi)}").opts(
-                text_color=_SUN_COLOR, text_font_size="9pt", text_baseline="top"))
+            marks.append(
+                hv.Text(mid, top, f"{name} {_hhmm(lo)}-{_hhmm(hi)}").opts(
+                    text_color=_SUN_COLOR, text_font_size="9pt", text_baseline="top"
+                )
+            )
 
     for s in labels:
         sub = table.loc[table["species"] == s, ["hour", "density"]]
-        layers.append(
-            hv.Curve(sub, "hour", "density", label=s).opts(color=palette[s], line_width=2.5, tools=["hover"])
-        )
+        layers.append(hv.Curve(sub, "hour", "density", label=s).opts(color=palette[s], line_width=2.5, tools=["hover"]))
     if truth is not None:
         ttable = truth.assign(species=truth["species"].astype(str))
         for s in truth_labels:
@@ -190,15 +192,19 @@ def activity_plot(
         bottom = y0
         seg = pd.DataFrame({"x0": hours, "y0": y0, "x1": hours, "y1": y1})
         alpha = float(np.clip(30.0 / math.sqrt(max(hours.size, 1)), 0.15, 0.9))
-        layers.append(
-            hv.Segments(seg, ["x0", "y0", "x1", "y1"]).opts(color=palette[str(s)], alpha=alpha, line_width=1)
-        )
+        layers.append(hv.Segments(seg, ["x0", "y0", "x1", "y1"]).opts(color=palette[str(s)], alpha=alpha, line_width=1))
 
     xlabel = "clock time (h)" if time == "clock" else "sun time (h; sunrise = 6, sunset = 18)"
     overlay = hv.Overlay(marks + layers)
     return overlay.opts(
-        width=width, height=height, xlim=(0, 24), ylim=(bottom - 0.3 * tick, ymax * 1.15),
-        xticks=_TICKS, xlabel=xlabel, ylabel="density (per hour)", legend_position="right",
+        width=width,
+        height=height,
+        xlim=(0, 24),
+        ylim=(bottom - 0.3 * tick, ymax * 1.15),
+        xticks=_TICKS,
+        xlabel=xlabel,
+        ylabel="density (per hour)",
+        legend_position="right",
         title=title or f"Activity in {time} time",
     )
 
@@ -262,8 +268,14 @@ def overlap_heatmap(
     width = width or int(100 + 6 * longest + 48 * len(xs) + 80)
     height = height or int(80 + 5 * longest + 34 * len(ys))
     heat = hv.HeatMap(long, [xdim, ydim], ["overlap", "text"]).opts(
-        cmap=cmap, clim=(0, 1), colorbar=True, tools=["hover"], xrotation=45, line_color="white",
-        xlabel="", ylabel="",
+        cmap=cmap,
+        clim=(0, 1),
+        colorbar=True,
+        tools=["hover"],
+        xrotation=45,
+        line_color="white",
+        xlabel="",
+        ylabel="",
     )
     labels = hv.Labels(long, [xdim, ydim], ["text", "text_color"]).opts(text_color="text_color", text_font_size="9pt")
     return (heat * labels).opts(width=width, height=height, title=title)
@@ -309,13 +321,18 @@ def overlap_intervals(
     for g in groups:
         sub = data[data["time"].astype(str) == g] if "time" in data.columns else data
         label = f"{g} time" if g else "estimate"
-        layers.append(hv.Segments(sub, ["lower", ydim, "upper", ydim]).opts(color=palette[g] if g else "#1f77b4",
-                                                                           line_width=3))
-        layers.append(hv.Scatter(sub, "estimate", [ydim, "lower", "upper", "species_b"], label=label).opts(
-            color=palette[g] if g else "#1f77b4", size=9, tools=["hover"]))
+        layers.append(
+            hv.Segments(sub, ["lower", ydim, "upper", ydim]).opts(color=palette[g] if g else "#1f77b4", line_width=3)
+        )
+        layers.append(
+            hv.Scatter(sub, "estimate", [ydim, "lower", "upper", "species_b"], label=label).opts(
+                color=palette[g] if g else "#1f77b4", size=9, tools=["hover"]
+            )
+        )
     if "truth" in data.columns:
-        layers.append(hv.Scatter(data, "truth", [ydim], label="true value").opts(
-            color="black", marker="x", size=12, line_width=2))
+        layers.append(
+            hv.Scatter(data, "truth", [ydim], label="true value").opts(color="black", marker="x", size=12, line_width=2)
+        )
     if full_range:
         xlim = (0.0, 1.0)
     else:
@@ -326,8 +343,14 @@ def overlap_intervals(
         pad = max(0.02, 0.08 * (hi - lo))
         xlim = (max(0.0, lo - pad), min(1.0, hi + pad))
     return hv.Overlay(layers).opts(
-        width=width, height=height or 80 + 34 * len(order), xlim=xlim, xlabel="overlap (coefficient of overlapping)",
-        ylabel="", title=title, legend_position="right", show_grid=True,
+        width=width,
+        height=height or 80 + 34 * len(order),
+        xlim=xlim,
+        xlabel="overlap (coefficient of overlapping)",
+        ylabel="",
+        title=title,
+        legend_position="right",
+        show_grid=True,
     )
 
 
@@ -372,8 +395,9 @@ def activity_level_plot(
     if "lcl" in pdf.columns:
         data["lcl"] = pdf["lcl"].to_numpy() / _HOURS
         data["ucl"] = pdf["ucl"].to_numpy() / _HOURS
-        layers.append(hv.Area(data, "hour", ["lcl", "ucl"], label="95% bootstrap band").opts(
-            color=color, alpha=0.2, line_alpha=0))
+        layers.append(
+            hv.Area(data, "hour", ["lcl", "ucl"], label="95% bootstrap band").opts(color=color, alpha=0.2, line_alpha=0)
+        )
     layers.append(hv.Curve(data, "hour", "density", label="activity density").opts(color=color, line_width=2.5))
     peak = float(data["density"].max())
     layers.append(hv.HLine(peak).opts(color=color, line_dash="dashed", line_width=1))
@@ -383,8 +407,11 @@ def activity_level_plot(
         if missing:
             raise ValueError(f"truth needs columns hour and density; missing {sorted(missing)}")
         true = truth[["hour", "density"]]
-        layers.append(hv.Curve(true, "hour", "density", label="true density").opts(
-            color="black", line_dash="dashed", line_width=1.5))
+        layers.append(
+            hv.Curve(true, "hour", "density", label="true density").opts(
+                color="black", line_dash="dashed", line_width=1.5
+            )
+        )
         true_peak = float(true["density"].max())
         layers.append(hv.HLine(true_peak).opts(color="black", line_dash="dotted", line_width=1))
         top = max(top, true_peak)
@@ -394,6 +421,13 @@ def activity_level_plot(
     title = f"{label + ': ' if label else ''}activity level {fit.act:.2f}{ci}, n = {fit.n}"
     xlabel = "clock time (h)" if time == "clock" else "sun time (h; sunrise = 6, sunset = 18)"
     return hv.Overlay(layers).opts(
-        width=width, height=height, xlim=(0, 24), ylim=(0, top * 1.1), xticks=_TICKS, xlabel=xlabel,
-        ylabel="density (per hour)", title=title, legend_position="right",
+        width=width,
+        height=height,
+        xlim=(0, 24),
+        ylim=(0, top * 1.1),
+        xticks=_TICKS,
+        xlabel=xlabel,
+        ylabel="density (per hour)",
+        title=title,
+        legend_position="right",
     )

@@ -16,6 +16,7 @@ import holoviews as hv
 import holoviews.plotting.bokeh  # noqa: F401  (registers the bokeh options used below)
 import numpy as np
 import pandas as pd
+
 from ..maps import map_axes
 
 if TYPE_CHECKING:
@@ -106,10 +107,19 @@ def operation_heatmap(
     what = "cameras working (camera-days per day)" if independent else "fraction of the day a camera worked"
     image = hv.Image(values[::-1], kdims=["date", "row"], vdims=[hv.Dimension("operation", label=what)], bounds=bounds)
     image = image.opts(
-        cmap=OPERATION_CMAP, clim=(0, top), clipping_colors={"NaN": NOT_DEPLOYED}, colorbar=True,
-        yticks=_station_ticks(labels, max_labels), invert_yaxis=True, ylabel=by, xlabel="date",
-        tools=["hover"], title=label, height=height, width=width,
-    )  # fmt: skip
+        cmap=OPERATION_CMAP,
+        clim=(0, top),
+        clipping_colors={"NaN": NOT_DEPLOYED},
+        colorbar=True,
+        yticks=_station_ticks(labels, max_labels),
+        invert_yaxis=True,
+        ylabel=by,
+        xlabel="date",
+        tools=["hover"],
+        title=label,
+        height=height,
+        width=width,
+    )
     if findings is None or findings.empty:
         return image
     if by not in findings.columns:
@@ -151,7 +161,9 @@ def history_heatmap(history: DetectionHistory, title: str | None = None, max_lab
     """
     det = history.detections
     station = det.index.name or "station"
-    long = det.rename_axis(index="station", columns="occasion").stack(future_stack=True).rename("detections").reset_index()
+    long = (
+        det.rename_axis(index="station", columns="occasion").stack(future_stack=True).rename("detections").reset_index()
+    )
     long["station"] = long["station"].astype(str)
     long["occasion"] = long["occasion"].astype(int)
     long["effort"] = history.effort.stack(future_stack=True).to_numpy()
@@ -168,12 +180,26 @@ def history_heatmap(history: DetectionHistory, title: str | None = None, max_lab
     )
     cmap = ["#fff7ec", "#fdd49e", "#fc8d59", "#d7301f", "#7f0000"] if counts else ["#fff7ec", ACCENT]
     order = [str(s) for s in det.index]
-    heat = hv.HeatMap(long, kdims=["occasion", hv.Dimension("station", values=order)], vdims=["detections", "effort", "occasion_start"])
+    heat = hv.HeatMap(
+        long,
+        kdims=["occasion", hv.Dimension("station", values=order)],
+        vdims=["detections", "effort", "occasion_start"],
+    )
     return heat.opts(
-        cmap=cmap, clim=(0, top), colorbar=counts, clipping_colors={"NaN": NOT_DEPLOYED}, tools=["hover"],
-        title=label, xlabel="occasion", ylabel=station, invert_yaxis=True, width=800, height=550, line_color=None,
+        cmap=cmap,
+        clim=(0, top),
+        colorbar=counts,
+        clipping_colors={"NaN": NOT_DEPLOYED},
+        tools=["hover"],
+        title=label,
+        xlabel="occasion",
+        ylabel=station,
+        invert_yaxis=True,
+        width=800,
+        height=550,
+        line_color=None,
         yaxis="left" if len(order) <= max_labels else None,
-    )  # fmt: skip
+    )
 
 
 def _station_column(table: pd.DataFrame) -> str | None:
@@ -233,12 +259,20 @@ def rai_bars(
     unit = "events per 100 trap-nights" if value == "rai" else "independent events"
     label = title or (f"{species}: {unit} per station" if station else f"{unit.capitalize()} per species")
     bars = hv.Bars(
-        frame, kdims=[key], vdims=[hv.Dimension(value, label=unit), "n_events", "trap_nights"] + (["rai"] if value != "rai" else [])
+        frame,
+        kdims=[key],
+        vdims=[hv.Dimension(value, label=unit), "n_events", "trap_nights"] + (["rai"] if value != "rai" else []),
     )
     return bars.opts(
-        invert_axes=True, color=ACCENT, tools=["hover"], title=label, width=700,
-        height=max(250, 18 * len(frame) + 80), xlabel="", show_grid=True,
-    )  # fmt: skip
+        invert_axes=True,
+        color=ACCENT,
+        tools=["hover"],
+        title=label,
+        width=700,
+        height=max(250, 18 * len(frame) + 80),
+        xlabel="",
+        show_grid=True,
+    )
 
 
 def rai_map(
@@ -291,8 +325,13 @@ def rai_map(
     )
     label = title or f"RAI: {species}"
     return (none * some).opts(
-        title=label, data_aspect=1, frame_height=500, legend_position="right", padding=0.05, **map_axes(),
-    )  # fmt: skip
+        title=label,
+        data_aspect=1,
+        frame_height=500,
+        legend_position="right",
+        padding=0.05,
+        **map_axes(),
+    )
 
 
 def findings_timeline(findings: pd.DataFrame, deployments: pd.DataFrame, timezone: str = "UTC") -> hv.Overlay:
@@ -314,15 +353,16 @@ def findings_timeline(findings: pd.DataFrame, deployments: pd.DataFrame, timezon
         ``Segments`` of the deployments (grey) and one ``Segments`` layer per check (from ``start`` to
         ``end`` of each finding; findings without a period span their deployment), hover with the message.
     """
+
     def local(values: pd.Series) -> pd.Series:
         return pd.to_datetime(values, utc=True).dt.tz_convert(timezone).dt.tz_localize(None)
 
     dep = deployments[["deploymentID", "locationID", "deploymentStart", "deploymentEnd"]].copy()
     dep["start"], dep["end"] = local(dep["deploymentStart"]), local(dep["deploymentEnd"])
     dep["station"] = dep["locationID"].astype(str)
-    base = hv.Segments(dep, kdims=["start", "station", "end", "station"], vdims=["deploymentID"], label="deployed").opts(
-        color=NOT_DEPLOYED, line_width=4, tools=["hover"]
-    )
+    base = hv.Segments(
+        dep, kdims=["start", "station", "end", "station"], vdims=["deploymentID"], label="deployed"
+    ).opts(color=NOT_DEPLOYED, line_width=4, tools=["hover"])
     marks = findings.copy()
     span = dep.set_index(dep["deploymentID"].astype(str))
     ids = marks["deploymentID"].astype(str)
@@ -332,14 +372,19 @@ def findings_timeline(findings: pd.DataFrame, deployments: pd.DataFrame, timezon
     marks["check"] = marks["check"].astype(str)
     colours = _check_colours(sorted(marks["check"].unique()))
     layers = [
-        hv.Segments(rows, kdims=["start", "station", "end", "station"], vdims=["deploymentID", "check", "message"],
-                    label=check).opts(color=colours[check], line_width=6, tools=["hover"])
+        hv.Segments(
+            rows, kdims=["start", "station", "end", "station"], vdims=["deploymentID", "check", "message"], label=check
+        ).opts(color=colours[check], line_width=6, tools=["hover"])
         for check, rows in marks.groupby("check", sort=True)
-    ]  # fmt: skip
+    ]
     return hv.Overlay([base, *layers]).opts(
-        height=650, width=900, yaxis=None, xlabel=f"date ({timezone})", legend_position="right",
+        height=650,
+        width=900,
+        yaxis=None,
+        xlabel=f"date ({timezone})",
+        legend_position="right",
         title=f"Data-quality findings: {len(findings)} at {findings['deploymentID'].nunique()} deployments",
-    )  # fmt: skip
+    )
 
 
 def quality_score_plot(score: QualityScore, least: float | None = 0.8) -> hv.Layout:
@@ -364,9 +409,14 @@ def quality_score_plot(score: QualityScore, least: float | None = 0.8) -> hv.Lay
         color=ACCENT, tools=["hover"], ylim=(0, 1.05), title="Recall: faults found", xrotation=45, width=450, height=350
     )
     precision = hv.Bars(check, kdims=["check"], vdims=["precision", "label", "n_false_alarms"]).opts(
-        color="#4d4d4d", tools=["hover"], ylim=(0, 1.05), title="Precision: findings that are faults", xrotation=45,
-        width=450, height=350,
-    )  # fmt: skip
+        color="#4d4d4d",
+        tools=["hover"],
+        ylim=(0, 1.05),
+        title="Precision: findings that are faults",
+        xrotation=45,
+        width=450,
+        height=350,
+    )
     if least is None:
         return recall + precision
     line = hv.HLine(least).opts(color="black", line_dash="dashed", line_width=1)

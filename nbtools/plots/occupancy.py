@@ -39,9 +39,7 @@ ACCENT = "#b5651d"
 _LABELS = {"psi": "ψ (occupancy)", "lambda": "λ (abundance)", "p": "p (detection)", "r": "r (per-animal detection)"}
 
 
-def model_selection_plot(
-    table: pd.DataFrame, value: str = "AICwt", title: str = "Model selection (AIC)"
-) -> hv.Overlay:
+def model_selection_plot(table: pd.DataFrame, value: str = "AICwt", title: str = "Model selection (AIC)") -> hv.Overlay:
     """The models of a :func:`~nbtools.occupancy.model_selection` table as horizontal bars, best on top.
 
     Parameters
@@ -70,13 +68,19 @@ def model_selection_plot(
     others = [c for c in ("AICwt", "delta", "AIC", "nPars") if c != value]
     top = 1.0 if value == "AICwt" else max(float(frame["delta"].max()), 1.0)
     bars = hv.Bars(frame, kdims=["model"], vdims=[value, *others]).opts(
-        invert_axes=True, color=ACCENT, tools=["hover"], xlabel="",
-        ylabel="Akaike weight" if value == "AICwt" else "ΔAIC (AIC - lowest AIC)", ylim=(0, 1.6 * top),
-        width=750, height=60 + 40 * len(frame), title=title,
-    )  # fmt: skip
-    labels = hv.Labels(
-        frame.assign(at=frame[value] + 0.02 * top), kdims=["model", "at"], vdims=["text"]
-    ).opts(invert_axes=True, text_align="left", text_font_size="9pt", text_color="black")
+        invert_axes=True,
+        color=ACCENT,
+        tools=["hover"],
+        xlabel="",
+        ylabel="Akaike weight" if value == "AICwt" else "ΔAIC (AIC - lowest AIC)",
+        ylim=(0, 1.6 * top),
+        width=750,
+        height=60 + 40 * len(frame),
+        title=title,
+    )
+    labels = hv.Labels(frame.assign(at=frame[value] + 0.02 * top), kdims=["model", "at"], vdims=["text"]).opts(
+        invert_axes=True, text_align="left", text_font_size="9pt", text_color="black"
+    )
     return (bars * labels).opts(title=title)
 
 
@@ -122,9 +126,15 @@ def prediction_map(
         prediction[variable].astype("float32"), kdims=["x", "y"], vdims=[hv.Dimension(variable, label=label)]
     )
     options = dict(
-        cmap=cmap, colorbar=True, tools=["hover"], data_aspect=1, frame_width=420, title=title or label,
-        clipping_colors={"NaN": (0, 0, 0, 0)}, **map_axes(),
-    )  # fmt: skip
+        cmap=cmap,
+        colorbar=True,
+        tools=["hover"],
+        data_aspect=1,
+        frame_width=420,
+        title=title or label,
+        clipping_colors={"NaN": (0, 0, 0, 0)},
+        **map_axes(),
+    )
     if clim is not None:
         options["clim"] = clim
     layers = [image.opts(**options)]
@@ -147,7 +157,9 @@ def occupancy_maps(
     """
     parameter = prediction.attrs.get("parameter", "psi")
     first = prediction_map(prediction, "Predicted", boundary, deployments, title=title or f"Predicted {parameter}")
-    second = prediction_map(prediction, "SE", boundary, deployments, cmap="magma", title=f"Standard error of {parameter}")
+    second = prediction_map(
+        prediction, "SE", boundary, deployments, cmap="magma", title=f"Standard error of {parameter}"
+    )
     return (first + second).cols(2)
 
 
@@ -181,9 +193,17 @@ def station_values(
     others = [c for c in frame.columns if c not in ("x", "y", value)]
     points = hv.Points(frame, kdims=["x", "y"], vdims=[hv.Dimension(value, label=label or value), *others])
     options = dict(
-        color=value, cmap=cmap, colorbar=True, size=size, line_color="black", tools=["hover"], data_aspect=1,
-        frame_width=420, title=label or value, **map_axes(),
-    )  # fmt: skip
+        color=value,
+        cmap=cmap,
+        colorbar=True,
+        size=size,
+        line_color="black",
+        tools=["hover"],
+        data_aspect=1,
+        frame_width=420,
+        title=label or value,
+        **map_axes(),
+    )
     if clim is not None:
         options["clim"] = clim
     return points.opts(**options)
@@ -231,8 +251,13 @@ def response_curve_plot(
         band.opts(ylim=(0, 1.02))
         line.opts(ylim=(0, 1.02))
     return hv.Overlay(layers).opts(
-        width=320, height=260, ylabel=ylabel, xlabel=xlabel or covariate, title=covariate, show_legend=False,
-    )  # fmt: skip
+        width=320,
+        height=260,
+        ylabel=ylabel,
+        xlabel=xlabel or covariate,
+        title=covariate,
+        show_legend=False,
+    )
 
 
 def response_curves(

@@ -99,8 +99,16 @@ def station_figure(
     sizes = max_size_pt2 * values[~zero] / top
     ax.scatter(x[~zero], y[~zero], s=sizes, color="#b5651d", alpha=0.75, edgecolors="black", linewidths=0.5)
     for share in (0.25, 0.5, 1.0):  # a legend of sizes
-        ax.scatter([], [], s=max_size_pt2 * share, color="#b5651d", alpha=0.75, edgecolors="black",
-                   linewidths=0.5, label=f"{value} = {top * share:.3g}")
+        ax.scatter(
+            [],
+            [],
+            s=max_size_pt2 * share,
+            color="#b5651d",
+            alpha=0.75,
+            edgecolors="black",
+            linewidths=0.5,
+            label=f"{value} = {top * share:.3g}",
+        )
     ax.legend(title=label or value, loc="upper left", fontsize=8, title_fontsize=8, frameon=True)
     _km_axes(ax, crs_label)
     ax.set_title(title)

@@ -31,7 +31,22 @@ from .quality import QualityExplorer, QualityResult, daily_media
 from .study import StudyExplorer, StudyResult
 
 __all__ = [
-    "ActivityExplorer", "ActivityResult", "DensityExplorer", "DensityResult", "IndividualExplorer", "IndividualResult",
-    "OccupancyExplorer", "OccupancyResult", "QualityExplorer", "QualityResult", "StudyExplorer", "StudyResult",
-    "co_detections", "companions", "daily_media", "detection_records", "moves", "occupancy_formula",
+    "ActivityExplorer",
+    "ActivityResult",
+    "DensityExplorer",
+    "DensityResult",
+    "IndividualExplorer",
+    "IndividualResult",
+    "OccupancyExplorer",
+    "OccupancyResult",
+    "QualityExplorer",
+    "QualityResult",
+    "StudyExplorer",
+    "StudyResult",
+    "co_detections",
+    "companions",
+    "daily_media",
+    "detection_records",
+    "moves",
+    "occupancy_formula",
 ]

@@ -13,8 +13,8 @@ import threading
 import time
 import warnings
 from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Hashable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import holoviews as hv
@@ -100,7 +100,11 @@ def html_table(frame: pd.DataFrame, max_rows: int = 15, floatfmt: str = "{:,.2f}
     shown = frame.head(max_rows)
     formatters = {c: floatfmt.format for c in shown.columns if pd.api.types.is_float_dtype(shown[c])}
     body = shown.to_html(index=False, formatters=formatters, na_rep="", border=0, classes="nbtools-table")
-    more = f"<div><i>{len(frame) - max_rows:,} more rows in <code>.result</code></i></div>" if len(frame) > max_rows else ""
+    more = (
+        f"<div><i>{len(frame) - max_rows:,} more rows in <code>.result</code></i></div>"
+        if len(frame) > max_rows
+        else ""
+    )
     head = f"<b>{caption}</b>" if caption else ""
     return f"<div style='font-size:12px;overflow-x:auto'>{head}{body}{more}</div>"
 
@@ -160,6 +164,7 @@ class Explorer:
 
     def _submit(self, work: Callable[[], Any]) -> None:
         """Run ``work`` in the explorer's worker thread, after the work submitted before it."""
+
         def guarded() -> None:
             try:
                 work()
@@ -212,8 +217,10 @@ class Explorer:
             drawn = time.perf_counter()
             self._draw()
             timing += f", drawn in {(time.perf_counter() - drawn) * 1000:.0f} ms"
-        self.status.value = self._summary(result) + f" <span style='color:#888'>({timing})</span>" + (
-            "<br><span style='color:#a60'>" + "<br>".join(notes[:3]) + "</span>" if notes else ""
+        self.status.value = (
+            self._summary(result)
+            + f" <span style='color:#888'>({timing})</span>"
+            + ("<br><span style='color:#a60'>" + "<br>".join(notes[:3]) + "</span>" if notes else "")
         )
         return result
 

@@ -188,21 +188,41 @@ class OccupancyExplorer(Explorer):
         bad = [c for c in psi if c not in self.covariates] + [c for c in p if c not in detection]
         if bad:
             raise ValueError(f"covariates not offered: {bad}; offered {list(detection)}")
-        self.species = widgets.Dropdown(options=[(self._labels.get(s, s), s) for s in present], value=species,
-                                        description="species", layout=widgets.Layout(width="420px"))  # fmt: skip
-        self.occasion = widgets.Dropdown(options=[(f"{d} days", d) for d in OCCASIONS], value=int(occasion_length),
-                                         description="occasion", layout=widgets.Layout(width="200px"))  # fmt: skip
-        self.psi = widgets.SelectMultiple(options=list(self.covariates), value=tuple(psi), rows=len(self.covariates),
-                                          description="ψ ~", layout=widgets.Layout(width="300px"))  # fmt: skip
-        self.p = widgets.SelectMultiple(options=list(detection), value=tuple(p), rows=len(detection),
-                                        description="p ~", layout=widgets.Layout(width="300px"))  # fmt: skip
+        self.species = widgets.Dropdown(
+            options=[(self._labels.get(s, s), s) for s in present],
+            value=species,
+            description="species",
+            layout=widgets.Layout(width="420px"),
+        )
+        self.occasion = widgets.Dropdown(
+            options=[(f"{d} days", d) for d in OCCASIONS],
+            value=int(occasion_length),
+            description="occasion",
+            layout=widgets.Layout(width="200px"),
+        )
+        self.psi = widgets.SelectMultiple(
+            options=list(self.covariates),
+            value=tuple(psi),
+            rows=len(self.covariates),
+            description="ψ ~",
+            layout=widgets.Layout(width="300px"),
+        )
+        self.p = widgets.SelectMultiple(
+            options=list(detection),
+            value=tuple(p),
+            rows=len(detection),
+            description="p ~",
+            layout=widgets.Layout(width="300px"),
+        )
         zone = study.timezone
         #: the study's own period: these dates mean "no limit"
         self.first_day, self.last_day = study_days(study.deployments, zone)
-        self.start = widgets.DatePicker(description="season from", value=as_date(start) or self.first_day,
-                                        style={"description_width": "initial"})  # fmt: skip
-        self.end = widgets.DatePicker(description="until (excl.)", value=as_date(end) or self.last_day,
-                                      style={"description_width": "initial"})  # fmt: skip
+        self.start = widgets.DatePicker(
+            description="season from", value=as_date(start) or self.first_day, style={"description_width": "initial"}
+        )
+        self.end = widgets.DatePicker(
+            description="until (excl.)", value=as_date(end) or self.last_day, style={"description_width": "initial"}
+        )
         # a data key is (species, occasion length, start, end)
         self._data = LRU(8)  # data key -> OccupancyData
         self._fits = LRU(cache_size)  # (*data key, formula) -> OccupancyFit
@@ -221,13 +241,24 @@ class OccupancyExplorer(Explorer):
     def _period(self) -> tuple[str | None, str | None]:
         return chosen_period(self.start.value, self.end.value, self.first_day, self.last_day, "season")
 
-    def data(self, species: str, occasion_length: int, start: str | None = None, end: str | None = None) -> OccupancyData:
+    def data(
+        self, species: str, occasion_length: int, start: str | None = None, end: str | None = None
+    ) -> OccupancyData:
         """:func:`~nbtools.occupancy.occupancy_data` of a species, occasion length and season (cached)."""
 
         def make() -> OccupancyData:
-            self.status.value = f"building the detection history of {self._name(species)} ({occasion_length}-day occasions)…"
-            return occupancy.occupancy_data(self.study, species, occasion_length=occasion_length,
-                                            covariates=self.covariates, buffer_m=self.buffer_m, start=start, end=end)  # fmt: skip
+            self.status.value = (
+                f"building the detection history of {self._name(species)} ({occasion_length}-day occasions)…"
+            )
+            return occupancy.occupancy_data(
+                self.study,
+                species,
+                occasion_length=occasion_length,
+                covariates=self.covariates,
+                buffer_m=self.buffer_m,
+                start=start,
+                end=end,
+            )
 
         return self._data.get((species, int(occasion_length), start, end), make)
 
@@ -282,15 +313,31 @@ class OccupancyExplorer(Explorer):
         key = (species, days, start, end)
         data = self.data(*key)
         if data.y.shape[1] < 2:
-            raise ValueError(f"the season holds {data.y.shape[1]} occasion of {days} days: occupancy needs at least two "
-                             "(repeat surveys are what separate detection from occupancy); choose a longer season or shorter occasions")  # fmt: skip
+            raise ValueError(
+                f"the season holds {data.y.shape[1]} occasion of {days} days: occupancy needs at least two "
+                "(repeat surveys are what separate detection from occupancy); choose a longer season or shorter occasions"
+            )
         fit = self.fit(key, formula)
         tried = self._tried.setdefault(key, {})
         tried[formula] = fit
         models = occupancy.model_selection(tried)
         share = occupancy.occupied_share(fit)
-        return OccupancyResult(species, days, start, end, psi, p, formula, self.method, data, fit, fit.to_frame(),
-                               share, self.psi_map(key, psi, p), models)  # fmt: skip
+        return OccupancyResult(
+            species,
+            days,
+            start,
+            end,
+            psi,
+            p,
+            formula,
+            self.method,
+            data,
+            fit,
+            fit.to_frame(),
+            share,
+            self.psi_map(key, psi, p),
+            models,
+        )
 
     def _name(self, s: str) -> str:
         return self._labels.get(s, s)
@@ -300,10 +347,12 @@ class OccupancyExplorer(Explorer):
         interval = f" (95% CI {s['lower']:.2f}-{s['upper']:.2f})" if pd.notna(s["lower"]) else ""
         flag = "" if r.fit.converged else " <b>not converged</b>"
         season = f"{r.start or self.first_day} to {r.end or self.last_day}"
-        return (f"{self._name(r.species)}, {season}, {r.data.y.shape[1]} occasions of {r.occasion_length} days, "
-                f"<code>{r.formula}</code>: "
-                f"AIC {r.aic:,.2f}, ψ̂ = {r.psi_hat:.3f}{interval} over {int(s['n_sites'])} stations "
-                f"(naive {r.data.naive_occupancy:.3f}){flag}")  # fmt: skip
+        return (
+            f"{self._name(r.species)}, {season}, {r.data.y.shape[1]} occasions of {r.occasion_length} days, "
+            f"<code>{r.formula}</code>: "
+            f"AIC {r.aic:,.2f}, ψ̂ = {r.psi_hat:.3f}{interval} over {int(s['n_sites'])} stations "
+            f"(naive {r.data.naive_occupancy:.3f}){flag}"
+        )
 
     # --- view ------------------------------------------------------------------------------------------
     def _controls_box(self) -> widgets.Widget:
@@ -317,12 +366,23 @@ class OccupancyExplorer(Explorer):
         if r is None:
             return
         key = (r.species, r.occasion_length, r.start, r.end, r.formula)
-        stations = self._stations.get((r.start, r.end), lambda: self.study.subset(start=r.start, end=r.end).deployments
-                                      if (r.start or r.end) else self.study.deployments)  # fmt: skip
+        stations = self._stations.get(
+            (r.start, r.end),
+            lambda: (
+                self.study.subset(start=r.start, end=r.end).deployments
+                if (r.start or r.end)
+                else self.study.deployments
+            ),
+        )
 
         def the_map():
-            return prediction_map(r.psi_map, "Predicted", self.study.boundary, stations,
-                                  title=f"ψ of {self._name(r.species)}: {r.formula}")  # fmt: skip
+            return prediction_map(
+                r.psi_map,
+                "Predicted",
+                self.study.boundary,
+                stations,
+                title=f"ψ of {self._name(r.species)}: {r.formula}",
+            )
 
         self._map.show(key, the_map)
         cols = [c for c in ("estimate", "SE", "lower", "upper", "P(>|z|)") if c in r.estimates.columns]
@@ -330,6 +390,8 @@ class OccupancyExplorer(Explorer):
         share = r.share[["Predicted", "SE", "lower", "upper"]].astype(float).to_frame().T
         # the models as a table, not a bar plot: a second bokeh plot would double the time a change takes to draw
         models = r.models.reset_index()
-        self._table.value = (html_table(coef, floatfmt="{:.3f}", caption=f"Coefficients (logit scale), AIC {r.aic:,.2f}")
-                             + html_table(share, floatfmt="{:.3f}", caption="ψ̂: mean ψ over the stations")
-                             + html_table(models, max_rows=10, floatfmt="{:.2f}", caption="Models fitted so far to these data, by AIC"))  # fmt: skip
+        self._table.value = (
+            html_table(coef, floatfmt="{:.3f}", caption=f"Coefficients (logit scale), AIC {r.aic:,.2f}")
+            + html_table(share, floatfmt="{:.3f}", caption="ψ̂: mean ψ over the stations")
+            + html_table(models, max_rows=10, floatfmt="{:.2f}", caption="Models fitted so far to these data, by AIC")
+        )
