@@ -58,8 +58,17 @@ SPECIES = (
 )
 
 
-def synthetic(species: str, per_location: float, sigma: float, angle_sd: float, speed: float,
-              peaks: tuple[float, ...], kappa: float, k: int, seed: int) -> rem.REMData:
+def synthetic(
+    species: str,
+    per_location: float,
+    sigma: float,
+    angle_sd: float,
+    speed: float,
+    peaks: tuple[float, ...],
+    kappa: float,
+    k: int,
+    seed: int,
+) -> rem.REMData:
     """REM inputs for one species at k camera locations (see the module docstring)."""
     rng = np.random.default_rng(seed)
     locs = [f"L{i:02d}" for i in range(k)]
@@ -71,14 +80,15 @@ def synthetic(species: str, per_location: float, sigma: float, angle_sd: float, 
     times = (peak + rng.vonmises(0.0, kappa, n)) % TWO_PI
 
     def table(column: str, values: np.ndarray) -> pd.DataFrame:
-        return pd.DataFrame({"locationID": where[measured], "deploymentID": where[measured],
-                             column: values[measured]})
+        return pd.DataFrame({"locationID": where[measured], "deploymentID": where[measured], column: values[measured]})
 
     return rem.REMData(
         species,
-        pd.DataFrame({"locationID": locs, "contacts": y.astype(float), "camera_days": rng.uniform(20, 40, k),
-                      "n_deployments": 1}),
-        table("radius", rng.rayleigh(sigma, n)), table("angle", rng.normal(0.0, angle_sd, n)),
+        pd.DataFrame(
+            {"locationID": locs, "contacts": y.astype(float), "camera_days": rng.uniform(20, 40, k), "n_deployments": 1}
+        ),
+        table("radius", rng.rayleigh(sigma, n)),
+        table("angle", rng.normal(0.0, angle_sd, n)),
         table("speed", rng.lognormal(np.log(speed), 0.5, n)),
         pd.DataFrame({"locationID": where, "time": times}),
     )
@@ -86,8 +96,10 @@ def synthetic(species: str, per_location: float, sigma: float, angle_sd: float, 
 
 def run(data: list[rem.REMData], reps: int, engine: str) -> tuple[float, list[rem.REMEstimate]]:
     t0 = time.perf_counter()
-    out = [rem.rem_from_data(d, reps=reps, activity_reps=999, seed=100 + i, progress=False, engine=engine)
-           for i, d in enumerate(data)]
+    out = [
+        rem.rem_from_data(d, n_boot=reps, activity_reps=999, seed=100 + i, progress=False, engine=engine)
+        for i, d in enumerate(data)
+    ]
     return time.perf_counter() - t0, out
 
 
@@ -95,8 +107,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--reps", type=int, default=1000, help="bootstrap replicates per species (1000)")
     parser.add_argument("--locations", type=int, default=60, help="camera locations per species (60)")
-    parser.add_argument("--plain-reps", type=int, default=None,
-                        help="replicates for the plain loop, scaled to --reps (default: --reps; --quick: 100)")
+    parser.add_argument(
+        "--plain-reps",
+        type=int,
+        default=None,
+        help="replicates for the plain loop, scaled to --reps (default: --reps; --quick: 100)",
+    )
     parser.add_argument("--quick", action="store_true", help="time the plain loop on 100 replicates only")
     parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
     args = parser.parse_args()
@@ -104,8 +120,10 @@ def main() -> int:
 
     data = [synthetic(*spec, k=args.locations, seed=21 + i) for i, spec in enumerate(SPECIES)]
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    print(f"REM of {len(data)} prey species, {args.locations} locations each, {args.reps} full bootstraps "
-          f"(+ 999 activity resamples) per species; {cores} core(s) available")
+    print(
+        f"REM of {len(data)} prey species, {args.locations} locations each, {args.reps} full bootstraps "
+        f"(+ 999 activity resamples) per species; {cores} core(s) available"
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         run(data[:1], 5, "fast")  # imports and first calls out of the timing
@@ -119,9 +137,18 @@ def main() -> int:
         diff = float(np.max(np.abs(fs.replicates / p.replicates - 1))) if p.replicates.size else float("nan")
         same_failures = fs.failed_reps == p.failed_reps
         worst = max(worst, diff if same_failures else float("inf"))
-        rows.append({"species": d.species, "contacts": int(d.n_contacts), "radii": len(d.radii),
-                     "density /km2": f.density, "delta SE": f.se, "bootstrap SE": f.bootstrap_se,
-                     "failed reps": f.failed_reps, "max rel diff fast-plain": diff})
+        rows.append(
+            {
+                "species": d.species,
+                "contacts": int(d.n_contacts),
+                "radii": len(d.radii),
+                "density /km2": f.density,
+                "delta SE": f.se,
+                "bootstrap SE": f.bootstrap_se,
+                "failed reps": f.failed_reps,
+                "max rel diff fast-plain": diff,
+            }
+        )
     print(pd.DataFrame(rows).to_string(index=False, float_format=lambda v: f"{v:.3g}"))
     print()
     scaled = "" if plain_reps == args.reps else f" (timed on {plain_reps} replicates, scaled)"
@@ -129,8 +156,10 @@ def main() -> int:
     print(f"plain (engine='plain'): {t_plain_scaled:7.2f} s{scaled}")
     print(f"ratio plain / fast    : {t_plain_scaled / t_fast:7.1f}x")
     print(f"largest relative difference of replicate densities: {worst:.2g}")
-    checks = [(f"fast REM of three species under {TARGET_S:g} s", t_fast < TARGET_S),
-              ("fast = plain replicates to 1e-6 (same failures)", worst <= 1e-6)]
+    checks = [
+        (f"fast REM of three species under {TARGET_S:g} s", t_fast < TARGET_S),
+        ("fast = plain replicates to 1e-6 (same failures)", worst <= 1e-6),
+    ]
     print()
     for name, ok in checks:
         print(f"{'PASS' if ok else 'MISS'}  {name}")

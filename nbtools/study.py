@@ -31,7 +31,7 @@ __all__ = ["TIME_COLUMN", "Study", "filter_table", "project", "species_records",
 def species_records(observations: pd.DataFrame) -> pd.DataFrame:
     """Observations without the media-level rows that their deployment's event-level rows supersede.
 
-    :func:`nbtools.camtrapdp.select.select_records` (``level="auto"``) counts only the event-level rows of a
+    :func:`nbtools.camtrapdp.select.select_records` (``observation_level="auto"``) counts only the event-level rows of a
     deployment that has any, and decides from the rows it is given. Cut to one species first, a deployment
     can look media-only, and machine labels that the people's event-level rows overrule would count (in the
     default study, 2,023 leopard events instead of 1,974). Cut this table instead: the choice is made on
@@ -49,7 +49,7 @@ def species_records(observations: pd.DataFrame) -> pd.DataFrame:
     """
     if not {"observationLevel", "deploymentID"} <= set(observations.columns):
         return observations
-    return select_records(observations, level="auto", observation_type=None)
+    return select_records(observations, observation_level="auto", observation_type=None)
 
 
 def utm_crs(longitude: float, latitude: float) -> str:

@@ -85,9 +85,17 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 import nbtools  # noqa: E402
-from nbtools import activity, effort, secr, sun  # noqa: E402
+from nbtools import (  # noqa: E402
+    activity,
+    effort,
+    rem,  # noqa: E402
+    secr,
+    sun,
+)
 from nbtools.camtrapdp import read_camtrapdp  # noqa: E402
+from nbtools.camtrapdp.select import select_records  # noqa: E402
 from nbtools.events import independent_events, observations_from_camtrapr  # noqa: E402
+from nbtools.habitat import simulate_habitat  # noqa: E402
 from nbtools.interop import (  # noqa: E402
     camtrapr_camera_operation,
     camtrapr_record_table,
@@ -96,8 +104,30 @@ from nbtools.interop import (  # noqa: E402
 )
 from nbtools.interop._common import package_timezone  # noqa: E402
 from nbtools.maps.aggregate import hour_of_day  # noqa: E402
+from nbtools.rem.cameras import CameraZone, passages, place_cameras  # noqa: E402
+from nbtools.rem.walks import walk  # noqa: E402
+from nbtools.secr import (  # noqa: E402
+    Mask,
+    cjs_fit,
+    cjs_secr_fit,
+    join_sessions,
+    make_capthists,
+    open_cr_fit,
+    pradel_fit,
+    pradel_secr_fit,
+    sim_open_history,
+)
+from nbtools.simulate import StudyParameters  # noqa: E402
+from nbtools.simulate.animals import state_space  # noqa: E402
+from nbtools.simulate.grids import GridChanges, TigerParameters, season_grids, tiger_years  # noqa: E402
+from nbtools.simulate.lives import simulate_lives  # noqa: E402
+from nbtools.simulate.stations import layout_stations  # noqa: E402
+from nbtools.study import Study  # noqa: E402
 
 ZONE = "Europe/Brussels"
+REM_TEST = Path(__file__).parent / "data" / "real" / "rowcliffe-rem-test"
+OVEN = Path(__file__).parent / "data" / "reference" / "turn2"
+DAY_S = 86400
 DATES = pd.to_datetime(["2021-03-01", "2021-06-21", "2021-12-21"])
 
 
@@ -127,6 +157,38 @@ def ctx(example_path: Path) -> dict:
         "ct": station_table,
         "fit": secr.secr_fit(ch, mask=mask, detectfn="HHN", progress=False),
     }
+
+
+@pytest.fixture(scope="module")
+def more(ctx: dict) -> dict:
+    """Inputs of the REM, open-population and multi-year simulation calls (computed once, on first use)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rem_study = Study.from_camtrapdp(REM_TEST)
+    captures = pd.read_csv(OVEN / "ovenCH_captures.csv", dtype={"session": str, "ID": str, "trap": str})
+    traps = pd.read_csv(OVEN / "ovenCH_traps.csv", dtype={"session": str, "trap": str})
+    noccasions = {"2005": 9, "2006": 10, "2007": 10, "2008": 10, "2009": 10}
+    habitat = simulate_habitat(1, resolution_m=1000)
+    p = StudyParameters()
+    ws = walk(20, 400, 600.0, 1000.0, np.full(400, 0.4), 0.2, 0.5, 0.8, seed=1)
+    return ctx | {
+        "rem_study": rem_study,
+        "fox": rem.rem_data(rem_study, "Vulpes vulpes"),
+        "history": sim_open_history(80, phi=0.7, p=0.3, f=0.3, occasions=(4, 4, 4), seed=1)[0],
+        "oven": join_sessions(make_capthists(captures, traps, detector="multi", noccasions=noccasions)),
+        "oven_mask": Mask(pd.read_csv(OVEN / "ovenCH_mask300.csv"), spacing=10.921875),
+        "habitat": habitat,
+        "p": p,
+        "state_space": state_space(habitat, p.state_space_buffer_m),
+        "stations": layout_stations(habitat, p, 1),
+        "walks": ws,
+        "cameras": place_cameras(30, 1000.0, "random", seed=1),
+    }
+
+
+def _walk(*args: object, **kwargs: object) -> tuple:
+    """:func:`nbtools.rem.walks.walk` as a tuple of its arrays (a ``Walks`` has no ``to_frame``)."""
+    return dataclasses.astuple(walk(*args, **kwargs))
 
 
 def _same(old: object, new: object) -> None:
@@ -303,12 +365,115 @@ CASES = {
     ),
     "activity_level adj": (activity.activity_level, lambda c: (c["a"],), {}, "adj", 1.5, "adjust", 1.5),
     "activity_levels adj": (activity.activity_levels, lambda c: ([c["a"], c["b"]],), {}, "adj", 1.5, "adjust", 1.5),
+    "select_records level": (
+        select_records,
+        lambda c: (c["example"].observations,),
+        {},
+        "level",
+        "media",
+        "observation_level",
+        "media",
+    ),
+}
+
+#: the same, for calls that need the inputs of the ``more`` fixture
+MORE_CASES = {
+    "rem_from_data reps": (
+        rem.rem_from_data,
+        lambda c: (c["fox"],),
+        {"activity_reps": 10, "seed": 1, "progress": False},
+        "reps",
+        20,
+        "n_boot",
+        20,
+    ),
+    "rem_estimate reps": (
+        rem.rem_estimate,
+        lambda c: (c["rem_study"], "Vulpes vulpes"),
+        {"activity_reps": 10, "seed": 1, "progress": False},
+        "reps",
+        20,
+        "n_boot",
+        20,
+    ),
+    "place_cameras rng": (place_cameras, lambda c: (5, 100.0, "random"), {}, "rng", 7, "seed", 7),
+    "walk rng": (
+        _walk,
+        lambda c: (5, 50, 600.0, 1000.0, np.full(50, 0.5), 0.2, 0.5, 0.8),
+        {},
+        "rng",
+        3,
+        "seed",
+        3,
+    ),
+    "passages rng": (
+        passages,
+        lambda c: (c["walks"], c["cameras"], CameraZone(), 5.0, 1000.0),
+        {},
+        "rng",
+        2,
+        "seed",
+        2,
+    ),
+    "cjs_fit alpha": (cjs_fit, lambda c: (c["history"],), {}, "alpha", 0.1, "level", 0.9),
+    "pradel_fit alpha": (pradel_fit, lambda c: (c["history"],), {}, "alpha", 0.1, "level", 0.9),
+    "open_cr_fit alpha": (open_cr_fit, lambda c: (c["history"],), {"type": "PLBf"}, "alpha", 0.1, "level", 0.9),
+    "cjs_secr_fit alpha": (cjs_secr_fit, lambda c: (c["oven"], c["oven_mask"]), {}, "alpha", 0.1, "level", 0.9),
+    "pradel_secr_fit alpha": (
+        pradel_secr_fit,
+        lambda c: (c["oven"], c["oven_mask"]),
+        {},
+        "alpha",
+        0.1,
+        "level",
+        0.9,
+    ),
+    "simulate_lives rng": (
+        simulate_lives,
+        lambda c: (c["habitat"], c["state_space"], c["p"]),
+        {"start": "2014-11-01", "end": "2015-11-01"},
+        "rng",
+        4,
+        "seed",
+        4,
+    ),
+    "season_grids rng": (
+        season_grids,
+        lambda c: (c["stations"], c["habitat"]),
+        {"n_seasons": 3, "changes": GridChanges()},
+        "rng",
+        4,
+        "seed",
+        4,
+    ),
+    "tiger_years rng": (
+        tiger_years,
+        lambda c: (c["habitat"], c["state_space"], c["p"]),
+        {
+            "season_starts": [1478000000 + k * 365 * DAY_S for k in range(3)],
+            "season_ends": [1478000000 + k * 365 * DAY_S + 90 * DAY_S for k in range(3)],
+            "tp": TigerParameters(),
+        },
+        "rng",
+        4,
+        "seed",
+        4,
+    ),
 }
 
 
 @pytest.mark.parametrize("case", list(CASES))
 def test_old_parameter_name_warns_and_gives_the_same_result(case: str, ctx: dict) -> None:
-    func, args, kwargs, old, old_value, new, new_value = CASES[case]
+    _check_case(CASES[case], ctx)
+
+
+@pytest.mark.parametrize("case", list(MORE_CASES))
+def test_old_parameter_name_warns_and_gives_the_same_result_more(case: str, more: dict) -> None:
+    _check_case(MORE_CASES[case], more)
+
+
+def _check_case(spec: tuple, ctx: dict) -> None:
+    func, args, kwargs, old, old_value, new, new_value = spec
     kwargs = kwargs(ctx) if callable(kwargs) else kwargs
     with warnings.catch_warnings():
         warnings.simplefilter("error", DeprecationWarning)
@@ -326,6 +491,20 @@ def test_aic_table_is_a_deprecated_alias_of_model_selection(ctx: dict) -> None:
     with pytest.warns(DeprecationWarning, match=r"aic_table\(\) is deprecated, use model_selection\(\)"):
         old = secr.aic_table(fits)
     pd.testing.assert_frame_equal(old, secr.model_selection(fits))
+
+
+def test_open_aic_table_is_a_deprecated_alias_of_open_model_selection(more: dict) -> None:
+    fits = {"CJS": cjs_fit(more["history"]), "CJS phi~t": cjs_fit(more["history"], {"phi": "~ t"})}
+    with pytest.warns(DeprecationWarning, match=r"open_aic_table\(\) is deprecated, use open_model_selection\(\)"):
+        old = secr.open_aic_table(fits)
+    pd.testing.assert_frame_equal(old, secr.open_model_selection(fits))
+
+
+def test_renamed_results_have_the_shared_names(more: dict) -> None:
+    fit = cjs_fit(more["history"], level=0.9)
+    assert isinstance(fit.notes, tuple) and fit.level == 0.9 and fit.alpha == pytest.approx(0.1)
+    est = rem.rem_from_data(more["fox"], n_boot=20, activity_reps=10, seed=1, progress=False)
+    assert est.coef == est.density and est.notes == est.messages and est.n_boot == est.reps == 20
 
 
 def _decorated() -> list[tuple[str, object]]:

@@ -379,7 +379,7 @@ def test_delta_method_is_the_sum_of_squared_cvs(camtrapdensity) -> None:
 
 # ------------------------------------------------------------------------- REM: nbtools conventions
 def test_rem_estimate_default_conventions(study) -> None:
-    res = rem_estimate(study, FOX, reps=100, activity_reps=100, seed=3, progress=False)
+    res = rem_estimate(study, FOX, n_boot=100, activity_reps=100, seed=3, progress=False)
     p = res.parameters
     assert res.data.n_contacts == 13 and res.settings["contacts"] == "events"
     assert p.loc["trap_rate", "estimate"] == pytest.approx(13 / res.data.camera_days * 0.8, rel=1e-12)
@@ -396,7 +396,7 @@ def test_rem_estimate_default_conventions(study) -> None:
     assert res.bootstrap == "full" and res.replicates.size + res.failed_reps == 100
     assert res.bootstrap_lcl < res.density < res.bootstrap_ucl
     assert any("3 locations" in m for m in res.messages)
-    again = rem_estimate(study, FOX, reps=100, activity_reps=100, seed=3, progress=False)
+    again = rem_estimate(study, FOX, n_boot=100, activity_reps=100, seed=3, progress=False)
     assert again.se == res.se and np.array_equal(again.replicates, res.replicates)
     assert res.summary().loc[0, "contacts"] == 13
     assert "Vulpes vulpes" in repr(res)
@@ -431,7 +431,7 @@ def test_full_bootstrap_agrees_with_the_delta_method_on_many_cameras() -> None:
         pd.DataFrame({"locationID": where, "deploymentID": where, "speed": rng.lognormal(-0.5, 0.5, n)}),
         pd.DataFrame({"locationID": where, "time": rng.vonmises(0, 1, n) % (2 * np.pi)}),
     )
-    res = rem.rem_from_data(data, reps=150, activity_reps=150, seed=2, progress=False)
+    res = rem.rem_from_data(data, n_boot=150, activity_reps=150, seed=2, progress=False)
     assert res.failed_reps == 0 and not res.messages
     assert 0.7 < res.bootstrap_se / res.se < 1.4
     assert res.bootstrap_lcl < res.density < res.bootstrap_ucl
@@ -467,7 +467,7 @@ def test_fast_bootstrap_equals_the_plain_loop(conventions) -> None:
     harmonic_mean_speed and activity_level, to 1e-6 (the plain bounded optimiser stops within ~1e-8)."""
     data = _synthetic(7, k=60)
     settings = dict(
-        activity_adj=rem.CONVENTIONS[conventions]["activity_adj"], reps=20, activity_reps=20, seed=11, progress=False
+        activity_adj=rem.CONVENTIONS[conventions]["activity_adj"], n_boot=20, activity_reps=20, seed=11, progress=False
     )
     fast = rem.rem_from_data(data, **settings)
     plain = rem.rem_from_data(data, engine="plain", **settings)
@@ -482,8 +482,8 @@ def test_fast_bootstrap_equals_the_plain_loop(conventions) -> None:
 def test_fast_bootstrap_equals_the_plain_loop_on_few_cameras(fox) -> None:
     """3 locations of real foxes (a few radii per resample, so some quick fits decline and fall back to
     fit_detection): the fast engine fails the same resamples as the plain loop and agrees on the others."""
-    fast = rem.rem_from_data(fox, reps=40, activity_reps=10, seed=5, progress=False)
-    plain = rem.rem_from_data(fox, reps=40, activity_reps=10, seed=5, progress=False, engine="plain")
+    fast = rem.rem_from_data(fox, n_boot=40, activity_reps=10, seed=5, progress=False)
+    plain = rem.rem_from_data(fox, n_boot=40, activity_reps=10, seed=5, progress=False, engine="plain")
     assert fast.failed_reps == plain.failed_reps and fast.messages == plain.messages
     np.testing.assert_allclose(fast.replicates, plain.replicates, rtol=1e-6)
 
@@ -552,7 +552,7 @@ def test_trap_rate_variance_by_hand() -> None:
 
 
 def test_rem_table_and_subset(study, fox) -> None:
-    table = rem_table(study, reps=50, activity_reps=50, seed=1, progress=False)
+    table = rem_table(study, n_boot=50, activity_reps=50, seed=1, progress=False)
     assert table["species"].tolist() == ["Erinaceus europaeus", "Vulpes vulpes"]
     hedgehog = table.set_index("species").loc["Erinaceus europaeus"]
     assert np.isnan(hedgehog["density"]) and "distances" in hedgehog["messages"]

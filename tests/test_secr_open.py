@@ -29,7 +29,7 @@ from scipy.special import expit
 
 from nbtools.secr import Mask, make_capthists, open_fit
 from nbtools.secr.open_cjs import cjs_fit, cjs_loglik
-from nbtools.secr.open_fit import open_aic_table, open_cr_fit
+from nbtools.secr.open_fit import open_cr_fit, open_model_selection
 from nbtools.secr.open_histories import OpenCaptureHistory, join_sessions
 from nbtools.secr.open_pradel import entry_probabilities, pradel_fit, pradel_loglik
 from nbtools.secr.open_simulate import sim_open_history
@@ -152,7 +152,7 @@ def test_cjs_matches_opencr(cjs):
     assert cjs.value("phi") == pytest.approx(CJS["phi"], rel=1e-5)
     assert cjs.value("p") == pytest.approx(CJS["p"], rel=1e-5)
     assert cjs.value("phi", "SE") == pytest.approx(CJS_SE_PHI, rel=1e-3)
-    assert cjs.n_params == 2 and cjs.n == 70 and cjs.converged and cjs.notes == []
+    assert cjs.n_params == 2 and cjs.n == 70 and cjs.converged and cjs.notes == ()
     assert cjs.aic == pytest.approx(-2 * CJS_LOGLIK + 4, abs=1e-5)
     assert list(cjs.coef.index) == ["p", "phi"]
     # link-scale SE and the back-transformed Wald interval (openCR's predict)
@@ -200,7 +200,7 @@ def test_plbl_matches_opencr(plbl):
     for name, value in PLB.items():
         assert plbl.value(name) == pytest.approx(value, rel=1e-5), name
     assert plbl.value("lambda", "SE") == pytest.approx(PLB_SE_LAMBDA, rel=1e-3)
-    assert plbl.n_params == 3 and plbl.converged and plbl.notes == []
+    assert plbl.n_params == 3 and plbl.converged and plbl.notes == ()
     assert plbl.aic == pytest.approx(-2 * PLB_LOGLIK + 6, abs=1e-5)
     # log link: delta-method SE and a back-transformed interval
     assert plbl.value("lambda", "SE") == pytest.approx(plbl.value("lambda") * plbl.se["lambda"], rel=1e-12)
@@ -260,11 +260,11 @@ def test_plbl_trend_in_lambda_converges(oven, plbl):
 def test_dispatcher_and_model_table(oven, cjs, plbl):
     by_sex = open_cr_fit(oven, "CJS", {"phi": "~ Sex"})
     assert open_cr_fit(oven, "PLBl").loglik == pytest.approx(plbl.loglik, abs=1e-8)
-    table = open_aic_table({"null": cjs, "sex": by_sex})
+    table = open_model_selection({"null": cjs, "sex": by_sex})
     assert list(table.index) == ["sex", "null"] and table["AICcwt"].sum() == pytest.approx(1.0)
     assert table.loc["null", "dAICc"] == pytest.approx(cjs.aicc - by_sex.aicc)
     with pytest.raises(ValueError, match="cannot be ranked"):
-        open_aic_table([cjs, plbl])
+        open_model_selection([cjs, plbl])
     with pytest.raises(ValueError, match="give a habitat mask"):
         open_cr_fit(oven, "CJSsecr")
     with pytest.raises(ValueError, match="type must be one of"):
@@ -308,7 +308,7 @@ def test_spatial_cjs_matches_opencr(oven, mask):
     assert fit.loglik == pytest.approx(SECR_LOGLIK, abs=1e-6)
     for name, value in SECR.items():
         assert fit.value(name) == pytest.approx(value, rel=1e-5), name
-    assert fit.n_params == 3 and fit.converged and fit.notes == []
+    assert fit.n_params == 3 and fit.converged and fit.notes == ()
     assert list(fit.coef.index) == ["lambda0", "phi", "sigma"]
     # openCR's spatial survival (0.608) is higher than its non-spatial one (0.463)
     assert fit.value("phi") > CJS["phi"]
@@ -366,7 +366,7 @@ def test_spatial_plb_likelihood_equals_plain_transcription(oven, mask):
 
 def test_spatial_plb_fit(oven, mask, plbl):
     fit = pradel_secr_fit(oven, mask)
-    assert fit.type == "PLBsecrl" and fit.converged and fit.notes == []
+    assert fit.type == "PLBsecrl" and fit.converged and fit.notes == ()
     assert list(fit.coef.index) == ["lambda0", "phi", "lambda", "sigma"]
     data = SpatialCJSData(oven, mask)
     reals = {name: fit.value(name) for name in ("lambda0", "phi", "lambda", "sigma")}

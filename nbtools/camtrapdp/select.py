@@ -19,6 +19,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from .._deprecate import renamed_parameters
+
 __all__ = ["TIME_COLUMN", "filter_table", "select_records", "to_timestamp"]
 
 #: The time column of each table, used to filter by date.
@@ -97,9 +99,10 @@ def filter_table(
     return frame[keep]
 
 
+@renamed_parameters(level="observation_level")
 def select_records(
     observations: pd.DataFrame,
-    level: Literal["auto", "media", "event"] = "auto",
+    observation_level: Literal["auto", "media", "event"] = "auto",
     observation_type: str | Sequence[str] | None = "animal",
 ) -> pd.DataFrame:
     """The observation rows that count as records, never counting one sighting twice.
@@ -108,8 +111,8 @@ def select_records(
     ----------
     observations : DataFrame
         Camtrap DP observations (``deploymentID``, ``observationLevel``, ``observationType``, ...).
-    level : {"auto", "media", "event"}
-        Which ``observationLevel`` to use. ``"auto"`` (default) decides per deployment: a deployment
+    observation_level : {"auto", "media", "event"}
+        Which ``observationLevel`` to use (formerly ``level``, which still works, deprecated). ``"auto"`` (default) decides per deployment: a deployment
         with any event-level observation contributes only its event-level rows (they summarise the
         same sequences as its media-level rows, so using both would double count); a deployment with
         only media-level rows contributes those. Rows without ``observationLevel`` are records. The
@@ -133,15 +136,15 @@ def select_records(
     >>> select_records(obs).index.tolist()
     [0, 2]
     """
-    if level not in ("auto", "media", "event"):
-        raise ValueError(f"level must be 'auto', 'media' or 'event', got {level!r}")
+    if observation_level not in ("auto", "media", "event"):
+        raise ValueError(f"observation_level must be 'auto', 'media' or 'event', got {observation_level!r}")
     keep = np.ones(len(observations), dtype=bool)
     if observation_type is not None and "observationType" in observations.columns:
         wanted = [observation_type] if isinstance(observation_type, str) else list(observation_type)
         keep &= observations["observationType"].astype("object").isin(wanted).to_numpy()
     if "observationLevel" in observations.columns:
         lev = observations["observationLevel"].astype("object")
-        if level == "auto":
+        if observation_level == "auto":
             if "deploymentID" not in observations.columns:
                 raise ValueError("observations need 'deploymentID' to choose the observation level per deployment")
             deployment = observations["deploymentID"].astype("object")
@@ -149,5 +152,5 @@ def select_records(
             use = np.where(has_event.to_numpy(dtype=bool), "event", "media")
             keep &= (lev.to_numpy() == use) | lev.isna().to_numpy()
         else:
-            keep &= (lev == level).to_numpy()
+            keep &= (lev == observation_level).to_numpy()
     return observations if keep.all() else observations.loc[keep]

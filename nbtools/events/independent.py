@@ -299,7 +299,7 @@ def independent_events(
     (1, 2)
     """
     time_col = _check_arguments(observations, by, compare_to)
-    records = select_records(observations, level=observation_level, observation_type=observation_type)
+    records = select_records(observations, observation_level=observation_level, observation_type=observation_type)
     parts = _station_parts(records, by, deployments, cameras_independent)
     parts.keys.append(("scientificName", *_codes(records["scientificName"])))
     if individual:

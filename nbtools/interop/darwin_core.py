@@ -383,7 +383,7 @@ def _occurrence_rows(
     """The observations to publish with their deployment's columns, by deployment and time; errors say what is missing."""
     deployments = tables_of(package, "deployments")
     observations = tables_of(package, "observations")
-    selected = select_records(observations, level=observation_level, observation_type=observation_type)
+    selected = select_records(observations, observation_level=observation_level, observation_type=observation_type)
     if observation_type is not None and "observationType" not in observations.columns:
         raise InteropError("observations have no observationType column")
     dep = deployments.drop_duplicates("deploymentID")

@@ -20,7 +20,7 @@ Units: radii m, angles rad (``angle_unit="deg"`` converts), speeds m/s, day rang
 animals per km^2.
 
 >>> from nbtools.rem import rem_estimate                             # doctest: +SKIP
->>> fit = rem_estimate(study, "Vulpes vulpes", reps=999, seed=1)     # doctest: +SKIP
+>>> fit = rem_estimate(study, "Vulpes vulpes", n_boot=999, seed=1)     # doctest: +SKIP
 >>> fit.density, fit.lcl, fit.ucl                                    # doctest: +SKIP
 
 References

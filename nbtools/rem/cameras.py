@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from .._deprecate import renamed_parameters
 from .walks import Trails, Walks
 
 __all__ = ["CameraZone", "effective_width", "passages", "place_cameras"]
@@ -81,11 +82,12 @@ class CameraZone:
             raise ValueError(f"sigma_angle_rad and hazard_per_m must be positive, got {self}")
 
 
+@renamed_parameters(rng="seed")
 def place_cameras(
     n: int,
     side_m: float,
     placement: str,
-    rng: np.random.Generator,
+    seed: int | np.random.Generator,
     trails: Trails | None = None,
     trail_offset_m: float = 3.0,
 ) -> pd.DataFrame:
@@ -101,7 +103,8 @@ def place_cameras(
         ``"random"``: uniform positions and headings (the REM's assumption). ``"trail"``: each camera
         ``trail_offset_m`` north of a trail chosen at random, at a uniform east-west position, facing
         south across it, as trail cameras are set (3-4 m from the path, domain notes s.2).
-    rng : numpy.random.Generator
+    seed : int or numpy.random.Generator
+        Randomness (an int, or a generator used as it is; formerly ``rng``, which still works, deprecated).
     trails : Trails, optional
         Needed for ``"trail"``.
 
@@ -110,6 +113,7 @@ def place_cameras(
     pandas.DataFrame
         ``x``, ``y`` (m), ``heading`` (rad), ``on_trail`` (bool).
     """
+    rng = np.random.default_rng(seed)
     if placement == "random":
         return pd.DataFrame(
             {
@@ -210,13 +214,14 @@ def _clip_to_sector(
     return t_in, t_out, ok
 
 
+@renamed_parameters(rng="seed")
 def passages(
     walks: Walks,
     cameras: pd.DataFrame,
     zone: CameraZone,
     sigma_radius_m: float,
     side_m: float,
-    rng: np.random.Generator,
+    seed: int | np.random.Generator,
 ) -> pd.DataFrame:
     """The detected passages of walkers through the cameras' sectors.
 
@@ -230,7 +235,8 @@ def passages(
         Half-normal scale of detection with distance (m) for this species.
     side_m : float
         Side of the torus (m).
-    rng : numpy.random.Generator
+    seed : int or numpy.random.Generator
+        Randomness (an int, or a generator used as it is; formerly ``rng``, which still works, deprecated).
 
     Returns
     -------
@@ -240,6 +246,7 @@ def passages(
         ``speed`` (m/s, true) and ``exit_fraction`` (of the step elapsed when the animal leaves the
         sector). A passage split by a step boundary is recorded once.
     """
+    rng = np.random.default_rng(seed)
     piece, steps, sub, n_sub, cams = _candidates(walks, cameras, side_m, zone.max_radius_m)
     half = side_m / 2
     cx, cy, ch = (cameras[c].to_numpy()[cams] for c in ("x", "y", "heading"))

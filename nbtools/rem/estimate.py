@@ -17,7 +17,7 @@ Uncertainty:
   activity - and the SE and percentile interval are those of the replicate densities).
 
 Conventions: ``conventions="nbtools"`` (default) counts independent events (30 min, per deployment) and
-fits the activity level to their local clock times (``adj = 1``); ``conventions="camtrapDensity"``
+fits the activity level to their local clock times (``adjust = 1``); ``conventions="camtrapDensity"``
 reproduces camtrapDensity 0.1.15: animals on records (the sum of ``count``), activity on
 average-anchored sun time with ``adj = 1.5``, and a trap-rate-only bootstrap. Both truncate the radii
 at 5 % and scale the trap rate by the share of radii kept (contacts beyond the truncation distance
@@ -37,6 +37,7 @@ import pandas as pd
 from scipy import stats
 from tqdm.auto import tqdm
 
+from .._deprecate import renamed_parameters
 from ..activity import ActivityLevel, activity_level, activity_levels
 from ..study import Study
 from .detection import DetectionFit, _effective_distance_quick, fit_detection
@@ -182,6 +183,11 @@ class REMEstimate:
         The conventions used.
     messages : tuple of str
         What went wrong or is worth knowing (failed replicates, unreliable fits).
+
+    The shape shared by estimator results: :attr:`coef` (the density), :attr:`se`, :attr:`notes` (the
+    :attr:`messages`) and :meth:`to_frame`. The random encounter model has no likelihood, so there is no
+    ``loglik`` or ``aic``. :attr:`n_boot` is the vocabulary's name of :attr:`reps` (the bootstrap resamples
+    of locations).
     """
 
     species: str
@@ -205,6 +211,21 @@ class REMEstimate:
     speed: SpeedEstimate | None = field(default=None, repr=False)
     activity: ActivityLevel | None = field(default=None, repr=False)
     replicates: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
+
+    @property
+    def coef(self) -> float:
+        """The density (animals / km^2, :attr:`density`)."""
+        return self.density
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """What went wrong or is worth knowing (:attr:`messages`)."""
+        return self.messages
+
+    @property
+    def n_boot(self) -> int:
+        """Bootstrap resamples of locations (:attr:`reps`; 0 without a bootstrap)."""
+        return self.reps
 
     @property
     def cv(self) -> float:
@@ -334,7 +355,7 @@ def _point(a: _Arrays, s: _Settings) -> tuple[float, DetectionFit, DetectionFit,
     radius = fit_detection(a.radii, "point", s.radius_key, truncation=s.radius_truncation, unit="m")
     angle = fit_detection(a.angles, "line", s.angle_key, truncation=s.angle_truncation, unit="rad")
     speed = harmonic_mean_speed(a.speeds, s.speed_range)
-    act = activity_level(a.times, adj=s.activity_adj).act
+    act = activity_level(a.times, adjust=s.activity_adj).act
     if not a.days.sum() > 0:
         raise ValueError("no camera time")
     rate = a.contacts.sum() / a.days.sum()
@@ -348,7 +369,7 @@ def _point(a: _Arrays, s: _Settings) -> tuple[float, DetectionFit, DetectionFit,
 def _full_bootstrap(
     arrays: _Arrays,
     s: _Settings,
-    reps: int,
+    n_boot: int,
     rng: np.random.Generator,
     starts: tuple[float, float],
     progress: bool,
@@ -367,7 +388,7 @@ def _full_bootstrap(
     failed = 0
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for _ in tqdm(range(reps), disable=not progress, desc=desc, unit="rep"):
+        for _ in tqdm(range(n_boot), disable=not progress, desc=desc, unit="rep"):
             b = arrays.resample(rng)
             try:
                 radius, share = _effective_distance_quick(
@@ -386,7 +407,7 @@ def _full_bootstrap(
             rate = b.contacts.sum() / days
             pending.append((rate * (share if s.truncation_share else 1.0), speed, radius, 2 * half_angle))
             times.append(b.times)
-    acts = activity_levels(times, adj=s.activity_adj)
+    acts = activity_levels(times, adjust=s.activity_adj)
     values = []
     for (rate, speed, radius, theta), act in zip(pending, acts):
         if not math.isfinite(act):
@@ -399,131 +420,126 @@ def _full_bootstrap(
     return values, failed
 
 
-def rem_from_data(
-    data: REMData,
-    radius_key: Literal["hn", "hr"] = "hn",
-    radius_truncation: float | str | None = "5%",
-    angle_key: Literal["hn", "hr"] = "hn",
-    angle_truncation: float | str | None = None,
-    speed_range: tuple[float, float] | None = (0.01, 10.0),
-    activity_adj: float = 1.0,
-    activity_reps: int = 999,
-    truncation_share: bool = True,
-    bootstrap: Literal["full", "traprate"] | None = "full",
-    reps: int = 999,
-    level: float = 0.95,
-    seed: int | np.random.Generator | None = None,
-    progress: bool = True,
-    engine: Literal["fast", "plain"] = "fast",
-) -> REMEstimate:
-    """REM density from collected data (:func:`nbtools.rem.rem_data`), as camtrapDensity's ``rem_estimate``.
+@dataclass(frozen=True)
+class _Bootstrap:
+    """What the bootstrap over locations gives: replicates, failures, and the trap rate's SE it replaces."""
 
-    The parameters are those of :func:`rem_estimate` (which calls this after :func:`nbtools.rem.rem_data`),
-    given explicitly instead of through ``conventions``. Use it to reuse one :class:`REMData` with other
-    settings, or with data assembled by hand (``REMData(species, contacts, radii, angles, speeds, times)``).
+    replicates: np.ndarray
+    failed: int
+    rate_se: float
+    se: float
+    lcl: float
+    ucl: float
 
-    ``engine`` chooses how the full bootstrap computes its replicates: ``"fast"`` (default; half-normal
-    detection functions by Newton's method from the full data's fit, the activity levels of all
-    replicates at once) or ``"plain"`` (each replicate through :func:`fit_detection`,
-    :func:`harmonic_mean_speed` and :func:`nbtools.activity.activity_level`). Both draw the same
-    resamples and give the same replicate densities to within the plain optimiser's tolerance (~1e-8
-    relative); ``benchmarks/rem.py`` times one against the other.
-    """
+
+def _check_choices(engine: str, bootstrap: str | None, level: float) -> None:
     if engine not in ("fast", "plain"):
         raise ValueError(f"engine must be 'fast' or 'plain', got {engine!r}")
     if bootstrap not in ("full", "traprate", None):
         raise ValueError(f"bootstrap must be 'full', 'traprate' or None, got {bootstrap!r}")
     if not 0 < level < 1:
         raise ValueError(f"level must be in (0, 1), got {level!r}")
-    s = _Settings(
-        radius_key,
-        radius_truncation,
-        angle_key,
-        angle_truncation,
-        speed_range,
-        float(activity_adj),
-        bool(truncation_share),
-    )
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    act_rng, boot_rng = rng.spawn(2)
-    messages: list[str] = []
+
+
+def _point_estimate(
+    data: REMData, s: _Settings, messages: list[str]
+) -> tuple[_Arrays, float, DetectionFit, DetectionFit, SpeedEstimate]:
+    """The density of the data and its detection functions and speed; their warnings go to ``messages``."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         arrays = _Arrays.from_data(data)
         density, radius, angle, speed, _ = _point(arrays, s)
     messages += [f"{w.message}" for w in caught if issubclass(w.category, UserWarning)]
-    if activity_reps and activity_reps >= 2:
-        activity = activity_level(
-            data.times["time"].to_numpy(),
-            reps=activity_reps,
-            sample="data",
-            adj=s.activity_adj,
-            seed=act_rng,
-            progress=progress,
-        )
-    else:
-        activity = activity_level(data.times["time"].to_numpy(), adj=s.activity_adj)
-        messages.append("no activity bootstrap (activity_reps < 2): the activity level has no SE, nor the density")
-    act_se = float("nan") if activity.se is None else float(activity.se)
+    return arrays, density, radius, angle, speed
 
-    share = radius.proportion_used if s.truncation_share else 1.0
-    rate, rate_se = trap_rate(data.contacts)
-    rate, rate_se = rate * share, rate_se * share
-    locations = data.contacts["locationID"].to_numpy(dtype=object)
-    replicates = np.zeros(0)
-    failed = 0
-    boot_se = boot_lcl = boot_ucl = float("nan")
-    reps = int(reps) if bootstrap else 0
-    if bootstrap and reps < 2:
-        raise ValueError(f"reps must be at least 2 for a bootstrap, got {reps!r}")
-    if bootstrap == "traprate":
-        k = len(locations)
-        replicates = np.empty(reps)
-        for b in tqdm(range(reps), disable=not progress, desc=f"REM trap rate {data.species}", unit="rep"):
-            drawn = boot_rng.integers(0, k, k)  # camtrapDensity's get_trap_rate: sample(locations, replace = TRUE)
-            replicates[b] = arrays.contacts[drawn].sum() / arrays.days[drawn].sum() * share
-        rate_se = float(np.std(replicates, ddof=1))
-    elif bootstrap == "full" and engine == "fast":
-        values, failed = _full_bootstrap(
-            arrays,
-            s,
-            reps,
-            boot_rng,
-            (float(radius.beta[0]), float(angle.beta[0])),
-            progress,
-            f"REM bootstrap {data.species}",
+
+def _activity_with_se(
+    data: REMData, s: _Settings, activity_reps: int, rng: np.random.Generator, progress: bool, messages: list[str]
+) -> ActivityLevel:
+    """The activity level of the contacts' times, with its bootstrap SE when ``activity_reps >= 2``."""
+    times = data.times["time"].to_numpy()
+    if activity_reps and activity_reps >= 2:
+        return activity_level(
+            times, n_boot=activity_reps, sample="data", adjust=s.activity_adj, seed=rng, progress=progress
         )
-    elif bootstrap == "full":  # engine "plain": one replicate at a time through the public functions
-        values = []
-        for _ in tqdm(range(reps), disable=not progress, desc=f"REM bootstrap {data.species}", unit="rep"):
+    messages.append("no activity bootstrap (activity_reps < 2): the activity level has no SE, nor the density")
+    return activity_level(times, adjust=s.activity_adj)
+
+
+def _bootstrap_locations(
+    arrays: _Arrays,
+    s: _Settings,
+    bootstrap: str | None,
+    n_boot: int,
+    rng: np.random.Generator,
+    share: float,
+    starts: tuple[float, float],
+    engine: str,
+    progress: bool,
+    species: str,
+    level: float,
+    rate_se: float,
+    messages: list[str],
+) -> _Bootstrap:
+    """The bootstrap over camera locations: ``"traprate"`` (its SE replaces the trap rate's) or ``"full"``."""
+    nan = float("nan")
+    k = arrays.contacts.size
+    if bootstrap == "traprate":
+        replicates = np.empty(n_boot)
+        for b in tqdm(range(n_boot), disable=not progress, desc=f"REM trap rate {species}", unit="rep"):
+            drawn = rng.integers(0, k, k)  # camtrapDensity's get_trap_rate: sample(locations, replace = TRUE)
+            replicates[b] = arrays.contacts[drawn].sum() / arrays.days[drawn].sum() * share
+        return _Bootstrap(replicates, 0, float(np.std(replicates, ddof=1)), nan, nan, nan)
+    if bootstrap is None:
+        return _Bootstrap(np.zeros(0), 0, rate_se, nan, nan, nan)
+    desc = f"REM bootstrap {species}"
+    if engine == "fast":
+        values, failed = _full_bootstrap(arrays, s, n_boot, rng, starts, progress, desc)
+    else:  # engine "plain": one replicate at a time through the public functions
+        values, failed = [], 0
+        for _ in tqdm(range(n_boot), disable=not progress, desc=desc, unit="rep"):
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    values.append(_point(arrays.resample(boot_rng), s)[0])
+                    values.append(_point(arrays.resample(rng), s)[0])
             except (ValueError, np.linalg.LinAlgError, ZeroDivisionError):
                 failed += 1
-    if bootstrap == "full":
-        replicates = np.asarray(values, dtype=float)
-        if len(locations) < 10:
-            messages.append(
-                f"a bootstrap over {len(locations)} locations says little: most resamples repeat "
-                "one or two cameras, so its SE and interval are unstable"
-            )
-        if failed:
-            messages.append(
-                f"{failed} of {reps} bootstrap resamples of locations could not be analysed "
-                "(too few radii, angles, speeds or times in them) and were left out"
-            )
-        if replicates.size >= 2:
-            boot_se = float(np.std(replicates, ddof=1))
-            boot_lcl, boot_ucl = (float(q) for q in np.quantile(replicates, [(1 - level) / 2, (1 + level) / 2]))
+    replicates = np.asarray(values, dtype=float)
+    if k < 10:
+        messages.append(
+            f"a bootstrap over {k} locations says little: most resamples repeat "
+            "one or two cameras, so its SE and interval are unstable"
+        )
+    if failed:
+        messages.append(
+            f"{failed} of {n_boot} bootstrap resamples of locations could not be analysed "
+            "(too few radii, angles, speeds or times in them) and were left out"
+        )
+    se = lcl = ucl = nan
+    if replicates.size >= 2:
+        se = float(np.std(replicates, ddof=1))
+        lcl, ucl = (float(q) for q in np.quantile(replicates, [(1 - level) / 2, (1 + level) / 2]))
+    return _Bootstrap(replicates, failed, rate_se, se, lcl, ucl)
 
+
+def _parameter_table(
+    density: float,
+    rate: tuple[float, float, int],
+    radius: DetectionFit,
+    angle: DetectionFit,
+    speed: SpeedEstimate,
+    activity: ActivityLevel,
+    level: float,
+) -> tuple[pd.DataFrame, float, float, float]:
+    """The ingredients and the density with delta-method SEs; returns the table and the density's SE, LCL, UCL."""
+    rate_est, rate_se, n_locations = rate
+    act_se = float("nan") if activity.se is None else float(activity.se)
     z = float(stats.norm.ppf(0.5 + level / 2))
     theta, theta_se = 2 * angle.effective_distance, 2 * angle.effective_distance_se
     day_range = speed.mean * _KM_PER_DAY * activity.act
     day_range_se = day_range * math.sqrt(speed.cv**2 + (act_se / activity.act) ** 2)
     cvs = [
-        rate_se / rate,
+        rate_se / rate_est,
         speed.cv,
         act_se / activity.act,
         radius.effective_distance_se / radius.effective_distance,
@@ -531,10 +547,8 @@ def rem_from_data(
     ]
     se = density * math.sqrt(sum(c**2 for c in cvs))
     lcl, ucl = _lognormal_ci(density, se, level)
-    if bootstrap == "traprate":
-        boot_se, boot_lcl, boot_ucl = se, lcl, ucl
     rows = {
-        "trap_rate": (rate, rate_se, len(locations), "contacts/day"),
+        "trap_rate": (rate_est, rate_se, n_locations, "contacts/day"),
         "radius": (radius.effective_distance, radius.effective_distance_se, radius.n, "m"),
         "angle": (theta, theta_se, angle.n, "rad"),
         "active_speed": (speed.mean, speed.se, speed.n, "m/s"),
@@ -558,6 +572,86 @@ def rem_from_data(
     }
     table = table[["estimate", "se", "cv", "lcl", "ucl", "n", "unit"]]
     table.index.name = "parameter"
+    return table, se, lcl, ucl
+
+
+@renamed_parameters(reps="n_boot")
+def rem_from_data(
+    data: REMData,
+    radius_key: Literal["hn", "hr"] = "hn",
+    radius_truncation: float | str | None = "5%",
+    angle_key: Literal["hn", "hr"] = "hn",
+    angle_truncation: float | str | None = None,
+    speed_range: tuple[float, float] | None = (0.01, 10.0),
+    activity_adj: float = 1.0,
+    activity_reps: int = 999,
+    truncation_share: bool = True,
+    bootstrap: Literal["full", "traprate"] | None = "full",
+    n_boot: int = 999,
+    level: float = 0.95,
+    seed: int | np.random.Generator | None = None,
+    progress: bool = True,
+    engine: Literal["fast", "plain"] = "fast",
+) -> REMEstimate:
+    """REM density from collected data (:func:`nbtools.rem.rem_data`), as camtrapDensity's ``rem_estimate``.
+
+    The parameters are those of :func:`rem_estimate` (which calls this after :func:`nbtools.rem.rem_data`),
+    given explicitly instead of through ``conventions``. Use it to reuse one :class:`REMData` with other
+    settings, or with data assembled by hand (``REMData(species, contacts, radii, angles, speeds, times)``).
+    ``n_boot`` (formerly ``reps``, which still works, deprecated) is the number of bootstrap resamples of
+    locations.
+
+    ``engine`` chooses how the full bootstrap computes its replicates: ``"fast"`` (default; half-normal
+    detection functions by Newton's method from the full data's fit, the activity levels of all
+    replicates at once) or ``"plain"`` (each replicate through :func:`fit_detection`,
+    :func:`harmonic_mean_speed` and :func:`nbtools.activity.activity_level`). Both draw the same
+    resamples and give the same replicate densities to within the plain optimiser's tolerance (~1e-8
+    relative); ``benchmarks/rem.py`` times one against the other.
+
+    The steps: the point estimate (:func:`_point`), the activity level with its bootstrap SE, the trap
+    rate, the bootstrap over locations, and the table of ingredients with delta-method SEs.
+    """
+    _check_choices(engine, bootstrap, level)
+    s = _Settings(
+        radius_key,
+        radius_truncation,
+        angle_key,
+        angle_truncation,
+        speed_range,
+        float(activity_adj),
+        bool(truncation_share),
+    )
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    act_rng, boot_rng = rng.spawn(2)
+    messages: list[str] = []
+    arrays, density, radius, angle, speed = _point_estimate(data, s, messages)
+    activity = _activity_with_se(data, s, activity_reps, act_rng, progress, messages)
+    share = radius.proportion_used if s.truncation_share else 1.0
+    rate, rate_se = trap_rate(data.contacts)
+    rate, rate_se = rate * share, rate_se * share
+    n_boot = int(n_boot) if bootstrap else 0
+    if bootstrap and n_boot < 2:
+        raise ValueError(f"n_boot (formerly reps) must be at least 2 for a bootstrap, got {n_boot!r}")
+    boot = _bootstrap_locations(
+        arrays,
+        s,
+        bootstrap,
+        n_boot,
+        boot_rng,
+        share,
+        (float(radius.beta[0]), float(angle.beta[0])),
+        engine,
+        progress,
+        data.species,
+        level,
+        rate_se,
+        messages,
+    )
+    n_locations = len(data.contacts)
+    table, se, lcl, ucl = _parameter_table(
+        density, (rate, boot.rate_se, n_locations), radius, angle, speed, activity, level
+    )
+    boot_se, boot_lcl, boot_ucl = (se, lcl, ucl) if bootstrap == "traprate" else (boot.se, boot.lcl, boot.ucl)
     settings = dict(data.settings)
     settings.update(
         radius_key=radius_key,
@@ -569,7 +663,7 @@ def rem_from_data(
         activity_reps=activity_reps,
         truncation_share=truncation_share,
         bootstrap=bootstrap,
-        reps=reps,
+        reps=n_boot,
         level=level,
         proportion_used=radius.proportion_used,
     )
@@ -583,8 +677,8 @@ def rem_from_data(
         boot_se,
         boot_lcl,
         boot_ucl,
-        reps,
-        failed,
+        n_boot,
+        boot.failed,
         level,
         table,
         settings,
@@ -594,10 +688,11 @@ def rem_from_data(
         angle,
         speed,
         activity,
-        replicates,
+        boot.replicates,
     )
 
 
+@renamed_parameters(reps="n_boot")
 def rem_estimate(
     study: Study,
     species: str,
@@ -617,7 +712,7 @@ def rem_estimate(
     angle_unit: Literal["rad", "deg"] = "rad",
     times_per: Literal["contact", "sequence"] = "contact",
     activity_reps: int = 999,
-    reps: int = 999,
+    n_boot: int = 999,
     level: float = 0.95,
     seed: int | np.random.Generator | None = None,
     progress: bool = True,
@@ -663,8 +758,8 @@ def rem_estimate(
         with ``contacts="individuals"``: see :func:`nbtools.rem.rem_data`).
     activity_reps : int, default 999
         Bootstrap resamples of the activity level (``fitact(sample = "data")``), for its SE.
-    reps : int, default 999
-        Bootstrap resamples of locations.
+    n_boot : int, default 999
+        Bootstrap resamples of locations (formerly ``reps``, which still works, deprecated).
     level : float, default 0.95
         Confidence level.
     seed : int or numpy.random.Generator, optional
@@ -745,7 +840,7 @@ def rem_estimate(
         activity_reps=activity_reps,
         truncation_share=c["truncation_share"],
         bootstrap=c["bootstrap"],
-        reps=reps,
+        n_boot=n_boot,
         level=level,
         seed=seed,
         progress=progress,
@@ -775,7 +870,7 @@ def rem_table(
         One generator serves all species in turn (the same seed gives the same table).
     progress : bool, default True
     **kwargs
-        Passed to :func:`rem_estimate` (``conventions``, ``reps``, ...).
+        Passed to :func:`rem_estimate` (``conventions``, ``n_boot``, ...).
 
     Returns
     -------

@@ -157,7 +157,7 @@ def _locations(study: Study) -> pd.Series:
 
 
 def _camera_days(study: Study) -> pd.DataFrame:
-    operation = camera_operation(study.deployments, by="deploymentID", tz=study.timezone)
+    operation = camera_operation(study.deployments, by="deploymentID", timezone=study.timezone)
     days = trap_nights(operation).rename("camera_days").rename_axis("deploymentID").reset_index()
     days["deploymentID"] = days["deploymentID"].astype(object)
     days["locationID"] = days["deploymentID"].map(_locations(study))

@@ -28,6 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from .._deprecate import renamed_parameters
+
 __all__ = ["Trails", "Walks", "trail_map", "walk"]
 
 _TWO_PI = 2.0 * math.pi
@@ -104,6 +106,7 @@ class Walks:
     active_share: float
 
 
+@renamed_parameters(rng="seed")
 def walk(
     n_walkers: int,
     n_steps: int,
@@ -113,7 +116,7 @@ def walk(
     speed_m_s: float,
     speed_sdlog: float,
     turning_sd_rad: float,
-    rng: np.random.Generator,
+    seed: int | np.random.Generator,
     trails: Trails | None = None,
 ) -> Walks:
     """Correlated random walks of ``n_walkers`` for ``n_steps`` steps on a torus (vectorised).
@@ -133,7 +136,8 @@ def walk(
     turning_sd_rad : float
         Standard deviation of the (wrapped normal) turning angle between moving steps (rad); small values
         make long straight moves, large ones (> 2) an uncorrelated walk.
-    rng : numpy.random.Generator
+    seed : int or numpy.random.Generator
+        Randomness (an int, or a generator used as it is; formerly ``rng``, which still works, deprecated).
     trails : Trails, optional
         Game trails (see the module docstring).
 
@@ -142,6 +146,7 @@ def walk(
     Walks
         Only the steps in which the walker moved.
     """
+    rng = np.random.default_rng(seed)
     active = rng.random((n_walkers, n_steps)) < activity[None, :]
     w, k = np.nonzero(active)  # moving steps, walker by walker in time order
     n = w.size

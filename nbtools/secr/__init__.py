@@ -19,7 +19,7 @@ session; ``surface_total``, ``activity_centres``.
 Open populations (openCR's models, Efford & Schofield 2020), in the ``open_*`` files: sessions joined into one
 history of each animal (``join_sessions``), Cormack-Jolly-Seber survival (``cjs_fit``, spatial ``cjs_secr_fit``)
 and Pradel-Link-Barker rate of change lambda (``pradel_fit``, spatial ``pradel_secr_fit``), all through
-``open_cr_fit(history, type=...)`` as ``openCR.fit``; ``open_aic_table`` ranks them.
+``open_cr_fit(history, type=...)`` as ``openCR.fit``; ``open_model_selection`` ranks them.
 
 >>> from nbtools.secr import make_mask, read_capthist, secr_fit   # doctest: +SKIP
 >>> ch = read_capthist("capt.txt", "trap.txt", detector="multi")     # doctest: +SKIP
@@ -41,7 +41,7 @@ from .fit import SECRFit, aic_table, autoini, model_selection, rpsv, secr_fit
 from .likelihood import DETECTION_FUNCTIONS, DetectionFunction, SECRLikelihood, hazard
 from .mask import Mask, make_mask
 from .open_cjs import cjs_fit
-from .open_fit import OPEN_TYPES, open_aic_table, open_cr_fit
+from .open_fit import OPEN_TYPES, open_aic_table, open_cr_fit, open_model_selection
 from .open_histories import OpenCaptureHistory, join_sessions
 from .open_pradel import pradel_fit
 from .open_result import OpenCRFit
@@ -86,6 +86,7 @@ __all__ = [
     "join_sessions",
     "open_aic_table",
     "open_cr_fit",
+    "open_model_selection",
     "pradel_fit",
     "pradel_secr_fit",
     "sim_open_history",

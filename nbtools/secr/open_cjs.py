@@ -33,6 +33,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from .._deprecate import one_minus, renamed_parameters
 from .open_design import parameter_design
 from .open_histories import OpenCaptureHistory
 from .open_result import OpenCRFit, check_formulas, fit_open_model
@@ -117,10 +118,11 @@ def cjs_loglik(history: OpenCaptureHistory, p: np.ndarray, phi: np.ndarray) -> f
     return float(logsumexp(np.where(possible, term, -np.inf), axis=1).sum())
 
 
+@renamed_parameters(alpha=("level", one_minus))
 def cjs_fit(
     history: OpenCaptureHistory,
     model: Mapping[str, str] | None = None,
-    alpha: float = 0.05,
+    level: float = 0.95,
 ) -> OpenCRFit:
     """Fit a Cormack-Jolly-Seber model by maximum likelihood (openCR's ``openCR.fit(type = "CJS")``).
 
@@ -133,8 +135,9 @@ def cjs_fit(
         of the primary intervals), e.g. ``{"phi": "~ sex", "p": "~ session"}``; ``~1`` where
         not given. Variables: individual covariates, ``session``/``t``, ``Session``, ``tt``
         (see :mod:`nbtools.secr.open_design`).
-    alpha : float, default 0.05
-        1 - coverage of the intervals.
+    level : float, default 0.95
+        Confidence level of the intervals (openCR's ``alpha`` is ``1 - level``; the old parameter
+        ``alpha`` still works, deprecated).
 
     Returns
     -------
@@ -151,4 +154,4 @@ def cjs_fit(
     def loglik(reals: list[np.ndarray]) -> float:
         return cjs_loglik(history, reals[0], reals[1])
 
-    return fit_open_model("CJS", history, [p_design, phi_design], [p_valid, phi_valid], loglik, START, alpha)
+    return fit_open_model("CJS", history, [p_design, phi_design], [p_valid, phi_valid], loglik, START, level)

@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from .._deprecate import one_minus, renamed_function, renamed_parameters
 from .mask import Mask
 from .open_cjs import cjs_fit
 from .open_histories import OpenCaptureHistory
@@ -30,19 +31,20 @@ from .open_result import OpenCRFit
 from .open_spatial import cjs_secr_fit
 from .open_spatial_pradel import SPATIAL_TYPES, pradel_secr_fit
 
-__all__ = ["OPEN_TYPES", "open_aic_table", "open_cr_fit"]
+__all__ = ["OPEN_TYPES", "open_aic_table", "open_cr_fit", "open_model_selection"]
 
 #: openCR's model types implemented here.
 OPEN_TYPES = ("CJS", *TYPES, "CJSsecr", *SPATIAL_TYPES)
 
 
+@renamed_parameters(alpha=("level", one_minus))
 def open_cr_fit(
     history: OpenCaptureHistory,
     type: str = "CJS",  # noqa: A002 - openCR's argument name
     model: Mapping[str, str] | None = None,
     mask: Mask | None = None,
     detectfn: str = "HHN",
-    alpha: float = 0.05,
+    level: float = 0.95,
 ) -> OpenCRFit:
     """Fit an open-population model of openCR's ``type`` by maximum likelihood.
 
@@ -60,8 +62,9 @@ def open_cr_fit(
         Habitat mask of the spatial types.
     detectfn : {"HHN", "HEX"}, default "HHN"
         Detection function of the spatial types.
-    alpha : float, default 0.05
-        1 - coverage of the intervals.
+    level : float, default 0.95
+        Confidence level of the intervals (openCR's ``alpha`` is ``1 - level``; the old parameter
+        ``alpha`` still works, deprecated).
 
     Returns
     -------
@@ -75,16 +78,18 @@ def open_cr_fit(
     if not spatial and mask is not None:
         raise ValueError(f"type {type!r} is not spatial: the mask would not be used")
     if type == "CJS":
-        return cjs_fit(history, model, alpha)
+        return cjs_fit(history, model, level)
     if type in TYPES:
-        return pradel_fit(history, model, type, alpha)
+        return pradel_fit(history, model, type, level)
     if type == "CJSsecr":
-        return cjs_secr_fit(history, mask, model, detectfn, alpha)
-    return pradel_secr_fit(history, mask, model, type, detectfn, alpha)
+        return cjs_secr_fit(history, mask, model, detectfn, level)
+    return pradel_secr_fit(history, mask, model, type, detectfn, level)
 
 
-def open_aic_table(fits: Mapping[str, OpenCRFit] | Sequence[OpenCRFit], criterion: str = "AICc") -> pd.DataFrame:
+def open_model_selection(fits: Mapping[str, OpenCRFit] | Sequence[OpenCRFit], criterion: str = "AICc") -> pd.DataFrame:
     """Models ranked by AIC or AICc with their differences and weights (openCR's ``AIC``).
+
+    Formerly ``open_aic_table`` (still available, deprecated), as :func:`nbtools.secr.model_selection`.
 
     Only models of the same likelihood (the same data and the same type family: CJS,
     non-spatial JSSA, spatial CJS, spatial JSSA) are comparable; mixing them is an error.
@@ -111,6 +116,9 @@ def open_aic_table(fits: Mapping[str, OpenCRFit] | Sequence[OpenCRFit], criterio
     table[f"d{criterion}"] = delta
     table[f"{criterion}wt"] = np.exp(-delta / 2) / np.exp(-delta / 2).sum()
     return table.sort_values(criterion)
+
+
+open_aic_table = renamed_function(open_model_selection, "open_aic_table")
 
 
 def _label(fit: OpenCRFit) -> str:

@@ -46,6 +46,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from .._deprecate import one_minus, renamed_parameters
 from .open_cjs import logsumexp, session_log_detection, survival_terms
 from .open_design import parameter_design
 from .open_histories import OpenCaptureHistory
@@ -130,11 +131,12 @@ def pradel_loglik(
     return float((log_l - log_pdot).sum())
 
 
+@renamed_parameters(alpha=("level", one_minus))
 def pradel_fit(
     history: OpenCaptureHistory,
     model: Mapping[str, str] | None = None,
     type: str = "PLBl",  # noqa: A002 - openCR's argument name
-    alpha: float = 0.05,
+    level: float = 0.95,
 ) -> OpenCRFit:
     """Fit a Pradel-Link-Barker (conditional JSSA) model by maximum likelihood (openCR's PLBl, PLBf).
 
@@ -148,8 +150,9 @@ def pradel_fit(
     type : {"PLBl", "PLBf"}, default "PLBl"
         openCR's type (aliases ``JSSAlCL``, ``JSSAfCL``). ``PLBf`` requires unit intervals,
         as the per-capita recruitment of openCR is defined per interval.
-    alpha : float, default 0.05
-        1 - coverage of the intervals.
+    level : float, default 0.95
+        Confidence level of the intervals (openCR's ``alpha`` is ``1 - level``; the old parameter
+        ``alpha`` still works, deprecated).
 
     Returns
     -------
@@ -181,5 +184,5 @@ def pradel_fit(
         [p_valid, session_valid, session_valid],
         loglik,
         START,
-        alpha,
+        level,
     )

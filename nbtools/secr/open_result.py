@@ -24,6 +24,7 @@ import pandas as pd
 from scipy import optimize, stats
 from scipy.special import expit
 
+from .._deprecate import one_minus, renamed_parameters
 from .open_design import OpenDesign
 from .open_histories import OpenCaptureHistory
 
@@ -134,7 +135,7 @@ class OpenCRFit:
         Primary sessions J and secondary occasions S.
     converged : bool
         Gradient below 1e-3 and the Hessian negative definite.
-    notes : list of str
+    notes : tuple of str
         Warnings about the fit (boundary estimates, singular Hessian, slow convergence).
     seconds : float
         Time taken by the fit.
@@ -151,7 +152,7 @@ class OpenCRFit:
     nsessions: int
     noccasions: int
     converged: bool
-    notes: list[str]
+    notes: tuple[str, ...]
     seconds: float
     alpha: float
     history: OpenCaptureHistory = field(repr=False)
@@ -167,6 +168,11 @@ class OpenCRFit:
         """AIC with the small-sample correction, n = animals detected (as openCR)."""
         k, n = self.n_params, self.n
         return float("nan") if n - k - 1 <= 0 else self.aic + 2 * k * (k + 1) / (n - k - 1)
+
+    @property
+    def level(self) -> float:
+        """Confidence level of the intervals (``1 - alpha``)."""
+        return one_minus(self.alpha)
 
     @property
     def coef(self) -> pd.Series:
@@ -272,6 +278,7 @@ def _constant_design(design: OpenDesign) -> OpenDesign:
     )
 
 
+@renamed_parameters(alpha=("level", one_minus))
 def fit_open_model(
     type_: str,
     history: OpenCaptureHistory,
@@ -279,7 +286,7 @@ def fit_open_model(
     valid_rows: list[np.ndarray],
     loglik: Callable[[list[np.ndarray]], float],
     start: dict[str, float],
-    alpha: float = 0.05,
+    level: float = 0.95,
     maxiter: int = 500,
 ) -> OpenCRFit:
     """Maximise a log-likelihood of real-parameter arrays and build the :class:`OpenCRFit`.
@@ -298,8 +305,9 @@ def fit_open_model(
         Log-likelihood of the real-parameter arrays (n, T) in the order of ``designs``.
     start : dict of str to float
         Real-scale starting values of the intercepts (openCR's defaults).
-    alpha : float, default 0.05
-        1 - coverage of the intervals.
+    level : float, default 0.95
+        Confidence level of the intervals (openCR's ``alpha`` is ``1 - level``; the old parameter
+        ``alpha`` still works, deprecated).
     maxiter : int, default 500
         Iterations of BFGS.
 
@@ -307,6 +315,9 @@ def fit_open_model(
     -------
     OpenCRFit
     """
+    if not 0 < level < 1:
+        raise ValueError(f"level must be in (0, 1), got {level!r}")
+    alpha = one_minus(level)
     t0 = time.perf_counter()
     sizes = [d.matrix.shape[1] for d in designs]
     bounds = np.cumsum([0, *sizes])
@@ -330,7 +341,7 @@ def fit_open_model(
         # start from the constant model's optimum: quasi-Newton steps from openCR's default start can
         # land in the flat region of lambda < phi (no recruitment) and stop at a poor local optimum
         constant = [_constant_design(d) for d in designs]
-        fitted = fit_open_model(type_, history, constant, valid_rows, loglik, start, alpha, maxiter)
+        fitted = fit_open_model(type_, history, constant, valid_rows, loglik, start, level, maxiter)
         for d, a, value in zip(designs, bounds[:-1], fitted._beta, strict=True):
             if d.names[0] == d.parameter:  # the formula has an intercept
                 beta0[a] = value
@@ -369,7 +380,7 @@ def fit_open_model(
         nsessions=history.nsessions,
         noccasions=history.noccasions,
         converged=positive and np.max(np.abs(grad)) < 1e-3,
-        notes=notes,
+        notes=tuple(notes),
         seconds=time.perf_counter() - t0,
         alpha=alpha,
         history=history,

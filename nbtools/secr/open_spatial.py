@@ -35,6 +35,7 @@ from collections.abc import Mapping
 import numpy as np
 from scipy import sparse
 
+from .._deprecate import one_minus, renamed_parameters
 from .mask import Mask
 from .open_cjs import logsumexp, survival_terms
 from .open_design import AUTOMATIC_VARIABLES, OpenDesign, parameter_design
@@ -235,12 +236,13 @@ def detection_design(history: OpenCaptureHistory, parameter: str, formula: str) 
     return design
 
 
+@renamed_parameters(alpha=("level", one_minus))
 def cjs_secr_fit(
     history: OpenCaptureHistory,
     mask: Mask,
     model: Mapping[str, str] | None = None,
     detectfn: str = "HHN",
-    alpha: float = 0.05,
+    level: float = 0.95,
 ) -> OpenCRFit:
     """Fit the spatial CJS model by maximum likelihood (openCR's ``openCR.fit(type = "CJSsecr")``).
 
@@ -256,7 +258,9 @@ def cjs_secr_fit(
         ``{"sigma": "~ sex"}``), not on session or occasion.
     detectfn : {"HHN", "HEX"}, default "HHN"
         Hazard half-normal (openCR's default, detectfn 14) or hazard exponential.
-    alpha : float, default 0.05
+    level : float, default 0.95
+        Confidence level of the intervals (openCR's ``alpha`` is ``1 - level``; the old parameter
+        ``alpha`` still works, deprecated).
 
     Returns
     -------
@@ -283,4 +287,4 @@ def cjs_secr_fit(
         return cjs_secr_loglik(history, data, reals[1], reals[0][:, 0], reals[2][:, 0], detectfn)
 
     start = {"lambda0": 0.1, "phi": 0.7, "sigma": _rpsv(history)}
-    return fit_open_model("CJSsecr", history, designs, valid, loglik, start, alpha)
+    return fit_open_model("CJSsecr", history, designs, valid, loglik, start, level)

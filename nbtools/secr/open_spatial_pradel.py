@@ -34,6 +34,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from .._deprecate import one_minus, renamed_parameters
 from .mask import Mask
 from .open_cjs import logsumexp, survival_terms
 from .open_design import parameter_design
@@ -117,13 +118,14 @@ def pradel_secr_loglik(
     return float((log_l - log_pdot).sum())
 
 
+@renamed_parameters(alpha=("level", one_minus))
 def pradel_secr_fit(
     history: OpenCaptureHistory,
     mask: Mask,
     model: Mapping[str, str] | None = None,
     type: str = "PLBsecrl",  # noqa: A002 - openCR's argument name
     detectfn: str = "HHN",
-    alpha: float = 0.05,
+    level: float = 0.95,
 ) -> OpenCRFit:
     """Fit a spatial Pradel-Link-Barker model by maximum likelihood (openCR's PLBsecrl, PLBsecrf).
 
@@ -140,7 +142,9 @@ def pradel_secr_fit(
     type : {"PLBsecrl", "PLBsecrf"}, default "PLBsecrl"
         Aliases ``JSSAsecrlCL``, ``JSSAsecrfCL``; ``PLBsecrf`` requires unit intervals.
     detectfn : {"HHN", "HEX"}, default "HHN"
-    alpha : float, default 0.05
+    level : float, default 0.95
+        Confidence level of the intervals (openCR's ``alpha`` is ``1 - level``; the old parameter
+        ``alpha`` still works, deprecated).
 
     Returns
     -------
@@ -171,4 +175,4 @@ def pradel_secr_fit(
 
     start = {"lambda0": 0.1, "phi": 0.7, "lambda": 1.0, "f": 0.3, "sigma": _rpsv(history)}
     name = "PLBsecrl" if kind == "lambda" else "PLBsecrf"
-    return fit_open_model(name, history, designs, [secondary, sessions, sessions, secondary], loglik, start, alpha)
+    return fit_open_model(name, history, designs, [secondary, sessions, sessions, secondary], loglik, start, level)

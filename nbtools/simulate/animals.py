@@ -27,6 +27,7 @@ from .species import Species
 from .times import date_s
 
 __all__ = [
+    "density_covariate",
     "cub_table",
     "draw_leopards",
     "draw_tigers",
@@ -38,8 +39,13 @@ __all__ = [
 ]
 
 
-def _covariate(habitat: xr.Dataset, name: str) -> np.ndarray:
-    """A density covariate on the habitat grid (see :class:`StudyParameters`)."""
+def density_covariate(habitat: xr.Dataset, name: str) -> np.ndarray:
+    """A density covariate on the habitat grid (see :class:`StudyParameters`), by its name.
+
+    ``"forest"`` (forest cover, 0-1), ``"prey"`` (the prey index), ``"elevation_peak"`` (highest at 350 m) or
+    ``"elevation_low"`` (falling with elevation, per 300 m): the log density of a species is a sum of
+    ``beta * density_covariate(habitat, name)`` over its covariates.
+    """
     if name == "forest":
         return habitat["forest_cover"].values.astype(float)
     if name == "prey":
@@ -74,7 +80,7 @@ def _draw_centres(
     """Activity centres from a log-linear density surface on the state-space cells."""
     log_density = np.zeros(mask.shape)
     for name, beta in coefficients:
-        log_density = log_density + beta * _covariate(habitat, name)
+        log_density = log_density + beta * density_covariate(habitat, name)
     weight = np.where(mask, np.exp(log_density - log_density[mask].max()), 0.0).ravel()
     cells = rng.choice(weight.size, size=n, p=weight / weight.sum())
     res = float(abs(habitat["x"].values[1] - habitat["x"].values[0]))

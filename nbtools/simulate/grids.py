@@ -22,7 +22,8 @@ import pandas as pd
 import xarray as xr
 
 from .. import habitat as hab
-from .animals import _covariate
+from .._deprecate import renamed_parameters
+from .animals import density_covariate
 from .parameters import StudyParameters
 
 __all__ = ["GridChanges", "TigerParameters", "season_grids", "tiger_years"]
@@ -52,8 +53,9 @@ class GridChanges:
     move_distance_m: tuple[float, float] = (300.0, 900.0)
 
 
+@renamed_parameters(rng="seed")
 def season_grids(
-    base: pd.DataFrame, habitat: xr.Dataset, rng: np.random.Generator, n_seasons: int, changes: GridChanges
+    base: pd.DataFrame, habitat: xr.Dataset, seed: int | np.random.Generator, n_seasons: int, changes: GridChanges
 ) -> tuple[list[pd.DataFrame], list[dict[str, list[str]]]]:
     """The locations of each season (field order) and what changed before it.
 
@@ -62,7 +64,8 @@ def season_grids(
     base : pandas.DataFrame
         The full grid (:func:`nbtools.simulate.stations.layout_stations`), in field order.
     habitat : xarray.Dataset
-    rng : numpy.random.Generator
+    seed : int or numpy.random.Generator
+        Randomness (an int, or a generator used as it is; formerly ``rng``, which still works, deprecated).
     n_seasons : int
     changes : GridChanges
 
@@ -73,6 +76,7 @@ def season_grids(
     log : list of dict
         ``added``, ``lost`` and ``moved`` (``old->new`` pairs) locationIDs per season.
     """
+    rng = np.random.default_rng(seed)
     n = len(base)
     n_first = int(round(changes.first_share * n))
     pending = list(range(n_first, n))
@@ -150,11 +154,12 @@ class TigerParameters:
     survival: float = 0.85
 
 
+@renamed_parameters(rng="seed")
 def tiger_years(
     habitat: xr.Dataset,
     mask: np.ndarray,
     p: StudyParameters,
-    rng: np.random.Generator,
+    seed: int | np.random.Generator,
     season_starts: list[int],
     season_ends: list[int],
     tp: TigerParameters,
@@ -168,7 +173,8 @@ def tiger_years(
         State-space cells (:func:`nbtools.simulate.animals.state_space`).
     p : StudyParameters
         Tiger density (per 100 km2), sex ratio and density surface.
-    rng : numpy.random.Generator
+    seed : int or numpy.random.Generator
+        Randomness (an int, or a generator used as it is; formerly ``rng``, which still works, deprecated).
     season_starts, season_ends : list of int
         Season bounds (UTC s).
     tp : TigerParameters
@@ -180,10 +186,11 @@ def tiger_years(
     ranges : list of dict
         Per season: ``front_x_m`` (UTM easting of the front), ``occupied_km2``, ``n_target``.
     """
+    rng = np.random.default_rng(seed)
     res = float(abs(habitat["x"].values[1] - habitat["x"].values[0]))
     log_density = np.zeros(mask.shape)
     for name, beta in p.tiger_density:
-        log_density = log_density + beta * _covariate(habitat, name)
+        log_density = log_density + beta * density_covariate(habitat, name)
     weight = np.where(mask, np.exp(log_density - log_density[mask].max()), 0.0)
     xx = np.broadcast_to(habitat["x"].values[None, :], mask.shape)
     yy = np.broadcast_to(habitat["y"].values[:, None], mask.shape)

@@ -28,8 +28,9 @@ import pandas as pd
 import xarray as xr
 
 from .. import habitat as hab
+from .._deprecate import renamed_parameters
 from .._time import SECONDS_PER_DAY
-from .animals import _covariate
+from .animals import density_covariate
 from .parameters import StudyParameters
 from .times import date_s
 
@@ -110,7 +111,7 @@ class _Surface:
     def __init__(self, habitat: xr.Dataset, mask: np.ndarray, p: StudyParameters) -> None:
         log_density = np.zeros(mask.shape)
         for name, beta in p.leopard_density:
-            log_density = log_density + beta * _covariate(habitat, name)
+            log_density = log_density + beta * density_covariate(habitat, name)
         self.weight = np.where(mask, np.exp(log_density - log_density[mask].max()), 0.0).ravel()
         xx, yy = np.meshgrid(habitat["x"].values, habitat["y"].values)
         self.x, self.y = xx.ravel(), yy.ravel()
@@ -240,11 +241,12 @@ def _stage(life: dict, t: float) -> str:
     return "disperser" if t < life["settled"] else "adult"
 
 
+@renamed_parameters(rng="seed")
 def simulate_lives(
     habitat: xr.Dataset,
     mask: np.ndarray,
     p: StudyParameters,
-    rng: np.random.Generator,
+    seed: int | np.random.Generator,
     start: str = "2014-11-01",
     end: str = "2020-11-01",
     life_parameters: LifeParameters | None = None,
@@ -259,7 +261,8 @@ def simulate_lives(
         State-space cells (:func:`nbtools.simulate.animals.state_space`).
     p : StudyParameters
         The named family, litter sizes, sex ratio and density surface.
-    rng : numpy.random.Generator
+    seed : int or numpy.random.Generator
+        Randomness (an int, or a generator used as it is; formerly ``rng``, which still works, deprecated).
     start, end : str
         The model runs in monthly steps from ``start`` to ``end``.
     life_parameters : LifeParameters, optional
@@ -272,6 +275,7 @@ def simulate_lives(
         ``end``), ``death_cause``, ``mother`` (row, -1 unknown), ``origin`` (``initial``,
         ``born``, ``immigrant``), ``natal_x/y``, ``disperse_x/y``, ``home_x/y`` (UTM 52N m).
     """
+    rng = np.random.default_rng(seed)
     lp = life_parameters or LifeParameters()
     tz = p.timezone
     surface = _Surface(habitat, mask, p)
