@@ -109,7 +109,7 @@ class OverlapBootstrap(NDArrayOperatorsMixin):
 
     @property
     def shape(self) -> tuple[int, ...]:
-        """Shape of :attr:`samples`, ``(n_boot,)``."""
+        """Shape of ``samples``, ``(n_boot,)``."""
         return self.samples.shape
 
     def __getattr__(self, name: str) -> object:
@@ -137,7 +137,7 @@ class OverlapBootstrap(NDArrayOperatorsMixin):
 
     @property
     def coef(self) -> float:
-        """The estimate (:attr:`estimate`)."""
+        """The estimate (``estimate``)."""
         return self.estimate
 
     @property
@@ -147,7 +147,7 @@ class OverlapBootstrap(NDArrayOperatorsMixin):
         return float(finite.std(ddof=1)) if finite.size > 1 else math.nan
 
     def ci(self, kind: str | None = None, level: float = 0.95) -> pd.DataFrame:
-        """Bootstrap intervals: :func:`bootstrap_ci` of :attr:`estimate` and :attr:`samples`."""
+        """Bootstrap intervals: :func:`bootstrap_ci` of ``estimate`` and ``samples``."""
         return bootstrap_ci(self.estimate, self.samples, level=level, kind=kind)
 
     def to_frame(self) -> pd.DataFrame:
@@ -363,7 +363,7 @@ def bootstrap_overlap(
     Returns
     -------
     OverlapBootstrap
-        The ``n_boot`` bootstrap estimates (:attr:`OverlapBootstrap.samples`; the result behaves as that array,
+        The ``n_boot`` bootstrap estimates (``OverlapBootstrap.samples``; the result behaves as that array,
         as it was before it became a result), the estimate on the data and :meth:`OverlapBootstrap.ci`. A
         resample whose bandwidth cannot be estimated gives NaN (with a warning), as in R; :func:`bootstrap_ci`
         ignores them.

@@ -80,17 +80,17 @@ class ActivityLevel:
 
     @property
     def coef(self) -> float:
-        """The activity level (:attr:`act`)."""
+        """The activity level (``act``)."""
         return self.act
 
     @property
     def adjust(self) -> float:
-        """Multiplier of the kernel concentration (:attr:`adj`)."""
+        """Multiplier of the kernel concentration (``adj``)."""
         return self.adj
 
     @property
     def n_boot(self) -> int:
-        """Number of bootstrap resamples (:attr:`reps`)."""
+        """Number of bootstrap resamples (``reps``)."""
         return self.reps
 
     def to_frame(self) -> pd.DataFrame:

@@ -237,7 +237,7 @@ def read_camtrapdp(
     :func:`~nbtools.camtrapdp.validate_camtrapdp`) gives the same report
     reading the media and observations in record batches: 10 million
     observation rows in 123 s with a peak of 1.21 GB (pyarrow's parse alone:
-    22 s, 5.5 GB), and :func:`~nbtools.camtrapdp.convert.convert_camtrapdp`
+    22 s, 5.5 GB), and :func:`~nbtools.camtrapdp.convert_camtrapdp`
     (``nbtools convert``) writes them as partitioned Parquet.
 
     The text cells are parsed by pyarrow's multi-threaded CSV reader (pandas'

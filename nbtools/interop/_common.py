@@ -490,7 +490,7 @@ class MachineImport:
 
     @property
     def min_confidence(self) -> float:
-        """The detection confidence from which a detection counted (:attr:`threshold`, the reader's ``min_confidence``)."""
+        """The detection confidence from which a detection counted (``threshold``, the reader's ``min_confidence``)."""
         return self.threshold
 
     def add_to(self, package: CamtrapDP | Study, replace: bool = False) -> CamtrapDP | Study:

@@ -1,4 +1,4 @@
-"""Single-season occupancy models fitted by maximum likelihood, as R's ``unmarked`` fits them.
+"""Occupancy models, single-season and dynamic (multi-season), fitted by maximum likelihood as R's ``unmarked`` fits them.
 
 The models:
 
@@ -8,6 +8,11 @@ The models:
 * :func:`occu_rn` -- the Royle-Nichols (2003) model, ``unmarked::occuRN``: the number of animals ``N_i``
   at a site is Poisson(``lambda_i``) and each of them is detected independently with probability
   ``r_ij``, so ``p_ij = 1 - (1 - r_ij) ** N_i``.
+* :func:`colext` -- dynamic occupancy over seasons (MacKenzie et al. 2003), ``unmarked::colext``: occupancy
+  in the first season ``psi``, colonisation ``gamma`` and extinction ``epsilon`` between seasons, detection
+  ``p``, each with its own formula; projected and smoothed occupancy per season, :func:`nonparboot` and
+  :func:`parboot` for their intervals, on multi-season detection histories laid out as camtrapR's
+  ``detectionHistory(..., unmarkedMultFrameInput = TRUE)`` (:func:`multi_season_history_from_study`).
 
 Both take an unmarked-style double formula ``"~ detection ~ state"`` (parsed by ``formulaic``), a
 detection matrix (sites x occasions, NaN for occasions not surveyed), site covariates and observation
@@ -25,26 +30,36 @@ stations (:func:`station_covariates`: raster means within a buffer), ready for `
 
 The package, one file per job:
 
-=======================  ==================================================================================
-``errors.py``            :class:`OccupancyError` and its kinds, :class:`OccupancyWarning`
-``design.py``            :func:`standardise`, unmarked's double formula, data checks, the design matrices
-``likelihood.py``        the likelihood of occu / occuRN with its exact gradient and Hessian, the links
-``optimise.py``          exact Newton, and the port of R's ``optim`` BFGS (``vmmin``, ``optimhess``)
-``result.py``            :class:`OccupancyFit`
-``fit.py``               :func:`occu`, :func:`occu_rn`: maximise, flag the boundary, judge convergence, SEs
-``prediction.py``        :func:`predict`, :func:`occupied_share`, :func:`response_curve`
-``rasters.py``           :func:`predict_raster` over habitat rasters, with their focal means
-``selection.py``         :func:`model_selection` by AIC
-``posterior.py``         :func:`ranef`, the latent state at each site given its detections
-``mackenzie_bailey.py``  :func:`mb_chisq`, :func:`mb_gof_test`
-``study.py``             :func:`occupancy_data`, :func:`station_covariates` from a camera-trap study
-=======================  ==================================================================================
+============================  ========================================================================================
+``errors.py``                 :class:`OccupancyError` and its kinds, :class:`OccupancyWarning`
+``design.py``                 :func:`standardise`, unmarked's double formula, data checks, the design matrices
+``likelihood.py``             the likelihood of occu / occuRN with its exact gradient and Hessian, the links
+``optimise.py``               exact Newton, and the port of R's ``optim`` BFGS (``vmmin``, ``optimhess``)
+``result.py``                 :class:`OccupancyFit`
+``fit.py``                    :func:`occu`, :func:`occu_rn`: maximise, flag the boundary, judge convergence, SEs
+``prediction.py``             :func:`predict`, :func:`occupied_share`, :func:`response_curve`
+``rasters.py``                :func:`predict_raster` over habitat rasters, with their focal means
+``selection.py``              :func:`model_selection` by AIC
+``posterior.py``              :func:`ranef`, the latent state at each site given its detections
+``mackenzie_bailey.py``       :func:`mb_chisq`, :func:`mb_gof_test`
+``study.py``                  :func:`occupancy_data`, :func:`station_covariates` from a camera-trap study
+``multiseason.py``            :class:`MultiSeasonData`: detections, site, yearly-site and observation covariates
+``multiseason_history.py``    camtrapR's multi-season detection histories, from tables or a study
+``dynamics.py``               colext's design matrices and its forward-backward likelihood with exact gradient
+``colext.py``                 :func:`colext`, :class:`ColextFit` (projected and smoothed occupancy)
+``colext_bootstrap.py``       :func:`nonparboot`, :func:`parboot`, :func:`simulate_colext`
+``colext_prediction.py``      :func:`predict_colext`
+============================  ========================================================================================
 
 References
 ----------
 MacKenzie, D. I., Nichols, J. D., Lachman, G. B., Droege, S., Royle, J. A. & Langtimm, C. A. (2002).
 Estimating site occupancy rates when detection probabilities are less than one. *Ecology* 83,
 2248-2255. https://doi.org/10.1890/0012-9658(2002)083[2248:ESORWD]2.0.CO;2
+
+MacKenzie, D. I., Nichols, J. D., Hines, J. E., Knutson, M. G. & Franklin, A. B. (2003). Estimating site
+occupancy, colonization, and local extinction when a species is detected imperfectly. *Ecology* 84, 2200-2207.
+https://doi.org/10.1890/02-3090
 
 Royle, J. A. & Nichols, J. D. (2003). Estimating abundance from repeated presence-absence data or
 point counts. *Ecology* 84, 777-790. https://doi.org/10.1890/0012-9658(2003)084[0777:EAFRPA]2.0.CO;2

@@ -77,7 +77,7 @@ class MBGOFTest:
 
     @property
     def n_boot(self) -> int:
-        """Bootstrap samples requested (:attr:`nsim`, the vocabulary's name)."""
+        """Bootstrap samples requested (``nsim``, the vocabulary's name)."""
         return self.nsim
 
     def to_frame(self) -> pd.DataFrame:

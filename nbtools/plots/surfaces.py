@@ -1,8 +1,8 @@
 """Maps of density surfaces: the realised surface (secr's ``fxTotal``), the expected surface of a habitat model,
 one map per session.
 
-The functions draw what :mod:`nbtools.secr.surfaces` computed (:func:`~nbtools.secr.surfaces.realised_surface`,
-:func:`~nbtools.secr.surfaces.expected_surface`, :func:`~nbtools.secr.surfaces.activity_centres`) and return
+The functions draw what :mod:`nbtools.secr.surfaces` computed (:func:`~nbtools.secr.realised_surface`,
+:func:`~nbtools.secr.expected_surface`, :func:`~nbtools.secr.activity_centres`) and return
 HoloViews objects (bokeh backend) in the style of the project's other maps: axes in km of the study's projected
 CRS, the units once, in the colour-bar label, legends beside the map. None of them computes an estimate.
 """
@@ -82,14 +82,14 @@ def surface_map(
     ----------
     surface : xarray.DataArray
         A 2-D surface (``y``, ``x`` in m; NaN off the mask) from
-        :func:`~nbtools.secr.surfaces.realised_surface` or
-        :func:`~nbtools.secr.surfaces.expected_surface` (or any with ``units``).
+        :func:`~nbtools.secr.realised_surface` or
+        :func:`~nbtools.secr.expected_surface` (or any with ``units``).
     boundary : shapely geometry, optional
         The study boundary, drawn in white.
     traps : pandas.DataFrame, optional
         Detectors (``CaptureHistory.traps``: ``x``, ``y`` in m), drawn as small points.
     centres : pandas.DataFrame, optional
-        Activity centres of the detected animals (:func:`~nbtools.secr.surfaces.activity_centres`:
+        Activity centres of the detected animals (:func:`~nbtools.secr.activity_centres`:
         ``x``, ``y`` in m), drawn as white markers.
     by : str or None, default "sex"
         Column of ``centres`` that sets the marker (circle for females, triangle for males),
@@ -177,7 +177,7 @@ def session_surface_maps(
         The stations, the same for every session or each session's own
         (``{s: ch.traps for s, ch in fit.capthists.items()}``).
     centres : pandas.DataFrame, optional
-        Activity centres with a ``session`` column (:func:`~nbtools.secr.surfaces.activity_centres`
+        Activity centres with a ``session`` column (:func:`~nbtools.secr.activity_centres`
         of the multi-session fit); each map shows its session's.
     by : str or None, default "sex"
         Marker of the centres, as :func:`surface_map`.

@@ -340,17 +340,17 @@ class MultiSessionFit:
     # --------------------------------------------------------- the shape shared by estimator results
     @property
     def coef(self) -> pd.Series:
-        """Coefficients on the link scale (the ``beta`` column of :attr:`coefficients`)."""
+        """Coefficients on the link scale (the ``beta`` column of ``coefficients``)."""
         return self.coefficients["beta"].rename("coef")
 
     @property
     def se(self) -> pd.Series:
-        """Standard errors of :attr:`coef` (the ``SE.beta`` column of :attr:`coefficients`)."""
+        """Standard errors of :attr:`coef` (the ``SE.beta`` column of ``coefficients``)."""
         return self.coefficients["SE.beta"].rename("se")
 
     @property
     def notes(self) -> tuple[str, ...]:
-        """The warnings about the fit (:attr:`messages`) as a tuple."""
+        """The warnings about the fit (``messages``) as a tuple."""
         return tuple(self.messages)
 
     @property
