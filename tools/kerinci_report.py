@@ -37,7 +37,9 @@ def main() -> None:
             times = subset.loc[subset["Sps"] == other, "TimeRad"].to_numpy()
             est = overlap_estimates(tiger, times)
             which = recommended_estimator(len(tiger), len(times))
-            boot = bootstrap_overlap(tiger, times, n=args.resamples, estimator=which, seed=args.seed, progress=False)
+            boot = bootstrap_overlap(
+                tiger, times, n_boot=args.resamples, estimator=which, seed=args.seed, progress=False
+            )
             t0 = getattr(est, which)
             ci = bootstrap_ci(t0, boot)
             rows.append(
@@ -60,7 +62,7 @@ def main() -> None:
 
     tiger = kerinci.loc[kerinci["Sps"] == "tiger", "TimeRad"].to_numpy()
     for sample in ("data", "model"):
-        level = activity_level(tiger, reps=999, sample=sample, seed=args.seed, progress=False)
+        level = activity_level(tiger, n_boot=999, sample=sample, seed=args.seed, progress=False)
         print(f"activity level, kerinci tigers (all zones, n={len(tiger)}), sample={sample!r}: {level}")
 
 
