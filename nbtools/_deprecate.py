@@ -133,7 +133,8 @@ def renamed_function(new: F, old_name: str) -> F:
         return new(*args, **kwargs)
 
     alias.__name__ = alias.__qualname__ = old_name
-    alias.__doc__ = f"Deprecated alias of :func:`{new.__module__}.{new.__name__}` (old name ``{old_name}``)."
+    # unqualified, so that Sphinx finds the new name where the alias is documented (its package exports both)
+    alias.__doc__ = f"Deprecated alias of :func:`{new.__name__}` (old name ``{old_name}``)."
     return alias  # type: ignore[return-value]
 
 

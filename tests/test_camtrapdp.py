@@ -12,9 +12,9 @@ from conftest import read_rows, write_rows
 from frictionless import Package, Resource, Schema
 
 from nbtools.camtrapdp import CamtrapDP, CamtrapDPError, read_camtrapdp, write_camtrapdp
+from nbtools.camtrapdp.report import ValidationReport
 from nbtools.camtrapdp.schemas import table_schema
 from nbtools.camtrapdp.validate import check_descriptor
-from nbtools.camtrapdp.report import ValidationReport
 
 EXAMPLE_ROWS = {"deployments.csv": 4, "media.csv": 423, "observations.csv": 549}
 

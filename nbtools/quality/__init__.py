@@ -78,9 +78,9 @@ camera trap data. *Remote Sensing in Ecology and Conservation* 10, 283-295.
 https://doi.org/10.1002/rse2.374
 """
 
+from .context import CheckContext
 from .corrections import clock_corrections, correct_timestamps, problem_periods
 from .evidence import daily_media
-from .context import CheckContext
 from .findings import COLUMNS, Finding
 from .registry import CHECKS, SEVERITY, check_deployments
 from .scoring import FAULT_CHECKS, QualityScore, score_findings

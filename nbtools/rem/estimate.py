@@ -185,8 +185,8 @@ class REMEstimate:
         What went wrong or is worth knowing (failed replicates, unreliable fits).
 
     The shape shared by estimator results: :attr:`coef` (the density), :attr:`se`, :attr:`notes` (the
-    :attr:`messages`) and :meth:`to_frame`. The random encounter model has no likelihood, so there is no
-    ``loglik`` or ``aic``. :attr:`n_boot` is the vocabulary's name of :attr:`reps` (the bootstrap resamples
+    ``messages``) and :meth:`to_frame`. The random encounter model has no likelihood, so there is no
+    ``loglik`` or ``aic``. :attr:`n_boot` is the vocabulary's name of ``reps`` (the bootstrap resamples
     of locations).
     """
 
@@ -214,17 +214,17 @@ class REMEstimate:
 
     @property
     def coef(self) -> float:
-        """The density (animals / km^2, :attr:`density`)."""
+        """The density (animals / km^2, ``density``)."""
         return self.density
 
     @property
     def notes(self) -> tuple[str, ...]:
-        """What went wrong or is worth knowing (:attr:`messages`)."""
+        """What went wrong or is worth knowing (``messages``)."""
         return self.messages
 
     @property
     def n_boot(self) -> int:
-        """Bootstrap resamples of locations (:attr:`reps`; 0 without a bootstrap)."""
+        """Bootstrap resamples of locations (``reps``; 0 without a bootstrap)."""
         return self.reps
 
     @property
@@ -375,13 +375,13 @@ def _full_bootstrap(
     progress: bool,
     desc: str,
 ) -> tuple[list[float], int]:
-    """The full bootstrap's replicate densities and failures, as the plain loop over :func:`_point` gives them.
+    """The full bootstrap's replicate densities and failures, as the plain loop over ``_point`` gives them.
 
     The same resamples (one ``rng.integers`` draw per replicate, in order) and the same estimates per
     replicate, found faster: half-normal detection functions by Newton's method from the full data's
     scale (:func:`nbtools.rem.detection._hn_effective_distance`; within the plain optimiser's tolerance,
     about 1e-8), the activity levels of all replicates at once (:func:`nbtools.activity.activity_levels`,
-    equal to ``activity_level`` to ~1e-14). A replicate fails where :func:`_point` would raise.
+    equal to ``activity_level`` to ~1e-14). A replicate fails where ``_point`` would raise.
     """
     pending: list[tuple[float, float, float, float]] = []
     times: list[np.ndarray] = []
@@ -608,7 +608,7 @@ def rem_from_data(
     resamples and give the same replicate densities to within the plain optimiser's tolerance (~1e-8
     relative); ``benchmarks/rem.py`` times one against the other.
 
-    The steps: the point estimate (:func:`_point`), the activity level with its bootstrap SE, the trap
+    The steps: the point estimate (``_point``), the activity level with its bootstrap SE, the trap
     rate, the bootstrap over locations, and the table of ingredients with delta-method SEs.
     """
     _check_choices(engine, bootstrap, level)

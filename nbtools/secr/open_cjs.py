@@ -129,7 +129,7 @@ def cjs_fit(
     Parameters
     ----------
     history : OpenCaptureHistory
-        Sessions joined by :func:`nbtools.secr.open_histories.join_sessions`.
+        Sessions joined by :func:`nbtools.secr.join_sessions`.
     model : mapping, optional
         Formulas of ``p`` (detection per secondary occasion) and ``phi`` (survival per unit
         of the primary intervals), e.g. ``{"phi": "~ sex", "p": "~ session"}``; ``~1`` where

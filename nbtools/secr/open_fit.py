@@ -51,7 +51,7 @@ def open_cr_fit(
     Parameters
     ----------
     history : OpenCaptureHistory
-        Sessions joined by :func:`nbtools.secr.open_histories.join_sessions`.
+        Sessions joined by :func:`nbtools.secr.join_sessions`.
     type : str, default "CJS"
         ``CJS`` (Cormack-Jolly-Seber), ``PLBl``/``JSSAlCL`` (Pradel-Link-Barker lambda),
         ``PLBf``/``JSSAfCL`` (per-capita recruitment), and their spatial versions

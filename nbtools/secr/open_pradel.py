@@ -143,7 +143,7 @@ def pradel_fit(
     Parameters
     ----------
     history : OpenCaptureHistory
-        Sessions joined by :func:`nbtools.secr.open_histories.join_sessions`.
+        Sessions joined by :func:`nbtools.secr.join_sessions`.
     model : mapping, optional
         Formulas of ``p``, ``phi`` and ``lambda`` (``PLBl``) or ``f`` (``PLBf``), e.g.
         ``{"phi": "~ sex", "lambda": "~ session"}``; ``~1`` where not given.

@@ -249,11 +249,11 @@ def cjs_secr_fit(
     Parameters
     ----------
     history : OpenCaptureHistory
-        Sessions joined by :func:`nbtools.secr.open_histories.join_sessions`, multi-catch detectors.
+        Sessions joined by :func:`nbtools.secr.join_sessions`, multi-catch detectors.
     mask : Mask
         Habitat mask (activity centres are uniform over its points; static between sessions).
     model : mapping, optional
-        Formulas of ``phi`` (as for :func:`nbtools.secr.open_cjs.cjs_fit`), ``lambda0`` and
+        Formulas of ``phi`` (as for :func:`nbtools.secr.cjs_fit`), ``lambda0`` and
         ``sigma``; the detection parameters may depend on individual covariates only (e.g.
         ``{"sigma": "~ sex"}``), not on session or occasion.
     detectfn : {"HHN", "HEX"}, default "HHN"

@@ -132,12 +132,12 @@ def pradel_secr_fit(
     Parameters
     ----------
     history : OpenCaptureHistory
-        Sessions joined by :func:`nbtools.secr.open_histories.join_sessions`, multi-catch detectors.
+        Sessions joined by :func:`nbtools.secr.join_sessions`, multi-catch detectors.
     mask : Mask
         Habitat mask (static activity centres, uniform over its points).
     model : mapping, optional
         Formulas of ``phi`` and ``lambda`` (``PLBsecrl``) or ``f`` (``PLBsecrf``), as for
-        :func:`nbtools.secr.open_pradel.pradel_fit`; ``lambda0`` and ``sigma`` may depend on
+        :func:`nbtools.secr.pradel_fit`; ``lambda0`` and ``sigma`` may depend on
         individual covariates (e.g. ``"~ sex"``), not on session.
     type : {"PLBsecrl", "PLBsecrf"}, default "PLBsecrl"
         Aliases ``JSSAsecrlCL``, ``JSSAsecrfCL``; ``PLBsecrf`` requires unit intervals.

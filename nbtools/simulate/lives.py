@@ -258,7 +258,7 @@ def simulate_lives(
     habitat : xarray.Dataset
         The park's habitat (:func:`nbtools.habitat.simulate_habitat`).
     mask : numpy.ndarray
-        State-space cells (:func:`nbtools.simulate.animals.state_space`).
+        State-space cells (``nbtools.simulate.animals.state_space``).
     p : StudyParameters
         The named family, litter sizes, sex ratio and density surface.
     seed : int or numpy.random.Generator
