@@ -1,6 +1,6 @@
 """What the multi-year study's truth says, season by season: density, survival, growth, the tiger.
 
-``truth.json`` of :func:`nbtools.simulate.years.simulate_years` holds every leopard's life (birth,
+``truth.json`` of :func:`nbtools.simulate.simulate_years` holds every leopard's life (birth,
 mother, independence, settlement, death, activity centre per season) and per season the camera
 grid and the tigers. The functions here turn it into the quantities the models estimate, so a
 notebook compares estimates with the truth without computing it itself:
