@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 REF = ROOT / "tests" / "data" / "reference"
 BENCHMARK = ROOT / "benchmarks" / "read_memory.py"
 
-# secr 5.3.0: secr.fit(captdata, buffer = 100, detectfn = "HN") (see tests/test_secr.py)
+# secr 5.3.0: secr.fit(captdata, buffer = 100, detectfn = "HN") (see tests/test_secr_fit.py)
 CAPTDATA_D = 5.479801433841447
 CAPTDATA_LOGLIK = -759.02574573168
 

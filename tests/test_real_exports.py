@@ -1,7 +1,7 @@
 """A real MegaDetector + SpeciesNet batch file (format 1.5), as the models wrote it.
 
 The other real exports in ``tests/data/real/`` are tested where their reader is: the 0.1.6 Agouti
-package in ``test_upgrade.py``, the Wildlife Insights export in ``test_wildlife_insights.py``, the
+package in ``test_upgrade.py``, the Wildlife Insights export in ``test_interop_wildlife_insights.py``, the
 Panama package with its shifted offsets in ``test_timezones.py``.
 """
 

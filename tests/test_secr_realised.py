@@ -6,7 +6,7 @@ Reference (R 4.2.2, secr 5.3.0; ../shared/data/reference/turn2/README.md, last s
 116.3204487 animals in the mask; the largest density 19.80657328 /ha at (371.484375, 518.359375).
 
 Tolerances: at our maximum-likelihood estimates 1e-4 relative (our estimates and R's differ by up to 1e-5
-relative, see tests/test_secr.py); at R's estimates (from tests/test_secr.py) 1e-6 relative (R prints its
+relative, see tests/test_secr_fit.py); at R's estimates (from tests/test_secr_fit.py) 1e-6 relative (R prints its
 estimates to 10 digits).
 """
 
@@ -28,7 +28,7 @@ REF = Path(__file__).parent / "data" / "reference"
 # secr 5.3.0: fxTotal(secr.fit(captdata, buffer = 100, detectfn = "HN"))
 FX = {"points": 3936, "cell": 0.005393066406, "detected": 76.0, "undetected": 40.32044871, "total": 116.3204487}
 FX_MAX = (19.80657328, 371.484375, 518.359375)
-# secr 5.3.0: secr.fit(captdata, buffer = 100, detectfn = "HN") (as tests/test_secr.py)
+# secr 5.3.0: secr.fit(captdata, buffer = 100, detectfn = "HN") (as tests/test_secr_fit.py)
 CAPTDATA = {"D": 5.479801433841447, "g0": 0.27319054166103746, "sigma": 29.365832119663867}
 
 
