@@ -80,7 +80,13 @@ marked ``xfail(strict=True)`` with the target unchanged. What is known of why:
   1.096), so it is not the shared detection. The first season has the smallest grid (160
   stations) and the most animals settling during it (24 of 83); an animal present for part of a
   season is one animal to the truth but less than one to the model, which reads its fewer
-  detections as a lower detection probability. Not resolved by the deadline.
+  detections as a lower detection probability. By sex (seed 1, one fit per sex): the males'
+  trend is 1.080 (1.001-1.164), truth 1.093; the females' 1.018 (0.939-1.105), truth 1.100, the
+  females overestimated in 2014/15 (56 against 41) and underestimated in 2019/20 (60 against 65)
+  while the females photographed rose from 28 to 37. So the bias is in the females; its cause
+  (a change of the females' detection between seasons that one shared sigma and lambda0 per sex
+  cannot follow, or which females the truth counts) was not found by the deadline. The
+  multi-session fit has no detection ~ sex (no groups), so the pooled fit cannot separate them.
 """
 
 from __future__ import annotations
@@ -300,11 +306,13 @@ def test_one_short_study_runs_end_to_end(tmp_path: Path, no_read_cache: None) ->
     assert 0.7 < result["true_trend"] < 1.5
 
 
+@pytest.mark.slow
 @pytest.mark.study
 def test_lambda_is_recovered_in_85_percent_of_the_studies(study_table: pd.DataFrame) -> None:
     assert study_table.loc["lambda", "coverage"] >= TARGET_COVERAGE, study_table.round(3).to_string()
 
 
+@pytest.mark.slow
 @pytest.mark.study
 @pytest.mark.xfail(
     strict=True,
@@ -315,6 +323,7 @@ def test_adult_survival_is_recovered_in_85_percent_of_the_studies(study_table: p
     assert study_table.loc["phi spatial (CJSsecr)", "coverage"] >= TARGET_COVERAGE, study_table.round(3).to_string()
 
 
+@pytest.mark.slow
 @pytest.mark.study
 @pytest.mark.xfail(
     strict=True,
