@@ -49,7 +49,7 @@ from .open_simulate import sim_open_history
 from .open_spatial import cjs_secr_fit
 from .open_spatial_pradel import pradel_secr_fit
 from .realised import fx_total, fx_total_surface, fxi
-from .seasons import capthists_by_season, pooled_detectors
+from .seasons import capthists_by_season, pooled_detectors, records_of_stage
 from .sessions import MultiSessionFit, make_capthists, secr_fit_sessions
 from .simulate import sim_capthist, sim_popn
 from .study import (
@@ -75,6 +75,7 @@ from .surfaces import (
 __all__ = [
     "capthists_by_season",
     "pooled_detectors",
+    "records_of_stage",
     "SURFACE_UNITS",
     "activity_centres",
     "expected_surface",

@@ -16,7 +16,7 @@ non-spatial models (``CJS``, ``PLBl``, ``PLBf``) use: whether an animal was dete
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -29,13 +29,14 @@ from .study import DEFAULT_SPECIES, capthist_from_study
 if TYPE_CHECKING:
     from nbtools.study import Study
 
-__all__ = ["capthists_by_season", "pooled_detectors"]
+__all__ = ["capthists_by_season", "pooled_detectors", "records_of_stage"]
 
 
 def capthists_by_season(
     study: Study,
     species: str = DEFAULT_SPECIES,
     groups: str | None = "array:grid",
+    life_stage: str | Sequence[str] | None = "adult",
     **kwargs: Any,
 ) -> dict[str, CaptureHistory]:
     """The capture history of each season of a multi-year study.
@@ -48,6 +49,11 @@ def capthists_by_season(
     groups : str or None, default "array:grid"
         Keep deployments whose ``deploymentGroups`` contain this text (the detector array; a den
         camera is not part of it); None keeps all.
+    life_stage : str, sequence of str or None, default "adult"
+        Keep the records of the species whose ``lifeStage`` is this (or one of these), judged record by
+        record: over several seasons a cub grows up, so the one stage per animal of the individuals table
+        (what :func:`nbtools.secr.capthist_from_study` uses within one season) would leave every recruit
+        out of every season. None keeps all records.
     **kwargs
         Passed on to :func:`nbtools.secr.capthist_from_study` (``occasion_length``, ``detector``,
         ``max_gap_m``, ...); ``day1`` is each season's first day.
@@ -62,11 +68,37 @@ def capthists_by_season(
     out = {}
     for label, season in split_seasons(study, groups=groups).items():
         try:
-            ch = capthist_from_study(season, species, **kwargs)
+            ch = capthist_from_study(records_of_stage(season, species, life_stage), species, life_stage=None, **kwargs)
         except ValueError as err:
             raise ValueError(f"season {label!r}: {err}") from err
         out[label] = replace(ch, session=label)
     return out
+
+
+def records_of_stage(study: Study, species: str, life_stage: str | Sequence[str] | None) -> Study:
+    """The study without the records of ``species`` whose ``lifeStage`` is not ``life_stage``.
+
+    Parameters
+    ----------
+    study : nbtools.study.Study
+    species : str
+        Scientific name; records of other species are kept as they are.
+    life_stage : str, sequence of str or None
+        The stage(s) to keep (Camtrap DP's ``lifeStage``: ``adult``, ``subadult``, ``juvenile``); records
+        without a stage are left out too. None returns the study unchanged.
+
+    Returns
+    -------
+    nbtools.study.Study
+    """
+    if life_stage is None:
+        return study
+    stages = [life_stage] if isinstance(life_stage, str) else list(life_stage)
+    obs = study.observations
+    of_stage = obs["lifeStage"].astype("string").isin(stages).to_numpy(dtype=bool, na_value=False)
+    of_species = obs["scientificName"].astype("string").eq(species).to_numpy(dtype=bool, na_value=False)
+    drop = of_species & ~of_stage
+    return replace(study, observations=obs[~drop])
 
 
 def pooled_detectors(capthists: Mapping[Any, CaptureHistory], detector_id: str = "all") -> dict[str, CaptureHistory]:
