@@ -67,9 +67,9 @@ report: venv ## execute every notebook into reports/*.html (a line per notebook;
 	$(VPY) -m nbtools report notebooks --out reports
 
 # The documentation site: Sphinx reads the repository (docs/ and notebooks/, see docs/conf.py) and fails on any
-# warning. `make docs` executes the notebooks (cached in docs/_build/.jupyter_cache until a notebook changes);
-# `make docs-quick` renders them without outputs.
-SPHINX := $(VPY) -m sphinx -b html -W --keep-going -q -c docs . docs/_build/html
+# warning; the doctrees go beside the site, not into it. `make docs` executes the notebooks (cached in
+# docs/_build/.jupyter_cache until a notebook changes); `make docs-quick` renders them without outputs.
+SPHINX := $(VPY) -m sphinx -b html -W --keep-going -q -c docs -d docs/_build/doctrees . docs/_build/html
 
 docs: venv ## build the documentation site into docs/_build/html, notebooks executed (about 10 minutes)
 	NBTOOLS_DOCS_EXECUTE=cache $(SPHINX)

@@ -164,6 +164,13 @@ nb_execution_raise_on_error = True  # a notebook that fails fails the build
 nb_execution_cache_path = str(DOCS / "_build" / ".jupyter_cache")
 nb_execution_excludepatterns = ["notebooks/workshop/exercises/*"]
 nb_merge_streams = True
+# The kernels that execute the notebooks get CurveZMQ keys, as `make report`'s do (nbtools/report.py): no
+# "Kernel is running over TCP without encryption" line per notebook.
+import zmq  # noqa: E402
+from jupyter_client.manager import KernelManager  # noqa: E402
+
+if zmq.has("curve"):
+    KernelManager.class_traits()["transport_encryption"].default_value = "auto"
 # HoloViews' outputs carry, beside the HTML and JavaScript that the pages show, two mime types that only a live
 # JupyterLab uses (application/vnd.holoviews_load.v0+json and application/vnd.holoviews_exec.v0+json, the
 # comms of a running kernel); myst-nb warns for each. No other output of the notebooks has an unknown type.
