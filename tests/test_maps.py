@@ -324,6 +324,37 @@ def test_activity_map_rerasterises_pandas_and_dask_points() -> None:
     assert isinstance(dyn, hv.core.spaces.DynamicMap | hv.Overlay)
 
 
+def test_activity_map_lists_each_category_once_beside_square_pixels() -> None:
+    from bokeh.models import ImageRGBA, Legend
+
+    points = _points(30_000)
+    for frame in (points, dd.from_pandas(points, npartitions=3)):
+        figure = hv.render(activity_map(frame, by="species", title="test"))
+        legends = figure.select({"type": Legend})
+        labels = [item.label.value for legend in legends for item in legend.items]
+        assert labels == ["leopard", "sika", "tiger"]  # once each, in category order
+        assert all(legend in figure.right for legend in legends)  # beside the frame, not on the data
+        image = next(r for r in figure.renderers if isinstance(r.glyph, ImageRGBA))
+        rows, columns = image.data_source.data["image"][0].shape
+        pixel_width = image.data_source.data["dw"][0] / columns
+        pixel_height = image.data_source.data["dh"][0] / rows
+        assert pixel_height / pixel_width == pytest.approx(1, rel=0.05)
+        # the frame (data_aspect=1) is as tall as the data in the image's own pixels
+        assert figure.frame_height / figure.frame_width == pytest.approx(rows / columns, rel=0.05)
+
+
+def test_activity_map_draws_the_boundary_dark_on_its_white_background() -> None:
+    from shapely.geometry import box
+
+    points = _points(1_000)
+    plot = activity_map(points, boundary=box(510_000, 4_770_000, 550_000, 4_820_000))
+    from bokeh.models import MultiLine
+
+    figure = hv.render(plot)
+    outlines = [r.glyph for r in figure.renderers if isinstance(r.glyph, MultiLine)]
+    assert len(outlines) == 1 and outlines[0].line_color not in ("white", "#ffffff")
+
+
 def test_track_paths_one_line_per_individual_in_time_order() -> None:
     tracks = pd.DataFrame(
         {

@@ -50,6 +50,17 @@ def test_habitat_image_title_has_units_once() -> None:
     assert image.opts.get().kwargs["xlabel"] == "easting (km)"
 
 
+def test_habitat_image_as_a_background_leaves_the_title_to_its_map() -> None:
+    habitat = xr.Dataset(
+        {"forest_cover": _raster(np.full((3, 4), 0.5), units="1", long_name="forest cover fraction (0-1)")}
+    )
+    background = habitat_image(habitat, "forest_cover", title="")
+    assert background.opts.get().kwargs["title"] == ""
+    counts = aggregate_image(_raster(np.arange(1.0, 13.0).reshape(3, 4)), label="events")
+    overlay = (background * counts).opts(title="Leopard events per km² pixel")
+    assert hv.render(overlay).title.text == "Leopard events per km² pixel"
+
+
 def test_small_multiples_colour_each_map_on_its_own_range() -> None:
     from bokeh.models import LinearColorMapper
 

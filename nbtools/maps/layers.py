@@ -165,7 +165,9 @@ def deployment_map(
     )
 
 
-def habitat_image(habitat: xr.Dataset, variable: str = "elevation", cmap: str = "fire") -> hv.Image:
+def habitat_image(
+    habitat: xr.Dataset, variable: str = "elevation", cmap: str = "fire", title: str | None = None
+) -> hv.Image:
     """One habitat raster as an image in the study's projected coordinates (metres, ticked in km).
 
     Parameters
@@ -176,12 +178,21 @@ def habitat_image(habitat: xr.Dataset, variable: str = "elevation", cmap: str = 
         The variable to draw; its ``long_name`` and ``units`` label the colour bar.
     cmap : str, default "fire"
         A colorcet or bokeh colour map name.
+    title : str, optional
+        Plot title (default the variable's label). An overlay takes its first layer's title, so pass ``""`` when
+        the image is the background of a map with a title of its own.
     """
     data = habitat[variable]
     label = label_with_units(data.attrs.get("long_name", variable), data.attrs.get("units"))
     image = hv.Image(data.astype("float32"), kdims=["x", "y"], vdims=[hv.Dimension(variable, label=label)])
     return image.opts(
-        cmap=cmap, colorbar=True, tools=["hover"], data_aspect=1, frame_width=450, title=label, **map_axes()
+        cmap=cmap,
+        colorbar=True,
+        tools=["hover"],
+        data_aspect=1,
+        frame_width=450,
+        title=label if title is None else title,
+        **map_axes(),
     )
 
 
@@ -340,9 +351,10 @@ def activity_map(
 
     vdims = [by] if by is not None else []
     layer = hv.Points(points, kdims=[x, y], vdims=vdims)
+    size = _square_pixel_size(points, x, y, frame_width=FRAME_WIDTH)
     if by is None:
         colours = getattr(cc, cmap) if isinstance(cmap, str) and hasattr(cc, cmap) else cmap
-        shaded = dynspread(rasterize(layer, aggregator=ds.count()), threshold=spread_threshold).opts(
+        shaded = dynspread(rasterize(layer, aggregator=ds.count(), **size), threshold=spread_threshold).opts(
             cmap=colours,
             cnorm="eq_hist",
             colorbar=True,
@@ -353,8 +365,10 @@ def activity_map(
     else:
         cats = points[by].cat.categories if hasattr(points[by], "cat") else sorted(points[by].unique())
         key = category_colors([str(c) for c in cats], colors)
+        # datashade's own legend is switched off below (show_legend=False): this one lists each category once,
+        # in category order, with the colours of color_key
         shaded = dynspread(
-            datashade(layer, aggregator=ds.by(by, ds.count()), color_key=key), threshold=spread_threshold
+            datashade(layer, aggregator=ds.by(by, ds.count()), color_key=key, **size), threshold=spread_threshold
         )
         legend = hv.NdOverlay(
             {
@@ -364,11 +378,34 @@ def activity_map(
         )
     overlay = shaded if legend is None else shaded * legend
     if boundary is not None:
-        overlay = overlay * boundary_path(boundary)
-    return overlay.opts(hv.opts.Overlay(title=title or "Detections", legend_position="right")).opts(
-        hv.opts.Image(data_aspect=1, frame_width=500, **map_axes()),
-        hv.opts.RGB(data_aspect=1, frame_width=500, **map_axes()),
+        overlay = overlay * boundary_path(boundary, color="#333333")  # dark: the background is white
+    return overlay.opts(
+        hv.opts.Overlay(title=title or "Detections", legend_position="right", legend_offset=(10, 0))
+    ).opts(
+        hv.opts.Image(data_aspect=1, frame_width=FRAME_WIDTH, **map_axes()),
+        hv.opts.RGB(data_aspect=1, frame_width=FRAME_WIDTH, show_legend=False, **map_axes()),
     )
+
+
+FRAME_WIDTH = 500  # px, the width of activity_map's data frame
+
+
+def _square_pixel_size(points: pd.DataFrame | object, x: str, y: str, frame_width: int) -> dict[str, int]:
+    """``width``/``height`` (px) of the first aggregation so that its pixels are square in the map's frame.
+
+    A static page never re-renders, so the first aggregation is what readers see: with the frame ``frame_width``
+    px wide and ``data_aspect=1``, the frame is ``frame_width * (y range / x range)`` px high.
+    """
+    bounds = [points[x].min(), points[x].max(), points[y].min(), points[y].max()]
+    if hasattr(bounds[0], "compute"):  # a dask frame: one pass over the partitions for all four
+        import dask
+
+        bounds = dask.compute(*bounds)
+    x0, x1, y0, y1 = (float(b) for b in bounds)
+    if not (np.isfinite([x0, x1, y0, y1]).all() and x1 > x0 and y1 > y0):
+        return {}  # no extent to match: holoviews' defaults
+    height = max(1, round(frame_width * (y1 - y0) / (x1 - x0)))
+    return {"width": frame_width, "height": height}
 
 
 def track_paths(
