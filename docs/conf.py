@@ -175,6 +175,11 @@ if zmq.has("curve"):
 # JupyterLab uses (application/vnd.holoviews_load.v0+json and application/vnd.holoviews_exec.v0+json, the
 # comms of a running kernel); myst-nb warns for each. No other output of the notebooks has an unknown type.
 suppress_warnings = ["mystnb.unknown_mime_type"]
+# The explorers' saved widget state is drawn by the ipywidgets HTML manager served with the site, not fetched
+# from CDNs (docs/_static/widgets/README.md: versions and licences); jupyter_bokeh's widget script comes from
+# the installed package (copied beside them when the build starts).
+nb_ipywidgets_js = {"widgets/require.js": {}, "widgets/config.js": {}, "widgets/embed-amd.js": {}}
+JUPYTER_BOKEH_JS = Path(sys.prefix) / "share" / "jupyter" / "nbextensions" / "jupyter_bokeh" / "index.js"
 myst_enable_extensions = ["colon_fence", "dollarmath", "deflist"]
 myst_heading_anchors = 3
 
@@ -218,3 +223,19 @@ html_theme_options = {
 html_context = {"binder_url": binder_url}
 html_show_sourcelink = False
 html_extra_path = ["_extra"]  # index.html at the site's root, forwarding to docs/index.html
+
+
+def _copy_jupyter_bokeh(app, exception) -> None:  # noqa: ANN001
+    """Put jupyter_bokeh's widget script beside the widget manager (``_static/widgets/jupyter_bokeh.js``)."""
+    if exception is not None or app.builder.format != "html":
+        return
+    if not JUPYTER_BOKEH_JS.is_file():
+        raise FileNotFoundError(f"{JUPYTER_BOKEH_JS}: jupyter_bokeh's widget script (is jupyter_bokeh installed?)")
+    target = Path(app.outdir) / "_static" / "widgets" / "jupyter_bokeh.js"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(JUPYTER_BOKEH_JS, target)
+
+
+def setup(app) -> dict:  # noqa: ANN001
+    app.connect("build-finished", _copy_jupyter_bokeh)
+    return {"parallel_read_safe": True}

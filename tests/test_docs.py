@@ -153,3 +153,20 @@ def test_make_has_the_docs_targets():
     assert run.returncode == 0, run.stderr
     assert "NBTOOLS_DOCS_EXECUTE=cache" in run.stdout and "NBTOOLS_DOCS_EXECUTE=off" in run.stdout
     assert "-W --keep-going" in run.stdout
+
+
+def test_the_widget_manager_is_served_with_the_site(site: Path):
+    """The explorers' saved state is drawn without a CDN: the scripts myst-nb loads are in the site's _static."""
+    import ast  # docs/conf.py is read, not imported (importing it would empty docs/api/generated)
+
+    tree = ast.parse((ROOT / "docs" / "conf.py").read_text())
+    (scripts,) = [
+        ast.literal_eval(node.value)
+        for node in tree.body
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "nb_ipywidgets_js"
+    ]
+    assert scripts
+    for script in scripts:
+        assert (site / "_static" / script).is_file(), script
+        assert not script.startswith(("http:", "https:")), script
+    assert (site / "_static" / "widgets" / "jupyter_bokeh.js").is_file()
