@@ -47,8 +47,47 @@ def _lognormal_ci(est: float, se: float, alpha: float, lower: float = 0.0) -> tu
     return lower + delta / c, lower + delta * c
 
 
+class _FitStatistics:
+    """The shape shared by the SECR fits (:class:`SECRFit`, ``MultiSessionFit``), from their fields.
+
+    A class using it has ``coefficients`` (columns ``beta``, ``SE.beta``), ``messages``, ``alpha``, ``loglik``,
+    ``n_params`` and ``n`` (animals detected, the sample size of AICc as secr counts it).
+    """
+
+    @property
+    def coef(self) -> pd.Series:
+        """Coefficients on the link scale (the ``beta`` column of ``coefficients``)."""
+        return self.coefficients["beta"].rename("coef")
+
+    @property
+    def se(self) -> pd.Series:
+        """Standard errors of ``coef`` (the ``SE.beta`` column of ``coefficients``)."""
+        return self.coefficients["SE.beta"].rename("se")
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """The warnings about the fit (``messages``) as a tuple."""
+        return tuple(self.messages)
+
+    @property
+    def level(self) -> float:
+        """Confidence level of the intervals, ``1 - alpha``."""
+        return one_minus(self.alpha)
+
+    @property
+    def aic(self) -> float:
+        """Akaike's information criterion, -2 loglik + 2 K."""
+        return -2 * self.loglik + 2 * self.n_params
+
+    @property
+    def aicc(self) -> float:
+        """AIC with the small-sample correction, n = animals detected (in all sessions), as secr."""
+        k, n = self.n_params, self.n
+        return float("nan") if n - k - 1 <= 0 else self.aic + 2 * k * (k + 1) / (n - k - 1)
+
+
 @dataclass(frozen=True, eq=False)
-class SECRFit:
+class SECRFit(_FitStatistics):
     """Result of :func:`secr_fit`: estimates, standard errors, intervals and fit statistics.
 
     Attributes
@@ -101,41 +140,6 @@ class SECRFit:
     _beta: np.ndarray = field(repr=False)  # internal (scaled) coefficients
     _vcov: np.ndarray = field(repr=False)  # internal vcov
     _design: _DensityDesign = field(repr=False)
-
-    # --------------------------------------------------------- the shape shared by estimator results
-    @property
-    def coef(self) -> pd.Series:
-        """Coefficients on the link scale (the ``beta`` column of ``coefficients``)."""
-        return self.coefficients["beta"].rename("coef")
-
-    @property
-    def se(self) -> pd.Series:
-        """Standard errors of :attr:`coef` (the ``SE.beta`` column of ``coefficients``)."""
-        return self.coefficients["SE.beta"].rename("se")
-
-    @property
-    def notes(self) -> tuple[str, ...]:
-        """The warnings about the fit (``messages``) as a tuple."""
-        return tuple(self.messages)
-
-    @property
-    def level(self) -> float:
-        """Confidence level of the intervals, ``1 - alpha``."""
-        return one_minus(self.alpha)
-
-    # --------------------------------------------------------- fit statistics
-    @property
-    def aic(self) -> float:
-        """Akaike's information criterion, -2 loglik + 2 K."""
-        return -2 * self.loglik + 2 * self.n_params
-
-    @property
-    def aicc(self) -> float:
-        """AIC with the small-sample correction, n = animals detected (as secr)."""
-        k, n = self.n_params, self.n
-        if n - k - 1 <= 0:
-            return float("nan")
-        return self.aic + 2 * k * (k + 1) / (n - k - 1)
 
     # --------------------------------------------------------- named estimates
     def _real(self, name: str) -> float:

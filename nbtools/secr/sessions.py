@@ -63,7 +63,7 @@ from .fit import (
 )
 from .likelihood import DETECTION_FUNCTIONS, SECRLikelihood
 from .mask import Mask, make_mask
-from .result import _lognormal_ci
+from .result import _FitStatistics, _lognormal_ci
 from .start import _check_start, autoini
 
 __all__ = ["MultiSessionFit", "MultiSessionLikelihood", "make_capthists", "secr_fit_sessions"]
@@ -288,7 +288,7 @@ class MultiSessionLikelihood:
 
 # ---------------------------------------------------------------------------- result
 @dataclass(frozen=True, eq=False)
-class MultiSessionFit:
+class MultiSessionFit(_FitStatistics):
     """Result of a multi-session :func:`secr_fit`.
 
     Attributes
@@ -336,38 +336,6 @@ class MultiSessionFit:
     _lik: MultiSessionLikelihood = field(repr=False)
     _beta: np.ndarray = field(repr=False)
     _vcov: np.ndarray = field(repr=False)
-
-    # --------------------------------------------------------- the shape shared by estimator results
-    @property
-    def coef(self) -> pd.Series:
-        """Coefficients on the link scale (the ``beta`` column of ``coefficients``)."""
-        return self.coefficients["beta"].rename("coef")
-
-    @property
-    def se(self) -> pd.Series:
-        """Standard errors of :attr:`coef` (the ``SE.beta`` column of ``coefficients``)."""
-        return self.coefficients["SE.beta"].rename("se")
-
-    @property
-    def notes(self) -> tuple[str, ...]:
-        """The warnings about the fit (``messages``) as a tuple."""
-        return tuple(self.messages)
-
-    @property
-    def level(self) -> float:
-        """Confidence level of the intervals, ``1 - alpha``."""
-        return one_minus(self.alpha)
-
-    @property
-    def aic(self) -> float:
-        """Akaike's information criterion, -2 loglik + 2 K."""
-        return -2 * self.loglik + 2 * self.n_params
-
-    @property
-    def aicc(self) -> float:
-        """AIC with the small-sample correction, n = animals detected in all sessions (as secr)."""
-        k, n = self.n_params, self.n
-        return float("nan") if n - k - 1 <= 0 else self.aic + 2 * k * (k + 1) / (n - k - 1)
 
     def real(self, parameter: str, column: str = "estimate") -> pd.Series:
         """One real parameter (``D``, ``g0``, ``lambda0``, ``sigma``) per session."""
