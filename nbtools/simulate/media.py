@@ -10,9 +10,10 @@ import pandas as pd
 from nbtools._deprecate import renamed_parameters
 
 from .._time import SECONDS_PER_DAY
+from .cameras import camera_clock
 from .parameters import StudyParameters
 
-__all__ = ["blank_triggers", "burst_images", "format_ids", "setup_triggers", "within"]
+__all__ = ["blank_triggers", "burst_images", "format_ids", "season_images", "setup_triggers", "within"]
 
 
 def within(index: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -90,6 +91,48 @@ def burst_images(
     last = (tr_j[im_trig] == n_trig[event] - 1) & (k == burst[event] - 1)
     keep = t <= dep["op_end"].to_numpy().astype(np.int64)[e_dep[event]]  # nothing after the camera stops
     return {"event": event[keep], "t": t[keep], "last": last[keep], "dep": e_dep[event[keep]]}
+
+
+def season_images(
+    p: StudyParameters,
+    rng: np.random.Generator,
+    dep: pd.DataFrame,
+    ev: dict[str, np.ndarray],
+    human: int,
+    timezone: str,
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """The images of a season: bursts for the animal events, vegetation blanks and the field team's setup images.
+
+    Parameters
+    ----------
+    p : StudyParameters
+    rng : numpy.random.Generator
+        The media stream (drawn in this order: blanks, setups, bursts).
+    dep : DataFrame
+        The season's deployments (from ``camera_deployments``).
+    ev : dict of arrays
+        The camera events: ``dep``, ``t`` (s, UTC) and ``species`` (index) of each.
+    human : int
+        Species index of people (the setup images), -1 when the study has none.
+    timezone : str
+        The study's zone, for the cameras' clocks.
+
+    Returns
+    -------
+    images : dict of arrays
+        :func:`burst_images`' columns plus ``recorded`` (what each camera's clock wrote).
+    events : dict of arrays
+        ``kind`` (0 animal, 1 blank, 2 setup), ``dep`` and ``species`` of every event, animal events first.
+    """
+    blank_dep, blank_t = blank_triggers(p, rng, dep)
+    setup_dep, setup_t = setup_triggers(rng, dep)
+    kind = np.concatenate([np.zeros(ev["t"].size, int), np.ones(blank_dep.size, int), np.full(setup_dep.size, 2)])
+    e_dep = np.concatenate([ev["dep"], blank_dep, setup_dep])
+    e_t = np.concatenate([ev["t"], blank_t, setup_t])
+    e_species = np.concatenate([ev["species"], np.full(blank_dep.size, -1), np.full(setup_dep.size, human)])
+    images = burst_images(p, rng, dep, kind, e_dep, e_t, e_species)
+    images["recorded"] = camera_clock(dep, images["dep"], images["t"], timezone)
+    return images, {"kind": kind, "dep": e_dep, "species": e_species}
 
 
 def format_ids(prefix: str, n: int, width: int) -> np.ndarray:

@@ -22,8 +22,8 @@ import xarray as xr
 from .. import habitat as hab
 from .._time import SECONDS_PER_DAY
 from .animals import cub_table, draw_leopards, draw_tigers, places_of, renumber, state_space
-from .cameras import camera_clock, camera_deployments
-from .media import blank_triggers, burst_images, setup_triggers
+from .cameras import camera_deployments
+from .media import season_images
 from .metadata import package_metadata
 from .parameters import StudyParameters, generators, resolve_parameters
 from .stations import layout_stations, service_schedule
@@ -185,30 +185,19 @@ def _run_simulation(p: StudyParameters, seed: int, bar: Any) -> SimulatedStudy:
     step("camera events")
 
     # 6. images: animal visits, vegetation blanks and the field team's setup images
-    rng = gen["media"]
-    blank_dep, blank_t = blank_triggers(p, rng, dep)
-    setup_dep, setup_t = setup_triggers(rng, dep)
+    images, events = season_images(p, gen["media"], dep, ev, sp_index.get("human", -1), tz)
     n_animal = ev["t"].size
-    kind = np.concatenate([np.zeros(n_animal, int), np.ones(blank_dep.size, int), np.full(setup_dep.size, 2)])
-    e_dep = np.concatenate([ev["dep"], blank_dep, setup_dep])
-    e_t = np.concatenate([ev["t"], blank_t, setup_t])
-    e_species = np.concatenate(
-        [ev["species"], np.full(blank_dep.size, -1), np.full(setup_dep.size, sp_index.get("human", -1))]
-    )
-    images = burst_images(p, rng, dep, kind, e_dep, e_t, e_species)
-    images["recorded"] = camera_clock(dep, images["dep"], images["t"], tz)
     step("media")
 
     # IDs in order of first identified photograph, as a project gives them (no gaps that
     # betray individuals never photographed)
-    photographed = np.bincount(images["event"], minlength=kind.size)[:n_animal] > 0
+    photographed = np.bincount(images["event"], minlength=events["kind"].size)[:n_animal] > 0
     known = photographed & (ident["recorded"] >= 0)
     first_seen = np.full(len(animals), np.inf)
     np.minimum.at(first_seen, ident["recorded"][known], ev["t"][known])
     animals = renumber(animals, first_seen, cubs["row"], cub_seen, p)
 
     # 7. tables
-    events = {"kind": kind, "dep": e_dep, "species": e_species}
     deployments, media, observations, individuals, event_ids = build_tables(
         p, stations, dep, animals, cubs["row"], cub_seen, places, events, ev, ident, images, gen["classification"]
     )
@@ -235,7 +224,7 @@ def _run_simulation(p: StudyParameters, seed: int, bar: Any) -> SimulatedStudy:
         media,
         observations,
         images["event"],
-        kind,
+        events["kind"],
         places if has_den else None,
     )
     step("truth")

@@ -53,10 +53,10 @@ import shapely
 from .. import habitat as hab
 from .._time import SECONDS_PER_DAY
 from .animals import places_of, secr_rates, state_space
-from .cameras import camera_clock, camera_deployments
+from .cameras import camera_deployments
 from .grids import GridChanges, TigerParameters, season_grids, tiger_years
 from .lives import LifeParameters, simulate_lives
-from .media import blank_triggers, burst_images, format_ids, setup_triggers
+from .media import format_ids, season_images
 from .metadata import package_metadata
 from .parameters import StudyParameters, generators, jsonable, resolve_parameters
 from .stations import layout_stations, service_schedule
@@ -338,19 +338,7 @@ def _run_season(
     cubs = _cubs(animals)
     ev, cub_seen = camera_events(p, gen["detection"], v, dep, len(stations), cubs)
     ident = identify(p, gen["identification"], ev, sp_index["leopard"])
-    rng = gen["media"]
-    blank_dep, blank_t = blank_triggers(p, rng, dep)
-    setup_dep, setup_t = setup_triggers(rng, dep)
-    n_animal = ev["t"].size
-    kind = np.concatenate([np.zeros(n_animal, int), np.ones(blank_dep.size, int), np.full(setup_dep.size, 2)])
-    e_dep = np.concatenate([ev["dep"], blank_dep, setup_dep])
-    e_t = np.concatenate([ev["t"], blank_t, setup_t])
-    e_species = np.concatenate(
-        [ev["species"], np.full(blank_dep.size, -1), np.full(setup_dep.size, sp_index.get("human", -1))]
-    )
-    images = burst_images(p, rng, dep, kind, e_dep, e_t, e_species)
-    images["recorded"] = camera_clock(dep, images["dep"], images["t"], tz)
-    events = {"kind": kind, "dep": e_dep, "species": e_species}
+    images, events = season_images(p, gen["media"], dep, ev, sp_index.get("human", -1), tz)
     deployments, media, observations, individuals, _ids = build_tables(
         p, stations, dep, animals, cubs["row"], cub_seen, places, events, ev, ident, images, gen["classification"]
     )
