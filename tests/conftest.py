@@ -125,3 +125,29 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
         terminalreporter.write_line(f"{seconds:7.1f} s  {outcome:<7} {nodeid}")
     total = sum(seconds for _, seconds, _ in _NOTEBOOK_TIMES)
     terminalreporter.write_line(f"{total:7.1f} s  in all ({len(_NOTEBOOK_TIMES)} notebook tests; budget 600 s)")
+
+
+# -- secr's captdata and a small detector grid, shared by the tests of nbtools.secr's modules (test_secr_*.py) --
+
+
+@pytest.fixture(scope="module")
+def captdata():
+    """secr's captdata (single-catch traps), read from tests/data/reference as the R reference tests use it."""
+    import pandas as pd
+
+    from nbtools.secr import make_capthist
+
+    reference = ROOT / "tests" / "data" / "reference"
+    traps = pd.read_csv(reference / "secr-captdata-traps.csv")
+    captures = pd.read_csv(reference / "secr-captdata-captures.csv")
+    return make_capthist(captures, traps, detector="single")
+
+
+@pytest.fixture(scope="module")
+def grid():
+    """6 x 6 detectors 20 m apart (a data frame of x, y in metres indexed T0-T35)."""
+    import numpy as np
+    import pandas as pd
+
+    xy = np.arange(6) * 20.0
+    return pd.DataFrame({"x": np.tile(xy, 6), "y": np.repeat(xy, 6)}, index=[f"T{k}" for k in range(36)])

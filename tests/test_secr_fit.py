@@ -20,7 +20,6 @@ import nbtools.secr as secr
 from nbtools.secr import (
     CaptureHistory,
     Mask,
-    make_capthist,
     make_mask,
     secr_fit,
     sim_capthist,
@@ -42,23 +41,9 @@ CAPTDATA_LOGLIK = -759.02574573168
 
 
 @pytest.fixture(scope="module")
-def captdata() -> CaptureHistory:
-    traps = pd.read_csv(REF / "secr-captdata-traps.csv")
-    captures = pd.read_csv(REF / "secr-captdata-captures.csv")
-    return make_capthist(captures, traps, detector="single")
-
-
-@pytest.fixture(scope="module")
 def captdata_fit(captdata):
     with pytest.warns(UserWarning, match="multi-catch likelihood"):
         return secr_fit(captdata, buffer_m=100, detectfn="HN", progress=False)
-
-
-@pytest.fixture(scope="module")
-def grid() -> pd.DataFrame:
-    """6 x 6 detectors 20 m apart."""
-    xy = np.arange(6) * 20.0
-    return pd.DataFrame({"x": np.tile(xy, 6), "y": np.repeat(xy, 6)}, index=[f"T{k}" for k in range(36)])
 
 
 def test_captdata_estimates_match_secr(captdata_fit):

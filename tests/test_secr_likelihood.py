@@ -7,7 +7,6 @@ n x M x (S x K) array with scipy.stats; the gradient equals finite differences.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 from scipy import stats
 from scipy.special import gammaln, logsumexp
@@ -21,13 +20,6 @@ from nbtools.secr import (
     sim_capthist,
     sim_popn,
 )
-
-
-@pytest.fixture(scope="module")
-def grid() -> pd.DataFrame:
-    """6 x 6 detectors 20 m apart."""
-    xy = np.arange(6) * 20.0
-    return pd.DataFrame({"x": np.tile(xy, 6), "y": np.repeat(xy, 6)}, index=[f"T{k}" for k in range(36)])
 
 
 def naive_loglik(ch: CaptureHistory, usage, detector, detectfn, mask: Mask, density, mag, sigma) -> float:

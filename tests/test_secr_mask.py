@@ -9,13 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 import xarray as xr
 
 from nbtools.secr import (
-    CaptureHistory,
-    make_capthist,
     make_mask,
     secr_fit,
     sim_capthist,
@@ -23,20 +20,6 @@ from nbtools.secr import (
 )
 
 REF = Path(__file__).parent / "data" / "reference"
-
-
-@pytest.fixture(scope="module")
-def captdata() -> CaptureHistory:
-    traps = pd.read_csv(REF / "secr-captdata-traps.csv")
-    captures = pd.read_csv(REF / "secr-captdata-captures.csv")
-    return make_capthist(captures, traps, detector="single")
-
-
-@pytest.fixture(scope="module")
-def grid() -> pd.DataFrame:
-    """6 x 6 detectors 20 m apart."""
-    xy = np.arange(6) * 20.0
-    return pd.DataFrame({"x": np.tile(xy, 6), "y": np.repeat(xy, 6)}, index=[f"T{k}" for k in range(36)])
 
 
 def test_mask_matches_secr_default(captdata):

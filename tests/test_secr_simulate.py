@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from nbtools.secr import (
@@ -12,13 +11,6 @@ from nbtools.secr import (
     sim_capthist,
     sim_popn,
 )
-
-
-@pytest.fixture(scope="module")
-def grid() -> pd.DataFrame:
-    """6 x 6 detectors 20 m apart."""
-    xy = np.arange(6) * 20.0
-    return pd.DataFrame({"x": np.tile(xy, 6), "y": np.repeat(xy, 6)}, index=[f"T{k}" for k in range(36)])
 
 
 @pytest.mark.slow

@@ -18,14 +18,6 @@ from nbtools.secr import (
     sim_popn,
 )
 
-
-@pytest.fixture(scope="module")
-def grid() -> pd.DataFrame:
-    """6 x 6 detectors 20 m apart."""
-    xy = np.arange(6) * 20.0
-    return pd.DataFrame({"x": np.tile(xy, 6), "y": np.repeat(xy, 6)}, index=[f"T{k}" for k in range(36)])
-
-
 SPECIES = "Panthera pardus orientalis"
 
 
