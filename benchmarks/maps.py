@@ -190,14 +190,14 @@ def memory_table(x_all: np.ndarray, y_all: np.ndarray, sizes: list[int], repeat:
         canvas = grid.canvas()
         figures = interleaved(
             {
-                "nbtools": lambda df=df, holed=holed: aggregate_points(df, grid=grid),
-                "bare": lambda df=df, holed=holed: canvas.points(df, "x", "y", agg=ds.count()),
-                "no_acct": lambda df=df, holed=holed: aggregate_points(df, grid=grid, account=False),
-                "nan": lambda df=df, holed=holed: aggregate_points(holed, grid=grid),
-                "nan_bare": lambda df=df, holed=holed: canvas.points(holed, "x", "y", agg=ds.count()),
-                "weights": lambda df=df, holed=holed: aggregate_points(df, grid=grid, weight="w"),
-                "weights_bare": lambda df=df, holed=holed: canvas.points(df, "x", "y", agg=ds.sum("w")),
-                "bincount": lambda df=df, holed=holed: bincount_binning(x_all[:n], y_all[:n], grid),
+                "nbtools": lambda: aggregate_points(df, grid=grid),
+                "bare": lambda: canvas.points(df, "x", "y", agg=ds.count()),
+                "no_acct": lambda: aggregate_points(df, grid=grid, account=False),
+                "nan": lambda: aggregate_points(holed, grid=grid),
+                "nan_bare": lambda: canvas.points(holed, "x", "y", agg=ds.count()),
+                "weights": lambda: aggregate_points(df, grid=grid, weight="w"),
+                "weights_bare": lambda: canvas.points(df, "x", "y", agg=ds.sum("w")),
+                "bincount": lambda: bincount_binning(x_all[:n], y_all[:n], grid),
             },
             repeat,
         )
@@ -232,7 +232,7 @@ def memory_table(x_all: np.ndarray, y_all: np.ndarray, sizes: list[int], repeat:
             f"{row['ratio_no_accounting']:>8.2f} {row['ratio_nan']:>7.2f} {row['ratio_weights']:>8.2f} "
             f"{t['bincount']:>11.3f} {'yes' if same else 'NO':>12}"
         )
-        del df, holed
+        df = holed = None  # free the frames before the next size
     worst = max(r["ratio_bare"] for r in rows)
     print(
         f"target nbtools / bare datashader <= {TARGET_RATIO_BARE}: worst {worst:.2f} -> "
