@@ -1,35 +1,39 @@
-"""The sun: sunrise, sunset and sun time (double anchoring), in one place.
+"""The sun: sunrise, sunset and sun time (double anchoring), with one formula.
 
-Two public families, one module:
+Sunrise and sunset come from one place, the NOAA solar calculator's algorithm (Meeus 1991) as
+``maptools::sunriset`` / ``suntools::sunriset`` compute it (and ``overlap::sunTime`` uses it): the
+declination and the equation of time at 0h UTC of the local date, the hour angle of the sun at a zenith of
+90.833 degrees (refraction and the solar disc), then the same again at that first estimate of the event
+("two passes"). One vectorised core, :func:`solar_events` (minutes after 0h UTC of each local date), serves
+both the analyses and the simulator:
 
-* **overlap's sun time** (the analyses): :func:`sunrise_sunset` gives local sunrise and sunset in radians
-  with the NOAA solar calculator's algorithm (Meeus 1991) exactly as ``maptools::sunriset`` /
-  ``suntools::sunriset`` compute them, and :func:`sun_time` maps clock times to sun times as
-  ``overlap::sunTime`` does (sunrise -> pi/2, sunset -> 3 pi/2). The tests compare them with R's values.
-* **the simulator's sun** (writing studies): :func:`solar_events` gives sunrise and sunset in minutes
-  after UTC midnight from NOAA's *general solar position* Fourier series (Spencer 1971), vectorised over
-  day of year and place; :func:`sunrise_sunset_table`, :func:`sun_to_clock` and :func:`clock_to_sun`
-  build on it. The default studies in ``data/`` were written with these values (and are checksummed), so
-  the simulator keeps this formula: the two formulas differ by up to about 2 minutes at Kedrovaya Pad.
+* **sun time for the analyses**: :func:`sunrise_sunset` gives local sunrise and sunset in radians, and
+  :func:`sun_time` maps clock times to sun times as ``overlap::sunTime`` does (sunrise -> pi/2,
+  sunset -> 3 pi/2; :func:`double_anchor`). The tests compare them with R's values.
+* **the simulator's sun** (writing studies): :func:`sunrise_sunset_table` (zone-aware timestamps),
+  :func:`local_sunrise_sunset_hours`, :func:`sun_to_clock` and :func:`clock_to_sun` (hours after local
+  midnight, the simulator's units). A simulated animal therefore keeps the same sun as the analysis that
+  measures it.
 
-Both formulas have the same zenith of 90.833 degrees (refraction and the solar disc) and are accurate to
-about a minute at mid latitudes; which one a function uses is named in its docstring.
+The formula needs the date, not only the day of the year (its mean longitude and anomaly run on in Julian
+centuries), so every function takes dates. Accuracy is about a minute for latitudes within +-72 degrees.
+The simulator once used NOAA's *general solar position* Fourier series (Spencer 1971) instead, which differs
+from this by up to about 2 minutes at Kedrovaya Pad; the default studies in ``data/`` were written again with
+this formula when the series went (issue #19).
 
 Why not a library? pvlib (``pvlib.solarposition.sun_rise_set_transit_spa``) and astral compute sunrise and
 sunset with other algorithms (SPA, or astral's own), so they would not reproduce ``overlap::sunTime`` to
 the tolerance of our R reference tests, and neither is in the project's lock file (``binder/requirements.txt``).
-The two formulas here are each a few lines of published arithmetic.
+The formula here is a few lines of published arithmetic.
 
 Units: latitude and longitude in decimal degrees (north and east positive, WGS84); clock and sun times in
-radians in [0, 2 pi) (midnight = 0) unless a name says hours (``_h``) or minutes.
+radians in [0, 2 pi) (midnight = 0) unless a name says hours (``_h``) or minutes; local dates as
+``datetime64[D]`` (or days since 1970-01-01 where a docstring says so).
 
 References
 ----------
 NOAA Global Monitoring Laboratory, Solar Calculation Details. https://gml.noaa.gov/grad/solcalc/calcdetails.html
-NOAA Global Monitoring Laboratory, General Solar Position Calculations.
-https://gml.noaa.gov/grad/solcalc/solareqns.PDF
 Meeus, J. (1991) Astronomical Algorithms. Willmann-Bell, Richmond, VA.
-Spencer, J.W. (1971) Fourier series representation of the position of the sun. Search 2, 172.
 """
 
 from __future__ import annotations
@@ -43,7 +47,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from nbtools._deprecate import renamed_parameters
 
-from ._time import MINUTES_PER_DAY, datetime_index, day_of_year
+from ._time import MINUTES_PER_DAY, datetime_index
 
 __all__ = [
     "ZENITH_DEGREES",
@@ -63,23 +67,16 @@ HALF_PI = math.pi / 2
 ZENITH_DEGREES = 90.833
 #: Latitudes are clamped to this (degrees), as in ``maptools::sunriset``.
 _MAX_LATITUDE = 89.8
+#: Julian day at 0h UTC of 1970-01-01 (the epoch of ``datetime64``).
+_JULIAN_DAY_OF_EPOCH = 2440587.5
+#: Julian day of J2000.0 and days per Julian century.
+_J2000 = 2451545.0
+_DAYS_PER_CENTURY = 36525.0
 
 
 # ---------------------------------------------------------------------------------------------------------
-# NOAA solar calculator (Meeus 1991), as maptools::sunriset: overlap's sun time
+# The formula: NOAA solar calculator (Meeus 1991), as maptools::sunriset
 # ---------------------------------------------------------------------------------------------------------
-
-
-def _julian_day(year: NDArray, month: NDArray, day: NDArray) -> NDArray[np.float64]:
-    """Julian day at 0h UTC of a Gregorian calendar date (Meeus 1991, ch. 7)."""
-    y = np.asarray(year, dtype=float).copy()
-    m = np.asarray(month, dtype=float).copy()
-    early = m <= 2
-    y[early] -= 1
-    m[early] += 12
-    a = np.floor(y / 100)
-    b = 2 - a + np.floor(a / 4)
-    return np.floor(365.25 * (y + 4716)) + np.floor(30.6001 * (m + 1)) + np.asarray(day, float) + b - 1524.5
 
 
 def _sun_declination_eqtime(jc: NDArray) -> tuple[NDArray, NDArray]:
@@ -116,7 +113,7 @@ def _sun_declination_eqtime(jc: NDArray) -> tuple[NDArray, NDArray]:
     return np.rad2deg(eqtime) * 4, declination
 
 
-def _meeus_event_utc_minutes(jd: NDArray, lon_west: NDArray, lat: NDArray, sign: int) -> NDArray:
+def _event_utc_minutes(jd: NDArray, lon_west: NDArray, lat: NDArray, sign: int) -> NDArray:
     """UTC minutes after 0h of the date of sunrise (``sign=+1``) or sunset (``-1``): two NOAA passes."""
 
     def hour_angle(declination: NDArray) -> NDArray:
@@ -125,12 +122,74 @@ def _meeus_event_utc_minutes(jd: NDArray, lon_west: NDArray, lat: NDArray, sign:
         arg = np.where(np.abs(arg) >= 1, np.nan, arg)  # the sun does not rise or set that day
         return np.arccos(arg)
 
-    jc = (jd - 2451545.0) / 36525.0
+    jc = (jd - _J2000) / _DAYS_PER_CENTURY
     eqtime, declination = _sun_declination_eqtime(jc)
     minutes = 720 + 4 * (lon_west - sign * np.rad2deg(hour_angle(declination))) - eqtime
-    jc2 = ((jc * 36525.0 + 2451545.0) + minutes / 1440.0 - 2451545.0) / 36525.0
+    jc2 = ((jc * _DAYS_PER_CENTURY + _J2000) + minutes / 1440.0 - _J2000) / _DAYS_PER_CENTURY
     eqtime, declination = _sun_declination_eqtime(jc2)
     return 720 + 4 * (lon_west - sign * np.rad2deg(hour_angle(declination))) - eqtime
+
+
+def _local_days(dates: Any) -> NDArray[np.int64]:
+    """Local calendar dates (anything :func:`pandas.to_datetime` reads; times ignored) as days since 1970.
+
+    The shape of an array (or a scalar) is kept, so that the result broadcasts as ``dates`` did.
+    """
+    if isinstance(dates, pd.Series | pd.Index):
+        dates = pd.DatetimeIndex(pd.to_datetime(dates)).tz_localize(None)  # wall-clock dates of aware values
+    values = np.asarray(dates)
+    if np.issubdtype(values.dtype, np.integer) or values.dtype == bool:
+        raise TypeError(
+            "sun: give local dates (datetime64[D], timestamps or date strings), not integers: the formula needs "
+            "the year as well as the day of the year (e.g. np.datetime64('2017-01-01') + (day_of_year - 1))"
+        )
+    if not np.issubdtype(values.dtype, np.datetime64):
+        parsed = pd.DatetimeIndex(pd.to_datetime(values.ravel())).tz_localize(None)
+        values = parsed.to_numpy().reshape(values.shape)
+    return values.astype("datetime64[D]").astype(np.int64)
+
+
+def solar_events(dates: Any, latitude: Any, longitude: Any) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Sunrise and sunset in minutes after 0h UTC of each local date: the one formula of this module.
+
+    Parameters
+    ----------
+    dates : array-like of dates
+        Local calendar dates: ``datetime64`` values (cast to days) or anything :func:`pandas.to_datetime` reads
+        (times of day are ignored). Integers are refused: the formula needs the year as well as the day of the
+        year (this parameter was once ``day_of_year``, for another formula).
+    latitude, longitude : array-like of float
+        Degrees north and east (WGS84), broadcast against ``dates``. Latitudes beyond +-89.8 are clamped to
+        +-89.8, as in ``maptools::sunriset``.
+
+    Returns
+    -------
+    sunrise, sunset : numpy.ndarray
+        Minutes after 00:00 UTC of that date (negative or beyond 1440 far from Greenwich; add the zone's
+        offset in minutes for local time). NaN during polar day or night.
+
+    Notes
+    -----
+    The NOAA solar calculator's low-precision algorithm (Meeus 1991): with ``jc`` Julian centuries from
+    J2000.0 to 0h UTC of the date, the sun's declination and the equation of time (minutes) from its mean
+    longitude and anomaly, equation of centre, apparent longitude and corrected obliquity; the hour angle
+    ``H = arccos(cos(90.833 deg) / (cos(lat) cos(decl)) - tan(lat) tan(decl))``; the event at
+    ``720 - 4 (longitude +- H in degrees) - eqtime`` minutes UTC; then declination and equation of time again
+    at that time and the event once more (two passes), as ``maptools::sunriset``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rise, set_ = solar_events(np.datetime64("2017-01-15"), 43.1, 131.5)   # Kedrovaya Pad
+    >>> divmod(round(float(rise) + 600), 60), divmod(round(float(set_) + 600), 60)  # UTC+10
+    ((8, 43), (18, 4))
+    """
+    days = _local_days(dates)
+    lat = np.clip(np.asarray(latitude, dtype=float), -_MAX_LATITUDE, _MAX_LATITUDE)
+    lon_west = -np.asarray(longitude, dtype=float)
+    jd = days.astype(float) + _JULIAN_DAY_OF_EPOCH
+    with np.errstate(invalid="ignore"):
+        return _event_utc_minutes(jd, lon_west, lat, +1), _event_utc_minutes(jd, lon_west, lat, -1)
 
 
 @renamed_parameters(tz="timezone")
@@ -195,10 +254,7 @@ def sunrise_sunset(
     lat = np.clip(lat, -_MAX_LATITUDE, _MAX_LATITUDE)
     wall = idx.tz_localize(None)
     offset_h = np.asarray((wall - idx.tz_convert("UTC").tz_localize(None)).total_seconds(), dtype=float) / 3600
-    jd = _julian_day(np.asarray(idx.year), np.asarray(idx.month), np.asarray(idx.day))
-    with np.errstate(invalid="ignore"):
-        rise = _meeus_event_utc_minutes(jd, -lon, lat, +1)
-        sset = _meeus_event_utc_minutes(jd, -lon, lat, -1)
+    rise, sset = solar_events(wall.normalize().to_numpy().astype("datetime64[D]"), lat, lon)
     bad = ~(np.isfinite(rise) & np.isfinite(sset))
     if bad.any():
         i = int(np.argmax(bad))
@@ -300,61 +356,8 @@ def sun_time(
 
 
 # ---------------------------------------------------------------------------------------------------------
-# NOAA general solar position (Spencer's Fourier series): the simulator's sun
+# The simulator's units: zone-aware timestamps and hours after local midnight
 # ---------------------------------------------------------------------------------------------------------
-
-
-def solar_events(day_of_year: Any, latitude: Any, longitude: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Sunrise and sunset in minutes after UTC midnight (NOAA general solar position equations).
-
-    Parameters
-    ----------
-    day_of_year : array-like of int
-        Day of the year, 1 = 1 January (the fractional year uses noon of that day).
-    latitude, longitude : array-like of float
-        Degrees north and east. Broadcast against ``day_of_year``.
-
-    Returns
-    -------
-    sunrise, sunset : numpy.ndarray
-        Minutes after 00:00 UTC of that date (may be negative or exceed 1440 far from
-        Greenwich; add the zone offset for local time). NaN during polar day or night.
-
-    Notes
-    -----
-    With the fractional year ``g = 2 pi (doy - 1) / 365``, the equation of time (minutes)
-    and the solar declination (radians) are the NOAA Fourier series, the hour angle of
-    sunrise is ``arccos(cos(90.833 deg) / (cos(lat) cos(decl)) - tan(lat) tan(decl))``
-    (0.833 deg for refraction and the solar disc), and sunrise/sunset are
-    ``720 - 4 (longitude +- hour angle in degrees) - eqtime`` minutes UTC. Accurate to about
-    a minute at mid latitudes. This is the simulator's sun; :func:`sunrise_sunset` is overlap's.
-
-    Examples
-    --------
-    >>> rise, set_ = solar_events(15, 43.1, 131.5)     # 15 January, Kedrovaya Pad
-    >>> divmod(round(float(rise) + 600), 60), divmod(round(float(set_) + 600), 60)  # UTC+10
-    ((8, 43), (18, 2))
-    """
-    doy = np.asarray(day_of_year, dtype=float)
-    lat = np.radians(np.asarray(latitude, dtype=float))
-    lon = np.asarray(longitude, dtype=float)
-    g = TWO_PI / 365.0 * (doy - 1.0)
-    eqtime = 229.18 * (
-        0.000075 + 0.001868 * np.cos(g) - 0.032077 * np.sin(g) - 0.014615 * np.cos(2 * g) - 0.040849 * np.sin(2 * g)
-    )
-    decl = (
-        0.006918
-        - 0.399912 * np.cos(g)
-        + 0.070257 * np.sin(g)
-        - 0.006758 * np.cos(2 * g)
-        + 0.000907 * np.sin(2 * g)
-        - 0.002697 * np.cos(3 * g)
-        + 0.00148 * np.sin(3 * g)
-    )
-    cos_ha = np.cos(np.radians(ZENITH_DEGREES)) / (np.cos(lat) * np.cos(decl)) - np.tan(lat) * np.tan(decl)
-    with np.errstate(invalid="ignore"):
-        ha = np.degrees(np.arccos(np.where(np.abs(cos_ha) <= 1, cos_ha, np.nan)))
-    return 720.0 - 4.0 * (lon + ha) - eqtime, 720.0 - 4.0 * (lon - ha) - eqtime
 
 
 @renamed_parameters(tz="timezone")
@@ -377,7 +380,8 @@ def sunrise_sunset_table(dates: Any, latitude: Any, longitude: Any, timezone: st
 
     Notes
     -----
-    Times from :func:`solar_events` (NOAA general solar position), counted from UTC midnight of each date.
+    Times from :func:`solar_events` (NOAA solar calculator, Meeus 1991), counted from UTC midnight of each
+    date and rounded to the second: the same sunrise and sunset as :func:`sunrise_sunset` gives in radians.
 
     Examples
     --------
@@ -385,7 +389,7 @@ def sunrise_sunset_table(dates: Any, latitude: Any, longitude: Any, timezone: st
     '05:34'
     """
     local = pd.DatetimeIndex(pd.to_datetime(dates)).tz_localize(None).normalize()
-    rise, sset = solar_events(day_of_year(local.to_numpy().astype("datetime64[D]")), latitude, longitude)
+    rise, sset = solar_events(local.to_numpy().astype("datetime64[D]"), latitude, longitude)
     midnight_utc = local.tz_localize("UTC")
     sunrise = midnight_utc + pd.to_timedelta(np.asarray(rise) * 60.0, unit="s").round("s")
     sunset = midnight_utc + pd.to_timedelta(np.asarray(sset) * 60.0, unit="s").round("s")
@@ -425,7 +429,7 @@ def local_sunrise_sunset_hours(
         Hours after local midnight of ``day``.
     """
     days = _days_since_epoch(day)
-    rise, sset = solar_events(day_of_year(days.astype("datetime64[D]")), latitude, longitude)
+    rise, sset = solar_events(days.astype("datetime64[D]"), latitude, longitude)
     offset_h = np.asarray(utc_offset_h, dtype=float)
     return rise / 60.0 + offset_h, sset / 60.0 + offset_h
 

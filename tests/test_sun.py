@@ -1,7 +1,7 @@
-"""nbtools.sun: the two sunrise/sunset formulas, their agreement and their inverses.
+"""nbtools.sun: one sunrise/sunset formula in every unit, and its inverses.
 
 overlap::sunTime itself is the R reference of ``sun_time`` (tests/test_activity.py, test_sun_time_matches_sunTime);
-here: physical checks that do not depend on either formula, and the two formulas against each other.
+here: physical checks that do not depend on the formula, and the simulator's units against overlap's radians.
 """
 
 from __future__ import annotations
@@ -29,17 +29,29 @@ def test_solar_noon_and_day_length_at_the_solstices() -> None:
     np.testing.assert_allclose(table.day_length_h.to_numpy(), [15.37, 8.99], atol=0.05)
 
 
-def test_the_two_formulas_agree_within_three_minutes_over_a_year() -> None:
-    """Meeus (overlap's) and the NOAA Fourier series (the simulator's) differ by about 2 minutes at most here
-    (the module docstring says why both are kept); one tolerance for both events: 3 minutes."""
+def test_the_simulator_and_the_analyses_see_the_same_sun_over_a_year() -> None:
+    """One formula: the simulator's table (timestamps rounded to the second) and overlap's radians agree to
+    half a second (the rounding) on every day of a year, and its local hours to the float."""
     dates = pd.date_range("2017-01-01", "2017-12-31", freq="D")
     meeus = sun.sunrise_sunset(dates, *KEDROVAYA_PAD, timezone=ZONE)  # local radians
     table = sun.sunrise_sunset_table(dates, *KEDROVAYA_PAD, ZONE)
-    for event in ("sunrise", "sunset"):
+    hours = sun.local_sunrise_sunset_hours(dates.to_numpy().astype("datetime64[D]"), *KEDROVAYA_PAD, 10.0)
+    for event, event_h in zip(("sunrise", "sunset"), hours, strict=True):
         local = table[event].dt.tz_localize(None)
-        noaa_min = ((local - local.dt.normalize()).dt.total_seconds() / 60).to_numpy()
-        meeus_min = meeus[event].to_numpy() / (2 * np.pi) * 1440
-        assert np.max(np.abs(noaa_min - meeus_min)) < 3.0, event
+        table_s = ((local - local.dt.normalize()).dt.total_seconds()).to_numpy()
+        meeus_s = meeus[event].to_numpy() / (2 * np.pi) * 86400
+        assert np.max(np.abs(table_s - meeus_s)) <= 0.5 + 1e-6, event
+        np.testing.assert_allclose(event_h * 3600, meeus_s, rtol=0, atol=1e-6)
+
+
+def test_solar_events_needs_dates_not_days_of_the_year() -> None:
+    """The formula runs on in Julian centuries: a day of the year without its year is refused, not guessed."""
+    with pytest.raises(TypeError, match="year as well as the day of the year"):
+        sun.solar_events(np.array([15]), 43.1, 131.5)
+    by_string = sun.solar_events(["2017-01-15", "2018-01-15"], 43.1, 131.5)
+    by_day = sun.solar_events(np.array(["2017-01-15", "2018-01-15"], dtype="datetime64[D]"), 43.1, 131.5)
+    np.testing.assert_array_equal(by_string, by_day)
+    assert by_day[0][0] != by_day[0][1]  # the same day of the year, another year: another sunrise
 
 
 @pytest.mark.parametrize("latitude", [0.0, 43.1, 60.0])
@@ -59,7 +71,7 @@ def test_double_anchor_maps_sunrise_and_sunset_to_quarter_and_three_quarter_turn
 
 
 def test_polar_night_has_no_sunrise() -> None:
-    rise, sset = sun.solar_events(np.array([355]), np.array([80.0]), np.array([0.0]))
+    rise, sset = sun.solar_events(np.array(["2017-12-21"], dtype="datetime64[D]"), np.array([80.0]), np.array([0.0]))
     assert np.isnan(rise).all() and np.isnan(sset).all()
 
 

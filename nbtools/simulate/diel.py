@@ -3,8 +3,9 @@
 Species' activity is a von Mises mixture in *sun time* (sunrise at pi/2, sunset at 3 pi/2;
 Nouvellet et al. 2012), converted to clock time with NOAA sunrise and sunset for each date and
 place, so that activity follows the changing day length; people keep clock hours. The sun is
-:mod:`nbtools.sun` (its "simulator's sun": NOAA's general solar position series);
-:func:`solar_events`, :func:`sun_to_clock` and :func:`clock_to_sun` are re-exported from there.
+:mod:`nbtools.sun` (the NOAA solar calculator, Meeus 1991: the same sunrise and sunset as the
+analyses' :func:`nbtools.sun.sunrise_sunset`); :func:`solar_events`, :func:`sun_to_clock` and
+:func:`clock_to_sun` are re-exported from there.
 
 References
 ----------
@@ -12,8 +13,8 @@ Nouvellet, P., Rasmussen, G.S.A., Macdonald, D.W. & Courchamp, F. (2012) Noisy c
 silent sunrises: measurement methods of daily activity pattern. J. Zool. 286:179-184.
 doi:10.1111/j.1469-7998.2011.00864.x
 
-NOAA Global Monitoring Laboratory, General Solar Position Calculations.
-https://gml.noaa.gov/grad/solcalc/solareqns.PDF
+NOAA Global Monitoring Laboratory, Solar Calculation Details.
+https://gml.noaa.gov/grad/solcalc/calcdetails.html
 """
 
 from __future__ import annotations
@@ -46,8 +47,8 @@ __all__ = [
 def sunrise_sunset(dates: Any, latitude: Any, longitude: Any, timezone: str = hab.TIMEZONE) -> pd.DataFrame:
     """Sunrise and sunset as zone-aware timestamps for dates and places (the simulator's sun).
 
-    :func:`nbtools.sun.sunrise_sunset_table` with the default study's zone as the default; not
-    :func:`nbtools.sun.sunrise_sunset`, which is overlap's (another formula, in radians).
+    :func:`nbtools.sun.sunrise_sunset_table` with the default study's zone as the default; the same
+    formula as :func:`nbtools.sun.sunrise_sunset` (overlap's), which gives the times in radians.
 
     Parameters
     ----------
