@@ -21,7 +21,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nbtools.secr import Mask, MultiSessionFit, make_capthists, secr_fit
+from nbtools.secr import (
+    CaptureHistory,
+    Mask,
+    MultiSessionFit,
+    make_capthists,
+    make_mask,
+    secr_fit,
+    sim_capthist,
+    sim_popn,
+)
 
 REF = Path(__file__).parent / "data" / "reference" / "turn2"
 NOCCASIONS = {"2005": 9, "2006": 10, "2007": 10, "2008": 10, "2009": 10}
@@ -180,7 +189,7 @@ def test_make_capthists_negative_occasion_equals_alive_column(oven):
 
 def test_multisession_input_errors(oven, mask):
     with pytest.raises(ValueError, match="single session"):
-        secr_fit(oven, mask=mask, group="sex", progress=False)
+        secr_fit(oven, mask=mask, mixture="h2", progress=False)
     with pytest.raises(ValueError, match="detection formulas may use"):
         secr_fit(oven, mask=mask, detection={"sigma": "~ forest"}, progress=False)
     with pytest.raises(ValueError, match="multi-session"):
@@ -216,3 +225,138 @@ def test_density_model_with_mask_covariate(oven, mask):
     for j, session in enumerate(two):
         surface = np.exp(b["D"] + j * b["D.session2006"] + b["D.northing"] * with_cov.y / 1000.0)
         assert fit.density[session] == pytest.approx(surface.mean(), rel=1e-8)  # the mask mean, as secr
+
+
+# ---------------------------------------------------------------------------- known classes (secr's hcov)
+SEX_SIGMA = {"F": 12.0, "M": 22.0}
+
+
+@pytest.fixture(scope="module")
+def sexed(grid) -> tuple[dict[str, CaptureHistory], Mask]:
+    """Two sessions on the 6 x 6 grid (counts, HHN, 5 occasions), sexes with different sigma."""
+    mask = make_mask(grid, buffer_m=90, nx=30)
+    out = {}
+    for label, density, seed in (("2000", 30, 31), ("2001", 40, 51)):
+        popn = sim_popn(mask, density=density, seed=seed)
+        popn["sex"] = np.random.default_rng(seed + 1).choice(["F", "M"], len(popn))
+        sigma = popn["sex"].map(SEX_SIGMA).to_numpy()
+        out[label] = sim_capthist(grid, popn, "HHN", lambda0=0.3, sigma=sigma, noccasions=5, seed=seed + 2)
+    return out, mask
+
+
+H2 = {"lambda0": "~h2", "sigma": "~h2"}
+
+
+def test_known_classes_one_session_equals_the_single_session_fit(sexed):
+    """hcov with one session: the single-session likelihood with known classes (secr_fit(..., group=))."""
+    chs, mask = sexed
+    one = {"2000": chs["2000"]}
+    multi = secr_fit(one, mask=mask, detectfn="HHN", group="sex", detection=H2, progress=False)
+    single = secr_fit(
+        chs["2000"], mask=mask, detectfn="HHN", group="sex", class_params=("sigma", "lambda0"), progress=False
+    )
+    assert multi.loglik == pytest.approx(single.loglik, abs=1e-9)
+    assert multi.classes == single.classes == ["F", "M"] and multi.group == "sex"
+    assert list(multi.coefficients.index) == ["D", "lambda0", "lambda0.h2M", "sigma", "sigma.h2M", "pmix"]
+    for name in ("D", "lambda0[F]", "lambda0[M]", "sigma[F]", "sigma[M]", "pmix[F]", "pmix[M]"):
+        row, ref = multi.estimates.loc[("2000", name)], single.estimates.loc[name]
+        assert row["estimate"] == pytest.approx(ref["estimate"], rel=1e-5), name
+        assert row["SE"] == pytest.approx(ref["SE"], rel=1e-3), name
+        assert row["lcl"] == pytest.approx(ref["lcl"], rel=1e-3), name
+    # h2 is a treatment contrast: sigma.h2M = log(sigma[M] / sigma[F])
+    b = multi.coefficients["beta"]
+    sig = multi.estimates.xs("2000")["estimate"]
+    assert b["sigma.h2M"] == pytest.approx(np.log(sig["sigma[M]"] / sig["sigma[F]"]), rel=1e-10)
+
+
+def test_known_classes_are_a_grouped_model_with_a_binomial_factor(sexed):
+    """secr's ?hcov: with every class known, the model is a grouped model with a binomial factor for class:
+    with everything specific to session and class its log-likelihood is the sum of separate fits of each
+    session and sex (each a Poisson population), and D the sum of the sexes' densities."""
+    chs, mask = sexed
+    joint = secr_fit(
+        chs,
+        mask=mask,
+        detectfn="HHN",
+        density="~session",
+        group="sex",
+        detection={"lambda0": "~h2 * session", "sigma": "~h2 * session", "pmix": "~session"},
+        progress=False,
+    )
+    assert joint.n_params == 12 and joint.converged
+    total = 0.0
+    for label, ch in chs.items():
+        density = {}
+        for sex in ("F", "M"):
+            keep = (ch.covariates["sex"] == sex).to_numpy()
+            sub = CaptureHistory(ch.counts[keep], ch.traps, "count", ids=ch.ids[keep])
+            alone = secr_fit(sub, mask=mask, detectfn="HHN", progress=False)
+            total += alone.loglik
+            density[sex] = alone.density
+            for name in ("lambda0", "sigma"):
+                assert joint.estimates.loc[(label, f"{name}[{sex}]"), "estimate"] == pytest.approx(
+                    alone.estimates.loc[name, "estimate"], rel=1e-4
+                )
+        assert joint.density[label] == pytest.approx(density["F"] + density["M"], rel=1e-4)
+        assert joint.estimates.loc[(label, "pmix[M]"), "estimate"] == pytest.approx(
+            density["M"] / (density["F"] + density["M"]), rel=1e-4
+        )
+    assert joint.loglik == pytest.approx(total, abs=1e-6)
+
+
+def test_known_classes_with_a_trend_share_detection_and_pmix(sexed):
+    chs, mask = sexed
+    fit = secr_fit(chs, mask=mask, detectfn="HHN", density="~Session", group="sex", detection=H2, progress=False)
+    assert list(fit.coefficients.index) == [
+        "D",
+        "D.Session",
+        "lambda0",
+        "lambda0.h2M",
+        "sigma",
+        "sigma.h2M",
+        "pmix",
+    ]
+    assert fit.converged and fit.n_params == 7
+    assert fit.trend["estimate"] == pytest.approx(np.exp(fit.coefficients.loc["D.Session", "beta"]), rel=1e-12)
+    est = fit.estimates
+    for name in ("sigma[F]", "sigma[M]", "pmix[M]"):  # shared by the sessions
+        assert est.loc[("2000", name), "estimate"] == pytest.approx(est.loc[("2001", name), "estimate"], rel=1e-12)
+    assert est.loc[("2000", "sigma[F]"), "estimate"] < est.loc[("2000", "sigma[M]"), "estimate"]
+    assert fit.real("pmix[F]").to_numpy() + fit.real("pmix[M]").to_numpy() == pytest.approx([1.0, 1.0])
+    assert "classes sex ['F', 'M']" in repr(fit)
+    # the analytic gradient of the joint likelihood with classes equals central differences
+    lik, beta = fit._lik, fit._beta + 0.05
+    step = 1e-6
+    numeric = [
+        (lik.evaluate(beta + e * step, gradient=False).loglik - lik.evaluate(beta - e * step, gradient=False).loglik)
+        / (2 * step)
+        for e in np.eye(len(beta))
+    ]
+    assert lik.evaluate(beta).gradient == pytest.approx(numeric, abs=1e-4)
+    # detection common to the classes (no h2): one row per parameter, the classes still in the likelihood
+    common = secr_fit(chs, mask=mask, detectfn="HHN", density="~Session", group="sex", progress=False)
+    assert "sigma" in common.estimates.xs("2000").index and common.n_params == 5
+    assert common.loglik < fit.loglik
+
+
+def test_known_classes_model_selection_and_errors(sexed):
+    from nbtools.secr import model_selection
+
+    chs, mask = sexed
+    with_classes = secr_fit(chs, mask=mask, detectfn="HHN", group="sex", detection=H2, progress=False)
+    without = secr_fit(chs, mask=mask, detectfn="HHN", progress=False)
+    with pytest.raises(ValueError, match="known classes"):
+        model_selection([with_classes, without])
+    common = secr_fit(chs, mask=mask, detectfn="HHN", group="sex", progress=False)
+    table = model_selection({"h2": with_classes, "common": common})
+    assert table.index[0] == "h2" and table.loc["h2", "model"] == "D~1 lambda0~h2 sigma~h2 pmix~1"
+    with pytest.raises(ValueError, match="detection formulas may use 'session', 'Session' only"):
+        secr_fit(chs, mask=mask, detectfn="HHN", detection=H2, progress=False)
+    with pytest.raises(ValueError, match="pmix needs known classes"):
+        secr_fit(chs, mask=mask, detectfn="HHN", detection={"pmix": "~1"}, progress=False)
+    with pytest.raises(KeyError, match="session '2000': no individual covariate 'age'"):
+        secr_fit(chs, mask=mask, detectfn="HHN", group="age", progress=False)
+    with pytest.raises(ValueError, match="class_params is single-session"):
+        secr_fit(chs, mask=mask, detectfn="HHN", group="sex", class_params=("lambda0",), progress=False)
+    with pytest.raises(ValueError, match="pmix formula"):
+        secr_fit(chs, mask=mask, detectfn="HHN", group="sex", detection={"pmix": "~h2"}, progress=False)

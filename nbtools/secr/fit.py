@@ -246,6 +246,8 @@ def secr_fit(
         covariate of the CaptureHistory. The parameters in ``class_params`` then differ
         by class, with mixing proportions ``pmix`` estimated; animals whose label is
         missing are a mixture over the classes (secr's hybrid mixture, ``hcov``).
+        Multi-session: the name of an individual covariate of every session, and detection
+        differs by class where a ``detection`` formula has ``h2`` (:func:`secr_fit_sessions`).
     mixture : {"h2"}, optional
         Two-class finite mixture on ``class_params`` with unknown class (secr's
         ``model = sigma ~ h2``).
@@ -264,7 +266,8 @@ def secr_fit(
         Maximum iterations of the quasi-Newton optimiser.
     detection : str or mapping, default "~1"
         Multi-session only: formulas of the detection parameters in ``session`` and
-        ``Session`` (``"~1"`` shared by the sessions, ``"~session"`` session-specific).
+        ``Session`` (``"~1"`` shared by the sessions, ``"~session"`` session-specific) and,
+        with ``group``, ``h2`` (class-specific) and ``pmix``.
 
     Returns
     -------
@@ -313,16 +316,21 @@ def secr_fit(
     if isinstance(capthist, Mapping):
         from .sessions import secr_fit_sessions
 
-        single_only = {"traps": traps, "detector": detector, "usage": usage, "group": group, "mixture": mixture}
+        single_only = {"traps": traps, "detector": detector, "usage": usage, "mixture": mixture}
         given = [name for name, value in single_only.items() if value is not None]
         if given:
             raise ValueError(f"{given} apply to a single session; set them on each session's CaptureHistory")
+        if group is not None and not isinstance(group, str):
+            raise TypeError("group of a multi-session fit is the name of an individual covariate of every session")
+        if tuple(class_params) != ("sigma",):
+            raise ValueError("class_params is single-session: give a multi-session model h2 in its detection formulas")
         return secr_fit_sessions(
             capthist,
             mask,
             detectfn=detectfn,
             density=density,
             detection=detection,
+            group=group,
             buffer_m=buffer_m,
             start=start,
             level=level,

@@ -46,7 +46,7 @@ from typing import Any
 import formulaic
 import numpy as np
 import pandas as pd
-from scipy.special import logit
+from scipy.special import expit, logit
 
 from nbtools._deprecate import one_minus, renamed_parameters
 
@@ -63,8 +63,8 @@ from .fit import (
 )
 from .likelihood import DETECTION_FUNCTIONS, SECRLikelihood
 from .mask import Mask, make_mask
-from .result import _FitStatistics, _lognormal_ci
-from .start import _check_start, autoini
+from .result import _FitStatistics, _lognormal_ci, _z
+from .start import _check_start, _rpsv_counts, autoini
 
 __all__ = ["MultiSessionFit", "MultiSessionLikelihood", "make_capthists", "secr_fit_sessions"]
 
@@ -146,12 +146,25 @@ def _session_traps(traps: pd.DataFrame | Mapping[Any, pd.DataFrame], label: str)
 
 
 # ---------------------------------------------------------------------------- designs
-def _session_frame(labels: Sequence[str]) -> pd.DataFrame:
-    """secr's automatic session variables: ``session`` (factor) and ``Session`` (0 .. R-1)."""
+def _session_frame(labels: Sequence[str], classes: Sequence[Any] = ()) -> pd.DataFrame:
+    """secr's automatic session variables: ``session`` (factor) and ``Session`` (0 .. R-1).
+
+    With known classes (``classes``), one row per session and class (the class varying fastest) and
+    secr's class factor ``h2`` (levels in the order of ``classes``, the first the reference).
+    """
+    if not classes:
+        return pd.DataFrame(
+            {
+                "session": pd.Categorical(list(labels), categories=list(labels)),
+                "Session": np.arange(len(labels), dtype=float),
+            }
+        )
+    names = [str(c) for c in classes]
     return pd.DataFrame(
         {
-            "session": pd.Categorical(list(labels), categories=list(labels)),
-            "Session": np.arange(len(labels), dtype=float),
+            "session": pd.Categorical(np.repeat(list(labels), len(names)), categories=list(labels)),
+            "Session": np.repeat(np.arange(len(labels), dtype=float), len(names)),
+            "h2": pd.Categorical(names * len(labels), categories=names),
         }
     )
 
@@ -187,19 +200,26 @@ def _pooled_density_design(
     return design, [np.ascontiguousarray(x_scaled[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
-def _detection_design(formula: str, labels: Sequence[str], parameter: str) -> tuple[list[str], np.ndarray]:
-    """Design (R x p) of a detection parameter over the sessions and its coefficient names."""
+def _detection_design(
+    formula: str, labels: Sequence[str], parameter: str, classes: Sequence[Any] = ()
+) -> tuple[list[str], np.ndarray]:
+    """Design of a detection parameter over the sessions (and classes) and its coefficient names.
+
+    Rows: one per session, or with known classes one per session and class (session ``s``, class
+    ``c`` in row ``s * G + c``); the formula may then use secr's ``h2``.
+    """
+    rows = len(labels) * max(len(classes), 1)
     text = formula.strip()
     if text.replace(" ", "") in ("~1", "1", ""):
-        return [parameter], np.ones((len(labels), 1))
+        return [parameter], np.ones((rows, 1))
     if not text.startswith("~"):
         text = "~ " + text
+    allowed = "'session', 'Session'" + (" and 'h2' (the class)" if classes else " only (and 'h2' with group=...)")
     try:
-        mm = formulaic.model_matrix(text, _session_frame(labels), na_action="raise")
+        mm = formulaic.model_matrix(text, _session_frame(labels, classes), na_action="raise")
     except Exception as err:  # formulaic raises several types
         raise ValueError(
-            f"cannot build the {parameter} formula {text!r}: detection formulas may use 'session' and 'Session' "
-            f"only ({err})"
+            f"cannot build the {parameter} formula {text!r}: detection formulas may use {allowed} ({err})"
         ) from err
     names = [parameter if c == "Intercept" else f"{parameter}.{_secr_name(c)}" for c in mm.columns]
     x = np.asarray(mm, dtype=float)
@@ -208,13 +228,66 @@ def _detection_design(formula: str, labels: Sequence[str], parameter: str) -> tu
     return names, x
 
 
-def _detection_formulas(detection: str | Mapping[str, str], magnitude: str) -> dict[str, str]:
+def _pmix_design(formula: str, labels: Sequence[str], classes: Sequence[Any]) -> tuple[list[str], np.ndarray]:
+    """Design (R x p) of the mixing proportions' multinomial logits over the sessions and their names.
+
+    Each class but the first has its own copy of the design: for two classes the coefficients are
+    secr's ``pmix``, ``pmix.session2006``, ... (the logit of the second class's proportion), for
+    more classes ``pmix.h2<class>``, ``pmix.h2<class>:session2006``, ...
+    """
+    if "h2" in formula:
+        raise ValueError(f"the pmix formula {formula!r} may use 'session' and 'Session' (pmix is by class already)")
+    names, x = _detection_design(formula, labels, "pmix")
+    if len(classes) == 2:
+        return names, x
+    out = []
+    for c in classes[1:]:
+        out += [f"pmix.h2{c}" + ("" if n == "pmix" else ":" + n.removeprefix("pmix.")) for n in names]
+    return out, x
+
+
+def _detection_formulas(
+    detection: str | Mapping[str, str], magnitude: str, classes: Sequence[Any] = ()
+) -> dict[str, str]:
+    keys = {magnitude, "sigma"} | ({"pmix"} if classes else set())
     if isinstance(detection, str):
-        return {magnitude: detection, "sigma": detection}
-    unknown = set(detection) - {magnitude, "sigma"}
-    if unknown:
-        raise ValueError(f"detection formulas may be given for {magnitude!r} and 'sigma', not {sorted(unknown)}")
-    return {magnitude: detection.get(magnitude, "~1"), "sigma": detection.get("sigma", "~1")}
+        out = {magnitude: detection, "sigma": detection}
+    else:
+        unknown = set(detection) - keys
+        if unknown:
+            hint = "" if classes or "pmix" not in unknown else " (pmix needs known classes: group=...)"
+            raise ValueError(f"detection formulas may be given for {sorted(keys)}, not {sorted(unknown)}{hint}")
+        out = {magnitude: detection.get(magnitude, "~1"), "sigma": detection.get("sigma", "~1")}
+    if classes:
+        out["pmix"] = "~1" if isinstance(detection, str) else detection.get("pmix", "~1")
+    return out
+
+
+def _session_classes(ch: CaptureHistory, group: str, classes: Sequence[Any] | None = None) -> np.ndarray:
+    """The class of each animal of one session (index into ``classes``; -1 when not recorded)."""
+    if ch.covariates is None or group not in ch.covariates.columns:
+        have = [] if ch.covariates is None else list(ch.covariates.columns)
+        raise KeyError(f"no individual covariate {group!r} (group); covariates: {have}")
+    labels = pd.Series(ch.covariates[group].to_numpy(), dtype=object)
+    if classes is None:
+        return labels
+    lookup = {c: j for j, c in enumerate(classes)}
+    return np.array([lookup.get(v, -1) if pd.notna(v) else -1 for v in labels], dtype=int)
+
+
+def _group_classes(chs: Mapping[str, CaptureHistory], group: str) -> list[Any]:
+    """The classes of ``group`` over all sessions (sorted as text), at least two."""
+    found: set[Any] = set()
+    for label, ch in chs.items():
+        try:
+            values = _session_classes(ch, group)
+        except KeyError as err:
+            raise KeyError(f"session {label!r}: {err.args[0]}") from err
+        found |= set(values[values.notna()])
+    classes = sorted(found, key=str)
+    if len(classes) < 2:
+        raise ValueError(f"group {group!r} needs at least two classes among the animals, found {classes}")
+    return classes
 
 
 # ---------------------------------------------------------------------------- likelihood
@@ -249,6 +322,13 @@ class MultiSessionLikelihood:
     def n_evaluations(self) -> int:
         """Likelihood evaluations so far (of the joint likelihood)."""
         return self.sessions[0].n_evaluations
+
+    @property
+    def known_class(self) -> np.ndarray | None:
+        """The known class of every animal of every session (-1 unknown), None without classes."""
+        if self.sessions[0].nclass == 1:
+            return None
+        return np.concatenate([lik.known_class for lik in self.sessions])
 
     def evaluate(self, beta: np.ndarray, gradient: bool = True) -> MultiSessionEvaluation:
         """Log-likelihood (and gradient) at ``beta``; raises FloatingPointError outside the parameter space."""
@@ -310,6 +390,13 @@ class MultiSessionFit(_FitStatistics):
     sessions : list of str
     n_by_session : pandas.Series
         Animals detected per session.
+    classes : list
+        The known classes (``group``, secr's ``hcov``), empty without them; with classes the
+        estimates hold ``lambda0[class]``/``sigma[class]`` where detection differs by class
+        (``h2`` in its formula) and ``pmix[class]`` per session, and ``D`` is the density of
+        all classes together.
+    group : str or None
+        The individual covariate giving the class.
 
     The shape shared by estimator results: :attr:`coef`, :attr:`se`, :attr:`loglik`, :attr:`aic`,
     :attr:`notes` (the messages as a tuple) and :meth:`to_frame`; :attr:`level` is ``1 - alpha``.
@@ -336,9 +423,11 @@ class MultiSessionFit(_FitStatistics):
     _lik: MultiSessionLikelihood = field(repr=False)
     _beta: np.ndarray = field(repr=False)
     _vcov: np.ndarray = field(repr=False)
+    classes: list[Any] = field(default_factory=list)
+    group: str | None = None
 
     def real(self, parameter: str, column: str = "estimate") -> pd.Series:
-        """One real parameter (``D``, ``g0``, ``lambda0``, ``sigma``) per session."""
+        """One real parameter (``D``, ``g0``, ``lambda0``, ``sigma``, ``sigma[class]``, ``pmix[class]``) per session."""
         table = self.estimates.xs(parameter, level="parameter")
         return table[column].rename(parameter)
 
@@ -376,7 +465,8 @@ class MultiSessionFit(_FitStatistics):
         lines = [
             f"MultiSessionFit({len(self.sessions)} sessions, {self.detector} detectors, detectfn {self.detectfn}, "
             f"D {self.density_formula}, " + ", ".join(f"{k} {v}" for k, v in self.detection_formulas.items()) + ")",
-            f"  n = {self.n} animals ({', '.join(f'{s}: {k}' for s, k in self.n_by_session.items())})",
+            f"  n = {self.n} animals ({', '.join(f'{s}: {k}' for s, k in self.n_by_session.items())})"
+            + (f", classes {self.group} {self.classes}" if self.classes else ""),
             f"  loglik {self.loglik:.4f}, K = {self.n_params}, AIC {self.aic:.3f}, AICc {self.aicc:.3f}"
             + ("" if self.converged else "  (NOT CONVERGED)"),
         ]
@@ -395,6 +485,7 @@ def secr_fit_sessions(
     detectfn: str = "HN",
     density: str = "~1",
     detection: str | Mapping[str, str] = "~1",
+    group: str | None = None,
     buffer_m: float = 100.0,
     start: dict[str, Any] | None = None,
     level: float = 0.95,
@@ -420,15 +511,26 @@ def secr_fit_sessions(
         covariates: ``"~1"`` (one density), ``"~session"`` (one per session),
         ``"~Session"`` (log-linear trend).
     detection : str or mapping, default "~1"
-        Formulas of the detection parameters in ``session``/``Session``: one for both
-        (``"~1"`` shared, ``"~session"`` session-specific) or a mapping, e.g.
-        ``{"g0": "~session", "sigma": "~1"}``.
+        Formulas of the detection parameters in ``session``/``Session`` (and ``h2``, the
+        class, with ``group``): one for both (``"~1"`` shared, ``"~session"``
+        session-specific) or a mapping, e.g. ``{"g0": "~session", "sigma": "~1"}`` or, with
+        ``group``, ``{"lambda0": "~h2", "sigma": "~h2", "pmix": "~1"}`` (``pmix``: the
+        mixing proportions, in ``session``/``Session``, default ``"~1"``, shared).
+    group : str, optional
+        Known classes (secr's hybrid mixture, ``hcov``): the individual covariate of every
+        session's CaptureHistory holding each animal's class (e.g. ``"sex"``; missing =
+        unknown class, a mixture over the classes). ``D`` is then the density of all
+        classes, each class a Poisson population of density ``D pmix_c``, and detection
+        differs by class where its formula has ``h2``, as
+        ``secr.fit(ch, hcov = "sex", model = list(D ~ Session, lambda0 ~ h2, sigma ~ h2))``.
     buffer_m : float, default 100
         Buffer (m) of the default masks.
     start : dict, optional
-        Starting values on the real scale (``D``, ``g0``/``lambda0``, ``sigma``), the
-        same for every session. Default: :func:`autoini` per session, combined (geometric
-        mean of D, median of the detection parameters).
+        Starting values on the real scale (``D``, ``g0``/``lambda0``, ``sigma``; with
+        classes ``sigma`` and the magnitude may be one per class, and ``pmix``), the same for
+        every session. Default: :func:`autoini` per session, combined (geometric mean of D,
+        median of the detection parameters; with classes sigma per class from the spread of
+        that class's detections).
     level : float, default 0.95
         Confidence level of the intervals (secr's ``alpha`` is ``1 - level``; the old parameter
         ``alpha`` still works, deprecated).
@@ -447,7 +549,9 @@ def secr_fit_sessions(
 
     Notes
     -----
-    Without classes or mixtures (``group``/``mixture`` are single-session options).
+    Latent-class mixtures (``mixture``) are a single-session option. With ``group`` the
+    likelihood of each session is the single-session likelihood with known classes
+    (:func:`nbtools.secr.secr_fit` with ``group``), so one session gives the same fit.
     """
     if not 0 < level < 1:
         raise ValueError(f"level must be in (0, 1), got {level!r}")
@@ -467,14 +571,21 @@ def secr_fit_sessions(
             prepared[label] = _prepare_capthist(ch, None, None, None)
         except ValueError as err:
             raise ValueError(f"session {label!r}: {err}") from err
+    classes = [] if group is None else _group_classes({k: v[0] for k, v in prepared.items()}, group)
     masks = {label: _session_mask(mask, label, prepared[label][0], buffer_m) for label in labels}
     fn = DETECTION_FUNCTIONS[detectfn]
-    formulas = _detection_formulas(detection, fn.magnitude)
+    formulas = _detection_formulas(detection, fn.magnitude, classes)
     design, x_by_session = _pooled_density_design(density, list(masks.values()), labels)
-    mag_names, x_mag = _detection_design(formulas[fn.magnitude], labels, fn.magnitude)
-    sig_names, x_sig = _detection_design(formulas["sigma"], labels, "sigma")
-    lik = _joint_likelihood(prepared, masks, x_by_session, detectfn, x_mag, x_sig)
-    beta0 = _joint_start(lik, prepared, masks, detectfn, start, x_by_session, x_mag, x_sig)
+    parts = _SessionDesigns(
+        x_by_session,
+        *_detection_design(formulas[fn.magnitude], labels, fn.magnitude, classes),
+        *_detection_design(formulas["sigma"], labels, "sigma", classes),
+        *(_pmix_design(formulas["pmix"], labels, classes) if classes else ([], np.zeros((len(labels), 0)))),
+        classes,
+    )
+    known = [_session_classes(prepared[label][0], group, classes) if classes else None for label in labels]
+    lik = _joint_likelihood(prepared, masks, detectfn, parts, known)
+    beta0 = _joint_start(lik, prepared, masks, detectfn, start, parts, known)
     beta, hess, optimiser_message = maximise(
         lik, beta0, f"secr_fit {len(labels)} sessions {detectfn}", progress, maxiter
     )
@@ -482,9 +593,9 @@ def secr_fit_sessions(
     vcov_s, converged, messages = covariance(hess, final.gradient, optimiser_message)
 
     t_mat = _transform_matrix(design, lik.n_params)
-    names = design.names + mag_names + sig_names
+    names = design.names + parts.mag_names + parts.sig_names + parts.pmix_names
     coefficients, vcov_df = coefficient_table(t_mat @ beta, t_mat @ vcov_s @ t_mat.T, names, alpha)
-    estimates = _session_estimates(labels, beta, vcov_s, x_by_session, x_mag, x_sig, fn, alpha)
+    estimates = _session_estimates(labels, beta, vcov_s, parts, fn, alpha)
     for label in labels:
         converged &= _check_estimates(estimates.loc[label], masks[label], messages)
     messages = list(dict.fromkeys(messages))  # a shared parameter at a boundary is flagged once
@@ -513,6 +624,8 @@ def secr_fit_sessions(
         _lik=lik,
         _beta=beta,
         _vcov=vcov_s,
+        classes=list(classes),
+        group=group,
     )
 
 
@@ -527,37 +640,80 @@ def _session_mask(mask: Mask | Mapping[Any, Mask] | None, label: str, ch: Captur
     return found
 
 
+@dataclass(frozen=True)
+class _SessionDesigns:
+    """The designs of a multi-session model and where their coefficients sit in the joint vector.
+
+    ``x_mag``/``x_sig`` have a row per session (per session and class with classes: row
+    ``s * G + c``), ``x_pmix`` a row per session (the same design for each class's logit).
+    """
+
+    x_density: list[np.ndarray]
+    mag_names: list[str]
+    x_mag: np.ndarray
+    sig_names: list[str]
+    x_sig: np.ndarray
+    pmix_names: list[str]
+    x_pmix: np.ndarray
+    classes: list[Any]
+
+    @property
+    def n_classes(self) -> int:
+        return max(len(self.classes), 1)
+
+    def blocks(self) -> dict[str, np.ndarray]:
+        """Indices of the density, magnitude, sigma and pmix coefficients in the joint vector."""
+        sizes = {
+            "D": self.x_density[0].shape[1],
+            "mag": self.x_mag.shape[1],
+            "sigma": self.x_sig.shape[1],
+            "pmix": self.x_pmix.shape[1] * (self.n_classes - 1),
+        }
+        bounds = np.cumsum([0, *sizes.values()])
+        return {name: np.arange(bounds[j], bounds[j + 1]) for j, name in enumerate(sizes)}
+
+    def row(self, s: int, c: int) -> int:
+        """Row of session ``s`` and class ``c`` in ``x_mag`` and ``x_sig``."""
+        return s * self.n_classes + c
+
+
 def _joint_likelihood(
     prepared: dict[str, tuple[CaptureHistory, str, np.ndarray]],
     masks: dict[str, Mask],
-    x_by_session: list[np.ndarray],
     detectfn: str,
-    x_mag: np.ndarray,
-    x_sig: np.ndarray,
+    parts: _SessionDesigns,
+    known: list[np.ndarray | None],
 ) -> MultiSessionLikelihood:
     """One SECRLikelihood per session and the maps from the joint coefficients to each."""
-    p_d, p_m, p_s = x_by_session[0].shape[1], x_mag.shape[1], x_sig.shape[1]
-    p_total = p_d + p_m + p_s
+    blocks = parts.blocks()
+    p_total = sum(len(b) for b in blocks.values())
+    g = parts.n_classes
+    p_pmix = parts.x_pmix.shape[1]
     liks, maps = [], []
     for s, (label, (ch, det, use)) in enumerate(prepared.items()):
         mask = masks[label]
-        liks.append(
-            SECRLikelihood(
-                ch.counts,
-                use,
-                det,
-                detectfn,
-                ch.traps[["x", "y"]].to_numpy(float),
-                mask.xy,
-                mask.cell_area,
-                x_by_session[s],
-                removed=ch.removed,
-            )
+        lik = SECRLikelihood(
+            ch.counts,
+            use,
+            det,
+            detectfn,
+            ch.traps[["x", "y"]].to_numpy(float),
+            mask.xy,
+            mask.cell_area,
+            parts.x_density[s],
+            nclass=g,
+            known_class=known[s],
+            class_params=frozenset({"mag", "sigma"}) if g > 1 else frozenset(),
+            removed=ch.removed,
         )
-        a_s = np.zeros((p_d + 2, p_total))
-        a_s[:p_d, :p_d] = np.eye(p_d)
-        a_s[p_d, p_d : p_d + p_m] = x_mag[s]
-        a_s[p_d + 1, p_d + p_m :] = x_sig[s]
+        a_s = np.zeros((lik.n_params, p_total))
+        a_s[np.ix_(lik.idx_density, blocks["D"])] = np.eye(len(blocks["D"]))
+        for c in range(g):
+            a_s[lik.idx_mag[c], blocks["mag"]] = parts.x_mag[parts.row(s, c)]
+            a_s[lik.idx_sigma[c], blocks["sigma"]] = parts.x_sig[parts.row(s, c)]
+        for j, idx in enumerate(lik.idx_pmix):
+            a_s[idx, blocks["pmix"][j * p_pmix : (j + 1) * p_pmix]] = parts.x_pmix[s]
+        liks.append(lik)
         maps.append(a_s)
     return MultiSessionLikelihood(liks, maps)
 
@@ -568,12 +724,17 @@ def _joint_start(
     masks: dict[str, Mask],
     detectfn: str,
     start: dict[str, Any] | None,
-    x_by_session: list[np.ndarray],
-    x_mag: np.ndarray,
-    x_sig: np.ndarray,
+    parts: _SessionDesigns,
+    known: list[np.ndarray | None],
 ) -> np.ndarray:
-    """Starting coefficients: the user's real values, or autoini per session combined."""
+    """Starting coefficients: the user's real values, or autoini per session combined.
+
+    With classes, sigma starts per class at 1.2 x the median over sessions of that class's
+    RPSV (as the single-session fit with ``group``), and pmix at the classes' shares of the
+    animals (plus one each).
+    """
     magnitude = DETECTION_FUNCTIONS[detectfn].magnitude
+    g = parts.n_classes
     if start is None:
         inis = []
         for label, (ch, det, use) in prepared.items():
@@ -582,7 +743,7 @@ def _joint_start(
         start = {
             "D": float(np.exp(np.mean([np.log(i["D"]) for i in inis]))),
             magnitude: float(np.median([i[magnitude] for i in inis])),
-            "sigma": float(np.median([i["sigma"] for i in inis])),
+            "sigma": _class_sigmas(prepared, known, g, float(np.median([i["sigma"] for i in inis]))),
         }
     else:
         missing = {"D", magnitude, "sigma"} - set(start)
@@ -590,43 +751,102 @@ def _joint_start(
             raise ValueError(f"start needs {sorted(missing)} (real scale)")
         _check_start(start)
     link = logit if magnitude == "g0" else np.log
-    x_d = np.vstack(x_by_session)
+    mag = np.broadcast_to(np.asarray(start[magnitude], float), (g,))
+    sig = np.broadcast_to(np.asarray(start["sigma"], float), (g,))
+    rows = len(parts.x_mag)
+    x_d = np.vstack(parts.x_density)
     blocks = [
         np.linalg.lstsq(x_d, np.full(len(x_d), np.log(start["D"])), rcond=None)[0],
-        np.linalg.lstsq(x_mag, np.full(len(x_mag), link(start[magnitude])), rcond=None)[0],
-        np.linalg.lstsq(x_sig, np.full(len(x_sig), np.log(start["sigma"])), rcond=None)[0],
+        np.linalg.lstsq(parts.x_mag, link(mag[np.arange(rows) % g]), rcond=None)[0],
+        np.linalg.lstsq(parts.x_sig, np.log(sig[np.arange(rows) % g]), rcond=None)[0],
     ]
+    if g > 1:
+        pmix = start.get("pmix")
+        if pmix is None:
+            counts = np.bincount(np.concatenate([k[k >= 0] for k in known]), minlength=g).astype(float)
+            pmix = (counts + 1) / (counts + 1).sum()
+        pmix = np.asarray(pmix, float)
+        for j in range(1, g):
+            target = np.full(len(parts.x_pmix), np.log(pmix[j] / pmix[0]))
+            blocks.append(np.linalg.lstsq(parts.x_pmix, target, rcond=None)[0])
     return np.concatenate(blocks)
 
 
+def _class_sigmas(
+    prepared: dict[str, tuple[CaptureHistory, str, np.ndarray]], known: list[np.ndarray | None], g: int, pooled: float
+) -> np.ndarray | float:
+    """Starting sigma of each class: 1.2 x the median over sessions of its RPSV (``pooled`` where unknown)."""
+    if g == 1:
+        return pooled
+    out = np.full(g, pooled)
+    for c in range(g):
+        values = []
+        for (ch, _, _), k in zip(prepared.values(), known, strict=True):
+            sub = ch.counts[k == c]
+            if len(sub) >= 2:
+                values.append(_rpsv_counts(sub.sum(axis=1), ch.traps[["x", "y"]].to_numpy(float)) * 1.2)
+        values = [v for v in values if np.isfinite(v) and v > 0]
+        if values:
+            out[c] = float(np.median(values))
+    return out
+
+
 def _session_estimates(
-    labels: list[str],
-    beta: np.ndarray,
-    vcov: np.ndarray,
-    x_by_session: list[np.ndarray],
-    x_mag: np.ndarray,
-    x_sig: np.ndarray,
-    fn: Any,
-    alpha: float,
+    labels: list[str], beta: np.ndarray, vcov: np.ndarray, parts: _SessionDesigns, fn: Any, alpha: float
 ) -> pd.DataFrame:
-    """Real parameters per session from the linear predictors (delta method for their SEs)."""
-    p_d, p_m = x_by_session[0].shape[1], x_mag.shape[1]
-    blocks = {
-        "D": np.arange(p_d),
-        fn.magnitude: p_d + np.arange(p_m),
-        "sigma": p_d + p_m + np.arange(x_sig.shape[1]),
-    }
+    """Real parameters per session from the linear predictors (delta method for their SEs).
+
+    With classes a detection parameter has a row per class (``sigma[male]``) where its design
+    differs between the classes, and the mixing proportions a row per class (``pmix[male]``).
+    """
+    blocks = parts.blocks()
+    g = parts.n_classes
     rows: dict[tuple[str, str], dict[str, Any]] = {}
     for s, label in enumerate(labels):
-        rows[(label, "D")] = _session_density(x_by_session[s], beta, vcov, blocks["D"], alpha)
-        for name, x, link in ((fn.magnitude, x_mag, fn.magnitude_link), ("sigma", x_sig, "log")):
-            idx = blocks[name]
-            eta = float(x[s] @ beta[idx])
-            se = float(np.sqrt(max(x[s] @ vcov[np.ix_(idx, idx)] @ x[s], 0.0)))
-            rows[(label, name)] = real_row(eta, se, link, alpha)
+        rows[(label, "D")] = _session_density(parts.x_density[s], beta, vcov, blocks["D"], alpha)
+        for name, x, link, idx in (
+            (fn.magnitude, parts.x_mag, fn.magnitude_link, blocks["mag"]),
+            ("sigma", parts.x_sig, "log", blocks["sigma"]),
+        ):
+            x_s = x[[parts.row(s, c) for c in range(g)]]
+            by_class = g > 1 and np.ptp(x_s, axis=0).max() > 0
+            for c in range(g if by_class else 1):
+                eta = float(x_s[c] @ beta[idx])
+                se = float(np.sqrt(max(x_s[c] @ vcov[np.ix_(idx, idx)] @ x_s[c], 0.0)))
+                rows[(label, f"{name}[{parts.classes[c]}]" if by_class else name)] = real_row(eta, se, link, alpha)
+        if g > 1:
+            rows |= {(label, k): v for k, v in _session_pmix(parts, s, beta, vcov, blocks["pmix"], alpha).items()}
     table = real_table(rows)
     table.index = pd.MultiIndex.from_tuples(list(rows), names=["session", "parameter"])
     return table
+
+
+def _session_pmix(
+    parts: _SessionDesigns, s: int, beta: np.ndarray, vcov: np.ndarray, idx: np.ndarray, alpha: float
+) -> dict[str, dict[str, Any]]:
+    """Mixing proportions of session ``s`` (multinomial logit), delta-method SEs, logit-scale intervals."""
+    g, p = parts.n_classes, parts.x_pmix.shape[1]
+    x = parts.x_pmix[s]
+    design = np.zeros((g - 1, len(idx)))  # d eta / d beta_pmix
+    for j in range(g - 1):
+        design[j, j * p : (j + 1) * p] = x
+    eta = np.concatenate([[0.0], design @ beta[idx]])
+    pmix = np.exp(eta - np.logaddexp.reduce(eta))
+    jac = (np.diag(pmix) - np.outer(pmix, pmix))[:, 1:] @ design
+    cov = jac @ vcov[np.ix_(idx, idx)] @ jac.T
+    z = _z(alpha)
+    out = {}
+    for c in range(g):
+        share, se = float(pmix[c]), float(np.sqrt(max(cov[c, c], 0.0)))
+        se_logit = se / (share * (1 - share))
+        out[f"pmix[{parts.classes[c]}]"] = {
+            "link": "logit",
+            "estimate": share,
+            "SE": se,
+            "lcl": float(expit(logit(share) - z * se_logit)),
+            "ucl": float(expit(logit(share) + z * se_logit)),
+        }
+    return out
 
 
 def _session_density(x: np.ndarray, beta: np.ndarray, vcov: np.ndarray, idx: np.ndarray, alpha: float) -> dict:
