@@ -20,6 +20,7 @@ simulation; so is the spatial Pradel-Link-Barker model (PLBsecrl), for which the
 from __future__ import annotations
 
 import doctest
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -27,10 +28,11 @@ import pandas as pd
 import pytest
 from scipy.special import expit
 
-from nbtools.secr import Mask, make_capthists, open_fit
+from nbtools.secr import Mask, make_capthists, open_fit, open_join
 from nbtools.secr.open_cjs import cjs_fit, cjs_loglik
 from nbtools.secr.open_fit import open_cr_fit, open_model_selection
 from nbtools.secr.open_histories import OpenCaptureHistory, join_sessions
+from nbtools.secr.open_join import join_changing_sessions
 from nbtools.secr.open_pradel import entry_probabilities, pradel_fit, pradel_loglik
 from nbtools.secr.open_simulate import sim_open_history
 from nbtools.secr.open_spatial import SpatialCJSData, cjs_secr_fit, cjs_secr_loglik
@@ -274,6 +276,8 @@ def test_dispatcher_and_model_table(oven, cjs, plbl):
 def test_doctests():
     result = doctest.testmod(open_fit, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted == 6 and result.failed == 0
+    result = doctest.testmod(open_join, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted == 5 and result.failed == 0
 
 
 # ------------------------------------------------------------------ simulation
@@ -317,32 +321,69 @@ def test_spatial_cjs_matches_opencr(oven, mask):
 
 
 def _plain_plbsecrl(h, mask, phi, lam, lambda0, sigma) -> float:
-    """openCR's ``prwisecr`` and ``PCH1secr`` for PLBsecrl (static, multi-catch, HHN), animal by animal."""
+    """openCR's ``prwisecr`` and ``PCH1secr`` for PLBsecrl (static, multi-catch, HHN), animal by animal.
+
+    With ``h.usage`` (openCR's ``Tsk``), the hazard of detector k on occasion s is T_ks h_k(x)
+    (openCR's ``gethcpp``, ``prw`` and ``pr0njmx``).
+    """
     traps = h.traps[["x", "y"]].to_numpy(float)
     points = mask.points[["x", "y"]].to_numpy(float)
     d2 = ((points[:, None, :] - traps[None]) ** 2).sum(axis=2)
     lambda0, sigma = np.broadcast_to(lambda0, (h.n,)), np.broadcast_to(sigma, (h.n,))
+    usage = np.ones((len(traps), h.noccasions)) if h.usage is None else h.usage
     J, prim = h.nsessions, h.primary
     loglik = 0.0
     for i in range(h.n):
         hazard = lambda0[i] * np.exp(-d2 / (2 * sigma[i] ** 2))
-        total = hazard.sum(axis=1)
+        total = hazard @ usage  # (M, S): total hazard on each occasion
         ph = [*phi[i, : J - 1], 0.0]
         beta = entry_probabilities(phi[i : i + 1], lam[i : i + 1], h.intervals, "lambda")[0]
         like = pdot = 0.0
         for b in range(J):
             for d in range(b, J):
                 alive = beta[b] * np.prod(ph[b:d])
-                pdot += alive * (1 - ph[d]) * (1 - np.exp(-total * sum(h.occasions[b : d + 1])).mean())
+                exposed = total[:, (prim >= b) & (prim <= d)].sum(axis=1)
+                pdot += alive * (1 - ph[d]) * (1 - np.exp(-exposed).mean())
                 if b <= h.first[i] and d >= h.last[i] and (not h.censored[i] or d == h.last[i]):
                     a = np.full(len(points), 1 / len(points))
                     for s in range(h.noccasions):
                         if not b <= prim[s] <= d or (h.removed[i] and s + 1 > h.removed[i]):
                             continue
                         k = np.flatnonzero(h.counts[i, s])
-                        a = a * ((1 - np.exp(-total)) * hazard[:, k[0]] / total if len(k) else np.exp(-total))
+                        if len(k):
+                            a = a * (1 - np.exp(-total[:, s])) * usage[k[0], s] * hazard[:, k[0]] / total[:, s]
+                        else:
+                            a = a * np.exp(-total[:, s])
                     like += alive * (1.0 if h.censored[i] else 1 - ph[d]) * a.sum()
         loglik += np.log(like) - np.log(pdot)
+    return loglik
+
+
+def _plain_cjssecr(h, mask, phi, lambda0, sigma) -> float:
+    """openCR's ``prwisecr`` for CJSsecr (static, multi-catch, HHN, ``CJSp1 = FALSE``) with usage, animal by animal."""
+    traps = h.traps[["x", "y"]].to_numpy(float)
+    points = mask.points[["x", "y"]].to_numpy(float)
+    hazard = lambda0 * np.exp(-((points[:, None, :] - traps[None]) ** 2).sum(axis=2) / (2 * sigma**2))
+    usage = np.ones((len(traps), h.noccasions)) if h.usage is None else h.usage
+    total = hazard @ usage
+    J, prim = h.nsessions, h.primary
+    loglik = 0.0
+    for i in range(h.n):
+        f = h.first[i]
+        like = 0.0
+        for d in range(h.last[i], (h.last[i] if h.censored[i] else J - 1) + 1):
+            alive = np.prod(phi[i, f:d]) * (1.0 if h.censored[i] or d == J - 1 else 1 - phi[i, d])
+            a = np.full(len(points), 1 / len(points))
+            for s in np.flatnonzero((prim > f) & (prim <= d)):
+                if h.removed[i] and s + 1 > h.removed[i]:
+                    continue
+                k = np.flatnonzero(h.counts[i, s])
+                if len(k):
+                    a = a * (1 - np.exp(-total[:, s])) * usage[k[0], s] * hazard[:, k[0]] / total[:, s]
+                else:
+                    a = a * np.exp(-total[:, s])
+            like += alive * a.sum()
+        loglik += np.log(like)
     return loglik
 
 
@@ -397,3 +438,107 @@ def test_spatial_cjs_sex_specific_detection(oven, mask):
     fit = cjs_secr_fit(oven, mask, {"sigma": "~ Sex"})
     assert list(fit.coef.index) == ["lambda0", "phi", "sigma", "sigma.SexM"] and fit.converged
     assert list(fit.real("sigma").index) == ["sigma[Sex=F]", "sigma[Sex=M]"]
+
+
+# ------------------------------------------------------------------ detector usage (openCR's Tsk)
+def _without_nets(oven_chs, session: str, nets: list[str]):
+    """ovenCH's sessions with ``nets`` taken out of ``session`` (their detections there dropped)."""
+    chs = dict(oven_chs)
+    ch = chs[session]
+    keep = ~ch.traps.index.isin(nets)
+    counts = ch.counts[:, :, keep]
+    seen = counts.sum(axis=(1, 2)) > 0
+    chs[session] = replace(
+        ch,
+        counts=counts[seen],
+        traps=ch.traps[keep],
+        ids=ch.ids[seen],
+        covariates=None if ch.covariates is None else ch.covariates[seen],
+        removed=None if ch.removed is None else ch.removed[seen],
+    )
+    return chs
+
+
+@pytest.fixture(scope="module")
+def oven_chs() -> dict:
+    captures = pd.read_csv(REF / "ovenCH_captures.csv", dtype={"session": str, "ID": str, "trap": str})
+    traps = pd.read_csv(REF / "ovenCH_traps.csv", dtype={"session": str, "trap": str})
+    return make_capthists(captures, traps, detector="multi", noccasions=NOCCASIONS)
+
+
+def test_usage_of_ones_gives_the_same_likelihood_exactly(oven, mask, oven_chs):
+    rng = np.random.default_rng(6)
+    phi = rng.uniform(0.3, 0.9, (oven.n, oven.nsessions))
+    lam = rng.uniform(0.6, 1.4, (oven.n, oven.nsessions))
+    ones = replace(oven, usage=np.ones((44, oven.noccasions)))
+    joined = join_changing_sessions(oven_chs)  # the same nets in every session: usage of ones
+    assert list(joined.traps.index) == list(oven.traps.index) and (joined.usage == 1).all()
+    plain = SpatialCJSData(oven, mask)
+    for history in (ones, joined):
+        data = SpatialCJSData(history, mask)
+        assert cjs_secr_loglik(history, data, phi, 0.03, 110.0) == cjs_secr_loglik(oven, plain, phi, 0.03, 110.0)
+        with_usage = pradel_secr_loglik(history, data, phi, lam, 0.03, 110.0)
+        assert with_usage == pradel_secr_loglik(oven, plain, phi, lam, 0.03, 110.0)
+
+
+def test_a_dropped_detector_equals_usage_zero(mask, oven_chs):
+    # nets 1-6 stand in every session but 2007: the history of 2007 on 38 nets, joined with usage
+    nets = [str(k) for k in range(1, 7)]
+    chs = _without_nets(oven_chs, "2007", nets)
+    joined = join_changing_sessions(chs)
+    assert joined.counts.shape[2] == 44 and list(joined.traps.index) == list(oven_chs["2005"].traps.index)
+    in_2007 = joined.primary == 2
+    assert (joined.usage[:6][:, in_2007] == 0).all() and (joined.usage[:6][:, ~in_2007] == 1).all()
+    assert (joined.usage[6:] == 1).all()
+    # the same detections on all 44 nets with usage 0 for nets 1-6 throughout equal the history without them
+    fewer = join_sessions({k: _without_nets(chs, k, nets)[k] for k in chs})
+    usage = np.ones((44, fewer.noccasions))
+    usage[:6] = 0.0
+    counts = np.concatenate([np.zeros((fewer.n, fewer.noccasions, 6), dtype=np.int64), fewer.counts], axis=2)
+    zero = replace(fewer, counts=counts, traps=joined.traps, usage=usage)
+    assert list(joined.traps.index[6:]) == list(fewer.traps.index)
+    phi = np.full((fewer.n, fewer.nsessions), 0.6)
+    lam = np.full((fewer.n, fewer.nsessions), 1.05)
+    for loglik, args in ((cjs_secr_loglik, (phi,)), (pradel_secr_loglik, (phi, lam))):
+        left = loglik(zero, SpatialCJSData(zero, mask), *args, 0.03, 110.0)
+        right = loglik(fewer, SpatialCJSData(fewer, mask), *args, 0.03, 110.0)
+        assert left == pytest.approx(right, rel=1e-12)
+    # usage varying by net and occasion: the plain per-animal transcription of openCR's Tsk
+    rng = np.random.default_rng(7)
+    varied = replace(joined, usage=joined.usage * rng.uniform(0.2, 1.5, joined.usage.shape))
+    data = SpatialCJSData(varied, mask)
+    phi = rng.uniform(0.3, 0.9, (joined.n, joined.nsessions))
+    lam = rng.uniform(0.6, 1.4, (joined.n, joined.nsessions))
+    value = cjs_secr_loglik(varied, data, phi, 0.03, 110.0)
+    assert value == pytest.approx(_plain_cjssecr(varied, mask, phi, 0.03, 110.0), rel=1e-12)
+    value = pradel_secr_loglik(varied, data, phi, lam, 0.03, 110.0)
+    assert value == pytest.approx(_plain_plbsecrl(varied, mask, phi, lam, 0.03, 110.0), rel=1e-12)
+
+
+def test_join_changing_sessions_checks(oven_chs):
+    moved = dict(oven_chs)
+    traps = moved["2008"].traps.copy()
+    traps.iloc[3, traps.columns.get_loc("x")] += 5.0
+    moved["2008"] = replace(moved["2008"], traps=traps)
+    with pytest.raises(ValueError, match="detector '4' is 5.0 m from its position in session '2005'"):
+        join_changing_sessions(moved)
+    assert join_changing_sessions(moved, tolerance_m=10.0).counts.shape == (70, 49, 44)
+    joined = join_changing_sessions(oven_chs)
+    usage = joined.usage.copy()
+    animal, occasion, net = np.argwhere(joined.counts)[0]
+    usage[net, occasion] = 0.0
+    with pytest.raises(ValueError, match=f"detected at detector '{joined.traps.index[net]}' on occasion"):
+        replace(joined, usage=usage)
+    with pytest.raises(ValueError, match="usage must have shape"):
+        replace(joined, usage=usage[:, :10])
+    with pytest.raises(ValueError, match="usage must be one of"):
+        join_changing_sessions(oven_chs, usage="days")
+
+
+def test_spatial_cjs_fit_with_usage(mask, oven_chs):
+    # nets 1-6 lost in 2007: the fit on all nets with usage is close to openCR's on the full data
+    joined = join_changing_sessions(_without_nets(oven_chs, "2007", [str(k) for k in range(1, 7)]))
+    fit = cjs_secr_fit(joined, mask)
+    assert fit.converged and fit.notes == ()
+    assert fit.value("sigma") == pytest.approx(SECR["sigma"], rel=0.1)
+    assert abs(fit.value("phi") - SECR["phi"]) < fit.value("phi", "SE")

@@ -69,6 +69,13 @@ class OpenCaptureHistory:
     removed : numpy.ndarray of int, shape (n,)
         Secondary occasion (1-based, over all sessions) on which the animal was removed at
         capture, 0 when it was not.
+    usage : numpy.ndarray of float, shape (K, S), optional
+        Effort of detector k on secondary occasion s (secr's ``usage``, openCR's ``Tsk``): 0 where
+        the detector did not stand (e.g. a station of another session,
+        :func:`nbtools.secr.open_join.join_changing_sessions`), 1 for a full occasion. Used by the
+        spatial types, whose hazard of detection at detector k is scaled by it; the non-spatial
+        types pool the detectors and do not use it. None (default): every detector used on
+        every occasion, as a usage of ones.
     """
 
     counts: np.ndarray
@@ -80,6 +87,7 @@ class OpenCaptureHistory:
     ids: pd.Index
     covariates: pd.DataFrame = field(repr=False)
     removed: np.ndarray = field(repr=False)
+    usage: np.ndarray | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         counts = np.asarray(self.counts)
@@ -97,6 +105,25 @@ class OpenCaptureHistory:
         object.__setattr__(self, "intervals", intervals)
         if (counts.sum(axis=(1, 2)) == 0).any():
             raise ValueError("every animal of an open-population history must be detected at least once")
+        if self.usage is not None:
+            object.__setattr__(self, "usage", self._checked_usage(counts))
+
+    def _checked_usage(self, counts: np.ndarray) -> np.ndarray:
+        """The usage as a float array of shape (K, S), finite and >= 0, with no detection where it is 0."""
+        usage = np.asarray(self.usage, dtype=float)
+        n, S, K = counts.shape
+        if usage.shape != (K, S):
+            raise ValueError(f"usage must have shape (detectors, occasions) = {(K, S)}, got {usage.shape}")
+        if not np.all(np.isfinite(usage)) or (usage < 0).any():
+            raise ValueError("usage must be finite and >= 0")
+        animal, occasion, detector = np.nonzero((counts > 0) & (usage.T == 0)[None, :, :])
+        if len(animal):
+            i, s, k = animal[0], occasion[0], detector[0]
+            raise ValueError(
+                f"animal {self.ids[i]!r} is detected at detector {self.traps.index[k]!r} on occasion {s + 1} "
+                f"where its usage is 0 ({len(animal)} such detections)"
+            )
+        return usage
 
     # ------------------------------------------------------------------ sizes
     @property

@@ -7,7 +7,10 @@ nets, multi-catch traps) and the hazard half-normal detection function (openCR's
 ``HHN``), detector k has hazard h_k(x) = lambda0 exp(-d_k(x)^2 / (2 sigma^2)) (``HHE``:
 lambda0 exp(-d_k(x) / sigma)), an animal escapes all detectors on an occasion with
 probability exp(-H(x)), H = sum_k h_k, and is caught in detector k with probability
-(1 - exp(-H(x))) h_k(x) / H(x) (competing hazards).
+(1 - exp(-H(x))) h_k(x) / H(x) (competing hazards). With detector usage T_ks (openCR's ``Tsk``;
+e.g. 0 where a station did not stand in a session, :func:`nbtools.secr.open_join.join_changing_sessions`)
+detector k's hazard on occasion s is T_ks h_k(x), so H becomes H_s(x) = sum_k T_ks h_k(x), as in
+openCR's ``gethcpp`` and ``prw``; a usage of ones gives the same numbers as no usage, bit for bit.
 
 Animal i, first and last detected in primary sessions f_i and l_i, contributes
 
@@ -58,16 +61,34 @@ DETECTFNS = ("HHN", "HEX")
 class SpatialCJSData:
     """The parts of a multi-catch history that the spatial CJS likelihood needs, computed once.
 
+    Detector usage (``history.usage``, openCR's ``Tsk``) scales each detector's hazard on each
+    occasion: the total hazard on occasion s is H_s(x) = sum_k T_ks h_k(x), an animal escapes all
+    detectors with probability exp(-H_s(x)) and is caught in detector k with probability
+    (1 - exp(-H_s(x))) T_ks h_k(x) / H_s(x) (openCR's ``prw`` and ``gethcpp``). The occasions are
+    grouped by their column of usage (one group when there is no usage), so that H is computed
+    once per distinct column.
+
     Attributes
     ----------
     d2 : numpy.ndarray, shape (M, K)
         Squared distance (m^2) from mask point to detector.
+    usage_columns : numpy.ndarray, shape (U, K) or None
+        The distinct columns of usage (None: no usage, one column of ones).
+    missed_by_column : numpy.ndarray, shape (U, n, J)
+        Occasions of session j with usage column u on which animal i was not caught (up to its
+        removal).
     missed : numpy.ndarray, shape (n, J)
-        Occasions of session j on which animal i was not caught (up to its removal).
+        Occasions of session j on which animal i was not caught (the sum over u).
+    session_columns : numpy.ndarray, shape (J, U)
+        Occasions of session j with usage column u.
     session_captures : list of scipy.sparse.csr_matrix, shape (n, D) each
         Per session j, 1 where detection D belongs to animal i in session j.
     capture_trap : numpy.ndarray of int, shape (D,)
         Detector of each detection.
+    capture_column : numpy.ndarray of int, shape (D,)
+        Usage column of the occasion of each detection.
+    capture_log_usage : numpy.ndarray, shape (D,) or None
+        log T_ks of each detection (None without usage).
     """
 
     def __init__(self, history: OpenCaptureHistory, mask: Mask) -> None:
@@ -80,13 +101,27 @@ class SpatialCJSData:
         self.d2 = ((points[:, None, :] - traps[None, :, :]) ** 2).sum(axis=2)
         n, S, _ = history.counts.shape
         J = history.nsessions
+        if history.usage is None:
+            self.usage_columns = None
+            column = np.zeros(S, dtype=np.int64)
+        else:
+            self.usage_columns, column = np.unique(history.usage.T, axis=0, return_inverse=True)
+            column = column.ravel()
+        U = 1 if self.usage_columns is None else len(self.usage_columns)
         occasion = np.arange(1, S + 1)
         in_play = (history.removed[:, None] == 0) | (occasion[None, :] <= history.removed[:, None])
         caught = history.counts.sum(axis=2) > 0
-        self.missed = ((in_play & ~caught).astype(float)) @ history.session_indicator
+        missed = in_play & ~caught
+        self.missed_by_column = np.stack(
+            [(missed & (column == u)[None, :]).astype(float) @ history.session_indicator for u in range(U)]
+        )
+        self.missed = (missed.astype(float)) @ history.session_indicator
+        self.session_columns = history.session_indicator.T @ (column[:, None] == np.arange(U)[None, :]).astype(float)
         animal, occ, trap = np.nonzero(history.counts)
         session = history.primary[occ]
         self.capture_trap = trap
+        self.capture_column = column[occ]
+        self.capture_log_usage = None if history.usage is None else np.log(history.usage[trap, occ])
         self.session_captures = [
             sparse.csr_matrix(((session == j).astype(float), (animal, np.arange(len(animal)))), shape=(n, len(animal)))
             for j in range(J)
@@ -94,14 +129,22 @@ class SpatialCJSData:
 
 
 def _log_hazards(data: SpatialCJSData, lambda0: float, sigma: float, detectfn: str) -> tuple[np.ndarray, np.ndarray]:
-    """Total hazard H(x), shape (M,), and log Pr(caught | centre x) per detection, shape (D, M)."""
+    """Total hazard H_u(x) per usage column, shape (U, M), and log Pr(caught | centre x) per detection, (D, M)."""
     if detectfn == "HHN":
         log_h = np.log(lambda0) - data.d2 / (2 * sigma**2)
     else:
         log_h = np.log(lambda0) - np.sqrt(data.d2) / sigma
-    total = np.exp(log_h).sum(axis=1)
-    log_caught = np.log(-np.expm1(-total)) - np.log(total) + log_h[:, data.capture_trap].T
-    return total, log_caught
+    hazard = np.exp(log_h)
+    if data.usage_columns is None:
+        totals = hazard.sum(axis=1)[None, :]
+    else:
+        totals = np.stack([(hazard * column[None, :]).sum(axis=1) for column in data.usage_columns])
+    with np.errstate(divide="ignore", invalid="ignore"):  # H = 0 on occasions without any detector in use
+        log_escape = np.log(-np.expm1(-totals)) - np.log(totals)
+    log_caught = log_escape[data.capture_column] + log_h[:, data.capture_trap].T
+    if data.capture_log_usage is not None:
+        log_caught += data.capture_log_usage[:, None]
+    return totals, log_caught
 
 
 def session_probabilities(
@@ -123,10 +166,12 @@ def session_probabilities(
         The probabilities divided by their maximum over the mask (so each row peaks at 1).
     log_top : numpy.ndarray, shape (J, n)
         log of those maxima.
-    total : numpy.ndarray, shape (G, M)
-        Total hazard H(x) of all detectors per occasion, for each distinct (lambda0, sigma).
+    session_totals : numpy.ndarray, shape (G, J, M)
+        Total hazard of all detectors summed over the occasions of session j (the log of the
+        probability of not being detected in session j, negated), for each distinct
+        (lambda0, sigma).
     group : numpy.ndarray of int, shape (n,)
-        The row of ``total`` of each animal.
+        The row of ``session_totals`` of each animal.
     """
     J = len(data.session_captures)
     n = data.missed.shape[0]
@@ -136,17 +181,27 @@ def session_probabilities(
     M = data.d2.shape[0]
     scaled = np.empty((J, n, M))
     log_top = np.empty((J, n))
-    totals = np.empty((len(unique), M))
+    session_totals = np.empty((len(unique), J, M))
     for g, (lam0, sig) in enumerate(unique):
         rows = np.flatnonzero(group == g)
-        total, log_caught = _log_hazards(data, lam0, sig, detectfn)
-        totals[g] = total
+        totals, log_caught = _log_hazards(data, lam0, sig, detectfn)
         for j in range(J):
+            session_totals[g, j] = _weighted_sum(data.session_columns[j], totals)
             captures = data.session_captures[j][rows]
-            log_p = np.asarray(captures @ log_caught) - data.missed[rows, j][:, None] * total
+            missed = _weighted_sum([data.missed_by_column[u][rows, j][:, None] for u in range(len(totals))], totals)
+            log_p = np.asarray(captures @ log_caught) - missed
             log_top[j, rows] = log_p.max(axis=1)
             scaled[j, rows] = np.exp(log_p - log_top[j, rows][:, None])
-    return scaled, log_top, totals, group
+    return scaled, log_top, session_totals, group
+
+
+def _weighted_sum(weights: np.ndarray | list[np.ndarray], totals: np.ndarray) -> np.ndarray:
+    """sum_u weights[u] * totals[u], skipping zero weights (one product, exactly, with one column)."""
+    out = weights[0] * totals[0]
+    for u in range(1, len(totals)):
+        if np.any(weights[u]):
+            out = out + weights[u] * totals[u]
+    return out
 
 
 def running_log_means(scaled: np.ndarray, log_top: np.ndarray, start: np.ndarray) -> np.ndarray:
@@ -249,7 +304,9 @@ def cjs_secr_fit(
     Parameters
     ----------
     history : OpenCaptureHistory
-        Sessions joined by :func:`nbtools.secr.join_sessions`, multi-catch detectors.
+        Sessions joined by :func:`nbtools.secr.join_sessions`, or by
+        :func:`nbtools.secr.open_join.join_changing_sessions` when the detectors change between
+        sessions (usage 0 where a detector did not stand); multi-catch detectors.
     mask : Mask
         Habitat mask (activity centres are uniform over its points; static between sessions).
     model : mapping, optional
@@ -265,7 +322,8 @@ def cjs_secr_fit(
     Returns
     -------
     OpenCRFit
-        ``type = "CJSsecr"`` with ``lambda0`` (hazard per occasion), ``phi`` and ``sigma`` (m).
+        ``type = "CJSsecr"`` with ``lambda0`` (hazard per occasion, per unit of usage when the
+        history has usage), ``phi`` and ``sigma`` (m).
     """
     if detectfn not in DETECTFNS:
         raise ValueError(f"detectfn must be one of {DETECTFNS}, got {detectfn!r}")

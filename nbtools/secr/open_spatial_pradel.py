@@ -15,7 +15,9 @@ divided by the probability of being detected at all (openCR's ``PCH1secr``, stat
     pdot_i = sum_{b <= d} beta_b prod_{j=b}^{d-1} phi_j (1 - phi_d)^[d < J]
              (1 - (1 / M) sum_x prod_{j=b}^{d} exp(-S_j H(x))),
 
-with S_j the occasions of session j and H(x) the total hazard of all detectors. The entry
+with S_j the occasions of session j and H(x) the total hazard of all detectors per occasion
+(with detector usage T_ks, S_j H(x) becomes H_j(x) = sum_{s in j} sum_k T_ks h_k(x), openCR's
+``pr0njmx``; see :class:`nbtools.secr.open_spatial.SpatialCJSData`). The entry
 probabilities beta_b are those of the non-spatial model
 (:func:`nbtools.secr.open_pradel.entry_probabilities`). The log-likelihood is that of openCR
 2.2.7 (no multinomial constant, no density term: the ``CL`` types). The reference notes hold
@@ -105,13 +107,12 @@ def pradel_secr_loglik(
         terms.append(np.where(entered[:, None] & possible_d & (d >= b), term, -np.inf))
     log_l = logsumexp(np.stack(terms, axis=1), axis=(1, 2))
     # probability of being detected at all: one mask integral per distinct (lambda0, sigma)
-    occasions = np.asarray(history.occasions, dtype=float)
-    log_detected = np.full((len(totals), J, J), -np.inf)  # log(1 - mean_x prod_{j=b}^{d} exp(-S_j H(x)))
-    for g, total in enumerate(totals):
+    log_detected = np.full((len(totals), J, J), -np.inf)  # log(1 - mean_x prod_{j=b}^{d} exp(-H_j(x)))
+    for g, session_total in enumerate(totals):
         for b in range(J):
-            exponent = np.zeros_like(total)
+            exponent = np.zeros_like(session_total[0])
             for e in range(b, J):
-                exponent -= occasions[e] * total
+                exponent -= session_total[e]
                 log_detected[g, b, e] = np.log(-np.expm1(np.log(np.mean(np.exp(exponent)))))
     alive = log_beta[:, :, None] + cum_log_phi[:, None, :] - cum_log_phi[:, :, None] + log_death[:, None, :]
     log_pdot = logsumexp(alive + log_detected[group], axis=(1, 2))
@@ -132,7 +133,9 @@ def pradel_secr_fit(
     Parameters
     ----------
     history : OpenCaptureHistory
-        Sessions joined by :func:`nbtools.secr.join_sessions`, multi-catch detectors.
+        Sessions joined by :func:`nbtools.secr.join_sessions` or (detectors changing between
+        sessions, with usage) :func:`nbtools.secr.open_join.join_changing_sessions`; multi-catch
+        detectors.
     mask : Mask
         Habitat mask (static activity centres, uniform over its points).
     model : mapping, optional
