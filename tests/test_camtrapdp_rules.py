@@ -41,6 +41,11 @@ def problems(pkg: CamtrapDP, check: str, file: str | None = None, row: int | Non
     ]
 
 
+def located(problem: Problem) -> tuple[str, str, int | None, str | None, str | None]:
+    """Where a problem is and what it names there: (severity, file, row, field, value)."""
+    return (problem.severity, problem.file, problem.row, problem.field, problem.value)
+
+
 def edit_row(folder: Path, file: str, row: int, **cells: str) -> None:
     """Set several cells of one row (row numbers as in the file, the header is row 1)."""
     path = folder / file
@@ -75,25 +80,13 @@ def only(found: list[Problem]) -> Problem:
 def test_foreign_key_to_a_missing_deployment_is_an_error(edit_cell) -> None:
     pkg = read_camtrapdp(edit_cell("media.csv", 4, "deploymentID", "nowhere"), validate=False)
     problem = only(problems(pkg, "foreign-key"))
-    assert (problem.severity, problem.file, problem.row, problem.field, problem.value) == (
-        "error",
-        "media.csv",
-        4,
-        "deploymentID",
-        "nowhere",
-    )
+    assert located(problem) == ("error", "media.csv", 4, "deploymentID", "nowhere")
 
 
 def test_foreign_key_to_a_missing_media_file_is_an_error(edit_cell) -> None:
     pkg = read_camtrapdp(edit_cell("observations.csv", 3, "mediaID", "no-such-image"), validate=False)
     problem = only(problems(pkg, "foreign-key"))
-    assert (problem.severity, problem.file, problem.row, problem.field, problem.value) == (
-        "error",
-        "observations.csv",
-        3,
-        "mediaID",
-        "no-such-image",
-    )
+    assert located(problem) == ("error", "observations.csv", 3, "mediaID", "no-such-image")
 
 
 def test_event_observation_without_media_has_no_foreign_key_to_check(example_copy: Path) -> None:
@@ -109,13 +102,7 @@ def test_event_observation_without_media_has_no_foreign_key_to_check(example_cop
 def test_deployment_ending_before_it_starts_is_a_warning(edit_cell) -> None:
     pkg = read_camtrapdp(edit_cell("deployments.csv", 2, "deploymentEnd", "2020-05-01T00:00:00+02:00"), validate=False)
     problem = only(problems(pkg, "deployment-order"))
-    assert (problem.severity, problem.file, problem.row, problem.field, problem.value) == (
-        "warning",
-        "deployments.csv",
-        2,
-        "deploymentEnd",
-        "2020-04-30T22:00:00+00:00",
-    )
+    assert located(problem) == ("warning", "deployments.csv", 2, "deploymentEnd", "2020-04-30T22:00:00+00:00")
     assert "plausibility" in problem.message
 
 
@@ -130,13 +117,7 @@ def test_deployment_ending_when_it_starts_is_allowed(edit_cell) -> None:
 def test_media_before_its_deployment_is_a_clock_warning(edit_cell) -> None:
     pkg = read_camtrapdp(edit_cell("media.csv", 3, "timestamp", "2020-05-30T04:57:36+02:00"), validate=False)
     problem = only(problems(pkg, "deployment-window"))
-    assert (problem.severity, problem.file, problem.row, problem.field, problem.value) == (
-        "warning",
-        "media.csv",
-        3,
-        "timestamp",
-        "2020-05-30T02:57:36+00:00",
-    )
+    assert located(problem) == ("warning", "media.csv", 3, "timestamp", "2020-05-30T02:57:36+00:00")
     assert "clock" in problem.message and "plausibility" in problem.message
 
 
@@ -153,13 +134,7 @@ def test_media_at_the_start_of_its_deployment_is_allowed(example_copy: Path) -> 
 def test_event_ending_before_it_starts_is_a_warning(edit_cell) -> None:
     pkg = read_camtrapdp(edit_cell("observations.csv", 2, "eventEnd", "2020-05-30T02:57:36Z"), validate=False)
     problem = only(problems(pkg, "event-order"))
-    assert (problem.severity, problem.file, problem.row, problem.field, problem.value) == (
-        "warning",
-        "observations.csv",
-        2,
-        "eventEnd",
-        "2020-05-30T02:57:36+00:00",
-    )
+    assert located(problem) == ("warning", "observations.csv", 2, "eventEnd", "2020-05-30T02:57:36+00:00")
 
 
 def test_event_of_one_moment_is_allowed(example_copy: Path) -> None:
@@ -176,13 +151,7 @@ def test_event_of_one_moment_is_allowed(example_copy: Path) -> None:
 def test_media_level_observation_without_media_is_a_warning(edit_cell) -> None:
     pkg = read_camtrapdp(edit_cell("observations.csv", 3, "mediaID", ""), validate=False)
     problem = only(problems(pkg, "observation-level"))
-    assert (problem.severity, problem.file, problem.row, problem.field, problem.value) == (
-        "warning",
-        "observations.csv",
-        3,
-        "mediaID",
-        None,
-    )
+    assert located(problem) == ("warning", "observations.csv", 3, "mediaID", None)
     assert "does not make mediaID required" in problem.message
 
 
@@ -198,13 +167,7 @@ def test_media_level_observation_is_strictly_valid_without_media(edit_cell) -> N
 def test_media_of_another_deployment_is_a_warning(edit_cell) -> None:
     pkg = read_camtrapdp(edit_cell("observations.csv", 3, "deploymentID", "29b7d356"), validate=False)
     problem = only(problems(pkg, "media-deployment"))
-    assert (problem.severity, problem.file, problem.row, problem.field, problem.value) == (
-        "warning",
-        "observations.csv",
-        3,
-        "deploymentID",
-        "29b7d356",
-    )
+    assert located(problem) == ("warning", "observations.csv", 3, "deploymentID", "29b7d356")
     assert "07840dcc" in problem.message
 
 
@@ -238,13 +201,7 @@ def test_bbox_that_is_neither_a_position_nor_a_box_is_a_warning(
     edit_row(example_copy, "observations.csv", BOX_ROW, **cells)
     pkg = read_camtrapdp(example_copy, validate=False)
     problem = only(problems(pkg, "bbox"))
-    assert (problem.severity, problem.file, problem.row, problem.field, problem.value) == (
-        "warning",
-        "observations.csv",
-        BOX_ROW,
-        field,
-        value,
-    )
+    assert located(problem) == ("warning", "observations.csv", BOX_ROW, field, value)
     assert "neither" in problem.message
 
 
@@ -252,13 +209,7 @@ def test_bbox_leaving_the_image_is_a_warning(example_copy: Path) -> None:
     edit_row(example_copy, "observations.csv", BOX_ROW, bboxY="0.8", bboxHeight="0.3")
     pkg = read_camtrapdp(example_copy, validate=False)
     problem = only(problems(pkg, "bbox"))
-    assert (problem.severity, problem.file, problem.row, problem.field, problem.value) == (
-        "warning",
-        "observations.csv",
-        BOX_ROW,
-        "bboxHeight",
-        "0.3",
-    )
+    assert located(problem) == ("warning", "observations.csv", BOX_ROW, "bboxHeight", "0.3")
     assert "leaves the image" in problem.message
 
 
@@ -275,13 +226,7 @@ def test_latitude_beyond_90_is_an_error(edit_cell) -> None:
     """The schema's constraint (maximum 90) makes it an error."""
     pkg = read_camtrapdp(edit_cell("deployments.csv", 3, "latitude", "95"), validate=False)
     problem = only(problems(pkg, "coordinates"))
-    assert (problem.severity, problem.file, problem.row, problem.field, problem.value) == (
-        "error",
-        "deployments.csv",
-        3,
-        "latitude",
-        "95.0",
-    )
+    assert located(problem) == ("error", "deployments.csv", 3, "latitude", "95.0")
 
 
 def test_swapped_coordinates_in_range_are_a_warning(example_copy: Path) -> None:
@@ -289,13 +234,7 @@ def test_swapped_coordinates_in_range_are_a_warning(example_copy: Path) -> None:
     edit_row(example_copy, "deployments.csv", 2, latitude="4.774", longitude="51.496")
     pkg = read_camtrapdp(example_copy, validate=False)
     problem = only(problems(pkg, "coordinates"))
-    assert (problem.severity, problem.file, problem.row, problem.field, problem.value) == (
-        "warning",
-        "deployments.csv",
-        2,
-        "latitude",
-        "4.774",
-    )
+    assert located(problem) == ("warning", "deployments.csv", 2, "latitude", "4.774")
     assert "look swapped" in problem.message and "plausibility" in problem.message
 
 
