@@ -11,6 +11,7 @@ import csv
 import json
 import math
 import shutil
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -44,6 +45,17 @@ def cells(columns: dict[str, list[str]], first_row: int = 2) -> pd.DataFrame:
     frame.attrs["short_rows"] = {}
     frame.attrs["duplicate_labels"] = {}
     return frame
+
+
+def text_cells(text: str) -> pd.DataFrame:
+    """:func:`cells` of a small CSV text, one row a line (empty cells are empty strings)."""
+    rows = list(csv.reader(textwrap.dedent(text).strip().splitlines()))
+    return cells({name: [row[i] for row in rows[1:]] for i, name in enumerate(rows[0])})
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write a small CSV file given as its text (indented in the test, one row a line)."""
+    path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8", newline="\n")
 
 
 def legacy_descriptor(**extra) -> dict:
@@ -177,14 +189,8 @@ def test_vernacular_names_get_three_letter_keys() -> None:
     new = upgrade_descriptor(
         legacy_descriptor(taxonomic=[{"scientificName": "Vulpes vulpes", "vernacularNames": names}])
     )
-    assert new["taxonomic"][0]["vernacularNames"] == {
-        "eng": "red fox",
-        "nld": "vos",
-        "deu": "Rotfuchs",
-        "fra": "renard roux",
-        "rus": "лисица",
-        "xx": "?",
-    }
+    expected = {"eng": "red fox", "nld": "vos", "deu": "Rotfuchs", "fra": "renard roux", "rus": "лисица", "xx": "?"}
+    assert new["taxonomic"][0]["vernacularNames"] == expected
 
 
 def test_language_table_is_iso_639_2_t() -> None:
@@ -234,15 +240,8 @@ def test_bait_use() -> None:
         cells({"deploymentID": [f"d{i}" for i in range(7)], "baitUse": kinds, "tags": ["x:1", "", "", "", "", "", ""]}),
     )
     assert table["baitUse"].tolist() == ["false", "true", "true", "true", "true", "true", ""]
-    assert table["deploymentTags"].tolist() == [
-        "x:1",
-        "bait:scent",
-        "bait:food",
-        "bait:visual",
-        "bait:acoustic",
-        "bait:other",
-        "",
-    ]
+    tags = table["deploymentTags"].tolist()
+    assert tags == ["x:1", "bait:scent", "bait:food", "bait:visual", "bait:acoustic", "bait:other", ""]
 
 
 def test_bait_kind_joins_existing_tags() -> None:
@@ -316,19 +315,16 @@ def test_media_favourite_and_comments_renamed_sequence_id_kept() -> None:
 
 
 def test_sequence_times_compare_moments_and_keep_text() -> None:
-    media = cells(
-        {
-            "mediaID": ["m1", "m2", "m3", "m4", "m5"],
-            "sequenceID": ["s1", "s1", "s1", "s2", ""],
-            # 10:00+01:00 is 09:00Z (earliest), 09:30Z is the latest; the text is kept with its own offset
-            "timestamp": [
-                "2020-05-01T09:10:00Z",
-                "2020-05-01T10:00:00+01:00",
-                "2020-05-01T09:30:00Z",
-                "bad",
-                "2020-05-01T08:00:00Z",
-            ],
-        }
+    # 10:00+01:00 is 09:00Z (earliest), 09:30Z is the latest; the text is kept with its own offset
+    media = text_cells(
+        """
+        mediaID,sequenceID,timestamp
+        m1,s1,2020-05-01T09:10:00Z
+        m2,s1,2020-05-01T10:00:00+01:00
+        m3,s1,2020-05-01T09:30:00Z
+        m4,s2,bad
+        m5,,2020-05-01T08:00:00Z
+        """
     )
     times = sequence_times(media)
     assert times.loc["s1"].tolist() == ["2020-05-01T10:00:00+01:00", "2020-05-01T09:30:00Z"]
@@ -481,38 +477,28 @@ def small_legacy(tmp_path: Path) -> Path:
     folder = tmp_path / "legacy"
     folder.mkdir()
     (folder / "datapackage.json").write_text(json.dumps(legacy_descriptor(project={"title": "t"})), encoding="utf-8")
-    write_rows(
+    write_text(
         folder / "deployments.csv",
-        [
-            ["deploymentID", "locationID", "longitude", "latitude", "start", "end", "baitUse"],
-            ["d1", "L1", "5.0", "51.0", "2020-05-01T00:00:00+02:00", "2020-05-10T00:00:00+02:00", "lots"],
-        ],
+        """
+        deploymentID,locationID,longitude,latitude,start,end,baitUse
+        d1,L1,5.0,51.0,2020-05-01T00:00:00+02:00,2020-05-10T00:00:00+02:00,lots
+        """,
     )
-    write_rows(
+    write_text(
         folder / "media.csv",
-        [
-            ["mediaID", "deploymentID", "sequenceID", "captureMethod", "timestamp", "filePath", "fileMediatype"],
-            ["m1", "d1", "s1", "motion detection", "2020-05-02T10:00:00+02:00", "a.jpg", "image/jpeg"],
-            ["m2", "d1", "s1", "motion detection", "2020-05-02T10:00:09+02:00", "b.jpg", "image/jpeg"],
-        ],
+        """
+        mediaID,deploymentID,sequenceID,captureMethod,timestamp,filePath,fileMediatype
+        m1,d1,s1,motion detection,2020-05-02T10:00:00+02:00,a.jpg,image/jpeg
+        m2,d1,s1,motion detection,2020-05-02T10:00:09+02:00,b.jpg,image/jpeg
+        """,
     )
-    write_rows(
+    write_text(
         folder / "observations.csv",
-        [
-            [
-                "observationID",
-                "deploymentID",
-                "sequenceID",
-                "mediaID",
-                "timestamp",
-                "observationType",
-                "scientificName",
-                "count",
-                "angle",
-            ],
-            ["o1", "d1", "s1", "", "2020-05-02T10:00:00+02:00", "animal", "Vulpes vulpes", "1", "120"],
-            ["o2", "d1", "s2", "", "2020-05-03", "animal", "Vulpes vulpes", "1", ""],
-        ],
+        """
+        observationID,deploymentID,sequenceID,mediaID,timestamp,observationType,scientificName,count,angle
+        o1,d1,s1,,2020-05-02T10:00:00+02:00,animal,Vulpes vulpes,1,120
+        o2,d1,s2,,2020-05-03,animal,Vulpes vulpes,1,
+        """,
     )
     return folder
 
@@ -628,9 +614,8 @@ def test_real_independent_events_match_a_count_by_hand(real, raw) -> None:
         times = group["moment"].sort_values()
         count += 1 + int((times.diff() >= pd.Timedelta("30min")).sum())
     assert len(events) == count
-    assert (
-        count == 15
-    )  # also counted on paper from observations.csv: 2 + 2 foxes at S01, S02; 9 foxes, 2 hedgehogs at S03
+    # also counted on paper from observations.csv: 2 + 2 foxes at S01, S02; 9 foxes, 2 hedgehogs at S03
+    assert count == 15
 
 
 def test_real_study_effort_and_activity(raw) -> None:
