@@ -50,50 +50,17 @@ BUDGET = float(os.environ.get("FUZZ_SECONDS", "20"))
 
 #: Awkward cell values and byte strings that reach the reader's corners.
 TOKENS = [
-    "",
-    '"',
-    '""',
-    '"a,b"',
-    ",",
-    ";",
-    "\t",
-    "\n",
-    "\r",
-    "\r\n",
-    "\x00",
-    "\ufeff",
-    "NA",
-    "NaN",
-    "nan",
-    "inf",
-    "-INF",
-    "1e999",
-    "-0",
-    "99999999999999999999",
-    "1.5",
-    "0x10",
-    "true",
-    "yes",
-    "2020-05-30T04:57:37+02:00",
-    "2020-05-30T04:57:37",
-    "2020-05-30",
-    "2020-02-30T00:00:00Z",
-    "2300-01-01T00:00:00Z",
-    "1600-01-01T00:00:00Z",
-    "2020-05-30T04:57:37+25:00",
-    "2021-03-28T02:30:00+01:00",
-    "media",
-    "event",
-    "ghost",
-    "00a2c20d",
-    "07840dcc",
-    "é",
-    "\u2028",
-    "💥",
-    "a" * 300,
-    "../x",
-    "/etc/passwd",
-    "https://example.org/x",
+    # quotes, separators, control characters
+    *["", '"', '""', '"a,b"', ",", ";", "\t", "\n", "\r", "\r\n", "\x00", "\ufeff"],
+    # missing values, numbers, booleans
+    *["NA", "NaN", "nan", "inf", "-INF", "1e999", "-0", "99999999999999999999", "1.5", "0x10", "true", "yes"],
+    # timestamps: with and without an offset, a day alone, 30 February, far future and past, offset +25:00, 02:30 on
+    # the day European clocks spring forward
+    *["2020-05-30T04:57:37+02:00", "2020-05-30T04:57:37", "2020-05-30", "2020-02-30T00:00:00Z"],
+    *["2300-01-01T00:00:00Z", "1600-01-01T00:00:00Z", "2020-05-30T04:57:37+25:00", "2021-03-28T02:30:00+01:00"],
+    # the package's vocabulary and identifiers, text, paths
+    *["media", "event", "ghost", "00a2c20d", "07840dcc"],
+    *["é", "\u2028", "💥", "a" * 300, "../x", "/etc/passwd", "https://example.org/x"],
 ]
 BYTES = [t.encode("utf-8") for t in TOKENS] + [b"\xff", b"\xfe\xff", b"\xef\xbb\xbf", b"\x80", b"\xc3", b"\x1f\x8b"]
 
