@@ -1,6 +1,7 @@
 """Benchmark: an archive of 100 million observation rows validated and converted to Parquet in bounded memory.
 
-Run:  python benchmarks/archive.py [--rows 100_000_000] [--keep DIR] [--out DIR] [--skip KIND,...] [--json]
+Run:  python benchmarks/archive.py [--rows 100_000_000] [--keep DIR] [--out DIR] [--kinds pyarrow,validate,...]
+                                   [--stop-after SECONDS] [--json]
 
 Issue 18's target: 100 million observation rows validated and converted to a partitioned Parquet dataset with
 a peak resident memory under 4 GB.
@@ -27,6 +28,11 @@ parent's resident memory at the fork and would otherwise count the generator's):
 * ``dask``     -- ``dask.dataframe.read_parquet(OUT / "observations", columns=["observationID"])``: the
   number of rows (must be ``--rows``) and how many distinct partitions (months) it holds.
 
+Each child's resident memory is also sampled every 5 s (``VmRSS`` and ``VmHWM`` from ``/proc``, into
+``<package>-<kind>.memory`` beside the package), so that a run stopped by ``--stop-after`` (a shared
+machine's deadline) still reports its peak so far and its progress (``convert`` writes its progress bar,
+bytes of each file, into its log).
+
 Printed: a table of seconds, rows a second, peak RSS, the ratios of time and of peak memory to the pyarrow
 baseline, and PASS/FAIL against the target (validate and convert each under ``TARGET_PEAK_BYTES`` = 4 GB;
 the Parquet dataset has ``--rows`` rows). The output goes to ``--out`` (default: beside the package, in
@@ -46,6 +52,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -62,8 +69,10 @@ CHUNK_ROWS = 9_999_999  # a multiple of 3: the generator numbers events as row /
 BLOCK_BYTES = 16 << 20
 #: Issue 18: 100 million rows validated and converted in under 4 GB.
 TARGET_PEAK_BYTES = 4e9
-#: The measurements, in the order they run.
+#: The measurements, in the order they run (``--kinds`` to choose).
 KINDS = ("pyarrow", "validate", "convert", "dask")
+#: Seconds between two samples of a child's resident memory.
+SAMPLE_SECONDS = 5.0
 #: Bytes of CSV a generated row takes (read_memory.py: about 178) plus the Parquet copy, with a margin.
 DISK_BYTES_PER_ROW = 260
 
@@ -155,8 +164,13 @@ def child(kind: str, target: str, rows: int, chunk_rows: int) -> None:
         raise SystemExit(f"unknown child {kind!r}")
 
 
-def measure(kind: str, package: Path, out_dir: Path, log: Path) -> dict:
-    """Run one measurement in a fresh process; wall time and its peak RSS (``os.wait4``)."""
+def measure(kind: str, package: Path, out_dir: Path, log: Path, stop_after: float | None = None) -> dict:
+    """Run one measurement in a fresh process; wall time and its peak RSS (``os.wait4``).
+
+    The child's resident memory (``VmRSS``, ``VmHWM``) is also sampled every ``SAMPLE_SECONDS`` into
+    ``log`` with the suffix ``.memory``; with ``stop_after`` (seconds) a child still running then is
+    stopped, and the result holds the peak so far and the last progress line (``stopped``).
+    """
     python = [sys.executable]
     if kind == "pyarrow":
         command = python + [__file__, "--child", kind, str(package / "observations.csv")]
@@ -164,21 +178,58 @@ def measure(kind: str, package: Path, out_dir: Path, log: Path) -> dict:
         command = python + [__file__, "--child", kind, str(out_dir / "observations")]
     elif kind == "validate":
         command = python + ["-m", "nbtools", "validate", "--batches", str(package)]
-    else:
-        command = python + ["-m", "nbtools", "convert", "--quiet", "--overwrite", str(package), str(out_dir)]
+    else:  # the progress bar (bytes of each file) goes into the log
+        command = python + ["-m", "nbtools", "convert", "--overwrite", str(package), str(out_dir)]
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    with open(log, "w+") as output:
+    with open(log, "w+") as output, open(log.with_suffix(".memory"), "w") as memory:
         start = time.perf_counter()
         process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
+        done = threading.Event()
+        stopped = threading.Event()
+        hwm = [0]
+
+        def sample() -> None:  # beside the blocking wait: the memory so far, and the stop at the deadline
+            while not done.wait(SAMPLE_SECONDS):
+                seconds = time.perf_counter() - start
+                rss, peak = _memory(process.pid)
+                hwm[0] = max(hwm[0], peak)
+                memory.write(f"{seconds:.0f} s  RSS {_gb(rss)}  peak {_gb(peak)}\n")
+                memory.flush()
+                if stop_after is not None and seconds > stop_after and not stopped.is_set():
+                    stopped.set()
+                    process.terminate()
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - start
+        done.set()
+        sampler.join()
         code = os.waitstatus_to_exitcode(status)
         output.seek(0)
         text = output.read()
-    result = {"kind": kind, "seconds": seconds, "peak": usage.ru_maxrss * 1024, "exit": code, "tail": text[-2000:]}
+    hwm, stopped = hwm[0], stopped.is_set()
+    peak = max(usage.ru_maxrss * 1024, hwm)
+    result = {"kind": kind, "seconds": seconds, "peak": peak, "exit": code, "tail": text[-2000:], "stopped": stopped}
     if kind in ("pyarrow", "dask") and code == 0:
         result.update(json.loads(text.strip().splitlines()[-1]))
+    if stopped:
+        lines = text.replace("\r", "\n").strip().splitlines()
+        result["progress"] = lines[-1][-160:] if lines else "(no output)"
     return result
+
+
+def _memory(pid: int) -> tuple[int, int]:
+    """Resident memory and its peak so far (bytes) of a running process; zeros once it is gone."""
+    figures = {}
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith(("VmRSS:", "VmHWM:")):
+                    figures[line[:5]] = int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return figures.get("VmRSS", 0), figures.get("VmHWM", 0)
 
 
 # --------------------------------------------------------------------------------------------- main
@@ -213,7 +264,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=100_000_000)
     parser.add_argument("--keep", type=Path, help="build the package in this folder and keep it (reused)")
     parser.add_argument("--out", type=Path, help="the Parquet dataset's folder (default: beside the package)")
-    parser.add_argument("--skip", default="", help="comma-separated measurements to leave out: " + ",".join(KINDS))
+    parser.add_argument("--kinds", default=",".join(KINDS), help="comma-separated measurements, in the order to run")
+    parser.add_argument(
+        "--stop-after", type=float, help="stop a measurement still running after this many seconds (peak so far)"
+    )
     parser.add_argument("--json", action="store_true", help="also print all figures as one JSON line at the end")
     parser.add_argument("--chunk-rows", type=int, default=CHUNK_ROWS, help="rows generated in memory at once")
     parser.add_argument("--child", nargs=2, metavar=("KIND", "PATH"), help=argparse.SUPPRESS)
@@ -221,9 +275,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         child(*args.child, args.rows, args.chunk_rows)
         return 0
-    skip = {name.strip() for name in args.skip.split(",") if name.strip()}
-    if skip - set(KINDS):
-        parser.error(f"--skip: unknown {sorted(skip - set(KINDS))}")
+    kinds = [name.strip() for name in args.kinds.split(",") if name.strip()]
+    if set(kinds) - set(KINDS):
+        parser.error(f"--kinds: unknown {sorted(set(kinds) - set(KINDS))}")
 
     n = args.rows
     folder, how, temp = _package(n, args.keep, args.chunk_rows)
@@ -232,14 +286,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"package of {n:,} observation rows {how}: observations.csv {_gb(size)} ({size / n:.0f} bytes/row)")
         out_dir = args.out or folder.parent / f"{folder.name}-parquet"
         results = {}
-        for kind in KINDS:
-            if kind in skip or (kind == "dask" and "convert" in skip and not (out_dir / "observations").is_dir()):
+        for kind in kinds:
+            converted = (out_dir / "conversion.json").is_file() and results.get("convert", {}).get("exit", 0) == 0
+            if kind == "dask" and not converted:
+                print("  dask      left out: no finished conversion")
                 continue
-            results[kind] = result = measure(kind, folder, out_dir, folder.parent / f"{folder.name}-{kind}.log")
+            log = folder.parent / f"{folder.name}-{kind}.log"
+            results[kind] = result = measure(kind, folder, out_dir, log, args.stop_after)
             print(
-                f"  {kind:9s} {result['seconds']:8.1f} s  peak {_gb(result['peak'])}  exit {result['exit']}", flush=True
+                f"  {kind:9s} {result['seconds']:8.1f} s  peak {_gb(result['peak'])}  exit {result['exit']}"
+                + (f"  STOPPED at: {result['progress']}" if result["stopped"] else ""),
+                flush=True,
             )
-            if result["exit"] != 0:
+            if result["exit"] != 0 and not result["stopped"]:
                 print(result["tail"])
         if "convert" in results and results["convert"]["exit"] == 0:
             conversion = json.loads((out_dir / "conversion.json").read_text(encoding="utf-8"))
@@ -262,7 +321,10 @@ def main(argv: list[str] | None = None) -> int:
     ok = True
     for kind, result in results.items():
         fine = result["exit"] == 0
-        if kind in ("validate", "convert"):
+        if result["stopped"]:
+            fine = False
+            verdict = f"STOPPED after {result['seconds']:.0f} s (peak so far): {result['progress'][-60:]}"
+        elif kind in ("validate", "convert"):
             fine &= result["peak"] < TARGET_PEAK_BYTES
             verdict = "PASS" if fine else "FAIL"
         elif kind == "dask":
@@ -272,9 +334,9 @@ def main(argv: list[str] | None = None) -> int:
             fine &= result.get("rows") == n
             verdict = "baseline" if fine else f"FAIL: {result.get('rows', 0):,} rows"
         ok &= fine
-        x_time = f"{result['seconds'] / base['seconds']:.2f}" if base else "-"
+        x_time = f"{result['seconds'] / base['seconds']:.2f}" if base and not result["stopped"] else "-"
         x_peak = f"{result['peak'] / base['peak']:.2f}" if base else "-"
-        rate = f"{n / result['seconds']:,.0f}" if kind != "dask" else "-"
+        rate = f"{n / result['seconds']:,.0f}" if kind != "dask" and not result["stopped"] else "-"
         print(
             f"{kind:10s}{result['seconds']:10.1f}{rate:>13s}{_gb(result['peak']):>11s}{x_time:>9s}{x_peak:>9s}  {verdict}"
         )
