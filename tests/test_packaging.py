@@ -162,17 +162,8 @@ def test_sdist_contents(dist: dict[str, Path]) -> None:
     with tarfile.open(sdist) as archive:
         names = {member.name.removeprefix(f"{top}/") for member in archive.getmembers() if member.isfile()}
         pkg_info = Parser().parsestr(archive.extractfile(f"{top}/PKG-INFO").read().decode())
-    for name in (
-        "pyproject.toml",
-        "setup.py",
-        "MANIFEST.in",
-        "README.md",
-        "LICENSE",
-        "CHANGELOG.md",
-        "CITATION.cff",
-        "data/LICENSES.md",
-        *(f"catalogs/{c}" for c in CATALOGS),
-    ):
+    root_files = ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md", "LICENSE", "CHANGELOG.md", "CITATION.cff")
+    for name in (*root_files, "data/LICENSES.md", *(f"catalogs/{c}" for c in CATALOGS)):
         assert name in names, name
     for folder in SHIPPED_DATA:
         for file in [*read_checksums(ROOT / "data" / folder), "SHA256SUMS"]:
@@ -238,20 +229,9 @@ def test_installed_wheel_outside_the_checkout(dist: dict[str, Path], tmp_path: P
     # a .pth file is only appended to sys.path; the .pth files inside it (our editable install) are not read.
     locked = Path(sysconfig.get_paths()["purelib"])
     (site_packages / "_locked_dependencies.pth").write_text(f"{locked}\n")
+    pip = [sys.executable, "-m", "pip", "--python", str(python)]
     install = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "--python",
-            str(python),
-            "install",
-            "--no-deps",
-            "--no-index",
-            "--disable-pip-version-check",
-            "--quiet",
-            str(dist["wheel"]),
-        ],
+        [*pip, "install", "--no-deps", "--no-index", "--disable-pip-version-check", "--quiet", str(dist["wheel"])],
         capture_output=True,
         text=True,
         timeout=300,
