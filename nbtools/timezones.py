@@ -68,9 +68,36 @@ class ZoneChoice:
 
 @cache
 def _finder() -> Any:
-    from timezonefinder import TimezoneFinder
+    """timezonefinder's finder, its module imported without numba (see :func:`_import_timezonefinder`)."""
+    return _import_timezonefinder().TimezoneFinder()
 
-    return TimezoneFinder()
+
+def _import_timezonefinder() -> Any:
+    """``timezonefinder``, imported so that it uses its compiled C point-in-polygon test instead of numba.
+
+    timezonefinder compiles its helpers with numba when numba can be
+    imported: importing numba and loading the compiled helpers took 0.8 s
+    (3 s on a busy machine), about a fifth of reading the default study,
+    for the few hundred lookups a study needs (a fraction of a millisecond
+    each either way). Without numba it runs the same algorithm on the same
+    polygons, in plain Python around its C extension, so the zones found are
+    the same. numba is hidden only while timezonefinder is first imported
+    and only when nothing has imported numba yet; once numba is loaded
+    (datashader imports it) timezonefinder uses it as before.
+    """
+    import sys
+
+    if "timezonefinder.timezonefinder" in sys.modules or "numba" in sys.modules:
+        import timezonefinder
+
+        return timezonefinder
+    sys.modules["numba"] = None  # type: ignore[assignment]  # an ImportError for timezonefinder's optional import
+    try:
+        import timezonefinder
+        import timezonefinder.timezonefinder  # noqa: F401 -- the module that imports the numba helpers
+    finally:
+        del sys.modules["numba"]
+    return timezonefinder
 
 
 def zones_at(latitude: Any, longitude: Any) -> np.ndarray:
