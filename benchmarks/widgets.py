@@ -88,28 +88,12 @@ class Run:
     """
 
     CONTROLS = (
-        "species",
-        "threshold",
-        "start",
-        "end",
-        "map_species",
-        "clock_or_sun",
-        "adjust",
-        "bootstrap",
-        "n_boot",
-        "individual",
-        "window",
-        "check",
-        "severity",
-        "deployment",
-        "occasion",
-        "psi",
-        "p",
-        "detectfn",
-        "by_sex",
-        "density",
-        "spacing",
-        "buffer",
+        *("species", "threshold", "start", "end", "map_species"),  # StudyExplorer (species, start, end also elsewhere)
+        *("clock_or_sun", "adjust", "bootstrap", "n_boot"),  # ActivityExplorer
+        *("individual", "window"),  # IndividualExplorer
+        *("check", "severity", "deployment"),  # QualityExplorer
+        *("occasion", "psi", "p"),  # OccupancyExplorer
+        *("detectfn", "by_sex", "density", "spacing", "buffer"),  # DensityExplorer
     )
 
     def __init__(self, name: str, explorer: object) -> None:
@@ -143,6 +127,11 @@ class Run:
         return kind == "cold"
 
 
+def steps(control: str, *values: object) -> list[tuple[str, object]]:
+    """Changes of one control to each value in turn: a run of a plan."""
+    return [(control, value) for value in values]
+
+
 def drawn(explorer: object, changes: list[tuple[str, object]]) -> list[float]:
     """Times of changes with the view built (results and plots)."""
     explorer.widget  # noqa: B018
@@ -166,22 +155,12 @@ def study_run(study: Study) -> tuple[Run, list[float]]:
         return baseline
 
     plan = [
-        ("threshold", 60),
-        ("threshold", 120),
-        ("threshold", 15),
-        ("threshold", 240),
-        ("threshold", 60),
-        ("threshold", 30),
-        ("species", (LEOPARD, TIGER)),
-        ("species", (LEOPARD, TIGER, SIKA)),
-        ("species", (LEOPARD,)),
-        ("species", (LEOPARD, TIGER)),
-        ("map_species", TIGER),
-        ("map_species", LEOPARD),
+        *steps("threshold", 60, 120, 15, 240, 60, 30),
+        *steps("species", (LEOPARD, TIGER), (LEOPARD, TIGER, SIKA), (LEOPARD,), (LEOPARD, TIGER)),
+        *steps("map_species", TIGER, LEOPARD),
         ("start", dt.date(2017, 3, 1)),
         ("end", dt.date(2017, 6, 1)),
-        ("start", dt.date(2016, 12, 1)),
-        ("start", dt.date(2017, 3, 1)),
+        *steps("start", dt.date(2016, 12, 1), dt.date(2017, 3, 1)),
         ("end", ex.last_day),
         ("start", ex.first_day),
     ]
@@ -216,15 +195,9 @@ def activity_run(study: Study) -> tuple[Run, list[float]]:
         ]
 
     plan = [
-        ("clock_or_sun", "clock"),
-        ("clock_or_sun", "sun"),
-        ("adjust", 0.5),
-        ("adjust", 1.5),
-        ("adjust", 2.0),
-        ("adjust", 1.0),
-        ("species", (LEOPARD, TIGER, SIKA)),
-        ("species", (LEOPARD, TIGER, SIKA, ROE)),
-        ("species", (LEOPARD, TIGER)),
+        *steps("clock_or_sun", "clock", "sun"),
+        *steps("adjust", 0.5, 1.5, 2.0, 1.0),
+        *steps("species", (LEOPARD, TIGER, SIKA), (LEOPARD, TIGER, SIKA, ROE), (LEOPARD, TIGER)),
         ("clock_or_sun", "clock"),
         ("adjust", 0.5),
         ("clock_or_sun", "sun"),
@@ -250,14 +223,8 @@ def individual_run(study: Study) -> tuple[Run, list[float]]:
         return companions(co_detections(records, ind, f"{minutes}min"), ind, study.individuals)
 
     plan = [
-        ("individual", "Leo 1F"),
-        ("individual", "Leo 9M"),
-        ("individual", "Leo 12M"),
-        ("individual", "Leo 4F"),
-        ("window", 1440),
-        ("window", 10080),
-        ("window", 15),
-        ("window", 60),
+        *steps("individual", "Leo 1F", "Leo 9M", "Leo 12M", "Leo 4F"),
+        *steps("window", 1440, 10080, 15, 60),
         ("individual", "Leo 1F"),
         ("window", 1440),
     ]
@@ -315,19 +282,15 @@ def occupancy_run(study: Study) -> tuple[Run, list[float]]:
         )
 
     plan = [
-        ("psi", ("forest_cover",)),
-        ("psi", ("forest_cover", "elevation", "prey_index")),
-        ("p", ()),
-        ("p", ("effort", "prey_index")),
+        *steps("psi", ("forest_cover",), ("forest_cover", "elevation", "prey_index")),
+        *steps("p", (), ("effort", "prey_index")),
         ("psi", ("forest_cover", "elevation")),
         ("p", ("effort",)),
-        ("psi", ("elevation", "distance_to_road")),
-        ("psi", ("forest_cover",)),
+        *steps("psi", ("elevation", "distance_to_road"), ("forest_cover",)),
         ("occasion", 14),
         ("psi", ("forest_cover", "elevation")),
         ("occasion", 7),
-        ("psi", ("forest_cover",)),
-        ("psi", ("forest_cover", "elevation")),
+        *steps("psi", ("forest_cover",), ("forest_cover", "elevation")),
     ]
     for control, value in plan:
         if run.change(control, value):
@@ -357,18 +320,14 @@ def density_run(study: Study) -> tuple[Run, list[float]]:
         return secr.secr_fit(ch, mask=mask, progress=False, **r.settings)
 
     plan = [
-        ("detectfn", "HN"),
-        ("detectfn", "HHN"),
-        ("by_sex", "none"),
-        ("by_sex", "sigma"),
-        ("density", ("forest_cover",)),
-        ("density", ()),
+        *steps("detectfn", "HN", "HHN"),
+        *steps("by_sex", "none", "sigma"),
+        *steps("density", ("forest_cover",), ()),
         ("detectfn", "HN"),
         ("by_sex", "none"),
         ("detectfn", "HHN"),
         ("by_sex", "sigma"),
-        ("spacing", 1000),
-        ("spacing", 2000),
+        *steps("spacing", 1000, 2000),
     ]
     for control, value in plan:
         if run.change(control, value):
