@@ -363,12 +363,14 @@ def _plain_cjssecr(h, mask, phi, lambda0, sigma) -> float:
     """openCR's ``prwisecr`` for CJSsecr (static, multi-catch, HHN, ``CJSp1 = FALSE``) with usage, animal by animal."""
     traps = h.traps[["x", "y"]].to_numpy(float)
     points = mask.points[["x", "y"]].to_numpy(float)
-    hazard = lambda0 * np.exp(-((points[:, None, :] - traps[None]) ** 2).sum(axis=2) / (2 * sigma**2))
+    d2 = ((points[:, None, :] - traps[None]) ** 2).sum(axis=2)
+    lambda0, sigma = np.broadcast_to(lambda0, (h.n,)), np.broadcast_to(sigma, (h.n,))
     usage = np.ones((len(traps), h.noccasions)) if h.usage is None else h.usage
-    total = hazard @ usage
     J, prim = h.nsessions, h.primary
     loglik = 0.0
     for i in range(h.n):
+        hazard = lambda0[i] * np.exp(-d2 / (2 * sigma[i] ** 2))
+        total = hazard @ usage
         f = h.first[i]
         like = 0.0
         for d in range(h.last[i], (h.last[i] if h.censored[i] else J - 1) + 1):
@@ -542,3 +544,15 @@ def test_spatial_cjs_fit_with_usage(mask, oven_chs):
     assert fit.converged and fit.notes == ()
     assert fit.value("sigma") == pytest.approx(SECR["sigma"], rel=0.1)
     assert abs(fit.value("phi") - SECR["phi"]) < fit.value("phi", "SE")
+
+
+def test_spatial_cjs_by_sex_with_usage(mask, oven_chs):
+    # survival and detection by sex on a grid that lost nets 1-6 in 2007: the plain transcription, animal by animal
+    sex = pd.read_csv(REF / "ovenCH_individual_covariates.csv", dtype=str).drop_duplicates("ID").set_index("ID")
+    joined = join_changing_sessions(_without_nets(oven_chs, "2007", [str(k) for k in range(1, 7)]), covariates=sex)
+    assert joined.covariates["Sex"].value_counts().to_dict() == {"F": 35, "M": 33}  # 2 seen only at nets 1-6
+    male = (joined.covariates["Sex"] == "M").to_numpy()
+    phi = np.repeat(np.where(male, 0.7, 0.5)[:, None], joined.nsessions, axis=1)
+    lambda0, sigma = np.where(male, 0.03, 0.02), np.where(male, 120.0, 100.0)
+    value = cjs_secr_loglik(joined, SpatialCJSData(joined, mask), phi, lambda0, sigma)
+    assert value == pytest.approx(_plain_cjssecr(joined, mask, phi, lambda0, sigma), rel=1e-12)
