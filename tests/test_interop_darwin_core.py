@@ -48,14 +48,8 @@ def test_darwin_core_example_matches_camtrapdp(example):
     # values of camtrapdp's write_dwc() for the same package
     assert dwc["occurrenceID"].tolist()[:5] == ["705e6036", "1fcdba64", "4729dc5c", "254635b0", "22a452e1"]
     first = dwc.iloc[0]
-    assert first[["individualCount", "sex", "lifeStage", "behavior", "eventID", "parentEventID"]].tolist() == [
-        1,
-        "female",
-        "adult",
-        "foraging",
-        "4bb69c45",
-        "00a2c20d",
-    ]
+    terms = ["individualCount", "sex", "lifeStage", "behavior", "eventID", "parentEventID"]
+    assert first[terms].tolist() == [1, "female", "adult", "foraging", "4bb69c45", "00a2c20d"]
     assert first["eventDate"] == "2020-05-30T02:57:37Z/2020-05-30T02:57:44Z"
     assert first["samplingEffort"] == "2020-05-30T02:57:37Z/2020-07-01T09:41:41Z"
     assert first["eventRemarks"] == "camera trap without bait near game trail"

@@ -230,16 +230,7 @@ def test_write_megadetector_round_trips(tmp_path, example):
     first = read_megadetector(md_file(tmp_path, example), example, min_confidence=0.0)
     machine_only = dataclasses.replace(example, observations=first.observations)
     again = read_megadetector(write_megadetector(machine_only, tmp_path / "again.json"), example, min_confidence=0.0)
-    columns = [
-        "mediaID",
-        "observationType",
-        "count",
-        "bboxX",
-        "bboxY",
-        "bboxWidth",
-        "bboxHeight",
-        "classificationProbability",
-    ]
+    columns = "mediaID observationType count bboxX bboxY bboxWidth bboxHeight classificationProbability".split()
     pd.testing.assert_frame_equal(again.observations[columns], first.observations[columns])
     # the example's own (human) media-level observations: types and names come back
     path = write_megadetector(example, tmp_path / "example.json", detector="people")

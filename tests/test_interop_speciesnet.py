@@ -112,14 +112,8 @@ def test_speciesnet_round_trip(tmp_path, example):
     sn = read_speciesnet(path, example, min_confidence=0.5, taxa={"Panthera pardus": "Panthera pardus orientalis"})
     obs = sn.observations.set_index("mediaID")
     ids = m["mediaID"].tolist()[:6]
-    assert obs.loc[ids, "observationType"].astype(str).tolist() == [
-        "animal",
-        "blank",
-        "human",
-        "vehicle",
-        "unclassified",
-        "unclassified",
-    ]
+    types = ["animal", "blank", "human", "vehicle", "unclassified", "unclassified"]
+    assert obs.loc[ids, "observationType"].astype(str).tolist() == types
     leopard = obs.loc[ids[0]]
     assert leopard["scientificName"] == "Panthera pardus orientalis"
     assert leopard["classificationProbability"] == pytest.approx(0.91)
