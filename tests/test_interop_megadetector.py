@@ -266,13 +266,8 @@ def test_write_megadetector_round_trips(tmp_path, example):
 def test_machine_import_by_threshold(tmp_path, example):
     md = read_megadetector(md_file(tmp_path, example), example)
     table = md.by_threshold([0.1, 0.5, 0.95])
-    assert table.columns.tolist() == [
-        "detections",
-        "images_with_animal",
-        "images_with_person",
-        "images_with_vehicle",
-        "blank_images",
-    ]
+    columns = ["detections", "images_with_animal", "images_with_person", "images_with_vehicle", "blank_images"]
+    assert table.columns.tolist() == columns
     assert table["detections"].tolist() == [11, 7, 2]
     assert table.loc[0.5].tolist() == [7, 5, 1, 1, 12 - 6]
     assert table.loc[0.95, "blank_images"] == 10
