@@ -366,15 +366,8 @@ def test_delta_method_is_the_sum_of_squared_cvs(camtrapdensity) -> None:
     cv = math.sqrt(sum(c**2 for c in cvs) + (theta_se / (2 + theta)) ** 2)
     assert camtrapdensity.se == pytest.approx(camtrapdensity.density * cv, rel=1e-12)
     assert p.loc["density", "estimate"] == camtrapdensity.density
-    assert camtrapdensity.to_frame().index.tolist() == [
-        "trap_rate",
-        "radius",
-        "angle",
-        "active_speed",
-        "activity_level",
-        "day_range",
-        "density",
-    ]
+    rows = ["trap_rate", "radius", "angle", "active_speed", "activity_level", "day_range", "density"]
+    assert camtrapdensity.to_frame().index.tolist() == rows
 
 
 # ------------------------------------------------------------------------- REM: nbtools conventions
