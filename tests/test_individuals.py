@@ -27,30 +27,20 @@ def study() -> Study:
 
 @pytest.fixture
 def records() -> pd.DataFrame:
-    t = pd.to_datetime(
-        [
-            "2017-01-01 10:00:00",
-            "2017-01-01 10:00:00",
-            "2017-01-01 10:30:00",
-            "2017-01-01 11:00:00",
-            "2017-01-01 11:00:01",
-            "2017-01-01 10:10:00",
-            "2017-01-02 10:00:00",
-            "2017-01-01 10:05:00",
-        ],
-        utc=True,
-    )
-    return pd.DataFrame(
-        {
-            "locationID": ["A", "A", "A", "A", "A", "B", "A", "A"],
-            "eventStart": t,
-            "individualID": ["F", None, "M", "T", "K", "M", "F", "F"],
-            "scientificName": ["leo", "leo", "leo", "tig", "leo", "leo", "leo", "leo"],
-            "lifeStage": ["adult", "juvenile", "adult", "adult", "juvenile", "adult", "adult", "adult"],
-            "count": [1, 2, 1, 1, 1, 1, 1, 1],
-            "observationID": [f"o{i}" for i in range(8)],
-        }
-    )
+    columns = ["locationID", "eventStart", "individualID", "scientificName", "lifeStage", "count", "observationID"]
+    rows = [
+        ("A", "2017-01-01 10:00:00", "F", "leo", "adult", 1, "o0"),
+        ("A", "2017-01-01 10:00:00", None, "leo", "juvenile", 2, "o1"),
+        ("A", "2017-01-01 10:30:00", "M", "leo", "adult", 1, "o2"),
+        ("A", "2017-01-01 11:00:00", "T", "tig", "adult", 1, "o3"),
+        ("A", "2017-01-01 11:00:01", "K", "leo", "juvenile", 1, "o4"),
+        ("B", "2017-01-01 10:10:00", "M", "leo", "adult", 1, "o5"),
+        ("A", "2017-01-02 10:00:00", "F", "leo", "adult", 1, "o6"),
+        ("A", "2017-01-01 10:05:00", "F", "leo", "adult", 1, "o7"),
+    ]
+    records = pd.DataFrame(rows, columns=columns)
+    records["eventStart"] = pd.to_datetime(records["eventStart"], utc=True)
+    return records
 
 
 def test_co_detections_window_station_and_unidentified(records: pd.DataFrame) -> None:
@@ -108,16 +98,9 @@ def test_moves_between_consecutive_detections() -> None:
 
 def test_detection_records_one_level_per_deployment_with_locations(study: Study) -> None:
     rec = detection_records(study.observations, study.deployments)
-    assert rec.columns.tolist() == [
-        "observationID",
-        "deploymentID",
-        "locationID",
-        "eventStart",
-        "scientificName",
-        "individualID",
-        "lifeStage",
-        "count",
-    ]
+    assert rec.columns.tolist() == (
+        "observationID deploymentID locationID eventStart scientificName individualID lifeStage count".split()
+    )
     selected = select_records(study.observations)
     assert rec["observationID"].tolist() == selected["observationID"].astype(str).tolist()
     location_of = study.deployments.set_index("deploymentID")["locationID"].astype(str)

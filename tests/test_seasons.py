@@ -29,22 +29,14 @@ from nbtools.study import Study
 # ---------------------------------------------------------------------------------------------- seasons
 def _deployments() -> pd.DataFrame:
     utc = lambda s: pd.Timestamp(s, tz="UTC")  # noqa: E731
-    return pd.DataFrame(
-        {
-            "deploymentID": ["d1", "d2", "d3", "d4"],
-            "locationID": ["A", "B", "A", "DEN"],
-            "deploymentGroups": [
-                "season:2014/15 | array:grid",
-                "season:2014/15 | array:grid",
-                "array:grid | season:2015/16",
-                "season:2015/16 | array:den",
-            ],
-            "deploymentStart": [utc("2014-11-01 02:00"), utc("2014-11-03"), utc("2015-11-01 02:00"), utc("2016-04-01")],
-            "deploymentEnd": [utc("2015-03-01"), utc("2015-10-31 10:00"), utc("2016-10-30 10:00"), utc("2016-05-01")],
-            "x": [0.0, 1000.0, 0.0, 500.0],
-            "y": [0.0, 0.0, 0.0, 500.0],
-        }
-    )
+    columns = ["deploymentID", "locationID", "deploymentGroups", "deploymentStart", "deploymentEnd", "x", "y"]
+    rows = [
+        ("d1", "A", "season:2014/15 | array:grid", utc("2014-11-01 02:00"), utc("2015-03-01"), 0.0, 0.0),
+        ("d2", "B", "season:2014/15 | array:grid", utc("2014-11-03"), utc("2015-10-31 10:00"), 1000.0, 0.0),
+        ("d3", "A", "array:grid | season:2015/16", utc("2015-11-01 02:00"), utc("2016-10-30 10:00"), 0.0, 0.0),
+        ("d4", "DEN", "season:2015/16 | array:den", utc("2016-04-01"), utc("2016-05-01"), 500.0, 500.0),
+    ]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def _study() -> Study:
@@ -216,30 +208,20 @@ def test_life_events_lists_births_and_litters() -> None:
 
 # ------------------------------------------------------------------------------------- life timelines
 def _records() -> pd.DataFrame:
-    t = pd.to_datetime(
-        [
-            "2015-01-01 10:00:00",
-            "2015-01-01 10:00:20",
-            "2015-02-01 10:00:00",
-            "2016-01-01 10:00:00",
-            "2016-01-01 10:00:00",
-            "2016-01-01 10:05:00",
-            "2016-02-01 10:00:00",
-        ],
-        utc=True,
-    )
-    return pd.DataFrame(
-        {
-            "observationID": [f"o{i}" for i in range(7)],
-            "deploymentID": ["d1", "d1", "d2", "d3", "d3", "d3", "d4"],
-            "locationID": ["A", "A", "B", "A", "A", "A", "C"],
-            "eventStart": t,
-            "scientificName": "leo",
-            "individualID": ["F1", None, "F1", "F1", None, None, "F2"],
-            "lifeStage": ["adult", "juvenile", "adult", "adult", "juvenile", "juvenile", "adult"],
-            "count": [1, 2, 1, 1, 1, 3, 1],
-        }
-    )
+    columns = ["observationID", "deploymentID", "locationID", "eventStart", "individualID", "lifeStage", "count"]
+    rows = [
+        ("o0", "d1", "A", "2015-01-01 10:00:00", "F1", "adult", 1),
+        ("o1", "d1", "A", "2015-01-01 10:00:20", None, "juvenile", 2),
+        ("o2", "d2", "B", "2015-02-01 10:00:00", "F1", "adult", 1),
+        ("o3", "d3", "A", "2016-01-01 10:00:00", "F1", "adult", 1),
+        ("o4", "d3", "A", "2016-01-01 10:00:00", None, "juvenile", 1),
+        ("o5", "d3", "A", "2016-01-01 10:05:00", None, "juvenile", 3),
+        ("o6", "d4", "C", "2016-02-01 10:00:00", "F2", "adult", 1),
+    ]
+    records = pd.DataFrame(rows, columns=columns)
+    records["eventStart"] = pd.to_datetime(records["eventStart"], utc=True)
+    records.insert(4, "scientificName", "leo")  # all of one species
+    return records
 
 
 def test_life_timeline_counts_the_young_in_the_same_minute() -> None:
