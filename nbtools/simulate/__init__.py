@@ -69,8 +69,8 @@ Nouvellet, P., Rasmussen, G.S.A., Macdonald, D.W. & Courchamp, F. (2012) Noisy c
 silent sunrises: measurement methods of daily activity pattern. J. Zool. 286:179-184.
 doi:10.1111/j.1469-7998.2011.00864.x
 
-NOAA Global Monitoring Laboratory, General Solar Position Calculations.
-https://gml.noaa.gov/grad/solcalc/solareqns.PDF
+NOAA Global Monitoring Laboratory, Solar Calculation Details (the sun of :mod:`nbtools.sun`, Meeus 1991).
+https://gml.noaa.gov/grad/solcalc/calcdetails.html
 
 Further sources for each default are named in :class:`StudyParameters` (see
 ``notes/domain.md`` in the project's shared notes).
