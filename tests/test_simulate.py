@@ -10,7 +10,6 @@ import hashlib
 import io
 import json
 import re
-import time
 
 import numpy as np
 import pandas as pd
@@ -509,11 +508,8 @@ def test_doctests():
 
 @pytest.mark.slow
 def test_default_study(tmp_path):
-    """The default study: under 60 s, about 150k media, under 25 MB, all faults present."""
-    started = time.perf_counter()
+    """The default study: about 150k media, under 25 MB, all faults present (its time: ``benchmarks/``)."""
     result = sim.simulate_study(tmp_path / "study", progress=False)
-    elapsed = time.perf_counter() - started
-    assert elapsed < 60, f"{elapsed:.0f} s"
     size = sum(p.stat().st_size for p in result.paths.values())
     assert size < 25e6
     realised = result.truth["realised"]
