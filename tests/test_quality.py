@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import doctest
 import json
-import time
 from types import SimpleNamespace
 
 import numpy as np
@@ -514,10 +513,7 @@ def leopard():
 @pytest.mark.slow
 def test_default_study_faults_are_found_with_stated_precision_and_recall(leopard):
     study, truth = leopard
-    t0 = time.perf_counter()
     findings = check_deployments(study)
-    elapsed = time.perf_counter() - t0
-    assert elapsed < 20, f"check_deployments took {elapsed:.1f} s on the default study"
     score = score_findings(findings, truth["faults"])
     print(score.by_fault.to_string(), score.by_check.to_string(), sep="\n\n")
     for fault, least in RECALL.items():
