@@ -77,27 +77,28 @@ So λ and the density trend are recovered (target 85 %); survival is not, and it
   it) the D ~ Session trend was low in all 20 studies: 15/20, bias -0.046 (mean estimate 1.044, truth
   1.089). The cause is where the population grows. The simulator settles its immigrants (8 a year,
   :class:`nbtools.simulate.lives.LifeParameters`) in the western tenth of the state space, where
-  there are few stations: over the 20 studies the adults in the western tenth of that mask rise from
-  10.2 to 36.1 (a factor 1.28 a season), those in the whole mask from 72.2 to 113.4 (1.09), so a
-  third of the growth is 10-17 km beyond the cameras. A density model uniform in space estimates the
-  density where the stations are (roughly the mean of D(x) weighted by the detection probability
-  p.(x)); that density grows more slowly. Check: the trend of sum_i p.(x_i) / integral p.(x) dx of the
-  independent leopards (p. at the fitted lambda0 and sigma) is what the D ~ session fit estimates
-  within -0.009 on average (20 studies). The method change is a mask per season (secr's practice for
-  an array that changes): each season's density refers to the area that season's stations sample,
-  not to parts of a fixed region no station of the season reaches; the estimate hardly changes
-  (within 0.0006 of the one-mask trend), the quantity it is compared with does (mean truth 1.064).
+  there are few stations: over the 20 studies the adults in the western tenth of that mask (x below
+  its 10 % quantile) rise from 10.2 to 36.1 on average (a factor 1.28 a season), those in the whole
+  mask from 72.2 to 113.4 (1.09): 26 of the 41 adults added are in that tenth, which few stations
+  reach. A density model uniform in space estimates the density where the stations are (roughly the
+  mean of D(x) weighted by the detection probability p.(x)); that density grows more slowly. Check:
+  the trend of sum_i p.(x_i) / integral p.(x) dx of the independent leopards (p. at the fitted
+  lambda0 and sigma) is what the D ~ session fit estimates: mean difference -0.009 over the 20
+  studies. The method change is a mask per season (secr's practice for an array that changes):
+  each season's density refers to the area that season's stations sample, not to parts of a fixed
+  region no station of the season reaches; the estimate hardly changes (within 0.0006 of the
+  one-mask trend), the quantity it is compared with does (mean truth 1.064).
   Hypotheses checked on the 20 studies (coverage, mean bias; truth adults present in the season
   unless said):
 
   - detection by sex (multi-session known classes, secr's ``hcov = "sex"``, ``lambda0 ~ h2``,
     ``sigma ~ h2``, D the total): 15/20, -0.046 (one mask); the trend is the same as without sexes
-    (within 0.0013). The females' 2014/15 overestimate seen on seed 1 is the spatial effect above.
+    (within 0.0013). An earlier diagnosis (one fit per sex on seed 1) put the bias in the females;
+    that is probably the spatial effect above (not checked by sex).
   - the truth's definition (one mask): adults at the seasons' starts 8/20, -0.060; at mid-season
-    14/20, -0.047; the animals whose records of the season say adult (settled by the middle of
-    their part of the season) 15/20, -0.046; every independent leopard photographed as an adult
-    (residents and dispersers, whose records also say adult) 17/20, -0.040; weighted by the share of
-    the season each was present 14/20, -0.046.
+    14/20, -0.047; the animals settled by the middle of their part of the season (the simulator's
+    adult rows) 15/20, -0.046; every independent leopard (residents and dispersers: the records of
+    both say adult) 17/20, -0.040; weighted by the share of the season each was present 14/20, -0.046.
   - masks per season (this test): 19/20, -0.021 (start of season 18/20, -0.037; mid-season 20/20,
     -0.023; independent leopards 20/20, -0.014).
   - habitat covariates (``D ~ Session + forest_cover + prey_index``, one mask): 16/20, -0.041.
