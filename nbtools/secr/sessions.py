@@ -13,15 +13,20 @@ model formulas in two automatic session variables, as secr's ``D.designdata`` de
   trend: D_s = exp(b0 + b1 s), a constant rate of change exp(b1) per session.
 
 Density formulas may also use mask covariates (each session's mask must then have them);
-detection formulas (``g0``/``lambda0`` and ``sigma``) may use ``session`` and ``Session``
-only: ``"~1"`` shares a detection parameter between sessions, ``"~session"`` makes it
-session-specific.
+detection formulas (``g0``/``lambda0`` and ``sigma``) may use ``session`` and ``Session``:
+``"~1"`` shares a detection parameter between sessions, ``"~session"`` makes it
+session-specific. With known classes (``group="sex"``, secr's hybrid mixture ``hcov``) they
+may also use secr's class factor ``h2`` (``"~h2"``: one value per sex), the mixing
+proportions get a formula ``pmix`` (default ``"~1"``, shared by the sessions) and ``D`` is
+the density of all classes together.
 
 >>> from nbtools.secr import make_capthists, secr_fit                    # doctest: +SKIP
 >>> chs = make_capthists(captures, traps, detector="multi",
 ...                      noccasions={"2005": 9, "2006": 10})               # doctest: +SKIP
 >>> fit = secr_fit(chs, mask=mask, density="~ Session")                  # doctest: +SKIP
 >>> fit.density                                                          # doctest: +SKIP
+>>> by_sex = secr_fit(chs, mask=mask, density="~ Session", detectfn="HHN", group="sex",
+...                   detection={"lambda0": "~ h2", "sigma": "~ h2"})      # doctest: +SKIP
 
 References
 ----------
