@@ -262,7 +262,7 @@ def _constraint(
         return good & ((length < value) if name == "minLength" else (length > value))
     if name == "pattern" and reader.kind == "string":
         pattern = re.compile(f"^{value}$")
-        return good & ~_per_value(text, good, lambda cell: pattern.match(cell) is not None)
+        return good & ~_per_value(text, good, pattern.match)  # a match or None: bool() of it is the verdict
     if name == "enum":
         if reader.kind == "string":
             return good & ~_is_in(text, [str(v) for v in value])
@@ -319,16 +319,21 @@ def _numpy_int(array: pa.ChunkedArray | pa.Array) -> np.ndarray:
     return np.asarray(pc.fill_null(array, 0).to_numpy(zero_copy_only=False))
 
 
-def _per_value(text: pa.ChunkedArray, mask: np.ndarray, judge: Callable[[str], bool]) -> np.ndarray:
-    """``judge`` of each cell in ``mask``, computed once per distinct value (False elsewhere)."""
+def _per_value(text: pa.ChunkedArray, mask: np.ndarray, judge: Callable[[str], Any]) -> np.ndarray:
+    """The truth of ``judge`` of each cell in ``mask``, computed once per distinct value (False elsewhere)."""
     out = np.zeros(len(mask), dtype=bool)
     if not mask.any():
         return out
-    where = np.flatnonzero(mask)
-    chosen = text.take(pa.array(where))
+    every = bool(mask.all())
+    where = None if every else np.flatnonzero(mask)
+    chosen = text if every else text.take(pa.array(where))
     encoded = pc.dictionary_encode(chosen).combine_chunks()
     verdicts = np.array([bool(judge(value)) for value in encoded.dictionary.to_pylist()], dtype=bool)
-    out[where] = verdicts[_numpy_int(encoded.indices)] if len(verdicts) else False
+    found = verdicts[_numpy_int(encoded.indices)] if len(verdicts) else False
+    if every:
+        out[:] = found
+    else:
+        out[where] = found
     return out
 
 
@@ -466,6 +471,10 @@ class _Datetime(_Reader):
         matched = present & _numpy(pc.match_substring_regex(text, regex))
         if not matched.any():
             return matched, None
+        if self.form == ISO_FORMAT:
+            valid = iso_moments_valid(text, matched)
+            if valid is not None:
+                return matched & valid, None
         safe = pc.if_else(pa.array(matched), text, pa.scalar("0" * 64, type=text.type)) if not matched.all() else text
         number = {
             name: _numpy_int(pc.cast(pc.utf8_slice_codeunits(safe, start, start + width), pa.int64()))
@@ -480,6 +489,33 @@ class _Datetime(_Reader):
             )
         ok = _valid_fields(number, zone, len(present))
         return matched & ok, None
+
+
+#: The datetime format of every Camtrap DP timestamp, which pyarrow's ISO 8601 cast reads.
+ISO_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
+
+#: A valid cell of :data:`ISO_FORMAT`, put in place of the cells not cast.
+_ISO_PLACEHOLDER = "2000-01-01T00:00:00Z"
+
+
+def iso_moments_valid(text: pa.ChunkedArray, matched: np.ndarray) -> np.ndarray | None:
+    """Whether each cell of :data:`ISO_FORMAT`'s fixed layout names a real moment, by one pyarrow cast.
+
+    ``matched`` are the cells already matching the layout (four-digit year,
+    two-digit fields, ``Z`` or an offset of two-digit hours and minutes).
+    pyarrow's cast to a timestamp refuses exactly what ``datetime.strptime``
+    refuses among them (a day past the month's end, February 29 out of a
+    leap year, hour 24, minute or second 60, an offset of 24 hours or more:
+    ``tests/test_camtrapdp_fast_paths.py``), except the year 0, which it
+    takes and ``datetime`` does not. It refuses a whole column at once:
+    None then, and the caller looks at each field (:func:`_valid_fields`).
+    """
+    safe = pc.if_else(pa.array(matched), text, pa.scalar(_ISO_PLACEHOLDER, type=text.type))
+    try:
+        pc.cast(safe, pa.timestamp("s", "UTC"))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    return ~_numpy(pc.starts_with(safe, "0000"))
 
 
 def _fast_datetime(form: str) -> tuple[str, dict[str, tuple[int, int]]] | None:

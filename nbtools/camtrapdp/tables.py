@@ -441,7 +441,7 @@ def set_aside_rows(
     if len(too_long):
         aside.append(too_long.assign(reason="more cells than the header"))
 
-    blank = (cells == "").all(axis=1) if len(cells.columns) else pd.Series(True, index=cells.index)
+    blank = pd.Series(_all_empty(cells), index=cells.index)
     for number in cells.index[blank]:
         report.add("error", file, int(number), None, "", "blank row; set aside", "blank-row")
     width = len(cells.columns)
@@ -508,6 +508,16 @@ def set_aside_rows(
     return cells[~drop] if drop.any() else cells  # no copy of a table with nothing set aside
 
 
+def _all_empty(cells: pd.DataFrame) -> np.ndarray:
+    """Rows whose every cell is ``""``, column by column, stopping at the first column that leaves none."""
+    blank = np.ones(len(cells), dtype=bool)
+    for label in cells.columns:
+        if not blank.any():
+            break
+        blank &= (cells[label] == "").to_numpy(dtype=bool, na_value=False)
+    return blank
+
+
 def convert_columns(
     cells: pd.DataFrame,
     schema: dict[str, Any],
@@ -537,7 +547,7 @@ def convert_columns(
             columns[spec.name] = None
             text_columns.append(spec.name)
         else:
-            columns[spec.name] = convert_field(cells[spec.name], spec, missing, file, report)
+            columns[spec.name] = convert_field(cells[spec.name], spec, missing, file, report, is_missing[spec.name])
     for label in cells.columns:
         if label not in columns:
             columns[label] = None
@@ -604,16 +614,25 @@ def check_header(
 
 
 def convert_field(
-    text: pd.Series, spec: FieldSpec, missing: list[str], file: str, report: ValidationReport
+    text: pd.Series,
+    spec: FieldSpec,
+    missing: list[str],
+    file: str,
+    report: ValidationReport,
+    is_missing: pd.Series | None = None,
 ) -> pd.Series:
-    """Convert one column of text to the field's type, reporting cells that fail."""
-    is_missing = text.isin(missing)
+    """Convert one column of text to the field's type, reporting cells that fail.
+
+    ``is_missing``, when the caller has it, is ``text.isin(missing)``.
+    """
+    if is_missing is None:
+        is_missing = text.isin(missing)
     kind = spec.type
     if is_missing.all():  # an empty column (most optional fields): no cell to convert or report
         return _empty(text.index, kind, spec.enum)
     message: pd.Series | None = None  # a message per bad cell, when it says more than the default
     if kind == "integer":
-        numbers = pd.to_numeric(text.where(~is_missing), errors="coerce")
+        numbers = _to_numbers(text, is_missing, _PLAIN_INTEGER)
         finite = pd.Series(np.isfinite(numbers.to_numpy(dtype=float, na_value=np.nan)), index=text.index)
         too_large = finite & (numbers.abs() >= _MAX_EXACT_INTEGER)
         bad = ~is_missing & (~finite | too_large | (numbers.where(finite & ~too_large, 0) % 1 != 0))
@@ -628,7 +647,7 @@ def convert_field(
             dtype=object,
         )
     elif kind == "number":
-        values = pd.to_numeric(text.where(~is_missing), errors="coerce").astype("float64")
+        values = _to_numbers(text, is_missing, _PLAIN_NUMBER).astype("float64")
         infinite = pd.Series(np.isinf(values.to_numpy()), index=text.index)
         bad = ~is_missing & (values.isna() | infinite)
         values = values.where(~infinite)
@@ -644,7 +663,7 @@ def convert_field(
         values, bad = _parse_timestamps(text, is_missing, spec, file, report)
         expected = "a date-time like 2017-04-01T21:30:00+10:00"
     else:  # string, any and unknown types stay text
-        values = _as_string(text, missing)
+        values = text.where(~is_missing).astype("string")
         bad = pd.Series(False, index=text.index)
         expected = ""
     for number, value in text[bad].items():
@@ -663,6 +682,37 @@ def convert_field(
     return values
 
 
+#: Spellings of numbers that pyarrow's cast reads as pandas.to_numeric does (fifteen digits: exact as floats).
+_PLAIN_INTEGER = r"^-?[0-9]{1,15}$"
+_PLAIN_NUMBER = r"^-?(?:[0-9]{1,300}(?:\.[0-9]{0,300})?|\.[0-9]{1,300})(?:[eE][+-]?[0-9]{1,3})?$"
+
+
+def _to_numbers(text: pd.Series, is_missing: pd.Series, plain: str) -> pd.Series:
+    """``pandas.to_numeric(text.where(~is_missing), errors="coerce")``, by one pyarrow cast when every cell is plain.
+
+    When every cell not missing has a ``plain`` spelling (digits, a point, an
+    exponent), pyarrow's cast to float64 reads them, ten times faster and to
+    the same floats (both round correctly: ``tests/test_camtrapdp_fast_paths.py``);
+    missing cells are NaN. Any other column is read by pandas, as before.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    data = getattr(text.array, "_pa_array", None)
+    if isinstance(data, pa.ChunkedArray) and (pa.types.is_string(data.type) or pa.types.is_large_string(data.type)):
+        present = pa.array(~is_missing.to_numpy())
+        plain_cells = pc.or_(pc.invert(present), pc.match_substring_regex(data, plain))
+        if pc.all(plain_cells).as_py() is not False:
+            safe = pc.if_else(present, data, pa.scalar("0", type=data.type))
+            try:
+                numbers = pc.cast(safe, pa.float64()).to_numpy(zero_copy_only=False)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                pass
+            else:
+                return pd.Series(np.where(is_missing.to_numpy(), np.nan, numbers), index=text.index)
+    return pd.to_numeric(text.where(~is_missing), errors="coerce")
+
+
 def _parse_timestamps(
     text: pd.Series, is_missing: pd.Series, spec: FieldSpec, file: str, report: ValidationReport
 ) -> tuple[pd.Series, pd.Series]:
@@ -673,6 +723,10 @@ def _parse_timestamps(
     carries an offset, and a timestamp without an offset is never guessed.
     Returns the values and the cells that are bad for another reason.
     """
+    strict, moments = _strict_moments(text, is_missing)
+    if (strict | is_missing).all():  # every cell read by the cast (or missing): nothing left for pandas
+        return pd.Series(moments, index=text.index), pd.Series(False, index=text.index)
+    is_missing = is_missing | strict  # the other cells as before; those read by the cast are set in after
     has_offset = text.str.contains(_OFFSET)
     parsed = pd.to_datetime(text.where(~is_missing & has_offset), format="ISO8601", utc=True, errors="coerce")
     if parsed.dtype == "datetime64[ns, UTC]":  # nothing beyond what nanoseconds hold
@@ -681,6 +735,8 @@ def _parse_timestamps(
     else:
         outside = ((parsed < _EARLIEST) | (parsed > _LATEST)).fillna(False).astype(bool)
         values = parsed.where(~outside).astype("datetime64[ns, UTC]")
+    if strict.any():
+        values = values.mask(strict, pd.Series(moments, index=text.index))
     bad = ~is_missing & values.isna()
     no_offset = bad & ~has_offset
     if no_offset.any():  # which of them would be timestamps if they had an offset
@@ -708,6 +764,44 @@ def _parse_timestamps(
     return values, bad & ~no_offset & ~outside
 
 
+#: The common spelling of a timestamp (``2021-04-05T19:08:33Z``, ``...+10:00``, ``...+1000``), read by one pyarrow cast.
+_STRICT_TIMESTAMP = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:Z|[+-][0-9]{2}:?[0-9]{2})$"
+
+
+def _strict_moments(text: pd.Series, is_missing: pd.Series) -> tuple[pd.Series, pd.arrays.DatetimeArray]:
+    """The cells in the common spelling of a timestamp, and their UTC moments, by one pyarrow cast.
+
+    For these cells the cast gives what ``pandas.to_datetime(format="ISO8601",
+    utc=True)`` gives (the moment by the offset written), about five times
+    faster. The year 0 and moments outside ``datetime64[ns]`` are left to
+    pandas (so are reported as before), and so is a whole column when the cast
+    refuses any of its cells (a day past the month's end, hour 24, ...): the
+    returned mask is then all False. Elsewhere the moments are NaT.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    none = pd.Series(False, index=text.index)
+    empty = pd.DatetimeIndex(np.full(len(text), np.datetime64("NaT", "ns"))).tz_localize("UTC").array
+    data = getattr(text.array, "_pa_array", None)
+    if not isinstance(data, pa.ChunkedArray) or not len(text):
+        return none, empty
+    if not (pa.types.is_string(data.type) or pa.types.is_large_string(data.type)):
+        return none, empty
+    strict = pc.and_(pc.match_substring_regex(data, _STRICT_TIMESTAMP), pc.invert(pc.starts_with(data, "0000")))
+    mask = np.asarray(pc.fill_null(strict, False).to_numpy(zero_copy_only=False), dtype=bool) & ~is_missing.to_numpy()
+    if not mask.any():
+        return none, empty
+    safe = pc.if_else(pa.array(mask), data, pa.scalar("2000-01-01T00:00:00Z", type=data.type))
+    try:
+        cast = pc.cast(safe, pa.timestamp("ns", "UTC"))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # a bad cell, or a moment nanoseconds cannot hold
+        return none, empty
+    nanoseconds = np.asarray(cast.cast(pa.int64()).to_numpy(zero_copy_only=False), dtype=np.int64)
+    moments = np.where(mask, nanoseconds, np.iinfo(np.int64).min).view("datetime64[ns]")  # int64 min: NaT
+    return pd.Series(mask, index=text.index), pd.DatetimeIndex(moments).tz_localize("UTC").array
+
+
 def _empty(index: pd.Index, kind: str, enum: tuple | None) -> pd.Series:
     """An all-missing column of the type a field converts to."""
     if enum is not None:
@@ -719,10 +813,6 @@ def _empty(index: pd.Index, kind: str, enum: tuple | None) -> pd.Series:
         "datetime": "datetime64[ns, UTC]",
     }.get(kind, "string")
     return pd.Series(pd.NA if dtype in ("Int64", "boolean", "string") else None, index=index, dtype=dtype)
-
-
-def _as_string(text: pd.Series, missing: list[str]) -> pd.Series:
-    return text.where(~text.isin(missing)).astype("string")
 
 
 def _as_category(values: pd.Series, enum: tuple[str, ...]) -> pd.Series:
