@@ -110,13 +110,21 @@ def _normalised(offset: str) -> str:
 def _offsets_written(text: pd.Series) -> pd.Series:
     """The normalised offset (``+10:00``) each timestamp ends with, or missing.
 
-    Worked out once per distinct last six characters (a column has few), not
-    once per cell.
+    Text that ends with ``Z`` has offset ``Z`` (the only match of the pattern
+    that can end there): those cells, whose last six characters hold the
+    minutes and seconds and so are mostly different, are not looked at one by
+    one. In the other cells the offset is found once per distinct last six
+    characters (a column has few), and normalised once per distinct offset.
     """
-    codes, tails = pd.factorize(text.str.slice(-6), use_na_sentinel=True)
+    in_utc = text.str.endswith("Z").fillna(False).to_numpy(dtype=bool)
+    values = np.full(len(text), None, dtype=object)
+    values[in_utc] = _normalised("Z")
+    rest = text[~in_utc] if in_utc.any() else text
+    codes, tails = pd.factorize(rest.str.slice(-6), use_na_sentinel=True)
     found = pd.Series(tails, dtype=object).str.extract(_OFFSET, expand=False)
-    normalised = np.array([_normalised(v) if isinstance(v, str) else None for v in found], dtype=object)
-    values = np.where(codes >= 0, normalised[np.clip(codes, 0, None)] if len(normalised) else None, None)
+    normal = {offset: _normalised(offset) for offset in found.dropna().unique()}
+    normalised = np.array([normal.get(v) if isinstance(v, str) else None for v in found], dtype=object)
+    values[~in_utc] = np.where(codes >= 0, normalised[np.clip(codes, 0, None)] if len(normalised) else None, None)
     return pd.Series(values, index=text.index, dtype=object)
 
 
