@@ -415,7 +415,7 @@ def _check_deployment_order(deployments: pd.DataFrame, file: str, report: Valida
         report,
         "warning",
         file,
-        deployments[backwards],
+        _where(deployments, backwards),
         "deploymentEnd",
         lambda r: f"the deployment ends before it starts ({r.deploymentStart}); {PLAUSIBILITY}",
         "deployment-order",
@@ -485,7 +485,7 @@ def _unknown_deployments(
         report,
         "error",
         file,
-        table[unknown],
+        _where(table, unknown),
         "deploymentID",
         _missing_from(dep_file, "deploymentID", aside_keys),
         "foreign-key",
@@ -509,7 +509,7 @@ def _unknown_media(
         report,
         "error",
         obs_file,
-        observations[unknown_media],
+        _where(observations, unknown_media),
         "mediaID",
         _missing_from(media_file, "mediaID", aside_keys),
         "foreign-key",
@@ -528,7 +528,7 @@ def _check_event_order(observations: pd.DataFrame, file: str, report: Validation
         report,
         "warning",
         file,
-        observations[backwards],
+        _where(observations, backwards),
         "eventEnd",
         lambda r: f"the event ends before it starts ({r.eventStart}); {PLAUSIBILITY}",
         "event-order",
@@ -550,7 +550,7 @@ def _check_observation_level(observations: pd.DataFrame, file: str, report: Vali
         report,
         "warning",
         file,
-        observations[without],
+        _where(observations, without),
         "mediaID",
         lambda r: (
             "a media-level observation without a mediaID: the specification describes media-based observations "
@@ -590,7 +590,7 @@ def _flag_media_deployment(
         report,
         "warning",
         file,
-        observations[mismatch.fillna(False)],
+        _where(observations, mismatch.fillna(False)),
         "deploymentID",
         lambda r: f"its media file {r.mediaID!r} belongs to another deployment; {PLAUSIBILITY}",
         "media-deployment",
@@ -621,18 +621,21 @@ def _check_bounding_boxes(observations: pd.DataFrame, file: str, report: Validat
     image its values are relative to: a warning too, as only each value's range
     is constrained.
     """
-    box = observations[list(_BOX)]
-    given = box.notna()
+    box = {name: observations[name].to_numpy(dtype=float, na_value=np.nan) for name in _BOX}  # no copy of the frame
+    given = {name: ~np.isnan(values) for name, values in box.items()}
     point = given["bboxX"] & given["bboxY"] & ~given["bboxWidth"] & ~given["bboxHeight"]
-    partial = given.any(axis=1) & ~given.all(axis=1) & ~point
-    _flag_partial_boxes(observations[partial], file, report)
+    some = given["bboxX"] | given["bboxY"] | given["bboxWidth"] | given["bboxHeight"]
+    every = given["bboxX"] & given["bboxY"] & given["bboxWidth"] & given["bboxHeight"]
+    partial = some & ~every & ~point
+    _flag_partial_boxes(_where(observations, partial), file, report)
     for start, size in (("bboxX", "bboxWidth"), ("bboxY", "bboxHeight")):
-        outside = ((box[start] + box[size]) > 1 + 1e-9).fillna(False)
+        with np.errstate(invalid="ignore"):
+            outside = (box[start] + box[size]) > 1 + 1e-9  # False where either is missing
         _flag(
             report,
             "warning",
             file,
-            observations[outside],
+            _where(observations, outside),
             size,
             lambda r, s=start, z=size: (
                 f"the box leaves the image: {s} + {z} = {getattr(r, s) + getattr(r, z):.4g} > 1; {PLAUSIBILITY}"
@@ -683,7 +686,7 @@ def check_coordinates(deployments: pd.DataFrame, file: str, report: ValidationRe
         report,
         "warning",
         file,
-        deployments[null_island],
+        _where(deployments, null_island),
         "latitude",
         lambda r: f"coordinates are 0, 0: probably missing, not a real place; {PLAUSIBILITY}",
         "coordinates",
@@ -713,7 +716,7 @@ def check_coordinates(deployments: pd.DataFrame, file: str, report: ValidationRe
         report,
         "warning",
         file,
-        deployments[swapped],
+        _where(deployments, swapped),
         "latitude",
         lambda r: (
             f"latitude and longitude look swapped: ({r.latitude}, {r.longitude}) is outside the package's "
@@ -725,7 +728,7 @@ def check_coordinates(deployments: pd.DataFrame, file: str, report: ValidationRe
         report,
         "warning",
         file,
-        deployments[outside & ~swapped],
+        _where(deployments, outside & ~swapped),
         "latitude",
         lambda r: f"({r.latitude}, {r.longitude}) is outside the package's spatial extent ({box}); {PLAUSIBILITY}",
         "coordinates",
@@ -842,6 +845,14 @@ def _check_window(
 def _official_fields() -> frozenset[str]:
     """Names of the fields of the three official table schemas (all valid Python identifiers)."""
     return frozenset(item["name"] for name in CORE_TABLES for item in table_schema(name)["fields"])
+
+
+def _where(frame: pd.DataFrame, mask: pd.Series | np.ndarray) -> pd.DataFrame:
+    """``frame[mask]``, without taking every column of a large frame when no row is chosen (the usual case)."""
+    if isinstance(mask, pd.Series) and mask.dtype != bool:
+        mask = mask.fillna(False)
+    chosen = np.asarray(mask, dtype=bool)
+    return frame[chosen] if chosen.any() else frame.iloc[:0]
 
 
 def _flag(
