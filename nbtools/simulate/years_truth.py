@@ -163,8 +163,9 @@ def _adults_in_season(truth: Mapping[str, Any]) -> pd.DataFrame:
 def _in_cells(xy: np.ndarray, cells: np.ndarray, spacing: float) -> np.ndarray:
     """Whether each point lies in a square cell (side ``spacing``) centred on one of ``cells``."""
     keys = {tuple(k) for k in np.round(cells / spacing).astype(np.int64)}
-    found = np.round(xy / spacing).astype(np.int64)
-    return np.array([tuple(k) in keys for k in found], dtype=bool) & np.isfinite(xy).all(axis=1)
+    finite = np.isfinite(xy).all(axis=1)  # an animal without a centre that season lies in no cell
+    found = np.round(np.where(finite[:, None], xy, 0.0) / spacing).astype(np.int64)
+    return np.array([tuple(k) in keys for k in found], dtype=bool) & finite
 
 
 def realised_survival(truth: Mapping[str, Any], by: str | None = "sex") -> pd.DataFrame:
