@@ -17,7 +17,8 @@ Density surfaces for maps (:mod:`nbtools.secr.surfaces`): ``realised_surface``, 
 session; ``surface_total``, ``activity_centres``.
 
 Open populations (openCR's models, Efford & Schofield 2020), in the ``open_*`` files: sessions joined into one
-history of each animal (``join_sessions``), Cormack-Jolly-Seber survival (``cjs_fit``, spatial ``cjs_secr_fit``)
+history of each animal (``join_sessions``; ``join_changing_sessions`` when the detectors change between
+sessions, with usage 0 where a detector did not stand), Cormack-Jolly-Seber survival (``cjs_fit``, spatial ``cjs_secr_fit``)
 and Pradel-Link-Barker rate of change lambda (``pradel_fit``, spatial ``pradel_secr_fit``), all through
 ``open_cr_fit(history, type=...)`` as ``openCR.fit``; ``open_model_selection`` ranks them.
 
@@ -43,6 +44,7 @@ from .mask import Mask, make_mask
 from .open_cjs import cjs_fit
 from .open_fit import OPEN_TYPES, open_aic_table, open_cr_fit, open_model_selection
 from .open_histories import OpenCaptureHistory, join_sessions
+from .open_join import join_changing_sessions
 from .open_pradel import pradel_fit
 from .open_result import OpenCRFit
 from .open_simulate import sim_open_history
@@ -87,6 +89,7 @@ __all__ = [
     "OpenCaptureHistory",
     "cjs_fit",
     "cjs_secr_fit",
+    "join_changing_sessions",
     "join_sessions",
     "open_aic_table",
     "open_cr_fit",
