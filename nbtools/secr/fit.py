@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 from scipy import optimize
-from scipy.special import expit, logit
+from scipy.special import expit
 from tqdm.auto import tqdm
 
 from nbtools._deprecate import one_minus, renamed_function, renamed_parameters
@@ -26,7 +26,7 @@ from .capthist import CaptureHistory
 from .design import _class_params, _classes, _density_design, _DensityDesign, _transform_matrix
 from .likelihood import DETECTION_FUNCTIONS, SECRLikelihood
 from .mask import Mask, make_mask
-from .result import SECRFit, _lognormal_ci, _se_untransform, _z
+from .result import SECRFit, _lognormal_ci, _mixing_rows, _se_untransform, _z
 from .start import _check_start, _initial_beta, _usage, autoini, rpsv
 
 if TYPE_CHECKING:
@@ -619,23 +619,8 @@ def _pmix_rows(
     lik: SECRLikelihood, beta: np.ndarray, vcov_s: np.ndarray, classes: Sequence[Any], alpha: float
 ) -> dict[str, dict[str, Any]]:
     """Mixing proportions (multinomial logit) with delta-method SEs and logit-scale intervals."""
-    z = _z(alpha)
-    eta = np.concatenate([[0.0], beta[lik.idx_pmix]])
-    pmix = np.exp(eta - np.logaddexp.reduce(eta))
-    jac = (np.diag(pmix) - np.outer(pmix, pmix))[:, 1:]  # d pmix / d eta (G x G-1)
-    cov_pm = jac @ vcov_s[np.ix_(lik.idx_pmix, lik.idx_pmix)] @ jac.T
-    rows: dict[str, dict[str, Any]] = {}
-    for c in range(lik.nclass):
-        p, se = float(pmix[c]), float(np.sqrt(max(cov_pm[c, c], 0.0)))
-        se_logit = se / (p * (1 - p))
-        rows[f"pmix[{classes[c]}]"] = {
-            "link": "logit",
-            "estimate": p,
-            "SE": se,
-            "lcl": float(expit(logit(p) - z * se_logit)),
-            "ucl": float(expit(logit(p) + z * se_logit)),
-        }
-    return rows
+    idx = lik.idx_pmix
+    return _mixing_rows(beta[idx], np.eye(len(idx)), vcov_s[np.ix_(idx, idx)], classes, alpha)
 
 
 def _check_estimates(estimates: pd.DataFrame, mask: Mask, messages: list[str]) -> bool:

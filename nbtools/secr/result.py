@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 from scipy import stats
-from scipy.special import expit
+from scipy.special import expit, logit
 
 from nbtools._deprecate import one_minus
 
@@ -24,6 +24,34 @@ __all__ = ["SECRFit"]
 
 def _z(alpha: float) -> float:
     return float(stats.norm.ppf(1 - alpha / 2))
+
+
+def _mixing_rows(
+    eta_free: np.ndarray, d_eta: np.ndarray, vcov: np.ndarray, classes: Any, alpha: float
+) -> dict[str, dict[str, Any]]:
+    """Mixing proportions (multinomial logit, first class the reference) with delta-method SEs.
+
+    ``eta_free`` are the G - 1 linear predictors of the classes after the first, ``d_eta`` their
+    derivatives with respect to the coefficients whose covariance is ``vcov``; intervals on the logit
+    scale, as secr's.
+    """
+    eta = np.concatenate([[0.0], np.asarray(eta_free, dtype=float)])
+    pmix = np.exp(eta - np.logaddexp.reduce(eta))
+    jac = (np.diag(pmix) - np.outer(pmix, pmix))[:, 1:] @ d_eta  # d pmix / d beta
+    cov = jac @ vcov @ jac.T
+    z = _z(alpha)
+    rows: dict[str, dict[str, Any]] = {}
+    for c in range(len(pmix)):
+        share, se = float(pmix[c]), float(np.sqrt(max(cov[c, c], 0.0)))
+        se_logit = se / (share * (1 - share))
+        rows[f"pmix[{classes[c]}]"] = {
+            "link": "logit",
+            "estimate": share,
+            "SE": se,
+            "lcl": float(expit(logit(share) - z * se_logit)),
+            "ucl": float(expit(logit(share) + z * se_logit)),
+        }
+    return rows
 
 
 def _se_untransform(beta: float, se_beta: float, link: str) -> float:

@@ -51,7 +51,7 @@ from typing import Any
 import formulaic
 import numpy as np
 import pandas as pd
-from scipy.special import expit, logit
+from scipy.special import logit
 
 from nbtools._deprecate import one_minus, renamed_parameters
 
@@ -68,7 +68,7 @@ from .fit import (
 )
 from .likelihood import DETECTION_FUNCTIONS, SECRLikelihood
 from .mask import Mask, make_mask
-from .result import _FitStatistics, _lognormal_ci, _z
+from .result import _FitStatistics, _lognormal_ci, _mixing_rows
 from .start import _check_start, _rpsv_counts, autoini
 
 __all__ = ["MultiSessionFit", "MultiSessionLikelihood", "make_capthists", "secr_fit_sessions"]
@@ -835,23 +835,7 @@ def _session_pmix(
     design = np.zeros((g - 1, len(idx)))  # d eta / d beta_pmix
     for j in range(g - 1):
         design[j, j * p : (j + 1) * p] = x
-    eta = np.concatenate([[0.0], design @ beta[idx]])
-    pmix = np.exp(eta - np.logaddexp.reduce(eta))
-    jac = (np.diag(pmix) - np.outer(pmix, pmix))[:, 1:] @ design
-    cov = jac @ vcov[np.ix_(idx, idx)] @ jac.T
-    z = _z(alpha)
-    out = {}
-    for c in range(g):
-        share, se = float(pmix[c]), float(np.sqrt(max(cov[c, c], 0.0)))
-        se_logit = se / (share * (1 - share))
-        out[f"pmix[{parts.classes[c]}]"] = {
-            "link": "logit",
-            "estimate": share,
-            "SE": se,
-            "lcl": float(expit(logit(share) - z * se_logit)),
-            "ucl": float(expit(logit(share) + z * se_logit)),
-        }
-    return out
+    return _mixing_rows(design @ beta[idx], design, vcov[np.ix_(idx, idx)], parts.classes, alpha)
 
 
 def _session_density(x: np.ndarray, beta: np.ndarray, vcov: np.ndarray, idx: np.ndarray, alpha: float) -> dict:
