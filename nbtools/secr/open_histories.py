@@ -72,7 +72,7 @@ class OpenCaptureHistory:
     usage : numpy.ndarray of float, shape (K, S), optional
         Effort of detector k on secondary occasion s (secr's ``usage``, openCR's ``Tsk``): 0 where
         the detector did not stand (e.g. a station of another session,
-        :func:`nbtools.secr.open_join.join_changing_sessions`), 1 for a full occasion. Used by the
+        :func:`nbtools.secr.join_changing_sessions`), 1 for a full occasion. Used by the
         spatial types, whose hazard of detection at detector k is scaled by it; the non-spatial
         types pool the detectors and do not use it. None (default): every detector used on
         every occasion, as a usage of ones.

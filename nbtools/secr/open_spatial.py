@@ -8,7 +8,7 @@ nets, multi-catch traps) and the hazard half-normal detection function (openCR's
 lambda0 exp(-d_k(x) / sigma)), an animal escapes all detectors on an occasion with
 probability exp(-H(x)), H = sum_k h_k, and is caught in detector k with probability
 (1 - exp(-H(x))) h_k(x) / H(x) (competing hazards). With detector usage T_ks (openCR's ``Tsk``;
-e.g. 0 where a station did not stand in a session, :func:`nbtools.secr.open_join.join_changing_sessions`)
+e.g. 0 where a station did not stand in a session, :func:`nbtools.secr.join_changing_sessions`)
 detector k's hazard on occasion s is T_ks h_k(x), so H becomes H_s(x) = sum_k T_ks h_k(x), as in
 openCR's ``gethcpp`` and ``prw``; a usage of ones gives the same numbers as no usage, bit for bit.
 
@@ -305,7 +305,7 @@ def cjs_secr_fit(
     ----------
     history : OpenCaptureHistory
         Sessions joined by :func:`nbtools.secr.join_sessions`, or by
-        :func:`nbtools.secr.open_join.join_changing_sessions` when the detectors change between
+        :func:`nbtools.secr.join_changing_sessions` when the detectors change between
         sessions (usage 0 where a detector did not stand); multi-catch detectors.
     mask : Mask
         Habitat mask (activity centres are uniform over its points; static between sessions).

@@ -134,7 +134,7 @@ def pradel_secr_fit(
     ----------
     history : OpenCaptureHistory
         Sessions joined by :func:`nbtools.secr.join_sessions` or (detectors changing between
-        sessions, with usage) :func:`nbtools.secr.open_join.join_changing_sessions`; multi-catch
+        sessions, with usage) :func:`nbtools.secr.join_changing_sessions`; multi-catch
         detectors.
     mask : Mask
         Habitat mask (static activity centres, uniform over its points).
