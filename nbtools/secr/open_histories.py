@@ -238,20 +238,51 @@ def join_sessions(
     -------
     OpenCaptureHistory
     """
+    chs, labels = _session_list(capthists)
+    _check_same_detectors(chs, labels)
+    same = [np.arange(chs[0].ntraps)] * len(chs)
+    return _joined_history(chs, labels, chs[0].traps, same, intervals, covariates, usage=None)
+
+
+def _session_list(
+    capthists: Mapping[Any, CaptureHistory] | Sequence[CaptureHistory],
+) -> tuple[list[CaptureHistory], list[str]]:
+    """The sessions in time order and their labels (at least two)."""
     chs = list(capthists.values()) if isinstance(capthists, Mapping) else list(capthists)
     labels = [str(k) for k in capthists] if isinstance(capthists, Mapping) else [ch.session for ch in chs]
     if len(chs) < 2:
         raise ValueError(f"an open-population history needs at least 2 sessions, got {len(chs)}")
-    _check_same_detectors(chs, labels)
+    return chs, labels
+
+
+def _joined_history(
+    chs: list[CaptureHistory],
+    labels: list[str],
+    traps: pd.DataFrame,
+    positions: list[np.ndarray],
+    intervals: Sequence[float] | float,
+    covariates: pd.DataFrame | None,
+    usage: str | None,
+) -> OpenCaptureHistory:
+    """One open-population history of the sessions on ``traps``; session s's detectors lie at ``positions[s]``.
+
+    ``usage``: None for no usage (every session on every detector), ``"given"`` for each session's
+    own usage (ones when it has none) and 0 elsewhere, ``"binary"`` for 1 where that is positive.
+    """
     ids = _joined_ids(chs)
     index = {animal: i for i, animal in enumerate(ids)}
     occasions = tuple(ch.noccasions for ch in chs)
     offsets = np.cumsum([0, *occasions])
-    counts = np.zeros((len(ids), offsets[-1], chs[0].ntraps), dtype=np.int64)
+    counts = np.zeros((len(ids), offsets[-1], len(traps)), dtype=np.int64)
+    effort = None if usage is None else np.zeros((len(traps), offsets[-1]))
     removed = np.zeros(len(ids), dtype=np.int64)
-    for ch, start, label in zip(chs, offsets[:-1], labels, strict=True):
+    for ch, start, label, where in zip(chs, offsets[:-1], labels, positions, strict=True):
+        stop = start + ch.noccasions
         rows = np.array([index[a] for a in ch.ids], dtype=np.int64)
-        counts[rows, start : start + ch.noccasions] = ch.counts
+        counts[np.ix_(rows, np.arange(start, stop), where)] = ch.counts
+        if effort is not None:
+            own = np.ones((ch.ntraps, ch.noccasions)) if ch.usage is None else np.asarray(ch.usage, dtype=float)
+            effort[where, start:stop] = (own > 0).astype(float) if usage == "binary" else own
         if ch.removed is not None:
             gone = ch.removed > 0
             later = [a for a, r in zip(ch.ids, rows, strict=True) if removed[r] > 0]
@@ -263,7 +294,7 @@ def join_sessions(
     covs = _joined_covariates(chs, labels, ids) if covariates is None else _given_covariates(covariates, ids)
     return OpenCaptureHistory(
         counts=counts,
-        traps=chs[0].traps,
+        traps=traps,
         detector=chs[0].detector,
         occasions=occasions,
         sessions=tuple(labels),
@@ -271,6 +302,7 @@ def join_sessions(
         ids=pd.Index(ids, name="ID"),
         covariates=covs,
         removed=removed,
+        usage=effort,
     )
 
 

@@ -30,13 +30,7 @@ import numpy as np
 import pandas as pd
 
 from .capthist import CaptureHistory
-from .open_histories import (
-    OpenCaptureHistory,
-    _check_after_removal,
-    _given_covariates,
-    _joined_covariates,
-    _joined_ids,
-)
+from .open_histories import OpenCaptureHistory, _joined_history, _session_list
 
 __all__ = ["join_changing_sessions", "merged_detectors"]
 
@@ -128,47 +122,11 @@ def join_changing_sessions(
     """
     if usage not in USAGE_KINDS:
         raise ValueError(f"usage must be one of {USAGE_KINDS}, got {usage!r}")
-    chs = list(capthists.values()) if isinstance(capthists, Mapping) else list(capthists)
-    labels = [str(k) for k in capthists] if isinstance(capthists, Mapping) else [ch.session for ch in chs]
-    if len(chs) < 2:
-        raise ValueError(f"an open-population history needs at least 2 sessions, got {len(chs)}")
+    chs, labels = _session_list(capthists)
     for ch, label in zip(chs[1:], labels[1:], strict=True):
         if ch.detector != chs[0].detector:
             raise ValueError(
                 f"session {label!r} has detector {ch.detector!r}, session {labels[0]!r} {chs[0].detector!r}"
             )
     traps, positions = merged_detectors(dict(zip(labels, chs, strict=True)), tolerance_m)
-    ids = _joined_ids(chs)
-    index = {animal: i for i, animal in enumerate(ids)}
-    occasions = tuple(ch.noccasions for ch in chs)
-    offsets = np.cumsum([0, *occasions])
-    counts = np.zeros((len(ids), offsets[-1], len(traps)), dtype=np.int64)
-    effort = np.zeros((len(traps), offsets[-1]))
-    removed = np.zeros(len(ids), dtype=np.int64)
-    for ch, start, label, where in zip(chs, offsets[:-1], labels, positions, strict=True):
-        stop = start + ch.noccasions
-        rows = np.array([index[a] for a in ch.ids], dtype=np.int64)
-        counts[np.ix_(rows, np.arange(start, stop), where)] = ch.counts
-        own = np.ones((ch.ntraps, ch.noccasions)) if ch.usage is None else np.asarray(ch.usage, dtype=float)
-        effort[where, start:stop] = (own > 0).astype(float) if usage == "binary" else own
-        if ch.removed is not None:
-            gone = ch.removed > 0
-            later = [a for a, r in zip(ch.ids, rows, strict=True) if removed[r] > 0]
-            if later:
-                raise ValueError(f"session {label!r}: animals {later} were removed in an earlier session")
-            removed[rows[gone]] = start + ch.removed[gone]
-    _check_after_removal(counts, removed, ids)
-    gaps = np.broadcast_to(np.asarray(intervals, dtype=float), (len(chs) - 1,)).copy()
-    covs = _joined_covariates(chs, labels, ids) if covariates is None else _given_covariates(covariates, ids)
-    return OpenCaptureHistory(
-        counts=counts,
-        traps=traps,
-        detector=chs[0].detector,
-        occasions=occasions,
-        sessions=tuple(labels),
-        intervals=gaps,
-        ids=pd.Index(ids, name="ID"),
-        covariates=covs,
-        removed=removed,
-        usage=effort,
-    )
+    return _joined_history(chs, labels, traps, positions, intervals, covariates, usage=usage)
