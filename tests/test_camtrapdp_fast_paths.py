@@ -112,7 +112,11 @@ def test_timestamps_typed_by_cast_are_pandas() -> None:
 
     spec = next(s for s in field_specs(table_schema("media")) if s.name == "timestamp")
     valid = [c for c in _TIMESTAMPS if c.endswith(("Z", "0")) and not c.startswith(("0000", "2262-04-11T23:47:17"))]
-    for cells in (_TIMESTAMPS, _TIMESTAMPS[:4], _TIMESTAMPS[:4] + [""], valid):
+    # cells the cast reads, with cells left to pandas (a fraction, a space, no offset) and one missing
+    cast = ["2021-04-05T19:08:33Z", "2021-04-05T19:08:33+10:00", "2021-04-05T19:08:33+1000", "2021-04-05T19:08:33-0530"]
+    cast += ["2020-02-29T00:00:00Z", "2000-02-29T00:00:00Z", "2262-04-11T23:47:16Z", "1700-01-01T00:00:00-0100"]
+    mixed = [*cast, "2021-04-05T19:08:33.5Z", "2021-04-05 19:08:33Z", "2021-04-05T19:08:33", "x", ""]
+    for cells in (_TIMESTAMPS, _TIMESTAMPS[:4], _TIMESTAMPS[:4] + [""], valid, cast, mixed):
 
         def typed(cells=cells):
             text = _text(cells)
@@ -121,6 +125,9 @@ def test_timestamps_typed_by_cast_are_pandas() -> None:
             return values, bad, [(p.row, p.value, p.message) for p in report.problems]
 
         fast = typed()
+        if cells is cast or cells is mixed:  # the cast is taken (a cell it refuses leaves the column to pandas)
+            text = _text(cells)
+            assert tables._strict_moments(text, text == "")[0].any()
         with mock.patch.object(tables, "_strict_moments", lambda text, missing: (text != text, None)):
             slow = typed()
         assert fast[0].dtype == slow[0].dtype == "datetime64[ns, UTC]"
@@ -131,6 +138,8 @@ def test_timestamps_typed_by_cast_are_pandas() -> None:
 
 def test_numbers_by_cast_are_pandas() -> None:
     """Numbers read by pyarrow's cast are pandas.to_numeric's floats, to the last bit; other spellings go to pandas."""
+    from unittest import mock
+
     import pandas as pd
 
     from nbtools.camtrapdp.tables import _PLAIN_INTEGER, _PLAIN_NUMBER, _to_numbers
@@ -150,6 +159,9 @@ def test_numbers_by_cast_are_pandas() -> None:
         text = _text(cells)
         missing = text == ""
         fast = _to_numbers(text, missing, pattern).to_numpy(dtype=float, na_value=np.nan)
+        if cells is plain:  # every cell plain: the cast alone reads them, pandas is not asked
+            with mock.patch.object(pd, "to_numeric", side_effect=AssertionError("pandas asked")):
+                _to_numbers(text, missing, pattern)
         slow = pd.to_numeric(text.where(~missing), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         assert np.array_equal(fast, slow, equal_nan=True)
         assert np.array_equal(np.signbit(fast), np.signbit(slow))
